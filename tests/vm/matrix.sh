@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# matrix.sh OUTROOT -- produce the test suite's vmcores, one directory per
+# configuration under OUTROOT (see mkdump.sh for the layout).  Four runs
+# cover both suites, 1/2 vCPUs, 1G/4G guests, 4/5-level paging and both
+# kexec syscalls.  A directory whose meta says it completed with the same
+# configuration (and the suite's current kernel) is reused as it is.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/vm/common.sh
+. "$here/common.sh"
+
+[[ $# -eq 1 ]] || die "usage: $0 OUTROOT"
+root=$1
+mkdir -p "$root"
+
+#      suite    cpus mem paging load
+runs=(
+	"bookworm 1 1G 4 load"
+	"bookworm 2 4G 5 file"
+	"trixie   2 1G 4 load"
+	"trixie   1 4G 5 file"
+)
+
+# Does DIR/meta describe a finished run of exactly this configuration
+# ("suite cpus mem paging load release")?  The subshell keeps the sourced
+# keys out of our variables.
+complete() {
+	local dir=$1 want=$2
+	[[ -s $dir/meta && -s $dir/vmcore ]] || return 1
+	(
+		unset suite cpus mem paging load release vmcore_size
+		# shellcheck disable=SC1091
+		. "$dir/meta"
+		[[ "${suite:-} ${cpus:-} ${mem:-} ${paging:-} ${load:-} ${release:-}" == "$want" &&
+			$(stat -c %s "$dir/vmcore") == "${vmcore_size:-}" ]]
+	)
+}
+
+total=$SECONDS
+for r in "${runs[@]}"; do
+	read -r suite cpus mem paging load <<<"$r"
+	name=$suite-${cpus}cpu-$mem-p$paging-$load
+	release=$(basename "$("$here/kernel.sh" "$suite")")
+	if complete "$root/$name" "$suite $cpus $mem $paging $load $release"; then
+		log "$name: up to date, skipped"
+		continue
+	fi
+	t=$SECONDS
+	"$here/mkdump.sh" --suite "$suite" --cpus "$cpus" --mem "$mem" \
+		--paging "$paging" --load "$load" --out "$root/$name" ||
+		die "$name failed"
+	log "$name: $((SECONDS - t)) s, vmcore $(stat -c %s "$root/$name/vmcore") bytes"
+done
+log "matrix done in $((SECONDS - total)) s"
