@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// ELF64 core files as the kernel's /proc/vmcore produces them (fs/proc/vmcore.c,
+// kernel/crash_core.c) and as kexec-tools builds their headers
+// (kexec/crashdump-elf.c): PT_NOTE segments with NT_PRSTATUS per CPU and
+// VMCOREINFO, PT_LOAD segments whose p_paddr is physical memory.
+#include "internal.h"
+
+#include <elf.h>
+
+_Static_assert(sizeof(Elf64_Ehdr) == 64, "ELF64 header is 64 bytes");
+_Static_assert(sizeof(Elf64_Phdr) == 56, "ELF64 program header is 56 bytes");
+
+// Enough for any real machine (one PT_LOAD per RAM range); bounds memory
+// use on hostile headers.
+#define MAX_PHDRS 65535u
+// PT_NOTE holds a few KiB per CPU; 64 MiB bounds hostile input.
+#define MAX_NOTES_SIZE (64u << 20)
+
+static bool elf_probe(const uint8_t *head, size_t len)
+{
+	return len >= SELFMAG && !memcmp(head, ELFMAG, SELFMAG);
+}
+
+struct elf_hdr {
+	uint16_t type, machine, phentsize, phnum;
+	uint64_t phoff;
+};
+
+struct elf_phdr {
+	uint32_t type;
+	uint64_t offset, vaddr, paddr, filesz, memsz;
+};
+
+static uint16_t rd16(const struct kd_dump *d, const uint8_t *p)
+{
+	return d->big_endian ? kd_be16(p) : kd_le16(p);
+}
+static uint32_t rd32(const struct kd_dump *d, const uint8_t *p)
+{
+	return d->big_endian ? kd_be32(p) : kd_le32(p);
+}
+static uint64_t rd64(const struct kd_dump *d, const uint8_t *p)
+{
+	return d->big_endian ? kd_be64(p) : kd_le64(p);
+}
+
+static struct kd_error *read_ehdr(struct kd_dump *dump, struct elf_hdr *ret)
+{
+	uint8_t e[sizeof(Elf64_Ehdr)];
+	if (dump->file_size < sizeof(e))
+		return kd_error_create(KD_ERROR_CORRUPT,
+			"%s: file is truncated (%llu bytes, shorter than an ELF header)",
+			dump->path, (unsigned long long)dump->file_size);
+	struct kd_error *err = kd_dump_pread(dump, e, sizeof(e), 0);
+	if (err)
+		return err;
+	if (e[EI_CLASS] == ELFCLASS32)
+		return kd_error_create(KD_ERROR_UNSUPPORTED,
+			"%s: 32-bit ELF cores are not supported", dump->path);
+	if (e[EI_CLASS] != ELFCLASS64)
+		return kd_error_create(KD_ERROR_CORRUPT,
+			"%s: bad ELF class %u", dump->path, e[EI_CLASS]);
+	if (e[EI_DATA] != ELFDATA2LSB && e[EI_DATA] != ELFDATA2MSB)
+		return kd_error_create(KD_ERROR_CORRUPT,
+			"%s: bad ELF data encoding %u", dump->path, e[EI_DATA]);
+	dump->big_endian = e[EI_DATA] == ELFDATA2MSB;
+	ret->type = rd16(dump, e + offsetof(Elf64_Ehdr, e_type));
+	ret->machine = rd16(dump, e + offsetof(Elf64_Ehdr, e_machine));
+	ret->phoff = rd64(dump, e + offsetof(Elf64_Ehdr, e_phoff));
+	ret->phentsize = rd16(dump, e + offsetof(Elf64_Ehdr, e_phentsize));
+	ret->phnum = rd16(dump, e + offsetof(Elf64_Ehdr, e_phnum));
+	if (ret->type != ET_CORE)
+		return kd_error_create(KD_ERROR_FORMAT,
+			"%s: ELF file is not a core dump (e_type %u)",
+			dump->path, ret->type);
+	if (ret->phentsize != sizeof(Elf64_Phdr))
+		return kd_error_create(KD_ERROR_CORRUPT,
+			"%s: bad ELF program header size %u", dump->path,
+			ret->phentsize);
+	// PN_XNUM (e_phnum 0xffff) moves the count into section 0; vmcores
+	// never have that many segments.
+	if (ret->phnum == 0 || ret->phnum >= PN_XNUM)
+		return kd_error_create(KD_ERROR_CORRUPT,
+			"%s: ELF core has %u program headers", dump->path,
+			ret->phnum);
+	if (ret->phoff > dump->file_size ||
+	    (uint64_t)ret->phnum * sizeof(Elf64_Phdr) > dump->file_size - ret->phoff)
+		return kd_error_create(KD_ERROR_CORRUPT,
+			"%s: file is truncated (program headers end past %llu bytes)",
+			dump->path, (unsigned long long)dump->file_size);
+	dump->machine = ret->machine;
+	return NULL;
+}
+
+static void parse_phdr(const struct kd_dump *d, const uint8_t *p,
+		       struct elf_phdr *ph)
+{
+	ph->type = rd32(d, p + offsetof(Elf64_Phdr, p_type));
+	ph->offset = rd64(d, p + offsetof(Elf64_Phdr, p_offset));
+	ph->vaddr = rd64(d, p + offsetof(Elf64_Phdr, p_vaddr));
+	ph->paddr = rd64(d, p + offsetof(Elf64_Phdr, p_paddr));
+	ph->filesz = rd64(d, p + offsetof(Elf64_Phdr, p_filesz));
+	ph->memsz = rd64(d, p + offsetof(Elf64_Phdr, p_memsz));
+}
+
+static struct kd_error *check_extent(const struct kd_dump *dump, size_t i,
+				     const struct elf_phdr *ph)
+{
+	if (ph->offset > dump->file_size ||
+	    ph->filesz > dump->file_size - ph->offset)
+		return kd_error_create(KD_ERROR_CORRUPT,
+			"%s: file is truncated: segment %zu needs %llu bytes at offset %#llx but the file has %llu",
+			dump->path, i, (unsigned long long)ph->filesz,
+			(unsigned long long)ph->offset,
+			(unsigned long long)dump->file_size);
+	return NULL;
+}
+
+static struct kd_error *read_note_segment(struct kd_dump *dump, size_t i,
+					  const struct elf_phdr *ph)
+{
+	if (ph->filesz > MAX_NOTES_SIZE)
+		return kd_error_create(KD_ERROR_CORRUPT,
+			"%s: note segment %zu is implausibly large (%llu bytes)",
+			dump->path, i, (unsigned long long)ph->filesz);
+	uint8_t *buf = malloc(ph->filesz ? ph->filesz : 1);
+	if (!buf)
+		return &kd_enomem;
+	struct kd_error *err = kd_dump_pread(dump, buf, ph->filesz, ph->offset);
+	if (!err)
+		err = kd_dump_parse_notes(dump, buf, ph->filesz);
+	free(buf);
+	return err;
+}
+
+static struct kd_error *elf_open(struct kd_dump *dump)
+{
+	struct elf_hdr eh = {0};
+	struct kd_error *err = read_ehdr(dump, &eh);
+	if (err)
+		return err;
+	size_t phsize = (size_t)eh.phnum * sizeof(Elf64_Phdr);
+	uint8_t *phdrs = malloc(phsize);
+	if (!phdrs)
+		return &kd_enomem;
+	err = kd_dump_pread(dump, phdrs, phsize, eh.phoff);
+	if (err)
+		goto out;
+	dump->ranges = calloc(eh.phnum, sizeof(*dump->ranges));
+	dump->range_offsets = calloc(eh.phnum, sizeof(*dump->range_offsets));
+	if (!dump->ranges || !dump->range_offsets) {
+		err = &kd_enomem;
+		goto out;
+	}
+	for (size_t i = 0; i < eh.phnum; i++) {
+		struct elf_phdr ph;
+		parse_phdr(dump, phdrs + i * sizeof(Elf64_Phdr), &ph);
+		if (ph.type != PT_NOTE && ph.type != PT_LOAD)
+			continue;
+		err = check_extent(dump, i, &ph);
+		if (err)
+			goto out;
+		if (ph.type == PT_NOTE) {
+			err = read_note_segment(dump, i, &ph);
+			if (err)
+				goto out;
+			continue;
+		}
+		if (ph.filesz == 0)
+			continue;
+		if (ph.paddr + ph.filesz < ph.paddr) {
+			err = kd_error_create(KD_ERROR_CORRUPT,
+				"%s: segment %zu wraps around the physical address space",
+				dump->path, i);
+			goto out;
+		}
+		// Bytes between p_filesz and p_memsz are not in the file: a
+		// reader asking for them gets KD_ERROR_NODATA.
+		struct kd_phys_range *r = &dump->ranges[dump->nranges];
+		r->start = ph.paddr;
+		r->size = ph.filesz;
+		r->vaddr = ph.vaddr;
+		dump->range_offsets[dump->nranges++] = ph.offset;
+	}
+	if (!dump->nranges) {
+		err = kd_error_create(KD_ERROR_CORRUPT,
+			"%s: ELF core has no memory (no PT_LOAD segment)", dump->path);
+		goto out;
+	}
+	err = kd_dump_finish_ranges(dump);
+out:
+	free(phdrs);
+	return err;
+}
+
+static struct kd_error *elf_read_phys(struct kd_dump *dump, size_t range,
+				      uint64_t paddr, void *buf, size_t len)
+{
+	uint64_t off = dump->range_offsets[range] +
+		       (paddr - dump->ranges[range].start);
+	return kd_dump_pread(dump, buf, len, off);
+}
+
+const struct kd_format_ops kd_format_elf = {
+	.name = "elf",
+	.probe = elf_probe,
+	.open = elf_open,
+	.read_phys = elf_read_phys,
+};

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internals shared between libkexdump's files; never installed. */
+#ifndef KEXDUMP_INTERNAL_H
+#define KEXDUMP_INTERNAL_H
+
+#include <kexdump/kexdump.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#define KD_EXPORT __attribute__((visibility("default")))
+#define KD_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Static out-of-memory error: creating one must not need memory. */
+extern struct kd_error kd_enomem;
+
+/* Little- and big-endian loads from unaligned bytes; every on-disk and
+ * in-dump field goes through one of these, never a pointer cast. */
+static inline uint16_t kd_le16(const void *p)
+{
+	const uint8_t *b = p;
+	return (uint16_t)(b[0] | b[1] << 8);
+}
+static inline uint32_t kd_le32(const void *p)
+{
+	const uint8_t *b = p;
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+	       (uint32_t)b[3] << 24;
+}
+static inline uint64_t kd_le64(const void *p)
+{
+	const uint8_t *b = p;
+	return (uint64_t)kd_le32(b) | (uint64_t)kd_le32(b + 4) << 32;
+}
+static inline uint16_t kd_be16(const void *p)
+{
+	const uint8_t *b = p;
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+static inline uint32_t kd_be32(const void *p)
+{
+	const uint8_t *b = p;
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	       (uint32_t)b[2] << 8 | (uint32_t)b[3];
+}
+static inline uint64_t kd_be64(const void *p)
+{
+	const uint8_t *b = p;
+	return (uint64_t)kd_be32(b) << 32 | kd_be32(b + 4);
+}
+
+/* ------------------------------------------------------------ dump formats */
+
+struct kd_dump;
+
+/*
+ * A dump format. probe() looks at the first bytes of the file and says
+ * whether the format claims it; open() then fills dump->ranges, notes,
+ * vmcoreinfo and the format's private state; read_phys() copies bytes that
+ * lie within one range. Adding a format (kdump-compressed, flattened, ...) is
+ * adding one of these to the table in dump.c.
+ */
+struct kd_format_ops {
+	const char *name;
+	bool (*probe)(const uint8_t *head, size_t len);
+	struct kd_error *(*open)(struct kd_dump *dump);
+	/* Read [paddr, paddr+len) which dump.c guarantees to lie in one range. */
+	struct kd_error *(*read_phys)(struct kd_dump *dump, size_t range,
+				      uint64_t paddr, void *buf, size_t len);
+	void (*close)(struct kd_dump *dump);
+};
+
+extern const struct kd_format_ops kd_format_elf;
+
+/* A raw ELF note, kept for later consumers (NT_PRSTATUS, VMCOREINFO, others). */
+struct kd_note {
+	char name[32];
+	uint32_t type;
+	uint8_t *desc;
+	size_t descsz;
+};
+
+struct kd_dump {
+	char *path;
+	int fd;
+	uint64_t file_size;
+	const struct kd_format_ops *ops;
+	void *priv;			/* the format's own state */
+	uint16_t machine;		/* ELF e_machine */
+	bool big_endian;
+	struct kd_phys_range *ranges;	/* sorted by start, non-overlapping */
+	uint64_t *range_offsets;	/* file offset of each range's first byte */
+	size_t nranges;
+	struct kd_note *notes;
+	size_t nnotes;
+	const struct kd_note *vmcoreinfo;	/* into notes, or NULL */
+	size_t ncpus;
+	const struct kd_note **prstatus;	/* ncpus pointers into notes */
+};
+
+/* Add a note (copying desc) and classify it. */
+struct kd_error *kd_dump_add_note(struct kd_dump *dump, const char *name,
+				  uint32_t type, const void *desc, size_t descsz);
+/* Parse an ELF note section (4-byte aligned name/desc) and add each note. */
+struct kd_error *kd_dump_parse_notes(struct kd_dump *dump, const uint8_t *buf,
+				     size_t len);
+/* Sort ranges by address; drop or trim ranges that repeat physical memory. */
+struct kd_error *kd_dump_finish_ranges(struct kd_dump *dump);
+/* pread() the whole span or fail with an error naming the dump. */
+struct kd_error *kd_dump_pread(struct kd_dump *dump, void *buf, size_t len,
+			       uint64_t off);
+
+/* ---------------------------------------------------------- architectures */
+
+struct kd_kernel;
+
+/*
+ * An architecture's address translation. init() reads what it needs from
+ * VMCOREINFO and memory (paging mode, direct-map base); vtop() translates one
+ * kernel virtual address. Every architecture is built on every host, so a
+ * dump is read wherever it is analysed.
+ */
+struct kd_arch_ops {
+	const char *name;
+	uint16_t elf_machine;
+	struct kd_error *(*init)(struct kd_kernel *kernel);
+	struct kd_error *(*vtop)(struct kd_kernel *kernel, uint64_t vaddr,
+				 uint64_t *ret);
+	/* Second stage, once symbols are known (e.g. read page_offset_base). */
+	struct kd_error *(*init_symbols)(struct kd_kernel *kernel);
+	size_t arch_size;		/* bytes of per-kernel arch state */
+};
+
+extern const struct kd_arch_ops kd_arch_x86_64;
+
+/* --------------------------------------------------------------- symbols */
+
+struct kd_symbol {
+	uint64_t addr;
+	char *name;
+	char type;
+};
+
+/* A symbol table: sorted by address for symbolize, and by name via an index. */
+struct kd_symtab {
+	struct kd_symbol *syms;	/* sorted by address */
+	size_t nsyms;
+	size_t *by_name;	/* indices into syms, sorted by name */
+};
+
+void kd_symtab_deinit(struct kd_symtab *tab);
+/* Add a symbol (copying name); sort with kd_symtab_finish(). */
+struct kd_error *kd_symtab_add(struct kd_symtab *tab, uint64_t addr, char type,
+			       const char *name, size_t name_len);
+struct kd_error *kd_symtab_finish(struct kd_symtab *tab);
+const struct kd_symbol *kd_symtab_find(const struct kd_symtab *tab,
+				       const char *name);
+const struct kd_symbol *kd_symtab_containing(const struct kd_symtab *tab,
+					     uint64_t addr);
+/* Parse System.map text ("ffffffff81000000 T _stext" lines). */
+struct kd_error *kd_symtab_parse_system_map(struct kd_symtab *tab,
+					    const char *path, const char *text,
+					    size_t len);
+/* Decode the kallsyms tables that VMCOREINFO points at (kernels 6.0+). */
+struct kd_error *kd_kallsyms_load(struct kd_kernel *kernel,
+				  struct kd_symtab *tab);
+
+/* ---------------------------------------------------------------- kernel */
+
+struct kd_kernel {
+	struct kd_dump *dump;
+	struct kd_vmcoreinfo *vi;
+	const struct kd_arch_ops *arch;
+	void *arch_state;
+	unsigned int paging_levels;
+	uint64_t direct_map_base;
+	struct kd_symtab symtab;
+	const char *symbol_source;
+};
+
+#endif

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The dumped kernel: VMCOREINFO, the architecture's address translation and
+// the symbol table, bound to one open dump.
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const struct kd_arch_ops *const arches[] = {
+	&kd_arch_x86_64,
+};
+
+// Read a whole (small) text file such as a System.map.
+static struct kd_error *slurp(const char *path, char **ret, size_t *len_ret)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return kd_error_os(errno, "%s: cannot open", path);
+	struct kd_error *err = NULL;
+	size_t cap = 1 << 20, len = 0;
+	char *buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		return &kd_enomem;
+	}
+	for (;;) {
+		if (len == cap) {
+			char *nb = realloc(buf, cap *= 2);
+			if (!nb) {
+				err = &kd_enomem;
+				break;
+			}
+			buf = nb;
+		}
+		ssize_t r = read(fd, buf + len, cap - len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			err = kd_error_os(errno, "%s: read", path);
+			break;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	*ret = buf;
+	*len_ret = len;
+	return NULL;
+}
+
+static struct kd_error *load_symbols(struct kd_kernel *k,
+				     const struct kd_kernel_options *opts)
+{
+	struct kd_error *err;
+	if (opts && opts->system_map) {
+		char *text = NULL;
+		size_t len = 0;
+		err = slurp(opts->system_map, &text, &len);
+		if (err)
+			return err;
+		err = kd_symtab_parse_system_map(&k->symtab, opts->system_map,
+						 text, len);
+		free(text);
+		if (err)
+			return err;
+		k->symbol_source = "System.map";
+	} else {
+		uint64_t addr;
+		err = kd_vmcoreinfo_symbol(k->vi, "kallsyms_names", &addr);
+		if (err) {
+			// Kernels before 6.0 do not export kallsyms: symbols
+			// then need --system-map; VMCOREINFO still has many.
+			kd_error_destroy(err);
+			return NULL;
+		}
+		err = kd_kallsyms_load(k, &k->symtab);
+		if (err)
+			return kd_error_prefix(err, "%s: kallsyms: ", k->dump->path);
+		k->symbol_source = "kallsyms";
+	}
+	return k->arch->init_symbols ? k->arch->init_symbols(k) : NULL;
+}
+
+KD_EXPORT struct kd_error *kd_kernel_open(struct kd_dump *dump,
+					  const struct kd_kernel_options *opts,
+					  struct kd_kernel **ret)
+{
+	size_t len;
+	const char *raw = kd_dump_vmcoreinfo_raw(dump, &len);
+	if (!raw)
+		return kd_error_create(KD_ERROR_NOTFOUND,
+			"%s: dump has no VMCOREINFO note (not a Linux kernel dump, or made without it)",
+			dump->path);
+	struct kd_kernel *k = calloc(1, sizeof(*k));
+	if (!k)
+		return &kd_enomem;
+	k->dump = dump;
+	k->symbol_source = "none";
+	struct kd_error *err = kd_vmcoreinfo_parse(raw, len, &k->vi);
+	if (err) {
+		err = kd_error_prefix(err, "%s: ", dump->path);
+		goto fail;
+	}
+	for (size_t i = 0; i < KD_ARRAY_SIZE(arches); i++)
+		if (arches[i]->elf_machine == dump->machine)
+			k->arch = arches[i];
+	if (!k->arch) {
+		err = kd_error_create(KD_ERROR_UNSUPPORTED,
+			"%s: architecture not supported (ELF machine %u)",
+			dump->path, dump->machine);
+		goto fail;
+	}
+	k->arch_state = calloc(1, k->arch->arch_size);
+	if (!k->arch_state) {
+		err = &kd_enomem;
+		goto fail;
+	}
+	err = k->arch->init(k);
+	if (err)
+		goto fail;
+	err = load_symbols(k, opts);
+	if (err)
+		goto fail;
+	*ret = k;
+	return NULL;
+fail:
+	kd_kernel_close(k);
+	return err;
+}
+
+KD_EXPORT void kd_kernel_close(struct kd_kernel *k)
+{
+	if (!k)
+		return;
+	kd_symtab_deinit(&k->symtab);
+	free(k->arch_state);
+	kd_vmcoreinfo_destroy(k->vi);
+	free(k);
+}
+
+KD_EXPORT struct kd_dump *kd_kernel_dump(const struct kd_kernel *k)
+{
+	return k->dump;
+}
+
+KD_EXPORT const struct kd_vmcoreinfo *
+kd_kernel_vmcoreinfo(const struct kd_kernel *k)
+{
+	return k->vi;
+}
+
+KD_EXPORT const char *kd_kernel_arch_name(const struct kd_kernel *k)
+{
+	return k->arch->name;
+}
+
+KD_EXPORT unsigned int kd_kernel_paging_levels(const struct kd_kernel *k)
+{
+	return k->paging_levels;
+}
+
+KD_EXPORT uint64_t kd_kernel_direct_map_base(const struct kd_kernel *k)
+{
+	return k->direct_map_base;
+}
+
+KD_EXPORT const char *kd_kernel_symbol_source(const struct kd_kernel *k)
+{
+	return k->symbol_source;
+}
+
+KD_EXPORT struct kd_error *kd_kernel_vtop(struct kd_kernel *k, uint64_t vaddr,
+					  uint64_t *ret)
+{
+	return k->arch->vtop(k, vaddr, ret);
+}
+
+KD_EXPORT struct kd_error *kd_kernel_read_virt(struct kd_kernel *k,
+					       uint64_t vaddr, void *buf,
+					       size_t len)
+{
+	// Translate page by page: virtually contiguous need not be physically.
+	uint8_t *p = buf;
+	while (len) {
+		uint64_t paddr;
+		struct kd_error *err = kd_kernel_vtop(k, vaddr, &paddr);
+		if (err)
+			return err;
+		size_t chunk = 4096 - (size_t)(vaddr & 4095);
+		if (chunk > len)
+			chunk = len;
+		err = kd_dump_read_phys(k->dump, paddr, p, chunk);
+		if (err)
+			return kd_error_prefix(err, "reading %#" PRIx64 ": ", vaddr);
+		p += chunk;
+		vaddr += chunk;
+		len -= chunk;
+	}
+	return NULL;
+}
+
+KD_EXPORT struct kd_error *kd_kernel_read_u64(struct kd_kernel *k,
+					      uint64_t vaddr, uint64_t *ret)
+{
+	uint8_t b[8];
+	struct kd_error *err = kd_kernel_read_virt(k, vaddr, b, sizeof(b));
+	if (err)
+		return err;
+	*ret = k->dump->big_endian ? kd_be64(b) : kd_le64(b);
+	return NULL;
+}
+
+KD_EXPORT struct kd_error *kd_kernel_read_u32(struct kd_kernel *k,
+					      uint64_t vaddr, uint32_t *ret)
+{
+	uint8_t b[4];
+	struct kd_error *err = kd_kernel_read_virt(k, vaddr, b, sizeof(b));
+	if (err)
+		return err;
+	*ret = k->dump->big_endian ? kd_be32(b) : kd_le32(b);
+	return NULL;
+}
+
+KD_EXPORT struct kd_error *kd_kernel_symbol(const struct kd_kernel *k,
+					    const char *name, uint64_t *ret)
+{
+	const struct kd_symbol *s = kd_symtab_find(&k->symtab, name);
+	if (s) {
+		*ret = s->addr;
+		return NULL;
+	}
+	// VMCOREINFO names a few symbols itself; they work without kallsyms.
+	struct kd_error *err = kd_vmcoreinfo_symbol(k->vi, name, ret);
+	if (!err || kd_error_code(err) != KD_ERROR_NOTFOUND)
+		return err;
+	kd_error_destroy(err);
+	return kd_error_create(KD_ERROR_NOTFOUND, "%s: unknown symbol %s%s",
+			       k->dump->path, name,
+			       k->symtab.nsyms ? "" :
+			       " (no symbol table: this kernel's VMCOREINFO has no kallsyms; give --system-map)");
+}
+
+KD_EXPORT struct kd_error *kd_kernel_symbolize(const struct kd_kernel *k,
+					       uint64_t addr,
+					       const char **name_ret,
+					       uint64_t *offset_ret)
+{
+	const struct kd_symbol *s = kd_symtab_containing(&k->symtab, addr);
+	if (!s)
+		return kd_error_create(KD_ERROR_NOTFOUND,
+				       "no symbol contains %#" PRIx64, addr);
+	*name_ret = s->name;
+	*offset_ret = addr - s->addr;
+	return NULL;
+}
+
+KD_EXPORT size_t kd_kernel_num_symbols(const struct kd_kernel *k)
+{
+	return k->symtab.nsyms;
+}
+
+KD_EXPORT bool kd_kernel_symbol_at(const struct kd_kernel *k, size_t i,
+				   const char **name_ret, char *type_ret,
+				   uint64_t *addr_ret)
+{
+	if (i >= k->symtab.nsyms)
+		return false;
+	*name_ret = k->symtab.syms[i].name;
+	*type_ret = k->symtab.syms[i].type;
+	*addr_ret = k->symtab.syms[i].addr;
+	return true;
+}

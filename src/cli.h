@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The kexdump command: shared helpers of the subcommands. */
+#ifndef KEXDUMP_CLI_H
+#define KEXDUMP_CLI_H
+
+#include <kexdump/kexdump.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit codes: 0 success, 1 the dump or input was bad, 2 usage. */
+enum { EXIT_BAD_INPUT = 1, EXIT_USAGE = 2 };
+
+/* Print "kexdump: MESSAGE" on stderr, destroy err, return EXIT_BAD_INPUT. */
+int cli_fail(struct kd_error *err);
+/* Print "kexdump: usage: ..." on stderr and return EXIT_USAGE. */
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Open DUMP and its kernel (system_map may be NULL). On failure prints and
+ * returns non-zero. */
+int cli_open(const char *path, const char *system_map, struct kd_dump **dump_ret,
+	     struct kd_kernel **kernel_ret);
+void cli_close(struct kd_dump *dump, struct kd_kernel *kernel);
+
+int cmd_info(int argc, char **argv);
+int cmd_dmesg(int argc, char **argv);
+int cmd_read(int argc, char **argv);
+
+/* A minimal JSON writer: enough for flat objects, nested objects and arrays. */
+struct json {
+	FILE *out;
+	int depth;
+	bool need_comma[16];
+};
+void json_begin_object(struct json *j, const char *key);
+void json_end_object(struct json *j);
+void json_begin_array(struct json *j, const char *key);
+void json_end_array(struct json *j);
+void json_string(struct json *j, const char *key, const char *value);
+void json_u64(struct json *j, const char *key, unsigned long long value);
+void json_hex(struct json *j, const char *key, unsigned long long value);
+void json_bool(struct json *j, const char *key, bool value);
+void json_null(struct json *j, const char *key);
+
+#endif

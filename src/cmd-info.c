@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// kexdump info: what a dump holds, for a human or (--json) a script.
+#include "cli.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+struct info {
+	const char *release, *build_id;
+	uint64_t page_size, crash_time, kerneloffset;
+	bool has_page_size, has_crash_time, has_kerneloffset;
+	long panic_cpu;		/* -1: unknown */
+	uint64_t total;
+	char panic_msg[256];
+};
+
+static const char *vi_str(const struct kd_vmcoreinfo *vi, const char *key)
+{
+	const char *s;
+	struct kd_error *err = kd_vmcoreinfo_string(vi, key, &s);
+	if (err) {
+		kd_error_destroy(err);
+		return NULL;
+	}
+	return s;
+}
+
+static bool vi_u64(const struct kd_vmcoreinfo *vi, const char *key, int base,
+		   uint64_t *ret)
+{
+	struct kd_error *err = kd_vmcoreinfo_u64(vi, key, base, ret);
+	kd_error_destroy(err);
+	return !err;
+}
+
+static struct kd_error *find_panic(const struct kd_printk_record *rec, void *arg)
+{
+	struct info *in = arg;
+	static const char prefix[] = "Kernel panic - not syncing: ";
+	if (rec->text_len >= sizeof(prefix) - 1 &&
+	    !memcmp(rec->text, prefix, sizeof(prefix) - 1)) {
+		size_t n = rec->text_len;
+		const char *nl = memchr(rec->text, '\n', n);
+		if (nl)
+			n = (size_t)(nl - rec->text);
+		if (n >= sizeof(in->panic_msg))
+			n = sizeof(in->panic_msg) - 1;
+		memcpy(in->panic_msg, rec->text, n);
+		in->panic_msg[n] = '\0';
+	}
+	return NULL;
+}
+
+// crash_kexec() and panic() store the panicking CPU in panic_cpu
+// (kernel/panic.c) before the capture kernel starts.
+static long read_panic_cpu(struct kd_kernel *kernel, size_t ncpus)
+{
+	uint64_t addr;
+	uint32_t v;
+	struct kd_error *err = kd_kernel_symbol(kernel, "panic_cpu", &addr);
+	if (!err)
+		err = kd_kernel_read_u32(kernel, addr, &v);
+	if (err) {
+		kd_error_destroy(err);
+		return -1;
+	}
+	return v < ncpus ? (long)v : -1;
+}
+
+static void gather(struct kd_dump *dump, struct kd_kernel *kernel,
+		   struct info *in)
+{
+	const struct kd_vmcoreinfo *vi = kd_kernel_vmcoreinfo(kernel);
+	in->release = vi_str(vi, "OSRELEASE");
+	in->build_id = vi_str(vi, "BUILD-ID");
+	in->has_page_size = vi_u64(vi, "PAGESIZE", 10, &in->page_size);
+	in->has_crash_time = vi_u64(vi, "CRASHTIME", 10, &in->crash_time);
+	in->has_kerneloffset = vi_u64(vi, "KERNELOFFSET", 16, &in->kerneloffset);
+	in->panic_cpu = read_panic_cpu(kernel, kd_dump_num_cpus(dump));
+	for (size_t i = 0; i < kd_dump_num_ranges(dump); i++)
+		in->total += kd_dump_range(dump, i)->size;
+	// The panic line is a convenience: a damaged log must not fail info.
+	kd_error_destroy(kd_printk_iterate(kernel, find_panic, in));
+}
+
+static void human_size(uint64_t n, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)n;
+	size_t u = 0;
+	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
+static void format_time(uint64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(buf, len, "?");
+}
+
+static void print_text(struct kd_dump *dump, struct kd_kernel *kernel,
+		       const struct info *in)
+{
+	char buf[64];
+	printf("dump:          %s (%s)\n", kd_dump_path(dump), kd_dump_format_name(dump));
+	printf("kernel:        %s\n", in->release ? in->release : "unknown");
+	printf("build id:      %s\n", in->build_id ? in->build_id : "unknown");
+	printf("architecture:  %s\n", kd_kernel_arch_name(kernel));
+	if (in->has_page_size)
+		printf("page size:     %" PRIu64 "\n", in->page_size);
+	printf("cpus:          %zu", kd_dump_num_cpus(dump));
+	if (in->panic_cpu >= 0) {
+		struct kd_cpu_state st;
+		struct kd_error *err = kd_dump_cpu_state(dump, (size_t)in->panic_cpu, &st);
+		printf(" (panic on cpu %ld", in->panic_cpu);
+		if (!err)
+			printf(", pid %u", st.pid);
+		kd_error_destroy(err);
+		printf(")");
+	}
+	printf("\n");
+	if (in->has_crash_time) {
+		format_time(in->crash_time, buf, sizeof(buf));
+		printf("crash time:    %s\n", buf);
+	}
+	if (in->panic_msg[0])
+		printf("panic:         %s\n", in->panic_msg);
+	if (in->has_kerneloffset)
+		printf("kaslr offset:  %#" PRIx64 "\n", in->kerneloffset);
+	printf("paging:        %u-level\n", kd_kernel_paging_levels(kernel));
+	printf("direct map:    %#" PRIx64 "\n", kd_kernel_direct_map_base(kernel));
+	printf("symbols:       %s (%zu)\n", kd_kernel_symbol_source(kernel),
+	       kd_kernel_num_symbols(kernel));
+	human_size(in->total, buf, sizeof(buf));
+	printf("memory:        %s in %zu ranges\n", buf, kd_dump_num_ranges(dump));
+	for (size_t i = 0; i < kd_dump_num_ranges(dump); i++) {
+		const struct kd_phys_range *r = kd_dump_range(dump, i);
+		human_size(r->size, buf, sizeof(buf));
+		printf("  %#018" PRIx64 "-%#018" PRIx64 "  %s\n", r->start,
+		       r->start + r->size - 1, buf);
+	}
+	for (size_t i = 0; i < kd_dump_num_cpus(dump); i++) {
+		struct kd_cpu_state st;
+		struct kd_error *err = kd_dump_cpu_state(dump, i, &st);
+		if (err) {
+			kd_error_destroy(err);
+			continue;
+		}
+		const char *sym;
+		uint64_t off;
+		printf("cpu %zu:         pid %u ip %#" PRIx64, i, st.pid, st.ip);
+		err = kd_kernel_symbolize(kernel, st.ip, &sym, &off);
+		if (!err)
+			printf(" <%s+%#" PRIx64 ">", sym, off);
+		kd_error_destroy(err);
+		printf(" sp %#" PRIx64 "\n", st.sp);
+	}
+}
+
+static void print_json(struct kd_dump *dump, struct kd_kernel *kernel,
+		       const struct info *in)
+{
+	struct json j = { .out = stdout };
+	json_begin_object(&j, NULL);
+	json_string(&j, "dump", kd_dump_path(dump));
+	json_string(&j, "format", kd_dump_format_name(dump));
+	if (in->release)
+		json_string(&j, "release", in->release);
+	else
+		json_null(&j, "release");
+	if (in->build_id)
+		json_string(&j, "build_id", in->build_id);
+	else
+		json_null(&j, "build_id");
+	json_string(&j, "arch", kd_kernel_arch_name(kernel));
+	if (in->has_page_size)
+		json_u64(&j, "page_size", in->page_size);
+	json_u64(&j, "cpus", kd_dump_num_cpus(dump));
+	if (in->panic_cpu >= 0)
+		json_u64(&j, "panic_cpu", (unsigned long long)in->panic_cpu);
+	else
+		json_null(&j, "panic_cpu");
+	if (in->has_crash_time)
+		json_u64(&j, "crash_time", in->crash_time);
+	if (in->panic_msg[0])
+		json_string(&j, "panic", in->panic_msg);
+	if (in->has_kerneloffset)
+		json_hex(&j, "kaslr_offset", in->kerneloffset);
+	json_u64(&j, "paging_levels", kd_kernel_paging_levels(kernel));
+	json_hex(&j, "direct_map_base", kd_kernel_direct_map_base(kernel));
+	json_string(&j, "symbols", kd_kernel_symbol_source(kernel));
+	json_u64(&j, "num_symbols", kd_kernel_num_symbols(kernel));
+	json_u64(&j, "memory_total", in->total);
+	json_begin_array(&j, "memory");
+	for (size_t i = 0; i < kd_dump_num_ranges(dump); i++) {
+		const struct kd_phys_range *r = kd_dump_range(dump, i);
+		json_begin_object(&j, NULL);
+		json_hex(&j, "start", r->start);
+		json_u64(&j, "size", r->size);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_begin_array(&j, "cpu_states");
+	for (size_t i = 0; i < kd_dump_num_cpus(dump); i++) {
+		struct kd_cpu_state st;
+		struct kd_error *err = kd_dump_cpu_state(dump, i, &st);
+		if (err) {
+			kd_error_destroy(err);
+			continue;
+		}
+		json_begin_object(&j, NULL);
+		json_u64(&j, "cpu", i);
+		json_u64(&j, "pid", st.pid);
+		json_hex(&j, "ip", st.ip);
+		json_hex(&j, "sp", st.sp);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_end_object(&j);
+}
+
+int cmd_info(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "system-map", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	bool json = false;
+	const char *system_map = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "jm:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'm':
+			system_map = optarg;
+			break;
+		default:
+			return cli_usage("kexdump info DUMP [--json] [--system-map FILE]");
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage("kexdump info DUMP [--json] [--system-map FILE]");
+	struct kd_dump *dump;
+	struct kd_kernel *kernel;
+	int rc = cli_open(argv[optind], system_map, &dump, &kernel);
+	if (rc)
+		return rc;
+	struct info in = { .panic_cpu = -1 };
+	gather(dump, kernel, &in);
+	if (json)
+		print_json(dump, kernel, &in);
+	else
+		print_text(dump, kernel, &in);
+	cli_close(dump, kernel);
+	return fflush(stdout) ? EXIT_BAD_INPUT : 0;
+}

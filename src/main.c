@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// kexdump: the command line. Each subcommand is a small file on top of
+// libkexdump; this one dispatches and holds the shared helpers.
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "info", cmd_info, "DUMP [--json] [--system-map FILE]   what the dump holds" },
+	{ "dmesg", cmd_dmesg, "DUMP [--caller-id] [--system-map FILE]   the kernel log" },
+	{ "read", cmd_read, "DUMP SYMBOL|ADDR [LEN] [--string|--hex] [--phys]   read memory" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: kexdump COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-6s %s\n", commands[i].name, commands[i].help);
+}
+
+int cli_fail(struct kd_error *err)
+{
+	fprintf(stderr, "kexdump: %s\n", kd_error_message(err));
+	kd_error_destroy(err);
+	return EXIT_BAD_INPUT;
+}
+
+int cli_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("kexdump: usage: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return EXIT_USAGE;
+}
+
+int cli_open(const char *path, const char *system_map, struct kd_dump **dump_ret,
+	     struct kd_kernel **kernel_ret)
+{
+	struct kd_dump *dump;
+	struct kd_error *err = kd_dump_open(path, &dump);
+	if (err)
+		return cli_fail(err);
+	struct kd_kernel_options opts = { .system_map = system_map };
+	struct kd_kernel *kernel;
+	err = kd_kernel_open(dump, &opts, &kernel);
+	if (err) {
+		kd_dump_close(dump);
+		return cli_fail(err);
+	}
+	*dump_ret = dump;
+	*kernel_ret = kernel;
+	return 0;
+}
+
+void cli_close(struct kd_dump *dump, struct kd_kernel *kernel)
+{
+	kd_kernel_close(kernel);
+	kd_dump_close(dump);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("kexdump 0.1.0\n");
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "kexdump: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

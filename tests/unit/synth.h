@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Synthetic ELF64 crash dumps for unit tests: a little-endian x86_64 core
+ * with notes and PT_LOAD segments built in memory and written to a
+ * temporary file. Kernel-level tests put data in one physical block at
+ * physical 0 and address it through the x86_64 kernel text mapping
+ * (SYNTH_KVA(paddr), phys_base 0), so no page tables are needed.
+ */
+#ifndef KEXDUMP_TESTS_SYNTH_H
+#define KEXDUMP_TESTS_SYNTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SYNTH_TEXT_BASE 0xffffffff80000000ULL
+#define SYNTH_KVA(paddr) (SYNTH_TEXT_BASE + (uint64_t)(paddr))
+
+struct synth;
+
+struct synth *synth_new(void);
+void synth_free(struct synth *s);
+/* Append a note (name, type, desc). */
+void synth_note(struct synth *s, const char *name, uint32_t type,
+		const void *desc, size_t descsz);
+/* Append an x86_64 NT_PRSTATUS note. */
+void synth_prstatus(struct synth *s, uint32_t pid, uint64_t ip, uint64_t sp);
+/* Append VMCOREINFO text (a printf format). */
+void synth_vmcoreinfo(struct synth *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Append a PT_LOAD for [paddr, paddr+size) with the given contents. */
+void synth_load(struct synth *s, uint64_t paddr, uint64_t vaddr,
+		const void *data, size_t size);
+/* Write the core to a new temporary file; returns its malloc'd path. */
+char *synth_write(struct synth *s);
+/* Write arbitrary bytes to a new temporary file; returns its path. */
+char *synth_write_bytes(const void *data, size_t len);
+
+/* Little-endian stores into test buffers. */
+void synth_put16(void *p, uint16_t v);
+void synth_put32(void *p, uint32_t v);
+void synth_put64(void *p, uint64_t v);
+
+#endif
