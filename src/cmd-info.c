@@ -226,31 +226,58 @@ static void print_json(struct kd_dump *dump, struct kd_kernel *kernel,
 	json_end_object(&j);
 }
 
+// The raw VMCOREINFO text, as makedumpfile -g writes it: needs only the
+// dump's notes, so it works when the rest of the kernel cannot be read.
+static int print_vmcoreinfo(const char *path)
+{
+	struct kd_dump *dump;
+	struct kd_error *err = kd_dump_open(path, &dump);
+	if (err)
+		return cli_fail(err);
+	size_t len;
+	const char *text = kd_dump_vmcoreinfo_raw(dump, &len);
+	if (!text) {
+		err = kd_error_create(KD_ERROR_NOTFOUND, "%s: dump has no VMCOREINFO note", path);
+		kd_dump_close(dump);
+		return cli_fail(err);
+	}
+	const char *nul = memchr(text, '\0', len);
+	fwrite(text, 1, nul ? (size_t)(nul - text) : len, stdout);
+	kd_dump_close(dump);
+	return fflush(stdout) ? EXIT_BAD_INPUT : 0;
+}
+
 int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "vmcoreinfo", no_argument, NULL, 'v' },
 		{ "system-map", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	bool json = false;
+	bool json = false, vmcoreinfo = false;
 	const char *system_map = NULL;
 	int c;
-	while ((c = getopt_long(argc, argv, "jm:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jvm:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
+			break;
+		case 'v':
+			vmcoreinfo = true;
 			break;
 		case 'm':
 			system_map = optarg;
 			break;
 		default:
-			return cli_usage("kexdump info DUMP [--json] [--system-map FILE]");
+			return cli_usage("kexdump info DUMP [--json|--vmcoreinfo] [--system-map FILE]");
 		}
 	}
 	if (optind + 1 != argc)
-		return cli_usage("kexdump info DUMP [--json] [--system-map FILE]");
+		return cli_usage("kexdump info DUMP [--json|--vmcoreinfo] [--system-map FILE]");
+	if (vmcoreinfo)
+		return print_vmcoreinfo(argv[optind]);
 	struct kd_dump *dump;
 	struct kd_kernel *kernel;
 	int rc = cli_open(argv[optind], system_map, &dump, &kernel);

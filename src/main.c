@@ -3,6 +3,7 @@
 // libkexdump; this one dispatches and holds the shared helpers.
 #include "cli.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,9 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{ "info", cmd_info, "DUMP [--json] [--system-map FILE]   what the dump holds" },
+	{ "info", cmd_info, "DUMP [--json|--vmcoreinfo] [--system-map FILE]   what the dump holds" },
 	{ "dmesg", cmd_dmesg, "DUMP [--caller-id] [--system-map FILE]   the kernel log" },
-	{ "read", cmd_read, "DUMP SYMBOL|ADDR [LEN] [--string|--hex] [--phys]   read memory" },
+	{ "read", cmd_read, "DUMP SYMBOL[+OFF]|ADDR [LEN] [--string|--raw] [--phys]   read memory" },
 };
 
 static void usage(FILE *out)
@@ -69,6 +70,8 @@ void cli_close(struct kd_dump *dump, struct kd_kernel *kernel)
 
 int main(int argc, char **argv)
 {
+	// Option errors are reported by each command's one usage line.
+	opterr = 0;
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -85,7 +88,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "kexdump: unknown command '%s'\n", argv[1]);
-	usage(stderr);
+	fprintf(stderr, "kexdump: unknown command '%s' (kexdump --help lists them)\n", argv[1]);
 	return EXIT_USAGE;
 }

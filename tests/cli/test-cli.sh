@@ -1,4 +1,81 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# STUB
-exit 0
+#
+# test-cli.sh KEXDUMP MKSYNTH -- the kexdump command on synthetic good and
+# bad inputs: output, exit codes, and one-line errors naming the file.
+set -uo pipefail
+kexdump=$1 mksynth=$2
+work=$(mktemp -d)
+trap 'chmod -R u+rwx "$work"; rm -rf "$work"' EXIT
+"$mksynth" "$work" || exit 1
+pass=0 fail=0
+ok() { echo "ok - $*"; pass=$((pass + 1)); }
+nok() { echo "not ok - $*"; fail=$((fail + 1)); }
+
+# expect_error RC PATTERN ARGS...: exit status RC, exactly one stderr line
+# matching PATTERN, nothing on stdout.
+expect_error() {
+	local want=$1 pat=$2
+	shift 2
+	"$kexdump" "$@" >"$work/out" 2>"$work/err"
+	local rc=$?
+	if ((rc == want)) && [[ $(wc -l <"$work/err") == 1 ]] &&
+		grep -qE -- "$pat" "$work/err" && [[ ! -s $work/out ]]; then
+		ok "kexdump $* -> $rc: $(cat "$work/err")"
+	else
+		nok "kexdump $* -> rc $rc (want $want), stderr: $(head -c 300 "$work/err")"
+	fi
+}
+
+# Good synthetic dump.
+good=$work/good.core
+if out=$("$kexdump" info "$good" 2>&1); then
+	grep -q '^kernel: *9.9.9-synthetic$' <<<"$out" && grep -q '^cpus: *2$' <<<"$out" &&
+		grep -q '^crash time: *2026-11-27 04:57:28 UTC$' <<<"$out" &&
+		grep -q '^build id: *0123456789abcdef0123456789abcdef01234567$' <<<"$out" &&
+		grep -q '^memory: *20.0 KiB in 2 ranges$' <<<"$out" &&
+		ok "info on a synthetic dump" || nok "info output: $out"
+else
+	nok "info failed: $out"
+fi
+json=$("$kexdump" info --json "$good")
+if python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["release"]=="9.9.9-synthetic" and d["cpus"]==2 and d["memory_total"]==0x5000 and d["cpu_states"][0]["pid"]==1 and d["cpu_states"][1]["ip"]=="0xffffffff81005678" and d["memory"][1]["start"]=="0x100000000"' "$json"; then
+	ok "info --json parses and holds the facts"
+else
+	nok "info --json: $json"
+fi
+out=$("$kexdump" read "$good" linux_banner --string 2>&1)
+[[ $out == "Linux version 9.9.9-synthetic (test)" ]] && ok "read --string through the text mapping" || nok "read: $out"
+out=$("$kexdump" read "$good" 0xffff888000001000 8 2>&1)
+[[ $out == "ffff888000001000: 4c 69 6e 75 78 20 76 65"*"Linux ve" ]] && ok "read hex through the direct map" || nok "read hex: $out"
+out=$("$kexdump" read "$good" 0x100000000 4 --phys --raw 2>&1 | od -An -c | tr -d ' ')
+[[ $out == '\0\0\0\0' ]] && ok "read --phys --raw above 4 GiB" || nok "read --phys: $out"
+"$kexdump" info --vmcoreinfo "$good" | grep -qx 'OSRELEASE=9.9.9-synthetic' && ok "info --vmcoreinfo" || nok "info --vmcoreinfo"
+
+# Bad input: one line naming the file and the problem, exit 1.
+printf 'not a dump at all' >"$work/text"
+: >"$work/empty"
+head -c 100 "$good" >"$work/truncated"
+mkdir "$work/dir"
+expect_error 1 "$work/text: not a kernel crash dump" info "$work/text"
+expect_error 1 "$work/empty: file is empty" dmesg "$work/empty"
+expect_error 1 "$work/truncated: file is truncated" info "$work/truncated"
+expect_error 1 "$work/dir: is a directory" info "$work/dir"
+expect_error 1 "$work/missing: cannot open: No such file" info "$work/missing"
+expect_error 1 "novmcoreinfo.core: dump has no VMCOREINFO" info "$work/novmcoreinfo.core"
+expect_error 1 "VMCOREINFO describes no kernel log|no kernel log" dmesg "$good"
+expect_error 1 "unknown symbol no_such_symbol" read "$good" no_such_symbol
+expect_error 1 "physical address 0x8000 is not in the dump" read "$good" 0x8000 --phys
+expect_error 1 "System.map: cannot open" info "$good" --system-map "$work/System.map"
+if ((EUID != 0)); then
+	cp "$good" "$work/noperm" && chmod 000 "$work/noperm"
+	expect_error 1 "noperm: cannot open: Permission denied" info "$work/noperm"
+fi
+# Usage errors exit 2.
+expect_error 2 "usage" info
+expect_error 2 "usage" info "$good" extra
+expect_error 2 "unknown command" frobnicate
+expect_error 2 "usage" read "$good"
+
+echo "$pass passed, $fail failed"
+((fail == 0))

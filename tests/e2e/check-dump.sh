@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# check-dump.sh KEXDUMP DIR -- check kexdump on one real dump made by
+# tests/vm/mkdump.sh (DIR/vmcore, DIR/console.log, DIR/meta) against the
+# facts the harness recorded and against the peer tool, makedumpfile.
+# Prints "ok - ..." / "not ok - ..." per check and a closing
+# "N passed, N failed" line; exits non-zero when any check failed.
+set -uo pipefail
+kexdump=$1 dir=$2
+vmcore=$dir/vmcore
+name=$(basename "$dir")
+pass=0 fail=0
+ok() { echo "ok - $name: $*"; pass=$((pass + 1)); }
+nok() { echo "not ok - $name: $*"; fail=$((fail + 1)); }
+check() { # check DESCRIPTION COMMAND...
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else nok "$d"; fi
+}
+
+# shellcheck disable=SC1091
+. "$dir/meta" || { echo "not ok - $name: no meta"; echo "0 passed, 1 failed"; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+tr -d '\r' <"$dir/console.log" >"$work/console"
+
+# 1. dmesg: byte-identical to makedumpfile --dump-dmesg of the same dump.
+if "$kexdump" dmesg "$vmcore" >"$work/kd.txt" 2>"$work/kd.err"; then
+	ok "kexdump dmesg exits 0 ($(wc -l <"$work/kd.txt") lines)"
+else
+	nok "kexdump dmesg failed: $(cat "$work/kd.err")"
+fi
+makedumpfile --dump-dmesg "$vmcore" "$work/md.txt" >"$work/md.out" 2>&1 ||
+	nok "makedumpfile --dump-dmesg failed: $(tail -n2 "$work/md.out")"
+if cmp -s "$work/kd.txt" "$work/md.txt"; then
+	ok "dmesg identical to makedumpfile --dump-dmesg ($(wc -c <"$work/md.txt") bytes)"
+else
+	nok "dmesg differs from makedumpfile --dump-dmesg:"
+	diff "$work/md.txt" "$work/kd.txt" | head -n 10 | sed 's/^/#   /'
+fi
+
+# 2. The panic as the console showed it is in the log, time stamps and all.
+for pat in 'sysrq: Trigger a crash' 'Kernel panic - not syncing: sysrq triggered crash' \
+	'hello from the crashed kernel marker'; do
+	line=$(grep -F -m1 -- "$pat" "$work/console" | sed 's/^.*\(\[ *[0-9]*\.[0-9]*\] \)/\1/')
+	if [[ -z $line ]]; then
+		nok "console.log lacks '$pat'"
+	elif grep -qxF -- "$line" "$work/kd.txt"; then
+		ok "dmesg has the console's line '$line'"
+	else
+		nok "dmesg lacks the console's line '$line'"
+	fi
+done
+check "dmesg ends with the panic's trace" grep -q 'Kernel panic - not syncing' <(tail -n 60 "$work/kd.txt")
+
+# 3. info: release, CPUs, paging levels, memory and the panic.
+if "$kexdump" info --json "$vmcore" >"$work/info.json" 2>"$work/info.err"; then
+	ok "kexdump info --json exits 0"
+else
+	nok "kexdump info --json failed: $(cat "$work/info.err")"
+fi
+field() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("" if v is None else v)' "$work/info.json" "$1" 2>/dev/null; }
+eq() { # eq WHAT GOT WANT
+	if [[ $2 == "$3" ]]; then ok "$1 = $3"; else nok "$1 = '$2', wanted '$3'"; fi
+}
+eq "info release" "$(field release)" "$release"
+eq "info cpus" "$(field cpus)" "$cpus"
+eq "info paging_levels" "$(field paging_levels)" "$paging"
+eq "info arch" "$(field arch)" "x86_64"
+eq "info symbols" "$(field symbols)" "kallsyms"
+eq "info panic" "$(field panic)" "Kernel panic - not syncing: sysrq triggered crash"
+# sysrq-c ran in PID 1 (the harness's /init) on the CPU that panicked.
+pcpu=$(field panic_cpu)
+[[ -n $pcpu ]] && ok "info panic_cpu = $pcpu" || nok "info has no panic_cpu"
+pid=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([c["pid"] for c in d["cpu_states"] if c["cpu"]==d["panic_cpu"]][0])' "$work/info.json" 2>/dev/null)
+eq "pid on the panic cpu" "$pid" 1
+# Memory: the guest's RAM minus the 256 MiB crashkernel reservation, give or
+# take firmware holes: within [mem - 256M - 160M, mem - 256M].
+memtotal=$(field memory_total)
+memmax=$(( $(numfmt --from=iec "$mem") - (256 << 20) ))
+if [[ -n $memtotal ]] && ((memtotal <= memmax && memtotal >= memmax - (160 << 20))); then
+	ok "info memory_total $memtotal fits a $mem guest with crashkernel=256M"
+else
+	nok "info memory_total '$memtotal' does not fit a $mem guest ($memmax max)"
+fi
+if [[ $mem == 4G ]]; then
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if any(int(r["start"],16) >= 1<<32 for r in d["memory"]) else 1)' "$work/info.json" &&
+		ok "info shows memory above 4 GiB" || nok "no memory range above 4 GiB in a 4G guest"
+fi
+# The text form carries the same facts.
+"$kexdump" info "$vmcore" >"$work/info.txt" 2>&1
+check "info text names the release" grep -q "^kernel: *$release\$" "$work/info.txt"
+
+# 4. A symbol read through virtual translation equals what the console printed.
+got=$("$kexdump" read "$vmcore" linux_banner --string 2>&1)
+eq "linux_banner" "$got" "$banner"
+# init_uts_ns.name.release: VMCOREINFO gives init_uts_ns and
+# OFFSET(uts_namespace.name) (0 on 6.x); release is the third 65-byte field
+# of struct new_utsname.
+name_off=$("$kexdump" info --vmcoreinfo "$vmcore" | sed -n 's/^OFFSET(uts_namespace.name)=//p')
+got=$("$kexdump" read "$vmcore" "init_uts_ns+$((${name_off:-0} + 65 * 2))" --string 2>&1)
+eq "init_uts_ns release" "$got" "$release"
+
+# 5. A truncated copy of the real dump: one clear line, exit 1, no crash.
+head -c $((1 << 20)) "$vmcore" >"$work/truncated"
+"$kexdump" info "$work/truncated" >"$work/t.out" 2>"$work/t.err"
+rc=$?
+if ((rc == 1)) && [[ $(wc -l <"$work/t.err") == 1 ]] && grep -q "$work/truncated: file is truncated" "$work/t.err"; then
+	ok "truncated dump: one-line error, exit 1 ($(cat "$work/t.err"))"
+else
+	nok "truncated dump: rc=$rc stderr='$(cat "$work/t.err")'"
+fi
+
+echo "$pass passed, $fail failed"
+((fail == 0))

@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# run.sh OUTDIR SECONDS -- build each libFuzzer target with clang (ASan +
+# UBSan + libFuzzer) and run it for SECONDS from its seed corpus. Prints
+# "ok - TARGET ..." or "not ok - TARGET ..." per target; a crash leaves the
+# reproducer in OUTDIR and fails.
+set -uo pipefail
+src=$(cd "$(dirname "$0")/../.." && pwd)
+out=$1 secs=$2
+mkdir -p "$out"
+flags=(-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
+	-fno-sanitize-recover=undefined -I"$src/include" -I"$src/lib")
+libsrc=("$src"/lib/*.c)
+rc=0
+for t in "$src"/tests/fuzz/fuzz-*.c; do
+	name=$(basename "$t" .c)
+	if ! clang "${flags[@]}" -o "$out/$name" "$t" "${libsrc[@]}" 2>"$out/$name.build.log"; then
+		echo "not ok - $name: build failed: $(head -n 3 "$out/$name.build.log")"
+		rc=1
+		continue
+	fi
+	corpus=$out/$name.corpus
+	mkdir -p "$corpus"
+	seeds=$src/tests/fuzz/seeds/${name#fuzz-}
+	[[ -d $seeds ]] && cp -n "$seeds"/* "$corpus"/ 2>/dev/null
+	if (cd "$out" && "./$name" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=1024 \
+		-timeout=10 "$corpus" >"$out/$name.log" 2>&1); then
+		echo "ok - $name: $(grep -o 'Done [0-9]* runs' "$out/$name.log" | tail -n1) in $secs s"
+	else
+		echo "not ok - $name: $(grep -m1 -E 'ERROR|SUMMARY' "$out/$name.log")"
+		tail -n 30 "$out/$name.log" | sed 's/^/#   /'
+		rc=1
+	fi
+done
+exit $rc

@@ -1,0 +1,118 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# tests/run.sh -- every test of kexdump, from a fresh Debian 12 machine:
+#   1. installs what is missing (tools/deps.sh; kernels are fetched and
+#      cached under ~/.cache/kexdump by tests/vm/kernel.sh),
+#   2. builds with warnings as errors and runs the unit and CLI tests,
+#   3. again under ASan+UBSan,
+#   4. builds the fully static kexdump (the capture initramfs's PID 1),
+#   5. runs each fuzz target for a short while,
+#   6. crashes real Debian kernels in QEMU (tests/vm/matrix.sh) and checks
+#      kexdump on every dump (tests/e2e/check-dump.sh).
+# Closes with "N passed, N failed" and exits non-zero if anything failed.
+# Env: KEXDUMP_DUMPS=DIR keeps/reuses the dumps there (default: a fresh
+# temporary directory, removed afterwards); KEXDUMP_SKIP_VM=1 skips stage 6;
+# KEXDUMP_FUZZ_SECONDS (default 20) per fuzz target.
+set -uo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+out=${KEXDUMP_BUILD:-$src/build-tests}
+passed=0 failed=0
+stage() { echo; echo "=== $*"; }
+tally() { # tally PASSED FAILED WHAT
+	passed=$((passed + $1))
+	failed=$((failed + $2))
+	echo "--- $3: $1 passed, $2 failed"
+}
+# Run a meson test suite and add its counts.
+meson_tests() { # meson_tests BUILDDIR WHAT
+	local log=$1/meson-logs/testlog.txt ok bad
+	meson test -C "$1" --print-errorlogs --num-processes 2 >"$1/test.out" 2>&1
+	cat "$1/test.out" | grep -E '^ *[0-9]+/[0-9]+ ' || true
+	ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$1/test.out")
+	bad=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$1/test.out")
+	if [[ -z $ok ]]; then
+		tail -n 30 "$1/test.out"
+		tally 0 1 "$2 (meson test did not run)"
+		return
+	fi
+	((bad == 0)) || grep -E -B2 -A30 'FAIL|ERROR' "$log" | head -n 80
+	tally "$ok" "$bad" "$2"
+}
+build() { # build DIR MESON-OPTIONS...
+	local dir=$1
+	shift
+	rm -rf "$dir"
+	meson setup "$dir" "$src" "$@" >"$dir.setup.log" 2>&1 &&
+		ninja -C "$dir" >"$dir.build.log" 2>&1 && return 0
+	tail -n 30 "$dir.setup.log" "$dir.build.log" 2>/dev/null
+	return 1
+}
+
+stage "dependencies"
+"$src/tools/deps.sh" all || { echo "dependency installation failed"; echo "0 passed, 1 failed"; exit 1; }
+
+stage "build (gcc, -Werror) and unit tests"
+if build "$out/default"; then
+	tally 1 0 "build"
+	meson_tests "$out/default" "unit and CLI tests"
+else
+	tally 0 1 "build"
+fi
+
+stage "ASan+UBSan build and unit tests"
+if build "$out/asan" -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug; then
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 meson_tests "$out/asan" "sanitizer tests"
+else
+	tally 0 1 "sanitizer build"
+fi
+
+stage "static kexdump"
+if build "$out/static" -Dstatic=true && file "$out/static/kexdump" | grep -q 'statically linked'; then
+	tally 1 0 "static build ($(stat -c %s "$out/static/kexdump") bytes, $(file -b "$out/static/kexdump" | cut -d, -f1-2))"
+else
+	tally 0 1 "static build"
+fi
+
+stage "fuzz targets (clang libFuzzer, ${KEXDUMP_FUZZ_SECONDS:-20} s each)"
+if [[ -x $src/tests/fuzz/run.sh ]]; then
+	if r=$("$src/tests/fuzz/run.sh" "$out/fuzz" "${KEXDUMP_FUZZ_SECONDS:-20}"); then
+		echo "$r"
+		tally "$(grep -c '^ok' <<<"$r")" 0 "fuzzing"
+	else
+		echo "$r"
+		tally "$(grep -c '^ok' <<<"$r")" "$(grep -c '^not ok' <<<"$r")" "fuzzing"
+	fi
+fi
+
+if [[ ${KEXDUMP_SKIP_VM:-0} != 1 ]]; then
+	stage "real kernel crashes in QEMU"
+	dumps=${KEXDUMP_DUMPS:-}
+	if [[ -z $dumps ]]; then
+		dumps=$(mktemp -d "${TMPDIR:-/var/tmp}/kexdump-dumps.XXXXXX")
+		trap 'rm -rf "$dumps"' EXIT
+	fi
+	t0=$SECONDS
+	if "$src/tests/vm/matrix.sh" "$dumps"; then
+		tally 1 0 "crash matrix ($((SECONDS - t0)) s)"
+	else
+		tally 0 1 "crash matrix"
+	fi
+	for d in "$dumps"/*/; do
+		[[ -f $d/meta ]] || continue
+		r=$("$src/tests/e2e/check-dump.sh" "$out/default/kexdump" "${d%/}")
+		echo "$r" | grep -v '^[0-9]* passed'
+		tally "$(grep -c '^ok' <<<"$r")" "$(grep -c '^not ok' <<<"$r")" "$(basename "$d")"
+	done
+	# The static binary reads a real dump too.
+	first=$(ls -d "$dumps"/*/ 2>/dev/null | head -n1)
+	if [[ -n $first ]] && "$out/static/kexdump" dmesg "$first/vmcore" | grep -q 'Kernel panic'; then
+		tally 1 0 "static kexdump dmesg on a real dump"
+	else
+		tally 0 1 "static kexdump dmesg on a real dump"
+	fi
+fi
+
+echo
+echo "$passed passed, $failed failed"
+((failed == 0))

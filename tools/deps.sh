@@ -1,0 +1,26 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# deps.sh [build|test|all] -- install the Debian packages kexdump needs, only
+# those missing, and say what it installs. Idempotent: a prepared machine
+# does no apt work at all.
+set -euo pipefail
+what=${1:-all}
+build=(gcc meson ninja-build pkg-config libcmocka-dev file)
+test=(clang python3 qemu-system-x86 qemu-utils kexec-tools makedumpfile
+	busybox-static cpio kmod xz-utils zstd)
+case $what in
+build) pkgs=("${build[@]}") ;;
+test | all) pkgs=("${build[@]}" "${test[@]}") ;;
+*) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+esac
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+((${#missing[@]})) || exit 0
+sudo=()
+((EUID == 0)) || sudo=(sudo)
+echo "deps.sh: installing ${missing[*]}" >&2
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >&2
