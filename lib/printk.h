@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The kernel log readers: shared between printk.c (the lockless ring
+ * buffer, 5.10+) and printk-legacy.c (log_buf/printk_log, up to 5.9). */
+#ifndef KEXDUMP_PRINTK_H
+#define KEXDUMP_PRINTK_H
+
+#include "internal.h"
+
+/*
+ * A VMCOREINFO number the kernel log reader cannot do without: @p kind is
+ * "SYMBOL", "OFFSET" or "SIZE". A missing key is a KD_ERROR_NOTFOUND error
+ * naming the dump and the key.
+ */
+struct kd_error *kd_printk_need(struct kd_kernel *kernel, const char *kind,
+				const char *name, uint64_t *ret);
+
+/* Walk the log_buf/printk_log kernel log (Linux 3.5 to 5.9). */
+struct kd_error *kd_printk_iterate_legacy(struct kd_kernel *kernel,
+					  kd_printk_fn *fn, void *arg);
+
+/* Loads from dump bytes in the dumped kernel's byte order. */
+static inline uint16_t kd_printk_u16(const struct kd_kernel *k, const void *p)
+{
+	return k->dump->big_endian ? kd_be16(p) : kd_le16(p);
+}
+static inline uint32_t kd_printk_u32(const struct kd_kernel *k, const void *p)
+{
+	return k->dump->big_endian ? kd_be32(p) : kd_le32(p);
+}
+static inline uint64_t kd_printk_u64(const struct kd_kernel *k, const void *p)
+{
+	return k->dump->big_endian ? kd_be64(p) : kd_le64(p);
+}
+
+/*
+ * The syslog level of the byte holding "u8 flags:5, level:3" in struct
+ * printk_info (and the older struct printk_log). GCC allocates bit-fields
+ * from the least significant bit on little-endian targets and from the
+ * most significant bit on big-endian ones, so level is the top three bits
+ * on the former and the bottom three on the latter.
+ */
+static inline uint8_t kd_printk_level(const struct kd_kernel *k, uint8_t b)
+{
+	return k->dump->big_endian ? (uint8_t)(b & 7) : (uint8_t)(b >> 5);
+}
+
+#endif
