@@ -25,6 +25,7 @@ void cli_close(struct kd_dump *dump, struct kd_kernel *kernel);
 int cmd_info(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);
 int cmd_read(int argc, char **argv);
+int cmd_symbols(int argc, char **argv);
 
 /* A minimal JSON writer: enough for flat objects, nested objects and arrays. */
 struct json {

@@ -15,6 +15,7 @@ static const struct {
 } commands[] = {
 	{ "info", cmd_info, "DUMP [--json|--vmcoreinfo] [--system-map FILE]   what the dump holds" },
 	{ "dmesg", cmd_dmesg, "DUMP [--caller-id] [--system-map FILE]   the kernel log" },
+	{ "symbols", cmd_symbols, "DUMP   the kernel's symbol table as a System.map" },
 	{ "read", cmd_read, "DUMP SYMBOL[+OFF]|ADDR [LEN] [--string|--raw] [--phys]   read memory" },
 };
 
@@ -22,7 +23,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: kexdump COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-6s %s\n", commands[i].name, commands[i].help);
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
 }
 
 int cli_fail(struct kd_error *err)

@@ -43,6 +43,7 @@ build() { # build DIR MESON-OPTIONS...
 	local dir=$1
 	shift
 	rm -rf "$dir"
+	mkdir -p "$(dirname "$dir")"
 	meson setup "$dir" "$src" "$@" >"$dir.setup.log" 2>&1 &&
 		ninja -C "$dir" >"$dir.build.log" 2>&1 && return 0
 	tail -n 30 "$dir.setup.log" "$dir.build.log" 2>/dev/null
@@ -103,6 +104,13 @@ if [[ ${KEXDUMP_SKIP_VM:-0} != 1 ]]; then
 		r=$("$src/tests/e2e/check-dump.sh" "$out/default/kexdump" "${d%/}")
 		echo "$r" | grep -v '^[0-9]* passed'
 		tally "$(grep -c '^ok' <<<"$r")" "$(grep -c '^not ok' <<<"$r")" "$(basename "$d")"
+	done
+	# Under ASan+UBSan too, on every real dump.
+	for d in "$dumps"/*/; do
+		[[ -f $d/meta && -x $out/asan/kexdump ]] || continue
+		r=$(UBSAN_OPTIONS=halt_on_error=1 "$src/tests/e2e/check-dump.sh" "$out/asan/kexdump" "${d%/}")
+		echo "$r" | grep '^not ok'
+		tally "$(grep -c '^ok' <<<"$r")" "$(grep -c '^not ok' <<<"$r")" "$(basename "$d") under ASan+UBSan"
 	done
 	# The static binary reads a real dump too.
 	first=$(ls -d "$dumps"/*/ 2>/dev/null | head -n1)

@@ -102,6 +102,21 @@ name_off=$("$kexdump" info --vmcoreinfo "$vmcore" | sed -n 's/^OFFSET(uts_namesp
 got=$("$kexdump" read "$vmcore" "init_uts_ns+$((${name_off:-0} + 65 * 2))" --string 2>&1)
 eq "init_uts_ns release" "$got" "$release"
 
+# The symbol table exported as a System.map serves the --system-map path
+# (kernels before 6.0) on this real dump.
+"$kexdump" symbols "$vmcore" >"$work/System.map" 2>"$work/sym.err"
+nsym=$(wc -l <"$work/System.map")
+eq "symbols lines = info num_symbols" "$nsym" "$(field num_symbols)"
+got=$("$kexdump" read "$vmcore" linux_banner --string --system-map "$work/System.map" 2>&1)
+eq "linux_banner via --system-map" "$got" "$banner"
+check "info --system-map reports System.map" grep -q '^symbols: *System.map' <("$kexdump" info "$vmcore" --system-map "$work/System.map")
+
+# kexec_load dumps carry the low 640 KiB from kexec-tools' backup copy
+# (a PT_LOAD at 0x1000); kexec_file_load dumps leave the first MiB out.
+low=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(min(int(r["start"],16) for r in d["memory"]))' "$work/info.json" 2>/dev/null)
+if [[ $load == load ]]; then want_low=4096; else want_low=1048576; fi
+eq "lowest physical address ($load)" "$low" "$want_low"
+
 # 5. A truncated copy of the real dump: one clear line, exit 1, no crash.
 head -c $((1 << 20)) "$vmcore" >"$work/truncated"
 "$kexdump" info "$work/truncated" >"$work/t.out" 2>"$work/t.err"
