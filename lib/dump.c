@@ -293,15 +293,9 @@ struct kd_error *kd_dump_parse_notes(struct kd_dump *dump, const uint8_t *buf,
 	size_t off = 0;
 	while (len - off >= 12) {
 		uint32_t namesz, descsz, type;
-		if (dump->big_endian) {
-			namesz = kd_be32(buf + off);
-			descsz = kd_be32(buf + off + 4);
-			type = kd_be32(buf + off + 8);
-		} else {
-			namesz = kd_le32(buf + off);
-			descsz = kd_le32(buf + off + 4);
-			type = kd_le32(buf + off + 8);
-		}
+		namesz = kd_dump_u32(dump, buf + off);
+		descsz = kd_dump_u32(dump, buf + off + 4);
+		type = kd_dump_u32(dump, buf + off + 8);
 		off += 12;
 		// The kernel pads PT_NOTE with zeros after the last note.
 		if (namesz == 0 && descsz == 0 && type == 0)
@@ -368,12 +362,11 @@ KD_EXPORT struct kd_error *kd_dump_cpu_state(const struct kd_dump *dump,
 			"%s: NT_PRSTATUS note of CPU %zu is too short (%zu bytes)",
 			dump->path, cpu, n->descsz);
 	struct kd_cpu_state st = {0};
-	st.pid = dump->big_endian ? kd_be32(n->desc + l->pid_off)
-				  : kd_le32(n->desc + l->pid_off);
+	st.pid = kd_dump_u32(dump, n->desc + l->pid_off);
 	st.nregs = l->nregs;
 	for (size_t i = 0; i < l->nregs; i++) {
 		const uint8_t *p = n->desc + l->reg_off + 8 * i;
-		st.regs[i] = dump->big_endian ? kd_be64(p) : kd_le64(p);
+		st.regs[i] = kd_dump_u64(dump, p);
 	}
 	st.ip = st.regs[l->ip_idx];
 	st.sp = st.regs[l->sp_idx];

@@ -31,19 +31,6 @@ struct elf_phdr {
 	uint64_t offset, vaddr, paddr, filesz, memsz;
 };
 
-static uint16_t rd16(const struct kd_dump *d, const uint8_t *p)
-{
-	return d->big_endian ? kd_be16(p) : kd_le16(p);
-}
-static uint32_t rd32(const struct kd_dump *d, const uint8_t *p)
-{
-	return d->big_endian ? kd_be32(p) : kd_le32(p);
-}
-static uint64_t rd64(const struct kd_dump *d, const uint8_t *p)
-{
-	return d->big_endian ? kd_be64(p) : kd_le64(p);
-}
-
 static struct kd_error *read_ehdr(struct kd_dump *dump, struct elf_hdr *ret)
 {
 	uint8_t e[sizeof(Elf64_Ehdr)];
@@ -64,11 +51,11 @@ static struct kd_error *read_ehdr(struct kd_dump *dump, struct elf_hdr *ret)
 		return kd_error_create(KD_ERROR_CORRUPT,
 			"%s: bad ELF data encoding %u", dump->path, e[EI_DATA]);
 	dump->big_endian = e[EI_DATA] == ELFDATA2MSB;
-	ret->type = rd16(dump, e + offsetof(Elf64_Ehdr, e_type));
-	ret->machine = rd16(dump, e + offsetof(Elf64_Ehdr, e_machine));
-	ret->phoff = rd64(dump, e + offsetof(Elf64_Ehdr, e_phoff));
-	ret->phentsize = rd16(dump, e + offsetof(Elf64_Ehdr, e_phentsize));
-	ret->phnum = rd16(dump, e + offsetof(Elf64_Ehdr, e_phnum));
+	ret->type = kd_dump_u16(dump, e + offsetof(Elf64_Ehdr, e_type));
+	ret->machine = kd_dump_u16(dump, e + offsetof(Elf64_Ehdr, e_machine));
+	ret->phoff = kd_dump_u64(dump, e + offsetof(Elf64_Ehdr, e_phoff));
+	ret->phentsize = kd_dump_u16(dump, e + offsetof(Elf64_Ehdr, e_phentsize));
+	ret->phnum = kd_dump_u16(dump, e + offsetof(Elf64_Ehdr, e_phnum));
 	if (ret->type != ET_CORE)
 		return kd_error_create(KD_ERROR_FORMAT,
 			"%s: ELF file is not a core dump (e_type %u)",
@@ -95,12 +82,12 @@ static struct kd_error *read_ehdr(struct kd_dump *dump, struct elf_hdr *ret)
 static void parse_phdr(const struct kd_dump *d, const uint8_t *p,
 		       struct elf_phdr *ph)
 {
-	ph->type = rd32(d, p + offsetof(Elf64_Phdr, p_type));
-	ph->offset = rd64(d, p + offsetof(Elf64_Phdr, p_offset));
-	ph->vaddr = rd64(d, p + offsetof(Elf64_Phdr, p_vaddr));
-	ph->paddr = rd64(d, p + offsetof(Elf64_Phdr, p_paddr));
-	ph->filesz = rd64(d, p + offsetof(Elf64_Phdr, p_filesz));
-	ph->memsz = rd64(d, p + offsetof(Elf64_Phdr, p_memsz));
+	ph->type = kd_dump_u32(d, p + offsetof(Elf64_Phdr, p_type));
+	ph->offset = kd_dump_u64(d, p + offsetof(Elf64_Phdr, p_offset));
+	ph->vaddr = kd_dump_u64(d, p + offsetof(Elf64_Phdr, p_vaddr));
+	ph->paddr = kd_dump_u64(d, p + offsetof(Elf64_Phdr, p_paddr));
+	ph->filesz = kd_dump_u64(d, p + offsetof(Elf64_Phdr, p_filesz));
+	ph->memsz = kd_dump_u64(d, p + offsetof(Elf64_Phdr, p_memsz));
 }
 
 static struct kd_error *check_extent(const struct kd_dump *dump, size_t i,

@@ -98,6 +98,20 @@ struct kd_dump {
 	const struct kd_note **prstatus;	/* ncpus pointers into notes */
 };
 
+/* Loads from dump bytes in the dumped machine's byte order (ELF EI_DATA). */
+static inline uint16_t kd_dump_u16(const struct kd_dump *d, const void *p)
+{
+	return d->big_endian ? kd_be16(p) : kd_le16(p);
+}
+static inline uint32_t kd_dump_u32(const struct kd_dump *d, const void *p)
+{
+	return d->big_endian ? kd_be32(p) : kd_le32(p);
+}
+static inline uint64_t kd_dump_u64(const struct kd_dump *d, const void *p)
+{
+	return d->big_endian ? kd_be64(p) : kd_le64(p);
+}
+
 /* Add a note (copying desc) and classify it. */
 struct kd_error *kd_dump_add_note(struct kd_dump *dump, const char *name,
 				  uint32_t type, const void *desc, size_t descsz);
@@ -141,11 +155,17 @@ struct kd_symbol {
 	char type;
 };
 
-/* A symbol table: sorted by address for symbolize, and by name via an index. */
+struct kd_symtab_pool;
+
+/* A symbol table: sorted by address for symbolize, and by name via an index.
+ * Names live in a pool of large blocks (symtab.c), so 100k+ symbols cost a
+ * handful of allocations and name pointers never move. */
 struct kd_symtab {
 	struct kd_symbol *syms;	/* sorted by address */
 	size_t nsyms;
+	size_t cap;		/* entries allocated in syms */
 	size_t *by_name;	/* indices into syms, sorted by name */
+	struct kd_symtab_pool *pool;	/* newest block first */
 };
 
 void kd_symtab_deinit(struct kd_symtab *tab);

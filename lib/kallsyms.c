@@ -44,21 +44,6 @@ struct tables {
 	uint64_t offsets, relative_base, addresses;	/* 0 = absent */
 };
 
-static uint16_t rd16(const struct kd_kernel *k, const void *p)
-{
-	return k->dump->big_endian ? kd_be16(p) : kd_le16(p);
-}
-
-static uint32_t rd32(const struct kd_kernel *k, const void *p)
-{
-	return k->dump->big_endian ? kd_be32(p) : kd_le32(p);
-}
-
-static uint64_t rd64(const struct kd_kernel *k, const void *p)
-{
-	return k->dump->big_endian ? kd_be64(p) : kd_le64(p);
-}
-
 static struct kd_error *symbol(const struct kd_kernel *k, const char *name,
 			       bool required, uint64_t *ret)
 {
@@ -124,7 +109,7 @@ static struct kd_error *load_tokens(struct kd_kernel *k, const struct tables *t,
 	uint16_t index[256];
 	uint32_t max_index = 0;
 	for (int i = 0; i < 256; i++) {
-		index[i] = rd16(k, raw + 2 * i);
+		index[i] = kd_dump_u16(k->dump, raw + 2 * i);
 		if (index[i] > max_index)
 			max_index = index[i];
 	}
@@ -282,7 +267,7 @@ static uint64_t offset_addr(enum interp how, uint64_t base, int32_t off)
 static int32_t offset_at(const struct kd_kernel *k, const uint8_t *offsets,
 			 size_t i)
 {
-	return (int32_t)rd32(k, offsets + 4 * i);
+	return (int32_t)kd_dump_u32(k->dump, offsets + 4 * i);
 }
 
 /*
@@ -415,7 +400,7 @@ static struct kd_error *set_addresses(struct kd_kernel *k, const struct tables *
 		err = kd_kernel_read_virt(k, t->relative_base, raw, sizeof(raw));
 		if (err)
 			return kd_error_prefix(err, "kallsyms_relative_base: ");
-		uint64_t base = rd64(k, raw);
+		uint64_t base = kd_dump_u64(k->dump, raw);
 		err = read_array(k, t->offsets, 4 * n, "kallsyms_offsets", &arr);
 		if (err)
 			return err;
@@ -430,7 +415,7 @@ static struct kd_error *set_addresses(struct kd_kernel *k, const struct tables *
 		if (err)
 			return err;
 		for (size_t i = 0; i < n; i++)
-			tab->syms[i].addr = rd64(k, arr + 8 * i);
+			tab->syms[i].addr = kd_dump_u64(k->dump, arr + 8 * i);
 		// The same consistency check as for offsets: a table that
 		// disagrees with VMCOREINFO about _stext is not this kernel's.
 		uint64_t want;

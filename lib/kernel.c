@@ -214,7 +214,7 @@ KD_EXPORT struct kd_error *kd_kernel_read_u64(struct kd_kernel *k,
 	struct kd_error *err = kd_kernel_read_virt(k, vaddr, b, sizeof(b));
 	if (err)
 		return err;
-	*ret = k->dump->big_endian ? kd_be64(b) : kd_le64(b);
+	*ret = kd_dump_u64(k->dump, b);
 	return NULL;
 }
 
@@ -225,7 +225,7 @@ KD_EXPORT struct kd_error *kd_kernel_read_u32(struct kd_kernel *k,
 	struct kd_error *err = kd_kernel_read_virt(k, vaddr, b, sizeof(b));
 	if (err)
 		return err;
-	*ret = k->dump->big_endian ? kd_be32(b) : kd_le32(b);
+	*ret = kd_dump_u32(k->dump, b);
 	return NULL;
 }
 

@@ -138,9 +138,9 @@ static struct kd_error *emit(struct legacy *lg, uint32_t idx, uint16_t len,
 	const uint8_t *h = lg->buf + idx;
 	struct kd_printk_record rec = {
 		.seq = lg->seq++,
-		.ts_nsec = kd_printk_u64(k, h + lg->o_ts),
+		.ts_nsec = kd_dump_u64(k->dump, h + lg->o_ts),
 		.text = (const char *)h + lg->hdr_size,
-		.text_len = kd_printk_u16(k, h + lg->o_text_len),
+		.text_len = kd_dump_u16(k->dump, h + lg->o_text_len),
 	};
 	// The text (and the dictionary after it) lie inside the record.
 	if (rec.text_len > len - lg->hdr_size)
@@ -150,7 +150,7 @@ static struct kd_error *emit(struct legacy *lg, uint32_t idx, uint16_t len,
 		rec.level = kd_printk_level(k, h[lg->o_text_len + 5]);
 	}
 	if (lg->has_caller_id) {
-		rec.caller_id = kd_printk_u32(k, h + lg->o_caller_id);
+		rec.caller_id = kd_dump_u32(k->dump, h + lg->o_caller_id);
 		rec.has_caller_id = true;
 	}
 	return fn(&rec, arg);
@@ -176,7 +176,7 @@ static struct kd_error *walk(struct legacy *lg, kd_printk_fn *fn, void *arg)
 		uint32_t limit = wrapped || lg->next > lg->first ? lg->next : lg->buf_len;
 		if (idx > limit || lg->hdr_size > limit - idx)
 			return corrupt_at(lg, idx, "runs past the end of the log");
-		uint16_t len = kd_printk_u16(lg->k, lg->buf + idx + lg->o_len);
+		uint16_t len = kd_dump_u16(lg->k->dump, lg->buf + idx + lg->o_len);
 		if (len == 0) {
 			if (wrapped || lg->next > lg->first)
 				return corrupt_at(lg, idx, "is an unexpected wrap marker");

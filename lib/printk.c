@@ -320,7 +320,7 @@ static struct kd_error *do_record(struct prb *p, uint64_t id,
 {
 	const struct kd_kernel *k = p->k;
 	const struct prb_layout *l = &p->l;
-	uint64_t sv = kd_printk_u64(k, desc + l->desc_sv + l->counter);
+	uint64_t sv = kd_dump_u64(k->dump, desc + l->desc_sv + l->counter);
 	unsigned int state = (unsigned int)(sv >> DESC_FLAGS_SHIFT);
 	// desc_read(): a descriptor holding another id is a miss; only
 	// committed and finalized records are complete.
@@ -328,14 +328,14 @@ static struct kd_error *do_record(struct prb *p, uint64_t id,
 	    (state != DESC_COMMITTED && state != DESC_FINALIZED))
 		return NULL;
 	size_t off, size;
-	if (!locate_block(p, kd_printk_u64(k, desc + l->desc_begin),
-			  kd_printk_u64(k, desc + l->desc_next), &off, &size))
+	if (!locate_block(p, kd_dump_u64(k->dump, desc + l->desc_begin),
+			  kd_dump_u64(k->dump, desc + l->desc_next), &off, &size))
 		return NULL;
 	struct kd_printk_record rec = {
-		.seq = kd_printk_u64(k, info + l->info_seq),
-		.ts_nsec = kd_printk_u64(k, info + l->info_ts),
+		.seq = kd_dump_u64(k->dump, info + l->info_seq),
+		.ts_nsec = kd_dump_u64(k->dump, info + l->info_ts),
 		.text = (const char *)p->data + off + BLOCK_ID_SIZE,
-		.text_len = kd_printk_u16(k, info + l->info_text_len),
+		.text_len = kd_dump_u16(k->dump, info + l->info_text_len),
 	};
 	// copy_data(): text_len may exceed the block when the record was
 	// truncated; never read past the block.
@@ -346,7 +346,7 @@ static struct kd_error *do_record(struct prb *p, uint64_t id,
 		rec.level = kd_printk_level(k, info[l->info_text_len + 3]);
 	}
 	if (l->has_caller_id) {
-		rec.caller_id = kd_printk_u32(k, info + l->info_caller_id);
+		rec.caller_id = kd_dump_u32(k->dump, info + l->info_caller_id);
 		rec.has_caller_id = true;
 	}
 	return fn(&rec, arg);

@@ -18,20 +18,6 @@ struct kd_error *kd_printk_need(struct kd_kernel *kernel, const char *kind,
 struct kd_error *kd_printk_iterate_legacy(struct kd_kernel *kernel,
 					  kd_printk_fn *fn, void *arg);
 
-/* Loads from dump bytes in the dumped kernel's byte order. */
-static inline uint16_t kd_printk_u16(const struct kd_kernel *k, const void *p)
-{
-	return k->dump->big_endian ? kd_be16(p) : kd_le16(p);
-}
-static inline uint32_t kd_printk_u32(const struct kd_kernel *k, const void *p)
-{
-	return k->dump->big_endian ? kd_be32(p) : kd_le32(p);
-}
-static inline uint64_t kd_printk_u64(const struct kd_kernel *k, const void *p)
-{
-	return k->dump->big_endian ? kd_be64(p) : kd_le64(p);
-}
-
 /*
  * The syslog level of the byte holding "u8 flags:5, level:3" in struct
  * printk_info (and the older struct printk_log). GCC allocates bit-fields

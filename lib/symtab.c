@@ -2,28 +2,16 @@
 // Symbol tables: a System.map or the kernel's own kallsyms, kept sorted by
 // address (for symbolizing and System.map export) with a name index (for
 // look-ups by name).
-//
-// Storage: struct kd_symtab (internal.h) exposes only syms, nsyms and
-// by_name. The array's capacity and the string pool that holds every name
-// live in a header allocated in front of syms (struct store below), so that a
-// table of 100k symbols costs two allocations for the names instead of 100k,
-// and name pointers never move (the pool grows by whole new blocks).
 #include "internal.h"
 
 #include <inttypes.h>
 #include <stddef.h>
 
 // A pool block; names are appended until one does not fit.
-struct pool_block {
-	struct pool_block *next;
+struct kd_symtab_pool {
+	struct kd_symtab_pool *next;
 	size_t used, size;
 	char data[];
-};
-
-struct store {
-	size_t cap;			/* symbols allocated in syms[] */
-	struct pool_block *pool;	/* newest block first */
-	struct kd_symbol syms[];
 };
 
 enum {
@@ -35,43 +23,31 @@ enum {
 	SYMTAB_MAX_NAME = 4096,
 };
 
-static struct store *store_of(const struct kd_symtab *tab)
-{
-	if (!tab->syms)
-		return NULL;
-	return (struct store *)((char *)tab->syms - offsetof(struct store, syms));
-}
-
 void kd_symtab_deinit(struct kd_symtab *tab)
 {
-	struct store *st = store_of(tab);
-	if (st) {
-		struct pool_block *b = st->pool;
-		while (b) {
-			struct pool_block *next = b->next;
-			free(b);
-			b = next;
-		}
-		free(st);
+	struct kd_symtab_pool *b = tab->pool;
+	while (b) {
+		struct kd_symtab_pool *next = b->next;
+		free(b);
+		b = next;
 	}
+	free(tab->syms);
 	free(tab->by_name);
-	tab->syms = NULL;
-	tab->by_name = NULL;
-	tab->nsyms = 0;
+	*tab = (struct kd_symtab){0};
 }
 
-static char *pool_copy(struct store *st, const char *name, size_t len)
+static char *pool_copy(struct kd_symtab *tab, const char *name, size_t len)
 {
-	struct pool_block *b = st->pool;
+	struct kd_symtab_pool *b = tab->pool;
 	if (!b || b->size - b->used < len + 1) {
 		size_t size = len + 1 > POOL_BLOCK_SIZE ? len + 1 : POOL_BLOCK_SIZE;
 		b = malloc(sizeof(*b) + size);
 		if (!b)
 			return NULL;
-		b->next = st->pool;
+		b->next = tab->pool;
 		b->used = 0;
 		b->size = size;
-		st->pool = b;
+		tab->pool = b;
 	}
 	char *p = b->data + b->used;
 	memcpy(p, name, len);
@@ -91,23 +67,19 @@ struct kd_error *kd_symtab_add(struct kd_symtab *tab, uint64_t addr, char type,
 		return kd_error_create(KD_ERROR_CORRUPT,
 				       "symbol table: bad name (%zu bytes) at %#" PRIx64,
 				       name_len, addr);
-	struct store *st = store_of(tab);
-	if (!st || tab->nsyms == st->cap) {
-		size_t cap = st ? st->cap * 2 : 1024;
+	if (tab->nsyms == tab->cap) {
+		size_t cap = tab->cap ? tab->cap * 2 : 1024;
 		if (cap > SYMTAB_MAX_SYMS)
 			return kd_error_create(KD_ERROR_UNSUPPORTED,
 					       "symbol table: more than %d symbols",
 					       SYMTAB_MAX_SYMS);
-		struct store *nst = realloc(st, sizeof(*st) + cap * sizeof(st->syms[0]));
-		if (!nst)
+		struct kd_symbol *syms = realloc(tab->syms, cap * sizeof(*syms));
+		if (!syms)
 			return &kd_enomem;
-		if (!st)
-			nst->pool = NULL;
-		nst->cap = cap;
-		st = nst;
-		tab->syms = st->syms;
+		tab->syms = syms;
+		tab->cap = cap;
 	}
-	char *copy = pool_copy(st, name, name_len);
+	char *copy = pool_copy(tab, name, name_len);
 	if (!copy)
 		return &kd_enomem;
 	tab->syms[tab->nsyms++] = (struct kd_symbol){
