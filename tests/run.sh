@@ -77,7 +77,7 @@ fi
 
 stage "fuzz targets (clang libFuzzer, ${KEXDUMP_FUZZ_SECONDS:-20} s each)"
 if [[ -x $src/tests/fuzz/run.sh ]]; then
-	if r=$("$src/tests/fuzz/run.sh" "$out/fuzz" "${KEXDUMP_FUZZ_SECONDS:-20}"); then
+	if r=$("$src/tests/fuzz/run.sh" "$out/fuzz" "${KEXDUMP_FUZZ_SECONDS:-20}" "$out/default/tests/mksynth"); then
 		echo "$r"
 		tally "$(grep -c '^ok' <<<"$r")" 0 "fuzzing"
 	else

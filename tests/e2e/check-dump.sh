@@ -43,7 +43,8 @@ fi
 # 2. The panic as the console showed it is in the log, time stamps and all.
 for pat in 'sysrq: Trigger a crash' 'Kernel panic - not syncing: sysrq triggered crash' \
 	'hello from the crashed kernel marker'; do
-	line=$(grep -F -m1 -- "$pat" "$work/console" | sed 's/^.*\(\[ *[0-9]*\.[0-9]*\] \)/\1/')
+	# The kernel's console line (with its time stamp), not an echo by /init.
+	line=$(grep -F -- "$pat" "$work/console" | grep -m1 -oE '\[ *[0-9]+\.[0-9]+\] .*')
 	if [[ -z $line ]]; then
 		nok "console.log lacks '$pat'"
 	elif grep -qxF -- "$line" "$work/kd.txt"; then

@@ -1,14 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# run.sh OUTDIR SECONDS -- build each libFuzzer target with clang (ASan +
+# run.sh OUTDIR SECONDS [MKSYNTH] -- build each libFuzzer target with clang (ASan +
 # UBSan + libFuzzer) and run it for SECONDS from its seed corpus. Prints
 # "ok - TARGET ..." or "not ok - TARGET ..." per target; a crash leaves the
-# reproducer in OUTDIR and fails.
+# reproducer in OUTDIR and fails. MKSYNTH (tests/cli/mksynth.c, built by
+# meson) seeds the dump target with well-formed synthetic dumps.
 set -uo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
-out=$1 secs=$2
+out=$1 secs=$2 mksynth=${3:-}
 mkdir -p "$out"
+if [[ -x $mksynth ]]; then
+	mkdir -p "$out/fuzz-dump.corpus"
+	"$mksynth" "$out/fuzz-dump.corpus" || exit 1
+fi
 flags=(-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
 	-fno-sanitize-recover=undefined -I"$src/include" -I"$src/lib")
 libsrc=("$src"/lib/*.c)
@@ -22,8 +27,6 @@ for t in "$src"/tests/fuzz/fuzz-*.c; do
 	fi
 	corpus=$out/$name.corpus
 	mkdir -p "$corpus"
-	seeds=$src/tests/fuzz/seeds/${name#fuzz-}
-	[[ -d $seeds ]] && cp -n "$seeds"/* "$corpus"/ 2>/dev/null
 	if (cd "$out" && "./$name" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=1024 \
 		-timeout=10 "$corpus" >"$out/$name.log" 2>&1); then
 		echo "ok - $name: $(grep -o 'Done [0-9]* runs' "$out/$name.log" | tail -n1) in $secs s"
