@@ -17,11 +17,6 @@
 #define PTE_ADDR_MASK 0x000ffffffffff000ULL
 #define PTE_PRESENT 0x1ULL
 #define PTE_PSE 0x80ULL
-// The direct-map base without KASLR (mm.rst), used only when neither the
-// page_offset_base variable nor the ELF headers tell it.
-#define PAGE_OFFSET_L4 0xffff888000000000ULL
-#define PAGE_OFFSET_L5 0xff11000000000000ULL
-
 struct x86_64_state {
 	uint64_t phys_base;
 	uint64_t image_size;
@@ -115,7 +110,9 @@ static struct kd_error *x86_64_init(struct kd_kernel *k)
 	// Until symbols tell page_offset_base, the ELF headers do: /proc/vmcore
 	// gives System RAM segments p_vaddr = __va(p_paddr) (kernel
 	// crash_prepare_elf64_headers(), kexec-tools crashdump-elf.c).
-	k->direct_map_base = k->paging_levels == 5 ? PAGE_OFFSET_L5 : PAGE_OFFSET_L4;
+	// Never guess it: with KASLR a guessed base can overlap the real direct
+	// map and translate wrongly; an unknown base (0) means page walks.
+	k->direct_map_base = 0;
 	for (size_t i = 0; i < k->dump->nranges; i++) {
 		const struct kd_phys_range *r = &k->dump->ranges[i];
 		if (r->vaddr && r->vaddr < START_KERNEL_MAP && r->vaddr >= r->start) {
@@ -180,7 +177,7 @@ static struct kd_error *x86_64_vtop(struct kd_kernel *k, uint64_t vaddr,
 		*ret = vaddr - START_KERNEL_MAP + s->phys_base;
 		return NULL;
 	}
-	if (vaddr >= k->direct_map_base &&
+	if (k->direct_map_base && vaddr >= k->direct_map_base &&
 	    vaddr - k->direct_map_base < s->direct_map_limit) {
 		*ret = vaddr - k->direct_map_base;
 		return NULL;

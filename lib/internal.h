@@ -196,6 +196,9 @@ struct kd_kernel {
 	uint64_t direct_map_base;
 	struct kd_symtab symtab;
 	const char *symbol_source;
+	char *system_map;		/* from the options, or NULL */
+	bool symbols_tried;		/* kd_kernel_load_symbols() ran */
+	char *symbols_error;		/* its failure, repeated to later callers */
 };
 
 #endif

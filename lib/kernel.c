@@ -56,17 +56,16 @@ static struct kd_error *slurp(const char *path, char **ret, size_t *len_ret)
 	return NULL;
 }
 
-static struct kd_error *load_symbols(struct kd_kernel *k,
-				     const struct kd_kernel_options *opts)
+static struct kd_error *load_symbols(struct kd_kernel *k)
 {
 	struct kd_error *err;
-	if (opts && opts->system_map) {
+	if (k->system_map) {
 		char *text = NULL;
 		size_t len = 0;
-		err = slurp(opts->system_map, &text, &len);
+		err = slurp(k->system_map, &text, &len);
 		if (err)
 			return err;
-		err = kd_symtab_parse_system_map(&k->symtab, opts->system_map,
+		err = kd_symtab_parse_system_map(&k->symtab, k->system_map,
 						 text, len);
 		free(text);
 		if (err)
@@ -87,6 +86,28 @@ static struct kd_error *load_symbols(struct kd_kernel *k,
 		k->symbol_source = "kallsyms";
 	}
 	return k->arch->init_symbols ? k->arch->init_symbols(k) : NULL;
+}
+
+KD_EXPORT struct kd_error *kd_kernel_load_symbols(struct kd_kernel *k)
+{
+	if (!k->symbols_tried) {
+		k->symbols_tried = true;
+		struct kd_error *err = load_symbols(k);
+		if (!err)
+			return NULL;
+		kd_symtab_deinit(&k->symtab);
+		k->symbol_source = "none";
+		k->symbols_error = strdup(kd_error_message(err));
+		if (!k->symbols_error) {
+			k->symbols_tried = false;
+			kd_error_destroy(err);
+			return &kd_enomem;
+		}
+		return err;
+	}
+	if (k->symbols_error)
+		return kd_error_create(KD_ERROR_CORRUPT, "%s", k->symbols_error);
+	return NULL;
 }
 
 KD_EXPORT struct kd_error *kd_kernel_open(struct kd_dump *dump,
@@ -123,10 +144,14 @@ KD_EXPORT struct kd_error *kd_kernel_open(struct kd_dump *dump,
 		err = &kd_enomem;
 		goto fail;
 	}
+	if (opts && opts->system_map) {
+		k->system_map = strdup(opts->system_map);
+		if (!k->system_map) {
+			err = &kd_enomem;
+			goto fail;
+		}
+	}
 	err = k->arch->init(k);
-	if (err)
-		goto fail;
-	err = load_symbols(k, opts);
 	if (err)
 		goto fail;
 	*ret = k;
@@ -141,6 +166,8 @@ KD_EXPORT void kd_kernel_close(struct kd_kernel *k)
 	if (!k)
 		return;
 	kd_symtab_deinit(&k->symtab);
+	free(k->system_map);
+	free(k->symbols_error);
 	free(k->arch_state);
 	kd_vmcoreinfo_destroy(k->vi);
 	free(k);
@@ -172,8 +199,9 @@ KD_EXPORT uint64_t kd_kernel_direct_map_base(const struct kd_kernel *k)
 	return k->direct_map_base;
 }
 
-KD_EXPORT const char *kd_kernel_symbol_source(const struct kd_kernel *k)
+KD_EXPORT const char *kd_kernel_symbol_source(struct kd_kernel *k)
 {
+	kd_error_destroy(kd_kernel_load_symbols(k));
 	return k->symbol_source;
 }
 
@@ -229,16 +257,19 @@ KD_EXPORT struct kd_error *kd_kernel_read_u32(struct kd_kernel *k,
 	return NULL;
 }
 
-KD_EXPORT struct kd_error *kd_kernel_symbol(const struct kd_kernel *k,
+KD_EXPORT struct kd_error *kd_kernel_symbol(struct kd_kernel *k,
 					    const char *name, uint64_t *ret)
 {
+	struct kd_error *err = kd_kernel_load_symbols(k);
+	if (err)
+		return err;
 	const struct kd_symbol *s = kd_symtab_find(&k->symtab, name);
 	if (s) {
 		*ret = s->addr;
 		return NULL;
 	}
 	// VMCOREINFO names a few symbols itself; they work without kallsyms.
-	struct kd_error *err = kd_vmcoreinfo_symbol(k->vi, name, ret);
+	err = kd_vmcoreinfo_symbol(k->vi, name, ret);
 	if (!err || kd_error_code(err) != KD_ERROR_NOTFOUND)
 		return err;
 	kd_error_destroy(err);
@@ -248,11 +279,14 @@ KD_EXPORT struct kd_error *kd_kernel_symbol(const struct kd_kernel *k,
 			       " (no symbol table: this kernel's VMCOREINFO has no kallsyms; give --system-map)");
 }
 
-KD_EXPORT struct kd_error *kd_kernel_symbolize(const struct kd_kernel *k,
+KD_EXPORT struct kd_error *kd_kernel_symbolize(struct kd_kernel *k,
 					       uint64_t addr,
 					       const char **name_ret,
 					       uint64_t *offset_ret)
 {
+	struct kd_error *err = kd_kernel_load_symbols(k);
+	if (err)
+		return err;
 	const struct kd_symbol *s = kd_symtab_containing(&k->symtab, addr);
 	if (!s)
 		return kd_error_create(KD_ERROR_NOTFOUND,
@@ -262,15 +296,17 @@ KD_EXPORT struct kd_error *kd_kernel_symbolize(const struct kd_kernel *k,
 	return NULL;
 }
 
-KD_EXPORT size_t kd_kernel_num_symbols(const struct kd_kernel *k)
+KD_EXPORT size_t kd_kernel_num_symbols(struct kd_kernel *k)
 {
+	kd_error_destroy(kd_kernel_load_symbols(k));
 	return k->symtab.nsyms;
 }
 
-KD_EXPORT bool kd_kernel_symbol_at(const struct kd_kernel *k, size_t i,
+KD_EXPORT bool kd_kernel_symbol_at(struct kd_kernel *k, size_t i,
 				   const char **name_ret, char *type_ret,
 				   uint64_t *addr_ret)
 {
+	kd_error_destroy(kd_kernel_load_symbols(k));
 	if (i >= k->symtab.nsyms)
 		return false;
 	*name_ret = k->symtab.syms[i].name;

@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -14,6 +15,7 @@ struct info {
 	long panic_cpu;		/* -1: unknown */
 	uint64_t total;
 	char panic_msg[256];
+	char *symbols_error;	/* why symbols failed to load, or NULL */
 };
 
 static const char *vi_str(const struct kd_vmcoreinfo *vi, const char *key)
@@ -73,6 +75,12 @@ static void gather(struct kd_dump *dump, struct kd_kernel *kernel,
 		   struct info *in)
 {
 	const struct kd_vmcoreinfo *vi = kd_kernel_vmcoreinfo(kernel);
+	// A damaged symbol table must not hide the rest: report it, go on.
+	struct kd_error *err = kd_kernel_load_symbols(kernel);
+	if (err) {
+		in->symbols_error = strdup(kd_error_message(err));
+		kd_error_destroy(err);
+	}
 	in->release = vi_str(vi, "OSRELEASE");
 	in->build_id = vi_str(vi, "BUILD-ID");
 	in->has_page_size = vi_u64(vi, "PAGESIZE", 10, &in->page_size);
@@ -136,8 +144,11 @@ static void print_text(struct kd_dump *dump, struct kd_kernel *kernel,
 		printf("kaslr offset:  %#" PRIx64 "\n", in->kerneloffset);
 	printf("paging:        %u-level\n", kd_kernel_paging_levels(kernel));
 	printf("direct map:    %#" PRIx64 "\n", kd_kernel_direct_map_base(kernel));
-	printf("symbols:       %s (%zu)\n", kd_kernel_symbol_source(kernel),
-	       kd_kernel_num_symbols(kernel));
+	if (in->symbols_error)
+		printf("symbols:       none (%s)\n", in->symbols_error);
+	else
+		printf("symbols:       %s (%zu)\n", kd_kernel_symbol_source(kernel),
+		       kd_kernel_num_symbols(kernel));
 	human_size(in->total, buf, sizeof(buf));
 	printf("memory:        %s in %zu ranges\n", buf, kd_dump_num_ranges(dump));
 	for (size_t i = 0; i < kd_dump_num_ranges(dump); i++) {
@@ -197,6 +208,8 @@ static void print_json(struct kd_dump *dump, struct kd_kernel *kernel,
 	json_hex(&j, "direct_map_base", kd_kernel_direct_map_base(kernel));
 	json_string(&j, "symbols", kd_kernel_symbol_source(kernel));
 	json_u64(&j, "num_symbols", kd_kernel_num_symbols(kernel));
+	if (in->symbols_error)
+		json_string(&j, "symbols_error", in->symbols_error);
 	json_u64(&j, "memory_total", in->total);
 	json_begin_array(&j, "memory");
 	for (size_t i = 0; i < kd_dump_num_ranges(dump); i++) {
@@ -289,6 +302,7 @@ int cmd_info(int argc, char **argv)
 		print_json(dump, kernel, &in);
 	else
 		print_text(dump, kernel, &in);
+	free(in.symbols_error);
 	cli_close(dump, kernel);
 	return fflush(stdout) ? EXIT_BAD_INPUT : 0;
 }

@@ -52,9 +52,13 @@ int cli_open(const char *path, const char *system_map, struct kd_dump **dump_ret
 	if (err)
 		return cli_fail(err);
 	struct kd_kernel_options opts = { .system_map = system_map };
-	struct kd_kernel *kernel;
+	struct kd_kernel *kernel = NULL;
 	err = kd_kernel_open(dump, &opts, &kernel);
+	// A System.map the user names must load; kallsyms load when used.
+	if (!err && system_map)
+		err = kd_kernel_load_symbols(kernel);
 	if (err) {
+		kd_kernel_close(kernel);
 		kd_dump_close(dump);
 		return cli_fail(err);
 	}

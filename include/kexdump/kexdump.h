@@ -153,10 +153,10 @@ struct kd_kernel_options {
 };
 
 /**
- * Bind kernel knowledge to @p dump: parse VMCOREINFO, set up the architecture's
- * address translation, and load symbols (kallsyms from the dump, else the
- * System.map). A missing symbol source is not an error: symbol look-ups then
- * fail with KD_ERROR_NOTFOUND.
+ * Bind kernel knowledge to @p dump: parse VMCOREINFO and set up the
+ * architecture's address translation. Symbols (kallsyms from the dump, else
+ * the System.map) load on first use, so reading the log costs no symbol
+ * decoding; kd_kernel_load_symbols() loads them now and reports failures.
  */
 struct kd_error *kd_kernel_open(struct kd_dump *dump,
 				const struct kd_kernel_options *opts,
@@ -169,10 +169,17 @@ const struct kd_vmcoreinfo *kd_kernel_vmcoreinfo(const struct kd_kernel *kernel)
 const char *kd_kernel_arch_name(const struct kd_kernel *kernel);
 /** Page-table levels in use (4 or 5 on x86_64). */
 unsigned int kd_kernel_paging_levels(const struct kd_kernel *kernel);
-/** Base of the kernel's direct map of physical memory (page_offset_base on x86_64). */
+/** Base of the kernel's direct map of physical memory (page_offset_base on
+ * x86_64), or 0 while unknown (it is read once symbols are loaded). */
 uint64_t kd_kernel_direct_map_base(const struct kd_kernel *kernel);
-/** Where symbols came from: "kallsyms", "System.map" or "none". */
-const char *kd_kernel_symbol_source(const struct kd_kernel *kernel);
+/** Where symbols came from: "kallsyms", "System.map" or "none". Loads them. */
+const char *kd_kernel_symbol_source(struct kd_kernel *kernel);
+/**
+ * Load the symbol table if not done yet. Without a source (no kallsyms in
+ * VMCOREINFO before Linux 6.0, no System.map) this succeeds with no symbols;
+ * a damaged source is an error, returned again by later look-ups.
+ */
+struct kd_error *kd_kernel_load_symbols(struct kd_kernel *kernel);
 
 /** Translate a kernel virtual address; KD_ERROR_FAULT when not mapped. */
 struct kd_error *kd_kernel_vtop(struct kd_kernel *kernel, uint64_t vaddr,
@@ -186,18 +193,18 @@ struct kd_error *kd_kernel_read_u32(struct kd_kernel *kernel, uint64_t vaddr,
 				    uint32_t *ret);
 
 /** Address of symbol @p name; KD_ERROR_NOTFOUND if unknown. */
-struct kd_error *kd_kernel_symbol(const struct kd_kernel *kernel,
+struct kd_error *kd_kernel_symbol(struct kd_kernel *kernel,
 				  const char *name, uint64_t *ret);
 /**
  * The symbol containing @p addr: its name and the offset into it.
  * KD_ERROR_NOTFOUND when below the first symbol or without symbols.
  */
-struct kd_error *kd_kernel_symbolize(const struct kd_kernel *kernel,
+struct kd_error *kd_kernel_symbolize(struct kd_kernel *kernel,
 				     uint64_t addr, const char **name_ret,
 				     uint64_t *offset_ret);
 /** Number of symbols, and the i-th in address order (for System.map export). */
-size_t kd_kernel_num_symbols(const struct kd_kernel *kernel);
-bool kd_kernel_symbol_at(const struct kd_kernel *kernel, size_t i,
+size_t kd_kernel_num_symbols(struct kd_kernel *kernel);
+bool kd_kernel_symbol_at(struct kd_kernel *kernel, size_t i,
 			 const char **name_ret, char *type_ret, uint64_t *addr_ret);
 
 /* ------------------------------------------------------------- kernel log */

@@ -242,7 +242,8 @@ static struct kd_error *open_dump(struct fixture *f, const struct layout *l,
 	synth_free(s);
 	assert_null(kd_dump_open(f->path, &f->dump));
 	f->kernel = NULL;
-	return kd_kernel_open(f->dump, NULL, &f->kernel);
+	struct kd_error *err = kd_kernel_open(f->dump, NULL, &f->kernel);
+	return err ? err : kd_kernel_load_symbols(f->kernel);
 }
 
 static void close_dump(struct fixture *f)
@@ -388,7 +389,10 @@ static void expect_error(const struct layout *l, enum mode mode,
 	struct fixture f;
 	struct kd_error *err = open_dump(&f, l, mode, extra);
 	assert_non_null(err);
-	assert_null(f.kernel);
+	// The kernel stays usable without symbols, and says so.
+	assert_non_null(f.kernel);
+	assert_int_equal(kd_kernel_num_symbols(f.kernel), 0);
+	assert_string_equal(kd_kernel_symbol_source(f.kernel), "none");
 	const char *msg = kd_error_message(err);
 	if (kd_error_code(err) != code || !strstr(msg, substring))
 		fail_msg("expected code %d with \"%s\", got %d: %s", code,
@@ -528,7 +532,8 @@ static void test_missing(void **state)
 	synth_free(s);
 	assert_null(kd_dump_open(f.path, &f.dump));
 	f.kernel = NULL;
-	struct kd_error *err = kd_kernel_open(f.dump, NULL, &f.kernel);
+	assert_null(kd_kernel_open(f.dump, NULL, &f.kernel));
+	struct kd_error *err = kd_kernel_load_symbols(f.kernel);
 	assert_non_null(err);
 	assert_int_equal(kd_error_code(err), KD_ERROR_NOTFOUND);
 	assert_non_null(strstr(kd_error_message(err), "kallsyms_relative_base"));
