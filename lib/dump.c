@@ -13,6 +13,8 @@
 
 static const struct kd_format_ops *const formats[] = {
 	&kd_format_elf,
+	&kd_format_kdump,
+	&kd_format_flat,
 };
 
 struct kd_error *kd_dump_pread(struct kd_dump *dump, void *buf, size_t len,
@@ -133,6 +135,11 @@ KD_EXPORT const char *kd_dump_format_name(const struct kd_dump *dump)
 KD_EXPORT uint16_t kd_dump_machine(const struct kd_dump *dump)
 {
 	return dump->machine;
+}
+
+KD_EXPORT bool kd_dump_incomplete(const struct kd_dump *dump)
+{
+	return dump->incomplete;
 }
 
 KD_EXPORT size_t kd_dump_num_ranges(const struct kd_dump *dump)

@@ -71,6 +71,8 @@ struct kd_format_ops {
 };
 
 extern const struct kd_format_ops kd_format_elf;
+extern const struct kd_format_ops kd_format_kdump;
+extern const struct kd_format_ops kd_format_flat;
 
 /* A raw ELF note, kept for later consumers (NT_PRSTATUS, VMCOREINFO, others). */
 struct kd_note {
@@ -96,6 +98,7 @@ struct kd_dump {
 	const struct kd_note *vmcoreinfo;	/* into notes, or NULL */
 	size_t ncpus;
 	const struct kd_note **prstatus;	/* ncpus pointers into notes */
+	bool incomplete;		/* the writer ran out of space */
 };
 
 /* Loads from dump bytes in the dumped machine's byte order (ELF EI_DATA). */
@@ -123,6 +126,26 @@ struct kd_error *kd_dump_finish_ranges(struct kd_dump *dump);
 /* pread() the whole span or fail with an error naming the dump. */
 struct kd_error *kd_dump_pread(struct kd_dump *dump, void *buf, size_t len,
 			       uint64_t off);
+
+/*
+ * The kdump-compressed reader (format-kdump.c) reads its image through a
+ * logical file: the dump file itself, or the image the flattened format
+ * (format-flat.c) reassembles from its records. read() gets spans that lie
+ * within [0, size). kd_kdump_open_source() owns arg from the call on and
+ * releases it with free_arg(), also when it fails.
+ */
+struct kd_kdump_source {
+	struct kd_error *(*read)(struct kd_dump *dump, void *arg, void *buf,
+				 size_t len, uint64_t off);
+	void (*free_arg)(void *arg);
+	void *arg;
+	uint64_t size;
+};
+struct kd_error *kd_kdump_open_source(struct kd_dump *dump,
+				      const struct kd_kdump_source *src);
+struct kd_error *kd_kdump_read_phys(struct kd_dump *dump, size_t range,
+				    uint64_t paddr, void *buf, size_t len);
+void kd_kdump_close(struct kd_dump *dump);
 
 /* ---------------------------------------------------------- architectures */
 

@@ -118,6 +118,8 @@ static void print_text(struct kd_dump *dump, struct kd_kernel *kernel,
 {
 	char buf[64];
 	printf("dump:          %s (%s)\n", kd_dump_path(dump), kd_dump_format_name(dump));
+	if (kd_dump_incomplete(dump))
+		printf("incomplete:    yes (pages the writer did not reach are missing)\n");
 	printf("kernel:        %s\n", in->release ? in->release : "unknown");
 	printf("build id:      %s\n", in->build_id ? in->build_id : "unknown");
 	printf("architecture:  %s\n", kd_kernel_arch_name(kernel));
@@ -182,6 +184,7 @@ static void print_json(struct kd_dump *dump, struct kd_kernel *kernel,
 	json_begin_object(&j, NULL);
 	json_string(&j, "dump", kd_dump_path(dump));
 	json_string(&j, "format", kd_dump_format_name(dump));
+	json_bool(&j, "incomplete", kd_dump_incomplete(dump));
 	if (in->release)
 		json_string(&j, "release", in->release);
 	else

@@ -6,7 +6,8 @@
 # does no apt work at all.
 set -euo pipefail
 what=${1:-all}
-build=(gcc meson ninja-build pkg-config libcmocka-dev file)
+build=(gcc meson ninja-build pkg-config libcmocka-dev file
+	zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev)
 test=(clang python3 qemu-system-x86 qemu-utils kexec-tools makedumpfile
 	busybox-static cpio kmod xz-utils zstd)
 case $what in

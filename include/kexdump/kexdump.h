@@ -70,10 +70,17 @@ void kd_dump_close(struct kd_dump *dump);
 
 /** The path the dump was opened with. */
 const char *kd_dump_path(const struct kd_dump *dump);
-/** Short name of the dump's format, e.g. "elf". */
+/** Short name of the dump's format: "elf", "kdump" or "flattened". */
 const char *kd_dump_format_name(const struct kd_dump *dump);
 /** ELF e_machine of the dumped machine (EM_X86_64, EM_AARCH64, ...). */
 uint16_t kd_dump_machine(const struct kd_dump *dump);
+
+/**
+ * Whether the dump is known to be incomplete: its writer ran out of space
+ * (makedumpfile's DUMP_DH_COMPRESSED_INCOMPLETE) or the file ends early.
+ * Pages that were never written read as KD_ERROR_NODATA.
+ */
+bool kd_dump_incomplete(const struct kd_dump *dump);
 
 /** A range of physical memory present in the dump. */
 struct kd_phys_range {

@@ -128,5 +128,38 @@ else
 	nok "truncated dump: rc=$rc stderr='$(cat "$work/t.err")'"
 fi
 
+# 6. makedumpfile's own formats made from the same dump: kdump-compressed
+# (zlib, lzo, uncompressed) and flattened (-F, what it writes to a pipe).
+# Each must give the ELF dump's log, facts and symbols; -d 31 keeps ~50 MB.
+mdf() { # mdf OUTPUT ARGS...: makedumpfile into $work, which is fresh
+	local out=$1
+	shift
+	makedumpfile "$@" "$vmcore" "$work/$out" >"$work/$out.log" 2>&1
+}
+mdf c.kdump -c -d 31 && mdf l.kdump -l -d 31 && mdf raw.kdump -d 31 &&
+	makedumpfile -F -c -d 31 "$vmcore" >"$work/c.flat" 2>"$work/flat.log" ||
+	nok "makedumpfile conversions failed: $(tail -qn2 "$work"/*.log)"
+for f in c.kdump l.kdump raw.kdump c.flat; do
+	[[ -s $work/$f ]] || continue
+	start=$(date +%s%N)
+	if "$kexdump" dmesg "$work/$f" >"$work/$f.txt" 2>"$work/$f.err" &&
+		cmp -s "$work/$f.txt" "$work/kd.txt"; then
+		ok "$f ($(($(stat -c %s "$work/$f") >> 20)) MiB): dmesg identical to the ELF dump's ($((($(date +%s%N) - start) / 1000000)) ms)"
+	else
+		nok "$f: dmesg differs from the ELF dump's: $(head -c 300 "$work/$f.err")"
+	fi
+	"$kexdump" info --json "$work/$f" >"$work/$f.json" 2>&1
+	got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["format"], d["release"], d["cpus"], d["incomplete"])' "$work/$f.json" 2>&1)
+	fmt=kdump
+	[[ $f == *.flat ]] && fmt=flattened
+	eq "$f info format/release/cpus/incomplete" "$got" "$fmt $release $cpus False"
+	got=$("$kexdump" read "$work/$f" linux_banner --string 2>&1)
+	eq "$f linux_banner" "$got" "$banner"
+done
+makedumpfile --dump-dmesg "$work/c.kdump" "$work/c.md.txt" >/dev/null 2>&1 &&
+	cmp -s "$work/c.md.txt" "$work/c.kdump.txt" &&
+	ok "c.kdump: dmesg identical to makedumpfile --dump-dmesg of it" ||
+	nok "c.kdump: dmesg differs from makedumpfile --dump-dmesg of it"
+
 echo "$pass passed, $fail failed"
 ((fail == 0))
