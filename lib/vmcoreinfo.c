@@ -130,15 +130,27 @@ KD_EXPORT struct kd_error *kd_vmcoreinfo_u64(const struct kd_vmcoreinfo *vi,
 	return parse_u64(key, s, base, ret);
 }
 
+// The value text of KIND(name), e.g. SYMBOL(prb); key receives the key.
+static struct kd_error *lookup(const struct kd_vmcoreinfo *vi, const char *kind,
+			       const char *name, char (*key)[256],
+			       const char **ret)
+{
+	if ((size_t)snprintf(*key, sizeof(*key), "%s(%s)", kind, name) >= sizeof(*key))
+		return kd_error_create(KD_ERROR_INVALID,
+				       "VMCOREINFO key name too long: %s", name);
+	return kd_vmcoreinfo_string(vi, *key, ret);
+}
+
 static struct kd_error *lookup_u64(const struct kd_vmcoreinfo *vi,
 				   const char *kind, const char *name,
 				   int base, uint64_t *ret)
 {
 	char key[256];
-	if ((size_t)snprintf(key, sizeof(key), "%s(%s)", kind, name) >= sizeof(key))
-		return kd_error_create(KD_ERROR_INVALID,
-				       "VMCOREINFO key name too long: %s", name);
-	return kd_vmcoreinfo_u64(vi, key, base, ret);
+	const char *s;
+	struct kd_error *err = lookup(vi, kind, name, &key, &s);
+	if (err)
+		return err;
+	return parse_u64(key, s, base, ret);
 }
 
 KD_EXPORT struct kd_error *kd_vmcoreinfo_symbol(const struct kd_vmcoreinfo *vi,
@@ -169,11 +181,8 @@ KD_EXPORT struct kd_error *kd_vmcoreinfo_number(const struct kd_vmcoreinfo *vi,
 						const char *name, int64_t *ret)
 {
 	char key[256];
-	if ((size_t)snprintf(key, sizeof(key), "NUMBER(%s)", name) >= sizeof(key))
-		return kd_error_create(KD_ERROR_INVALID,
-				       "VMCOREINFO key name too long: %s", name);
 	const char *s;
-	struct kd_error *err = kd_vmcoreinfo_string(vi, key, &s);
+	struct kd_error *err = lookup(vi, "NUMBER", name, &key, &s);
 	if (err)
 		return err;
 	char *end;
