@@ -2,7 +2,6 @@
 // libFuzzer target: a whole dump file, through every reader a user's
 // "kexdump info" and "kexdump dmesg" reach: format probe and ELF headers,
 // notes, VMCOREINFO, address translation, kallsyms and the kernel log.
-#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>

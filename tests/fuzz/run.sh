@@ -17,10 +17,12 @@ fi
 flags=(-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
 	-fno-sanitize-recover=undefined -I"$src/include" -I"$src/lib")
 libsrc=("$src"/lib/*.c)
+# The page codecs of lib/codec.c, as meson.build links them.
+libs=($(pkg-config --libs zlib libzstd) -llzo2 -lsnappy)
 rc=0
 for t in "$src"/tests/fuzz/fuzz-*.c; do
 	name=$(basename "$t" .c)
-	if ! clang "${flags[@]}" -o "$out/$name" "$t" "${libsrc[@]}" 2>"$out/$name.build.log"; then
+	if ! clang "${flags[@]}" -o "$out/$name" "$t" "${libsrc[@]}" "${libs[@]}" 2>"$out/$name.build.log"; then
 		echo "not ok - $name: build failed: $(head -n 3 "$out/$name.build.log")"
 		rc=1
 		continue
