@@ -2,6 +2,8 @@
 // Builder of synthetic ELF64 x86_64 cores for the unit tests (see synth.h).
 #include "synth.h"
 
+#include <kexdump/kexdump.h>
+
 #include <elf.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -191,4 +193,25 @@ char *synth_write(struct synth *s)
 	char *path = write_tmp(buf, total);
 	free(buf);
 	return path;
+}
+
+struct synth_fixture synth_open(struct synth *s)
+{
+	struct synth_fixture f = { .path = synth_write(s) };
+	struct kd_error *err = kd_dump_open(f.path, &f.dump);
+	if (!err)
+		err = kd_kernel_open(f.dump, NULL, &f.kernel);
+	if (err) {
+		fprintf(stderr, "synth_open: %s\n", kd_error_message(err));
+		abort();
+	}
+	return f;
+}
+
+void synth_fixture_close(struct synth_fixture *f)
+{
+	kd_kernel_close(f->kernel);
+	kd_dump_close(f->dump);
+	unlink(f->path);
+	free(f->path);
 }

@@ -35,6 +35,21 @@ char *synth_write(struct synth *s);
 /* Write arbitrary bytes to a new temporary file; returns its path. */
 char *synth_write_bytes(const void *data, size_t len);
 
+struct kd_dump;
+struct kd_kernel;
+
+/* A synthetic dump on disk, opened with its kernel. */
+struct synth_fixture {
+	char *path;
+	struct kd_dump *dump;
+	struct kd_kernel *kernel;
+};
+/* Write @s to a temporary file and open the dump and its kernel; on failure
+ * print the library's message and abort the test. */
+struct synth_fixture synth_open(struct synth *s);
+/* Close what is open (either handle may be NULL) and remove the file. */
+void synth_fixture_close(struct synth_fixture *f);
+
 /* Little-endian stores into test buffers. */
 void synth_put16(void *p, uint16_t v);
 void synth_put32(void *p, uint32_t v);

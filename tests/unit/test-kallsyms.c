@@ -196,15 +196,9 @@ static struct layout build(const struct ksym *syms, size_t n, enum mode mode)
 	return l;
 }
 
-struct fixture {
-	char *path;
-	struct kd_dump *dump;
-	struct kd_kernel *kernel;
-};
-
 // Write the dump with VMCOREINFO for layout l (plus extra lines) and open
 // it; returns kd_kernel_open()'s error.
-static struct kd_error *open_dump(struct fixture *f, const struct layout *l,
+static struct kd_error *open_dump(struct synth_fixture *f, const struct layout *l,
 				  enum mode mode, const char *extra)
 {
 	struct synth *s = synth_new();
@@ -244,14 +238,6 @@ static struct kd_error *open_dump(struct fixture *f, const struct layout *l,
 	f->kernel = NULL;
 	struct kd_error *err = kd_kernel_open(f->dump, NULL, &f->kernel);
 	return err ? err : kd_kernel_load_symbols(f->kernel);
-}
-
-static void close_dump(struct fixture *f)
-{
-	kd_kernel_close(f->kernel);
-	kd_dump_close(f->dump);
-	unlink(f->path);
-	free(f->path);
 }
 
 static size_t all_syms(struct ksym *out, bool percpu)
@@ -338,7 +324,7 @@ static void test_absolute_percpu(void **state)
 	struct layout l = build(syms, n, ABS_PERCPU);
 	// The table really uses two-byte lengths.
 	assert_true(l.names_len > n + 127 + 128 + 401);
-	struct fixture f;
+	struct synth_fixture f;
 	assert_null(open_dump(&f, &l, ABS_PERCPU, NULL));
 	check_table(f.kernel, syms, n);
 	check_lookups(f.kernel);
@@ -353,7 +339,7 @@ static void test_absolute_percpu(void **state)
 	struct kd_error *err = kd_kernel_symbolize(f.kernel, 0x1fb88, &name, &off);
 	assert_int_equal(kd_error_code(err), KD_ERROR_NOTFOUND);
 	kd_error_destroy(err);
-	close_dump(&f);
+	synth_fixture_close(&f);
 }
 
 static void test_relative(void **state)
@@ -362,11 +348,11 @@ static void test_relative(void **state)
 	struct ksym syms[64];
 	size_t n = all_syms(syms, false);
 	struct layout l = build(syms, n, RELATIVE);
-	struct fixture f;
+	struct synth_fixture f;
 	assert_null(open_dump(&f, &l, RELATIVE, NULL));
 	check_table(f.kernel, syms, n);
 	check_lookups(f.kernel);
-	close_dump(&f);
+	synth_fixture_close(&f);
 }
 
 static void test_addresses(void **state)
@@ -375,18 +361,18 @@ static void test_addresses(void **state)
 	struct ksym syms[64];
 	size_t n = all_syms(syms, true);
 	struct layout l = build(syms, n, ADDRESSES);
-	struct fixture f;
+	struct synth_fixture f;
 	assert_null(open_dump(&f, &l, ADDRESSES, NULL));
 	check_table(f.kernel, syms, n);
 	check_lookups(f.kernel);
-	close_dump(&f);
+	synth_fixture_close(&f);
 }
 
 static void expect_error(const struct layout *l, enum mode mode,
 			 const char *extra, enum kd_error_code code,
 			 const char *substring)
 {
-	struct fixture f;
+	struct synth_fixture f;
 	struct kd_error *err = open_dump(&f, l, mode, extra);
 	assert_non_null(err);
 	// The kernel stays usable without symbols, and says so.
@@ -400,7 +386,7 @@ static void expect_error(const struct layout *l, enum mode mode,
 	// Errors say which dump.
 	assert_non_null(strstr(msg, f.path));
 	kd_error_destroy(err);
-	close_dump(&f);
+	synth_fixture_close(&f);
 }
 
 static void test_inconsistent(void **state)
@@ -517,7 +503,7 @@ static void test_missing(void **state)
 	size_t n = all_syms(syms, true);
 	struct layout l = build(syms, n, ABS_PERCPU);
 	// Offsets named, but no relative base and no addresses.
-	struct fixture f;
+	struct synth_fixture f;
 	struct synth *s = synth_new();
 	synth_vmcoreinfo(s,
 		"OSRELEASE=6.1.0-test\n"
@@ -538,7 +524,7 @@ static void test_missing(void **state)
 	assert_int_equal(kd_error_code(err), KD_ERROR_NOTFOUND);
 	assert_non_null(strstr(kd_error_message(err), "kallsyms_relative_base"));
 	kd_error_destroy(err);
-	close_dump(&f);
+	synth_fixture_close(&f);
 
 	// Tables outside the dump: a read error, not a crash.
 	l.names = KVA(0x1000000);
@@ -552,7 +538,7 @@ static void test_load_direct(void **state)
 	struct ksym syms[64];
 	size_t n = all_syms(syms, true);
 	struct layout l = build(syms, n, ABS_PERCPU);
-	struct fixture f;
+	struct synth_fixture f;
 	assert_null(open_dump(&f, &l, ABS_PERCPU, NULL));
 	struct kd_error *err = kd_kallsyms_load(f.kernel, &f.kernel->symtab);
 	assert_int_equal(kd_error_code(err), KD_ERROR_INVALID);
@@ -567,7 +553,7 @@ static void test_load_direct(void **state)
 		assert_string_equal(tab.syms[i].name, f.kernel->symtab.syms[i].name);
 	}
 	kd_symtab_deinit(&tab);
-	close_dump(&f);
+	synth_fixture_close(&f);
 }
 
 static int setup(void **state)

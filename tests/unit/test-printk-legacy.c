@@ -127,13 +127,7 @@ static char *vmcoreinfo(const struct log *g, const char *omit)
 	return text;
 }
 
-struct fixture {
-	char *path;
-	struct kd_dump *dump;
-	struct kd_kernel *kernel;
-};
-
-static struct fixture open_log(struct log *g, const char *omit)
+static struct synth_fixture open_log(struct log *g, const char *omit)
 {
 	synth_put64(g->mem + P_LOG_BUF, g->buf_ptr);
 	synth_put32(g->mem + P_LOG_BUF_LEN, g->buf_len);
@@ -146,19 +140,9 @@ static struct fixture open_log(struct log *g, const char *omit)
 	synth_vmcoreinfo(s, "%s", vi);
 	free(vi);
 	synth_load(s, 0, SYNTH_KVA(0), g->mem, MEM_SIZE);
-	struct fixture f = { .path = synth_write(s) };
+	struct synth_fixture f = synth_open(s);
 	synth_free(s);
-	assert_null(kd_dump_open(f.path, &f.dump));
-	assert_null(kd_kernel_open(f.dump, NULL, &f.kernel));
 	return f;
-}
-
-static void close_fixture(struct fixture *f)
-{
-	kd_kernel_close(f->kernel);
-	kd_dump_close(f->dump);
-	unlink(f->path);
-	free(f->path);
 }
 
 struct seen {
@@ -201,11 +185,11 @@ static struct kd_error *collect(const struct kd_printk_record *rec, void *arg)
 
 static void iterate(struct log *g, struct seen *s)
 {
-	struct fixture f = open_log(g, NULL);
+	struct synth_fixture f = open_log(g, NULL);
 	struct kd_error *err = kd_printk_iterate(f.kernel, collect, s);
 	if (err)
 		fail_msg("%s", kd_error_message(err));
-	close_fixture(&f);
+	synth_fixture_close(&f);
 }
 
 // Iterate expecting an error with @p code whose message has @p what and
@@ -215,7 +199,7 @@ static void expect_error_after(struct log *g, const char *omit,
 			       size_t delivered)
 {
 	struct seen s = { 0 };
-	struct fixture f = open_log(g, omit);
+	struct synth_fixture f = open_log(g, omit);
 	struct kd_error *err = kd_printk_iterate(f.kernel, collect, &s);
 	assert_non_null(err);
 	assert_int_equal(kd_error_code(err), code);
@@ -225,7 +209,7 @@ static void expect_error_after(struct log *g, const char *omit,
 	assert_non_null(strstr(msg, f.path));
 	assert_int_equal(s.n, delivered);
 	kd_error_destroy(err);
-	close_fixture(&f);
+	synth_fixture_close(&f);
 }
 
 static void expect_error(struct log *g, const char *omit,
@@ -427,20 +411,20 @@ static void test_log_buf_outside_dump(void **state)
 	g->next = put_rec(g, 0, 0, "x", 6, 1);
 	g->buf_ptr = SYNTH_KVA(0x1000000);
 	struct seen s = { 0 };
-	struct fixture f = open_log(g, NULL);
+	struct synth_fixture f = open_log(g, NULL);
 	struct kd_error *err = kd_printk_iterate(f.kernel, collect, &s);
 	assert_non_null(err);
 	assert_int_equal(kd_error_code(err), KD_ERROR_NODATA);
 	assert_non_null(strstr(kd_error_message(err), f.path));
 	kd_error_destroy(err);
-	close_fixture(&f);
+	synth_fixture_close(&f);
 	g->buf_ptr = 0xdead000000000000ULL;
 	f = open_log(g, NULL);
 	err = kd_printk_iterate(f.kernel, collect, &s);
 	assert_non_null(err);
 	assert_int_equal(kd_error_code(err), KD_ERROR_FAULT);
 	kd_error_destroy(err);
-	close_fixture(&f);
+	synth_fixture_close(&f);
 	assert_int_equal(s.n, 0);
 	log_free(g);
 }

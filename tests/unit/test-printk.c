@@ -68,12 +68,6 @@ struct ring {
 	uint64_t descs, infos, data;	/* pointers stored in the ring */
 };
 
-struct fixture {
-	char *path;
-	struct kd_dump *dump;
-	struct kd_kernel *kernel;
-};
-
 static struct ring *ring_new(const struct layout *l, unsigned count_bits,
 			     unsigned size_bits)
 {
@@ -208,7 +202,7 @@ static char *vmcoreinfo(const struct ring *r, const char *omit)
 }
 
 // Store the ring's header fields and write the dump.
-static char *write_dump(struct ring *r, const char *omit)
+static struct synth_fixture open_ring(struct ring *r, const char *omit)
 {
 	const struct layout *l = r->l;
 	uint8_t *rb = r->mem + P_RB;
@@ -226,25 +220,9 @@ static char *write_dump(struct ring *r, const char *omit)
 	synth_vmcoreinfo(s, "%s", vi);
 	free(vi);
 	synth_load(s, 0, SYNTH_KVA(0), r->mem, MEM_SIZE);
-	char *path = synth_write(s);
+	struct synth_fixture f = synth_open(s);
 	synth_free(s);
-	return path;
-}
-
-static struct fixture open_ring(struct ring *r, const char *omit)
-{
-	struct fixture f = { .path = write_dump(r, omit) };
-	assert_null(kd_dump_open(f.path, &f.dump));
-	assert_null(kd_kernel_open(f.dump, NULL, &f.kernel));
 	return f;
-}
-
-static void close_fixture(struct fixture *f)
-{
-	kd_kernel_close(f->kernel);
-	kd_dump_close(f->dump);
-	unlink(f->path);
-	free(f->path);
 }
 
 // What the callback saw, and the records formatted one after another.
@@ -292,11 +270,11 @@ static struct kd_error *collect(const struct kd_printk_record *rec, void *arg)
 
 static void iterate(struct ring *r, struct seen *s)
 {
-	struct fixture f = open_ring(r, NULL);
+	struct synth_fixture f = open_ring(r, NULL);
 	struct kd_error *err = kd_printk_iterate(f.kernel, collect, s);
 	if (err)
 		fail_msg("%s", kd_error_message(err));
-	close_fixture(&f);
+	synth_fixture_close(&f);
 }
 
 // The error of iterating over @p r with VMCOREINFO less @p omit.
@@ -304,12 +282,12 @@ static struct kd_error *iterate_err(struct ring *r, const char *omit,
 				    char **path_ret)
 {
 	struct seen s = { 0 };
-	struct fixture f = open_ring(r, omit);
+	struct synth_fixture f = open_ring(r, omit);
 	struct kd_error *err = kd_printk_iterate(f.kernel, collect, &s);
 	assert_non_null(err);
 	assert_int_equal(s.n, 0);
 	*path_ret = strdup(f.path);
-	close_fixture(&f);
+	synth_fixture_close(&f);
 	return err;
 }
 
@@ -518,14 +496,14 @@ static void test_callback_error_stops(void **state)
 	add(r, 2, lpos, 2, 0, "three");
 	r->head = 2;
 	struct seen s = { .stop_at = 2 };
-	struct fixture f = open_ring(r, NULL);
+	struct synth_fixture f = open_ring(r, NULL);
 	struct kd_error *err = kd_printk_iterate(f.kernel, collect, &s);
 	assert_non_null(err);
 	assert_int_equal(kd_error_code(err), KD_ERROR_INVALID);
 	assert_string_equal(kd_error_message(err), "stop at 1");
 	assert_int_equal(s.n, 1);
 	kd_error_destroy(err);
-	close_fixture(&f);
+	synth_fixture_close(&f);
 	ring_free(r);
 }
 

@@ -33,13 +33,7 @@ static void set_entry(uint64_t table, unsigned i, uint64_t val)
 	synth_put64(mem + table + 8 * i, val);
 }
 
-struct fixture {
-	struct kd_dump *dump;
-	struct kd_kernel *kernel;
-	char *path;
-};
-
-static struct fixture open_fixture(unsigned levels, uint64_t sme)
+static struct synth_fixture open_fixture(unsigned levels, uint64_t sme)
 {
 	struct synth *s = synth_new();
 	synth_prstatus(s, 1, 0, 0);
@@ -53,19 +47,9 @@ static struct fixture open_fixture(unsigned levels, uint64_t sme)
 		(unsigned long long)sme);
 	uint64_t direct = levels == 5 ? 0xff11000000000000ULL : 0xffff888000000000ULL;
 	synth_load(s, 0, direct, mem, MEM_SIZE);
-	struct fixture f = { .path = synth_write(s) };
+	struct synth_fixture f = synth_open(s);
 	synth_free(s);
-	assert_null(kd_dump_open(f.path, &f.dump));
-	assert_null(kd_kernel_open(f.dump, NULL, &f.kernel));
 	return f;
-}
-
-static void close_fixture(struct fixture *f)
-{
-	kd_kernel_close(f->kernel);
-	kd_dump_close(f->dump);
-	unlink(f->path);
-	free(f->path);
 }
 
 // Tables: top at 0x0, then one page each for the lower levels.
@@ -98,7 +82,7 @@ static void build_tables(unsigned levels, uint64_t sme)
 static void check_walks(unsigned levels, uint64_t sme)
 {
 	build_tables(levels, sme);
-	struct fixture f = open_fixture(levels, sme);
+	struct synth_fixture f = open_fixture(levels, sme);
 	assert_int_equal(kd_kernel_paging_levels(f.kernel), levels);
 	uint64_t pa;
 	char buf[16];
@@ -142,7 +126,7 @@ static void check_walks(unsigned levels, uint64_t sme)
 	assert_int_equal(base, levels == 5 ? 0xff11000000000000ULL : 0xffff888000000000ULL);
 	assert_null(kd_kernel_read_virt(f.kernel, base + 0x201234, buf, 9));
 	assert_string_equal(buf, "hello-2m");
-	close_fixture(&f);
+	synth_fixture_close(&f);
 }
 
 static void test_4level(void **state)
@@ -175,14 +159,14 @@ static void test_read_across_pages(void **state)
 	set_entry(pte, 3, 0x6000 | PRESENT);
 	memcpy(mem + 0x7ffc, "abcd", 4);
 	memcpy(mem + 0x6000, "efgh", 4);
-	struct fixture f = open_fixture(4, 0);
+	struct synth_fixture f = open_fixture(4, 0);
 	char buf[9] = {0};
 	assert_null(kd_kernel_read_virt(f.kernel, 0xffffc90000002ffcULL, buf, 8));
 	assert_string_equal(buf, "abcdefgh");
 	uint64_t v;
 	assert_null(kd_kernel_read_u64(f.kernel, 0xffffc90000002ffcULL, &v));
 	assert_int_equal(v, 0x6867666564636261ULL);
-	close_fixture(&f);
+	synth_fixture_close(&f);
 }
 
 static void test_no_phys_base(void **state)
