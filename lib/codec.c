@@ -2,10 +2,13 @@
 // The one place that talks to compression libraries. makedumpfile compresses
 // each page on its own: zlib's compress2() (a zlib stream), LZO1X-1,
 // snappy's raw format, or a zstd frame (makedumpfile.c, write_kdump_pages*).
+// LZ4 (a raw LZ4 block) is kexdump's addition: fastest to write, but only
+// kexdump reads it back.
 #include "codec.h"
 #include "internal.h"
 
 #include <limits.h>
+#include <lz4.h>
 #include <lzo/lzo1x.h>
 #include <snappy-c.h>
 #include <zlib.h>
@@ -22,6 +25,8 @@ const char *kd_codec_name(enum kd_codec codec)
 		return "snappy";
 	case KD_CODEC_ZSTD:
 		return "zstd";
+	case KD_CODEC_LZ4:
+		return "lz4";
 	}
 	return "unknown";
 }
@@ -29,7 +34,13 @@ const char *kd_codec_name(enum kd_codec codec)
 void kd_codec_deinit(struct kd_codec_state *st)
 {
 	ZSTD_freeDCtx(st->zstd_dctx);
-	st->zstd_dctx = NULL;
+	ZSTD_freeCCtx(st->zstd_cctx);
+	if (st->zlib_stream) {
+		deflateEnd(st->zlib_stream);
+		free(st->zlib_stream);
+	}
+	free(st->lzo_wrkmem);
+	memset(st, 0, sizeof(*st));
 }
 
 static struct kd_error *bad(enum kd_codec codec, const char *why)
@@ -108,6 +119,17 @@ static struct kd_error *zstd_decompress(struct kd_codec_state *st,
 	return n == outlen ? NULL : wrong_size(KD_CODEC_ZSTD, n, outlen);
 }
 
+static struct kd_error *lz4_decompress(const void *in, size_t inlen,
+				       void *out, size_t outlen)
+{
+	if (inlen > INT_MAX || outlen > INT_MAX)
+		return bad(KD_CODEC_LZ4, "too large");
+	int n = LZ4_decompress_safe(in, out, (int)inlen, (int)outlen);
+	if (n < 0)
+		return bad(KD_CODEC_LZ4, "malformed block or output longer than a page");
+	return (size_t)n == outlen ? NULL : wrong_size(KD_CODEC_LZ4, (size_t)n, outlen);
+}
+
 struct kd_error *kd_codec_decompress(struct kd_codec_state *st,
 				     enum kd_codec codec, const void *in,
 				     size_t inlen, void *out, size_t outlen)
@@ -121,6 +143,116 @@ struct kd_error *kd_codec_decompress(struct kd_codec_state *st,
 		return snappy_decompress(in, inlen, out, outlen);
 	case KD_CODEC_ZSTD:
 		return zstd_decompress(st, in, inlen, out, outlen);
+	case KD_CODEC_LZ4:
+		return lz4_decompress(in, inlen, out, outlen);
+	}
+	return kd_error_create(KD_ERROR_UNSUPPORTED, "unknown codec %d",
+			       (int)codec);
+}
+
+size_t kd_codec_bound(size_t inlen)
+{
+	size_t b = compressBound((uLong)inlen);
+	size_t z = ZSTD_compressBound(inlen);
+	size_t l = (size_t)LZ4_compressBound((int)inlen);
+	size_t s = snappy_max_compressed_length(inlen);
+	// lzo1x worst case (lzo's documentation): in + in/16 + 64 + 3.
+	size_t lz = inlen + inlen / 16 + 64 + 3;
+	size_t m = b > z ? b : z;
+	m = m > l ? m : l;
+	m = m > s ? m : s;
+	return m > lz ? m : lz;
+}
+
+static struct kd_error *comp_failed(enum kd_codec codec, const char *why)
+{
+	return kd_error_create(KD_ERROR_UNSUPPORTED, "%s compression failed: %s",
+			       kd_codec_name(codec), why);
+}
+
+// zlib: makedumpfile's compress2(..., Z_BEST_SPEED), a zlib-wrapped deflate
+// stream; one z_stream reset per page saves deflateInit's allocations.
+static struct kd_error *zlib_compress(struct kd_codec_state *st,
+				      const void *in, size_t inlen, void *out,
+				      size_t outcap, size_t *outlen)
+{
+	z_stream *zs = st->zlib_stream;
+	if (!zs) {
+		zs = calloc(1, sizeof(*zs));
+		if (!zs)
+			return &kd_enomem;
+		if (deflateInit(zs, Z_BEST_SPEED) != Z_OK) {
+			free(zs);
+			return comp_failed(KD_CODEC_ZLIB, "deflateInit");
+		}
+		st->zlib_stream = zs;
+	} else if (deflateReset(zs) != Z_OK) {
+		return comp_failed(KD_CODEC_ZLIB, "deflateReset");
+	}
+	zs->next_in = (Bytef *)(uintptr_t)in;
+	zs->avail_in = (uInt)inlen;
+	zs->next_out = out;
+	zs->avail_out = (uInt)outcap;
+	int rc = deflate(zs, Z_FINISH);
+	if (rc != Z_STREAM_END)
+		return comp_failed(KD_CODEC_ZLIB, zError(rc));
+	*outlen = outcap - zs->avail_out;
+	return NULL;
+}
+
+struct kd_error *kd_codec_compress(struct kd_codec_state *st,
+				   enum kd_codec codec, const void *in,
+				   size_t inlen, void *out, size_t outcap,
+				   size_t *outlen)
+{
+	if (outcap < kd_codec_bound(inlen) || inlen > INT_MAX)
+		return kd_error_create(KD_ERROR_INVALID,
+				       "compression buffer too small");
+	switch (codec) {
+	case KD_CODEC_ZLIB:
+		return zlib_compress(st, in, inlen, out, outcap, outlen);
+	case KD_CODEC_LZO: {
+		if (!st->lzo_wrkmem) {
+			if (lzo_init() != LZO_E_OK)
+				return comp_failed(codec, "lzo_init");
+			st->lzo_wrkmem = malloc(LZO1X_1_MEM_COMPRESS);
+			if (!st->lzo_wrkmem)
+				return &kd_enomem;
+		}
+		lzo_uint n = outcap;
+		if (lzo1x_1_compress(in, inlen, out, &n, st->lzo_wrkmem) != LZO_E_OK)
+			return comp_failed(codec, "lzo1x_1_compress");
+		*outlen = n;
+		return NULL;
+	}
+	case KD_CODEC_SNAPPY: {
+		size_t n = outcap;
+		if (snappy_compress(in, inlen, out, &n) != SNAPPY_OK)
+			return comp_failed(codec, "snappy_compress");
+		*outlen = n;
+		return NULL;
+	}
+	case KD_CODEC_ZSTD: {
+		if (!st->zstd_cctx) {
+			st->zstd_cctx = ZSTD_createCCtx();
+			if (!st->zstd_cctx)
+				return &kd_enomem;
+		}
+		// Level 1, as makedumpfile: per-page frames gain little from
+		// higher levels and cost several times the CPU.
+		size_t n = ZSTD_compressCCtx(st->zstd_cctx, out, outcap, in, inlen, 1);
+		if (ZSTD_isError(n))
+			return comp_failed(codec, ZSTD_getErrorName(n));
+		*outlen = n;
+		return NULL;
+	}
+	case KD_CODEC_LZ4: {
+		int n = LZ4_compress_default(in, out, (int)inlen, (int)outcap);
+		if (n <= 0)
+			return comp_failed(codec, "LZ4_compress_default");
+		*outlen = (size_t)n;
+		return NULL;
+	}
 	}
 	return kd_error_create(KD_ERROR_UNSUPPORTED, "unknown codec %d",
 			       (int)codec);

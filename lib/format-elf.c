@@ -22,7 +22,8 @@ static bool elf_probe(const uint8_t *head, size_t len)
 }
 
 struct elf_hdr {
-	uint16_t type, machine, phentsize, phnum;
+	uint16_t type, machine, phentsize;
+	uint32_t phnum;
 	uint64_t phoff;
 };
 
@@ -64,9 +65,21 @@ static struct kd_error *read_ehdr(struct kd_dump *dump, struct elf_hdr *ret)
 		return kd_error_create(KD_ERROR_CORRUPT,
 			"%s: bad ELF program header size %u", dump->path,
 			ret->phentsize);
-	// PN_XNUM (e_phnum 0xffff) moves the count into section 0; vmcores
-	// never have that many segments.
-	if (ret->phnum == 0 || ret->phnum >= PN_XNUM)
+	// PN_XNUM (e_phnum 0xffff) moves the count into sh_info of section
+	// 0 (elf(5)); filtered ELF dumps (kexdump save --format elf) can
+	// have that many segments.
+	if (ret->phnum == PN_XNUM) {
+		uint64_t shoff = kd_dump_u64(dump, e + offsetof(Elf64_Ehdr, e_shoff));
+		uint8_t sh[sizeof(Elf64_Shdr)];
+		if (shoff > dump->file_size || dump->file_size - shoff < sizeof(sh))
+			return kd_error_create(KD_ERROR_CORRUPT,
+				"%s: e_phnum is PN_XNUM but section 0 lies past the end of the file",
+				dump->path);
+		if ((err = kd_dump_pread(dump, sh, sizeof(sh), shoff)))
+			return err;
+		ret->phnum = kd_dump_u32(dump, sh + offsetof(Elf64_Shdr, sh_info));
+	}
+	if (ret->phnum == 0 || ret->phnum > (1u << 24))
 		return kd_error_create(KD_ERROR_CORRUPT,
 			"%s: ELF core has %u program headers", dump->path,
 			ret->phnum);

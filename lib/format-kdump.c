@@ -18,58 +18,9 @@
 // dumps are handled.
 #include "codec.h"
 #include "internal.h"
+#include "kdump-layout.h"
 
 #include <elf.h>
-
-// struct disk_dump_header on LP64.
-enum {
-	DH_SIGNATURE = 0,
-	DH_HEADER_VERSION = 8,
-	DH_UTSNAME = 12,	// struct new_utsname: 6 fields of 65 bytes
-	DH_TIMESTAMP = 408,	// struct timeval, 8-byte aligned
-	DH_STATUS = 424,
-	DH_BLOCK_SIZE = 428,
-	DH_SUB_HDR_SIZE = 432,
-	DH_BITMAP_BLOCKS = 436,
-	DH_MAX_MAPNR = 440,
-	DH_NR_CPUS = 460,
-	DH_SIZE = 464,
-};
-#define UTS_FIELD 65
-#define UTS_MACHINE (DH_UTSNAME + 4 * UTS_FIELD)
-
-// struct kdump_sub_header on LP64.
-enum {
-	KH_PHYS_BASE = 0,
-	KH_OFFSET_VMCOREINFO = 32,	// header_version >= 3
-	KH_SIZE_VMCOREINFO = 40,
-	KH_OFFSET_NOTE = 48,		// header_version >= 4
-	KH_SIZE_NOTE = 56,
-	KH_MAX_MAPNR_64 = 96,		// header_version >= 6
-	KH_SIZE = 104,
-};
-
-// struct page_desc: off_t offset, unsigned size, unsigned flags,
-// unsigned long long page_flags.
-enum {
-	PD_OFFSET = 0,
-	PD_SIZE = 8,
-	PD_FLAGS = 12,
-	PD_LEN = 24,
-};
-
-// disk_dump_header.status and page_desc.flags (diskdump_mod.h).
-#define DUMP_DH_COMPRESSED_ZLIB 0x1
-#define DUMP_DH_COMPRESSED_LZO 0x2
-#define DUMP_DH_COMPRESSED_SNAPPY 0x4
-#define DUMP_DH_COMPRESSED_INCOMPLETE 0x8
-#define DUMP_DH_COMPRESSED_ZSTD 0x20
-
-_Static_assert(DH_SIZE == 8 + 4 + 6 * UTS_FIELD + 6 /* pad */ + 16 + 10 * 4,
-	       "disk_dump_header is 464 bytes on LP64");
-_Static_assert(KH_SIZE == 8 + 4 + 4 + 2 * 8 + 3 * 16 + 3 * 8,
-	       "kdump_sub_header is 104 bytes on LP64");
-_Static_assert(PD_LEN == 8 + 4 + 4 + 8, "page_desc is 24 bytes on LP64");
 
 // Page sizes of the machines makedumpfile supports (4 KiB to 256 KiB).
 #define MIN_BLOCK_SIZE 4096u
@@ -459,7 +410,8 @@ static struct kd_error *load_page(struct kd_dump *dump, struct kdump *kd,
 			dump->path, (unsigned long long)idx, paddr,
 			(unsigned long long)off);
 	uint32_t codecs = flags & (DUMP_DH_COMPRESSED_ZLIB | DUMP_DH_COMPRESSED_LZO |
-				   DUMP_DH_COMPRESSED_SNAPPY | DUMP_DH_COMPRESSED_ZSTD);
+				   DUMP_DH_COMPRESSED_SNAPPY | DUMP_DH_COMPRESSED_ZSTD |
+				   KEXDUMP_DH_COMPRESSED_LZ4);
 	if (!codecs) {
 		if (size != kd->page_size)
 			return kd_error_create(KD_ERROR_CORRUPT,
@@ -480,6 +432,9 @@ static struct kd_error *load_page(struct kd_dump *dump, struct kdump *kd,
 		break;
 	case DUMP_DH_COMPRESSED_ZSTD:
 		codec = KD_CODEC_ZSTD;
+		break;
+	case KEXDUMP_DH_COMPRESSED_LZ4:
+		codec = KD_CODEC_LZ4;
 		break;
 	default:
 		return kd_error_create(KD_ERROR_CORRUPT,
@@ -526,6 +481,42 @@ struct kd_error *kd_kdump_read_phys(struct kd_dump *dump, size_t range,
 	return NULL;
 }
 
+// A complete dump stores every page of its ranges: they are the runs of its
+// 2nd bitmap. An incomplete one lacks the pages makedumpfile had not written
+// yet: no descriptor, a zeroed one or data past the end (as in load_page()).
+bool kd_kdump_page_stored(struct kd_dump *dump, uint64_t paddr)
+{
+	if (!dump->incomplete)
+		return true;
+	struct kdump *kd = dump->priv;
+	size_t lo = 0, hi = dump->nranges;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct kd_phys_range *r = &dump->ranges[mid];
+		if (paddr < r->start) {
+			hi = mid;
+		} else if (paddr - r->start >= r->size) {
+			lo = mid + 1;
+		} else {
+			uint64_t pfn = paddr >> kd->page_shift;
+			uint64_t idx = dump->range_offsets[mid] +
+				       (pfn - (r->start >> kd->page_shift));
+			size_t slot = 0;
+			struct kd_error *err = get_desc(dump, kd, pfn, idx, &slot);
+			if (err) {
+				kd_error_destroy(err);
+				return false;
+			}
+			const uint8_t *pd = kd->dcache + slot * PD_LEN;
+			uint64_t off = kd_le64(pd + PD_OFFSET);
+			uint32_t size = kd_le32(pd + PD_SIZE);
+			return !(off == 0 && size == 0) && off <= kd->src.size &&
+			       size <= kd->src.size - off;
+		}
+	}
+	return false;
+}
+
 void kd_kdump_close(struct kd_dump *dump)
 {
 	struct kdump *kd = dump->priv;
@@ -547,4 +538,5 @@ const struct kd_format_ops kd_format_kdump = {
 	.open = kdump_open,
 	.read_phys = kd_kdump_read_phys,
 	.close = kd_kdump_close,
+	.page_stored = kd_kdump_page_stored,
 };

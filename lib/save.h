@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internals of kd_save(): the output sink (a file written at offsets, or a
+ * flattened stream), the read-compress pipeline, and the two writers. */
+#ifndef KEXDUMP_SAVE_H
+#define KEXDUMP_SAVE_H
+
+#include "codec.h"
+#include "internal.h"
+
+#include <pthread.h>
+
+/* ------------------------------------------------------------------ sink */
+
+/*
+ * Where a dump goes. A seekable file takes pwrite()s; a pipe takes
+ * makedumpfile's flattened format (format-flat.c): every write becomes a
+ * record {be64 offset, be64 size, data} that a reader places at offset.
+ */
+struct kd_sink {
+	int fd;
+	bool flat;
+	const char *name;	/* for error messages */
+	uint64_t bytes;		/* payload bytes written */
+};
+
+struct kd_error *kd_sink_init(struct kd_sink *sink, int fd, bool flat,
+			      const char *name);
+/* Write all of buf at off; a failure is KD_ERROR_OS with the errno. */
+struct kd_error *kd_sink_write(struct kd_sink *sink, const void *buf,
+			       size_t len, uint64_t off);
+/* End a flattened stream (the {-1, -1} record); nothing for files. */
+struct kd_error *kd_sink_finish(struct kd_sink *sink);
+
+/* -------------------------------------------------------------- pipeline */
+
+enum kd_job_mode {
+	KD_JOB_COMPRESS,	/* read, find zero pages, compress */
+	KD_JOB_SCAN,		/* read, find zero pages only */
+	KD_JOB_RAW,		/* read only */
+};
+
+/* What became of one page of a job. */
+struct kd_job_page {
+	uint32_t size;		/* bytes in the job's output, 0 for zero pages */
+	uint32_t flags;		/* DUMP_DH_COMPRESSED_* of the page, 0 = raw */
+	bool zero;
+};
+
+/*
+ * A batch of pages, filled by the main thread in output order, processed by
+ * a worker, written back by the main thread in the same order: the output
+ * is the same for any number of workers.
+ */
+struct kd_job {
+	uint64_t *pfns;
+	uint64_t *ranks;	/* caller's per-page tag (descriptor index) */
+	size_t n, cap;
+	struct kd_job_page *pages;
+	uint8_t *in;		/* cap pages as read */
+	uint8_t *out;		/* compressed pages, back to back */
+	size_t out_len;
+	struct kd_error *err;
+	/* pipeline private */
+	int state;
+	uint64_t seq;
+};
+
+struct kd_pipeline_config {
+	struct kd_dump *dump;
+	unsigned int workers;	/* >= 1 */
+	size_t jobs;		/* ring size, >= 2 */
+	size_t batch;		/* pages per job */
+	uint32_t page_size;
+	enum kd_job_mode mode;
+	bool find_zero;
+	bool compress;		/* false: store pages raw */
+	enum kd_codec codec;
+	uint32_t codec_flag;	/* page_desc flag for compressed pages */
+};
+
+struct kd_pipeline;
+
+typedef struct kd_error *kd_job_done_fn(struct kd_job *job, void *arg);
+
+struct kd_error *kd_pipeline_create(const struct kd_pipeline_config *cfg,
+				    kd_job_done_fn *done, void *arg,
+				    struct kd_pipeline **ret);
+/* A free job to fill (n = 0); may first hand finished jobs to done(). */
+struct kd_error *kd_pipeline_get(struct kd_pipeline *pl, struct kd_job **ret);
+void kd_pipeline_submit(struct kd_pipeline *pl, struct kd_job *job);
+/* Wait for every submitted job and hand each to done(), in order. */
+struct kd_error *kd_pipeline_drain(struct kd_pipeline *pl);
+/* Stop the workers (after drain, or to abandon); frees everything. */
+void kd_pipeline_destroy(struct kd_pipeline *pl);
+
+/* ---------------------------------------------------------------- notes */
+
+/* The dump's notes as one ELF note section (4-byte aligned, as read). */
+struct kd_error *kd_notes_serialize(const struct kd_dump *dump,
+				    uint8_t **buf_ret, size_t *len_ret);
+
+#endif

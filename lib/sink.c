@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Output sinks of kd_save(): a file written with pwrite(), or makedumpfile's
+// flattened format on a stream (makedumpfile.h struct makedumpfile_header
+// and makedumpfile_data_header; format-flat.c is the reader): a 4096-byte
+// header, then {be64 offset, be64 size} records each followed by its data,
+// ended by {-1, -1}.
+#include "save.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#define FLAT_HEADER_SIZE 4096u
+#define FLAT_SIGNATURE "makedumpfile"
+#define FLAT_TYPE 1	// TYPE_FLAT_HEADER
+#define FLAT_VERSION 1	// VERSION_FLAT_HEADER
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static struct kd_error *write_all(struct kd_sink *sink, const void *buf,
+				  size_t len)
+{
+	const uint8_t *p = buf;
+	while (len) {
+		ssize_t n = write(sink->fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return kd_error_os(n < 0 ? errno : EIO, "%s: write failed",
+					   sink->name);
+		p += n;
+		len -= (size_t)n;
+	}
+	return NULL;
+}
+
+struct kd_error *kd_sink_init(struct kd_sink *sink, int fd, bool flat,
+			      const char *name)
+{
+	*sink = (struct kd_sink){ .fd = fd, .flat = flat, .name = name };
+	if (!flat)
+		return NULL;
+	uint8_t h[FLAT_HEADER_SIZE] = { 0 };
+	memcpy(h, FLAT_SIGNATURE, sizeof(FLAT_SIGNATURE));
+	put_be64(h + 16, FLAT_TYPE);
+	put_be64(h + 24, FLAT_VERSION);
+	return write_all(sink, h, sizeof(h));
+}
+
+struct kd_error *kd_sink_write(struct kd_sink *sink, const void *buf,
+			       size_t len, uint64_t off)
+{
+	if (!len)
+		return NULL;
+	if (sink->flat) {
+		uint8_t rec[16];
+		put_be64(rec, off);
+		put_be64(rec + 8, len);
+		struct kd_error *err = write_all(sink, rec, sizeof(rec));
+		if (!err)
+			err = write_all(sink, buf, len);
+		if (!err)
+			sink->bytes += len;
+		return err;
+	}
+	const uint8_t *p = buf;
+	while (len) {
+		ssize_t n = pwrite(sink->fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return kd_error_os(n < 0 ? errno : ENOSPC,
+					   "%s: write of %zu bytes at offset %#llx failed",
+					   sink->name, len, (unsigned long long)off);
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+		sink->bytes += (uint64_t)n;
+	}
+	return NULL;
+}
+
+struct kd_error *kd_sink_finish(struct kd_sink *sink)
+{
+	if (!sink->flat)
+		return NULL;
+	uint8_t end[16];
+	memset(end, 0xff, sizeof(end));	// {-1, -1}: END_FLAG_FLAT_HEADER
+	return write_all(sink, end, sizeof(end));
+}

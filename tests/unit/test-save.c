@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// kd_save_fd()/kd_save_file()/kd_flat_reassemble() on a synthetic dump:
+// every format and codec read back page for page, zero pages, identical
+// output for any thread count, a full disk, and the never-overwrite rules.
+// Filtering by struct page is tested in test-pageclass.c and on real dumps.
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "synth.h"
+
+#define PAGE 4096u
+#define NPAGES1 300u			// range 1: pfn 0..299
+#define R2_PFN 0x400u			// range 2: pfn 0x400..0x40f
+#define NPAGES2 16u
+
+static uint8_t mem1[NPAGES1 * PAGE], mem2[NPAGES2 * PAGE];
+
+static bool zero_pfn(uint64_t pfn)
+{
+	return pfn % 5 == 0 || pfn == R2_PFN + 3;
+}
+
+// Zero pages, compressible pages and incompressible ones.
+static void fill(uint8_t *p, uint64_t pfn)
+{
+	uint32_t x = (uint32_t)pfn * 2654435761u + 7;
+	for (size_t i = 0; i < PAGE; i++) {
+		if (zero_pfn(pfn)) {
+			p[i] = 0;
+		} else if (pfn % 3 == 0) {
+			x = x * 1103515245u + 12345u;
+			p[i] = (uint8_t)(x >> 16);
+		} else {
+			p[i] = (uint8_t)(i / 32 + pfn);
+		}
+	}
+}
+
+static struct synth_fixture open_source(void)
+{
+	for (uint64_t pfn = 0; pfn < NPAGES1; pfn++)
+		fill(mem1 + pfn * PAGE, pfn);
+	for (uint64_t i = 0; i < NPAGES2; i++)
+		fill(mem2 + i * PAGE, R2_PFN + i);
+	struct synth *s = synth_new();
+	synth_prstatus(s, 1, 0x1234, 0x5678);
+	synth_prstatus(s, 0, 0, 0);
+	synth_vmcoreinfo(s, "OSRELEASE=6.1.0-test\nPAGESIZE=4096\nCRASHTIME=1700000000\n"
+			 "NUMBER(phys_base)=0\nSYMBOL(init_top_pgt)=%llx\n",
+			 (unsigned long long)SYNTH_KVA(0));
+	synth_load(s, 0, 0xffff888000000000ULL, mem1, sizeof(mem1));
+	synth_load(s, R2_PFN * PAGE, 0xffff888000000000ULL + R2_PFN * PAGE,
+		   mem2, sizeof(mem2));
+	struct synth_fixture f = synth_open(s);
+	synth_free(s);
+	return f;
+}
+
+static char *tmpname(void)
+{
+	char *p = strdup("/tmp/kexdump-test-save-XXXXXX");
+	int fd = mkstemp(p);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(p);
+	return p;
+}
+
+// Save with opts into a new file; returns its path.
+static char *save(struct kd_kernel *k, const struct kd_save_options *o,
+		  struct kd_save_stats *st)
+{
+	char *path = tmpname();
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	struct kd_error *err = kd_save_fd(k, fd, o->format != KD_SAVE_FLAT, o, st);
+	if (err)
+		fail_msg("kd_save_fd: %s", kd_error_message(err));
+	close(fd);
+	return path;
+}
+
+// Every source page is in the output with the same bytes, except the zero
+// pages an ELF output at level 1 leaves out.
+static void check_pages(const char *path, unsigned int level, bool elf)
+{
+	struct kd_dump *d;
+	struct kd_error *err = kd_dump_open(path, &d);
+	if (err)
+		fail_msg("%s: %s", path, kd_error_message(err));
+	assert_false(kd_dump_incomplete(d));
+	assert_int_equal(kd_dump_num_cpus(d), 2);
+	size_t vilen;
+	assert_non_null(strstr(kd_dump_vmcoreinfo_raw(d, &vilen), "OSRELEASE=6.1.0-test"));
+	uint8_t want[PAGE], got[PAGE];
+	for (uint64_t pfn = 0; pfn < R2_PFN + NPAGES2; pfn++) {
+		bool in = pfn < NPAGES1 || pfn >= R2_PFN;
+		err = kd_dump_read_phys(d, pfn * PAGE, got, PAGE);
+		if (!in || (elf && (level & KD_DL_ZERO) && zero_pfn(pfn))) {
+			assert_non_null(err);
+			assert_int_equal(kd_error_code(err), KD_ERROR_NODATA);
+			kd_error_destroy(err);
+			continue;
+		}
+		if (err)
+			fail_msg("pfn %#llx: %s", (unsigned long long)pfn,
+				 kd_error_message(err));
+		fill(want, pfn);
+		assert_memory_equal(want, got, PAGE);
+	}
+	kd_dump_close(d);
+}
+
+static void test_formats_and_codecs(void **state)
+{
+	(void)state;
+	struct synth_fixture f = open_source();
+	static const enum kd_save_format formats[] = { KD_SAVE_KDUMP, KD_SAVE_FLAT, KD_SAVE_ELF };
+	for (size_t fi = 0; fi < 3; fi++) {
+		for (int c = KD_SAVE_ZSTD; c <= KD_SAVE_NONE; c++) {
+			if (formats[fi] == KD_SAVE_ELF && c != KD_SAVE_ZSTD)
+				continue;	// ELF pages are not compressed
+			for (unsigned int level = 0; level <= 1; level++) {
+				struct kd_save_options o = {
+					.format = formats[fi], .codec = c,
+					.dump_level = level, .threads = 2,
+				};
+				struct kd_save_stats st;
+				char *p = save(f.kernel, &o, &st);
+				check_pages(p, level, formats[fi] == KD_SAVE_ELF);
+				assert_false(st.incomplete);
+				assert_int_equal(st.pages_present, NPAGES1 + NPAGES2);
+				uint64_t zeros = 0;
+				for (uint64_t pfn = 0; pfn < R2_PFN + NPAGES2; pfn++)
+					zeros += (pfn < NPAGES1 || pfn >= R2_PFN) && zero_pfn(pfn);
+				assert_int_equal(st.pages_excluded[KD_PAGE_ZERO], level ? zeros : 0);
+				assert_int_equal(st.pages_written,
+						 NPAGES1 + NPAGES2 - (level ? zeros : 0));
+				unlink(p);
+				free(p);
+			}
+		}
+	}
+	synth_fixture_close(&f);
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	*len = (size_t)ftell(fp);
+	rewind(fp);
+	uint8_t *b = malloc(*len ? *len : 1);
+	assert_int_equal(fread(b, 1, *len, fp), *len);
+	fclose(fp);
+	return b;
+}
+
+static void test_threads_identical(void **state)
+{
+	(void)state;
+	struct synth_fixture f = open_source();
+	for (int fmt = KD_SAVE_KDUMP; fmt <= KD_SAVE_ELF; fmt++) {
+		char *p[3];
+		size_t len[3];
+		uint8_t *b[3];
+		for (unsigned int t = 1; t <= 3; t++) {
+			struct kd_save_options o = { .format = fmt, .dump_level = 1,
+						     .threads = t };
+			struct kd_save_stats st;
+			p[t - 1] = save(f.kernel, &o, &st);
+			assert_int_equal(st.threads, t);
+			b[t - 1] = slurp(p[t - 1], &len[t - 1]);
+		}
+		for (int i = 1; i < 3; i++) {
+			assert_int_equal(len[0], len[i]);
+			assert_memory_equal(b[0], b[i], len[0]);
+		}
+		for (int i = 0; i < 3; i++) {
+			unlink(p[i]);
+			free(p[i]);
+			free(b[i]);
+		}
+	}
+	synth_fixture_close(&f);
+}
+
+// A write failure (a full disk, here /dev/full) stops the save with the
+// errno and the incomplete flag; nothing crashes or hangs.
+static void test_full_disk(void **state)
+{
+	(void)state;
+	struct synth_fixture f = open_source();
+	int fd = open("/dev/full", O_WRONLY);
+	assert_true(fd >= 0);
+	struct kd_save_options o = { .dump_level = 1 };
+	struct kd_save_stats st;
+	struct kd_error *err = kd_save_fd(f.kernel, fd, true, &o, &st);
+	assert_non_null(err);
+	assert_int_equal(kd_error_code(err), KD_ERROR_OS);
+	assert_true(st.incomplete);
+	kd_error_destroy(err);
+	close(fd);
+	synth_fixture_close(&f);
+}
+
+static void test_save_file_rules(void **state)
+{
+	(void)state;
+	struct synth_fixture f = open_source();
+	char *p = tmpname();
+	struct kd_save_options o = { .dump_level = 1 };
+	struct kd_save_stats st;
+	struct kd_error *err = kd_save_file(f.kernel, p, false, &o, &st);
+	assert_null(err);
+	struct stat sb;
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	char inc[256];
+	snprintf(inc, sizeof(inc), "%s.incomplete", p);
+	assert_int_not_equal(access(inc, F_OK), 0);
+	check_pages(p, 1, false);
+
+	// An existing file is never replaced without force, and stays intact.
+	size_t len0;
+	uint8_t *before = slurp(p, &len0);
+	o.dump_level = 0;
+	err = kd_save_file(f.kernel, p, false, &o, &st);
+	assert_non_null(err);
+	assert_non_null(strstr(kd_error_message(err), "already exists"));
+	kd_error_destroy(err);
+	size_t len1;
+	uint8_t *after = slurp(p, &len1);
+	assert_int_equal(len0, len1);
+	assert_memory_equal(before, after, len0);
+	assert_int_not_equal(access(inc, F_OK), 0);
+	// A leftover PATH.incomplete blocks a new save without force, too.
+	FILE *fp = fopen(inc, "w");
+	fclose(fp);
+	unlink(p);
+	err = kd_save_file(f.kernel, p, false, &o, &st);
+	assert_non_null(err);
+	assert_non_null(strstr(kd_error_message(err), "interrupted"));
+	kd_error_destroy(err);
+	assert_null(kd_save_file(f.kernel, p, true, &o, &st));
+	check_pages(p, 0, false);
+	assert_int_not_equal(access(inc, F_OK), 0);
+	unlink(p);
+	free(p);
+	free(before);
+	free(after);
+	synth_fixture_close(&f);
+}
+
+// A flattened stream reassembles into exactly the kdump file written
+// directly; a stream cut short is reported and the result is incomplete.
+static void test_flat_reassemble(void **state)
+{
+	(void)state;
+	struct synth_fixture f = open_source();
+	struct kd_save_options o = { .format = KD_SAVE_FLAT, .dump_level = 1 };
+	struct kd_save_stats st;
+	char *flat = save(f.kernel, &o, &st);
+	o.format = KD_SAVE_KDUMP;
+	char *direct = save(f.kernel, &o, &st);
+	char *re = tmpname();
+	int in = open(flat, O_RDONLY);
+	assert_null(kd_flat_reassemble(in, flat, re, false));
+	close(in);
+	size_t l1, l2;
+	uint8_t *a = slurp(direct, &l1), *b = slurp(re, &l2);
+	assert_int_equal(l1, l2);
+	assert_memory_equal(a, b, l1);
+
+	// Cut the stream in the middle: an error, and a dump marked incomplete.
+	size_t flen;
+	uint8_t *fb = slurp(flat, &flen);
+	char *cut = tmpname();
+	FILE *fp = fopen(cut, "wb");
+	fwrite(fb, 1, flen / 2, fp);
+	fclose(fp);
+	char *re2 = tmpname();
+	in = open(cut, O_RDONLY);
+	struct kd_error *err = kd_flat_reassemble(in, cut, re2, false);
+	close(in);
+	assert_non_null(err);
+	kd_error_destroy(err);
+	struct kd_dump *d;
+	assert_null(kd_dump_open(re2, &d));
+	assert_true(kd_dump_incomplete(d));
+	kd_dump_close(d);
+	const char *files[] = { flat, direct, re, cut, re2 };
+	for (size_t i = 0; i < 5; i++) {
+		unlink(files[i]);
+		free((void *)files[i]);
+	}
+	free(a);
+	free(b);
+	free(fb);
+	synth_fixture_close(&f);
+}
+
+// No struct page information (no mem_section in VMCOREINFO): levels above
+// 1 keep every page and say why, rather than fail in the capture kernel.
+static void test_no_filter_falls_back(void **state)
+{
+	(void)state;
+	struct synth_fixture f = open_source();
+	struct kd_save_options o = { .dump_level = 31 };
+	struct kd_save_stats st;
+	char *p = save(f.kernel, &o, &st);
+	assert_non_null(strstr(st.warning, "not filtered"));
+	check_pages(p, 1, false);
+	unlink(p);
+	free(p);
+	synth_fixture_close(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_formats_and_codecs),
+		cmocka_unit_test(test_threads_identical),
+		cmocka_unit_test(test_full_disk),
+		cmocka_unit_test(test_save_file_rules),
+		cmocka_unit_test(test_flat_reassemble),
+		cmocka_unit_test(test_no_filter_falls_back),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
