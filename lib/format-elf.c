@@ -157,6 +157,16 @@ static struct kd_error *elf_open(struct kd_dump *dump)
 		parse_phdr(dump, phdrs + i * sizeof(Elf64_Phdr), &ph);
 		if (ph.type != PT_NOTE && ph.type != PT_LOAD)
 			continue;
+		// A dump kexdump save marked incomplete (its KEXDUMP note,
+		// read with the notes before the PT_LOADs) may stop anywhere:
+		// what lies past the end of the file is missing, not corrupt.
+		if (ph.type == PT_LOAD && dump->incomplete &&
+		    (ph.offset > dump->file_size ||
+		     ph.filesz > dump->file_size - ph.offset)) {
+			bool none = ph.offset > dump->file_size;
+			ph.filesz = none ? 0 : dump->file_size - ph.offset;
+			ph.offset = none ? 0 : ph.offset;
+		}
 		err = check_extent(dump, i, &ph);
 		if (err)
 			goto out;

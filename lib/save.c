@@ -305,6 +305,10 @@ static struct kd_error *kdump_job_done(struct kd_job *job, void *arg)
 		if (err)
 			return err;
 	}
+	// Descriptors right after their data: a dump cut short later still
+	// has every page written so far.
+	if ((err = flush_descs(s)))
+		return err;
 	report(s, job->n);
 	return NULL;
 }
@@ -409,7 +413,7 @@ static struct kd_error *save_kdump(struct saver *s, unsigned int workers,
 	// Sub header, then VMCOREINFO, then the notes, in whole blocks.
 	uint8_t *notes = NULL;
 	size_t notes_len = 0;
-	if ((err = kd_notes_serialize(s->dump, &notes, &notes_len)))
+	if ((err = kd_notes_serialize(s->dump, false, &notes, &notes_len)))
 		return err;
 	size_t vi_len = 0;
 	const char *vi = kd_dump_vmcoreinfo_raw(s->dump, &vi_len);
@@ -688,7 +692,7 @@ static struct kd_error *save_elf(struct saver *s, unsigned int workers,
 
 	uint8_t *notes = NULL;
 	size_t notes_len = 0;
-	if ((err = kd_notes_serialize(s->dump, &notes, &notes_len)))
+	if ((err = kd_notes_serialize(s->dump, true, &notes, &notes_len)))
 		goto out;
 	uint64_t phnum = 1 + s->nruns + ntext;
 	bool xnum = phnum >= PN_XNUM;
@@ -791,6 +795,11 @@ static struct kd_error *save_elf(struct saver *s, unsigned int workers,
 		kd_pipeline_submit(pl, job);
 	if (!err)
 		err = kd_pipeline_drain(pl);
+	if (!err) {
+		// Complete: the status note's value, the last 4 bytes of notes.
+		static const uint8_t done[4] = { 0 };
+		err = kd_sink_write(&s->sink, done, 4, note_off + notes_len - 4);
+	}
 out_notes:
 	free(notes);
 out:
@@ -800,20 +809,34 @@ out:
 
 /* ------------------------------------------------------------- kd_save */
 
-struct kd_error *kd_notes_serialize(const struct kd_dump *dump,
+static bool own_note(const struct kd_note *n)
+{
+	return !strcmp(n->name, KD_NOTE_NAME);
+}
+
+struct kd_error *kd_notes_serialize(const struct kd_dump *dump, bool status,
 				    uint8_t **buf_ret, size_t *len_ret)
 {
+	// The source's own status note (a re-saved kexdump ELF) is dropped;
+	// with @p status a new one, saying incomplete, ends the section.
+	static const uint8_t incomplete[4] = { KD_NOTE_INCOMPLETE, 0, 0, 0 };
+	struct kd_note mine = { .name = KD_NOTE_NAME, .type = KD_NOTE_STATUS,
+				.desc = (uint8_t *)incomplete, .descsz = 4 };
 	size_t len = 0;
-	for (size_t i = 0; i < dump->nnotes; i++) {
-		const struct kd_note *n = &dump->notes[i];
+	for (size_t i = 0; i <= dump->nnotes; i++) {
+		const struct kd_note *n = i < dump->nnotes ? &dump->notes[i] : &mine;
+		if (i < dump->nnotes ? own_note(n) : !status)
+			continue;
 		len += 12 + round_up(strlen(n->name) + 1, 4) + round_up(n->descsz, 4);
 	}
 	uint8_t *buf = calloc(1, len ? len : 1);
 	if (!buf)
 		return &kd_enomem;
 	uint8_t *p = buf;
-	for (size_t i = 0; i < dump->nnotes; i++) {
-		const struct kd_note *n = &dump->notes[i];
+	for (size_t i = 0; i <= dump->nnotes; i++) {
+		const struct kd_note *n = i < dump->nnotes ? &dump->notes[i] : &mine;
+		if (i < dump->nnotes ? own_note(n) : !status)
+			continue;
 		size_t namesz = strlen(n->name) + 1;
 		put_le32(p, (uint32_t)namesz);
 		put_le32(p + 4, (uint32_t)n->descsz);

@@ -95,8 +95,9 @@ void kd_pipeline_destroy(struct kd_pipeline *pl);
 
 /* ---------------------------------------------------------------- notes */
 
-/* The dump's notes as one ELF note section (4-byte aligned, as read). */
-struct kd_error *kd_notes_serialize(const struct kd_dump *dump,
+/* The dump's notes as one ELF note section (4-byte aligned, as read),
+ * with @p status kexdump's status note last, saying incomplete. */
+struct kd_error *kd_notes_serialize(const struct kd_dump *dump, bool status,
 				    uint8_t **buf_ret, size_t *len_ret);
 
 #endif

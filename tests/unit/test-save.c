@@ -10,6 +10,8 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -311,6 +313,62 @@ static void test_flat_reassemble(void **state)
 	synth_fixture_close(&f);
 }
 
+// A dump cut short midway (the file size limit stands in for a full
+// disk): renamed to PATH, marked incomplete, and every page it still holds
+// is right; the rest read as missing (KD_ERROR_NODATA), never as wrong.
+static void test_partial_dump(void **state)
+{
+	(void)state;
+	struct synth_fixture f = open_source();
+	signal(SIGXFSZ, SIG_IGN);
+	for (int fmt = KD_SAVE_KDUMP; fmt <= KD_SAVE_ELF; fmt += KD_SAVE_ELF) {
+		struct kd_save_options o = { .format = fmt, .dump_level = 1,
+					     .codec = KD_SAVE_NONE };
+		struct kd_save_stats st;
+		char *full = save(f.kernel, &o, &st);
+		struct stat sb;
+		assert_int_equal(stat(full, &sb), 0);
+		char *p = tmpname();
+		struct rlimit old, lim;
+		getrlimit(RLIMIT_FSIZE, &old);
+		lim = old;
+		lim.rlim_cur = (rlim_t)sb.st_size * 3 / 4;
+		assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+		struct kd_error *err = kd_save_file(f.kernel, p, false, &o, &st);
+		setrlimit(RLIMIT_FSIZE, &old);
+		assert_non_null(err);
+		assert_int_equal(kd_error_code(err), KD_ERROR_OS);
+		kd_error_destroy(err);
+		assert_true(st.incomplete);
+		struct kd_dump *d;
+		err = kd_dump_open(p, &d);
+		if (err)
+			fail_msg("%s: %s", p, kd_error_message(err));
+		assert_true(kd_dump_incomplete(d));
+		uint8_t want[PAGE], got[PAGE];
+		size_t good = 0, missing = 0;
+		for (uint64_t pfn = 0; pfn < NPAGES1; pfn++) {
+			err = kd_dump_read_phys(d, pfn * PAGE, got, PAGE);
+			if (err) {
+				assert_int_equal(kd_error_code(err), KD_ERROR_NODATA);
+				kd_error_destroy(err);
+				missing++;
+				continue;
+			}
+			fill(want, pfn);
+			assert_memory_equal(want, got, PAGE);
+			good++;
+		}
+		assert_true(good > 0 && missing > 0);
+		kd_dump_close(d);
+		unlink(p);
+		unlink(full);
+		free(p);
+		free(full);
+	}
+	synth_fixture_close(&f);
+}
+
 // No struct page information (no mem_section in VMCOREINFO): levels above
 // 1 keep every page and say why, rather than fail in the capture kernel.
 static void test_no_filter_falls_back(void **state)
@@ -335,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_full_disk),
 		cmocka_unit_test(test_save_file_rules),
 		cmocka_unit_test(test_flat_reassemble),
+		cmocka_unit_test(test_partial_dump),
 		cmocka_unit_test(test_no_filter_falls_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
