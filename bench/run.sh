@@ -5,6 +5,9 @@
 # dumps, written to docs/benchmarks.md. DUMPS is a directory of
 # tests/vm/matrix.sh dumps (made there if missing; default
 # ~/.cache/kexdump/bench-dumps).
+# BENCH_SAVE="8G" (or "2G 4G 8G") also benchmarks `kexdump save` against
+# makedumpfile on the large dumps of bench/mkfilled.sh (bench/save.py);
+# without it, the save section already in docs/benchmarks.md is kept.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 dumps=${1:-${KEXDUMP_CACHE:-$HOME/.cache/kexdump}/bench-dumps}
@@ -15,6 +18,8 @@ ninja -C "$src/build" kexdump >/dev/null
 "$src/tests/vm/matrix.sh" "$dumps"
 runs=${BENCH_RUNS:-7}
 table=$(BENCH_RUNS=$runs python3 "$src/bench/dmesg.py" "$src/build/kexdump" "$dumps"/*/vmcore)
+save_section=$(sed -n '/^<!-- bench-save begin -->$/,/^<!-- bench-save end -->$/p' \
+	"$src/docs/benchmarks.md" 2>/dev/null || true)
 {
 	echo "# Benchmarks"
 	echo
@@ -36,5 +41,13 @@ table=$(BENCH_RUNS=$runs python3 "$src/bench/dmesg.py" "$src/build/kexdump" "$du
 	echo "kexdump decodes no symbols for \`dmesg\` (they load on first use);"
 	echo "before that change it spent 25 ms (6.1) to 45 ms (6.12) decoding kallsyms"
 	echo "and was 7-13x slower than the peers."
+	[[ -z $save_section ]] || printf '\n%s\n' "$save_section"
 } >"$src/docs/benchmarks.md"
+if [[ -n ${BENCH_SAVE:-} ]]; then
+	# shellcheck disable=SC2086 # a list of sizes
+	"$src/bench/mkfilled.sh" $BENCH_SAVE
+	saves=()
+	for s in $BENCH_SAVE; do saves+=("${KEXDUMP_BENCH_DIR:-/var/tmp/kexdump-bench}/filled-$s/vmcore"); done
+	python3 "$src/bench/save.py" --doc "$src/docs/benchmarks.md" "$src/build/kexdump" "${saves[@]}" >/dev/null
+fi
 cat "$src/docs/benchmarks.md"

@@ -129,7 +129,10 @@ static uint64_t pt_index(uint64_t vaddr, unsigned int level)
 	return (vaddr >> (12 + 9 * (level - 1))) & 0x1ff;
 }
 
-static struct kd_error *walk(struct kd_kernel *k, uint64_t vaddr, uint64_t *ret)
+// Walk the page tables; *extent_ret (if not NULL) gets the bytes from vaddr
+// to the end of the page that maps it.
+static struct kd_error *walk(struct kd_kernel *k, uint64_t vaddr, uint64_t *ret,
+			     uint64_t *extent_ret)
 {
 	struct x86_64_state *s = state(k);
 	if (s->pgd_paddr == UINT64_MAX)
@@ -158,31 +161,45 @@ static struct kd_error *walk(struct kd_kernel *k, uint64_t vaddr, uint64_t *ret)
 		if ((level == 3 || level == 2) && (e & PTE_PSE)) {
 			uint64_t page_mask = (1ULL << (12 + 9 * (level - 1))) - 1;
 			*ret = ((e & s->pte_mask) & ~page_mask) | (vaddr & page_mask);
+			if (extent_ret)
+				*extent_ret = page_mask + 1 - (vaddr & page_mask);
 			return NULL;
 		}
 		table = e & s->pte_mask;
 		if (level == 1) {
 			*ret = table | (vaddr & 0xfff);
+			if (extent_ret)
+				*extent_ret = 0x1000 - (vaddr & 0xfff);
 			return NULL;
 		}
 	}
 	return NULL; // not reached: level 1 always returns
 }
 
-static struct kd_error *x86_64_vtop(struct kd_kernel *k, uint64_t vaddr,
-				    uint64_t *ret)
+static struct kd_error *x86_64_vtop_extent(struct kd_kernel *k, uint64_t vaddr,
+					   uint64_t *ret, uint64_t *extent_ret)
 {
+	// The text and direct maps are linear: contiguous to their ends.
 	struct x86_64_state *s = state(k);
 	if (in_text_mapping(s, vaddr)) {
 		*ret = vaddr - START_KERNEL_MAP + s->phys_base;
+		*extent_ret = s->image_size - (vaddr - START_KERNEL_MAP);
 		return NULL;
 	}
 	if (k->direct_map_base && vaddr >= k->direct_map_base &&
 	    vaddr - k->direct_map_base < s->direct_map_limit) {
 		*ret = vaddr - k->direct_map_base;
+		*extent_ret = s->direct_map_limit - *ret;
 		return NULL;
 	}
-	return walk(k, vaddr, ret);
+	return walk(k, vaddr, ret, extent_ret);
+}
+
+static struct kd_error *x86_64_vtop(struct kd_kernel *k, uint64_t vaddr,
+				    uint64_t *ret)
+{
+	uint64_t extent;
+	return x86_64_vtop_extent(k, vaddr, ret, &extent);
 }
 
 static struct kd_error *x86_64_init_symbols(struct kd_kernel *k)
@@ -210,4 +227,5 @@ const struct kd_arch_ops kd_arch_x86_64 = {
 	.vtop = x86_64_vtop,
 	.init_symbols = x86_64_init_symbols,
 	.arch_size = sizeof(struct x86_64_state),
+	.vtop_extent = x86_64_vtop_extent,
 };

@@ -250,6 +250,26 @@ KD_EXPORT struct kd_error *kd_dump_read_phys(struct kd_dump *dump,
 	return NULL;
 }
 
+bool kd_dump_page_stored(struct kd_dump *dump, uint64_t paddr,
+			 uint64_t page_size)
+{
+	// Ranges are sorted and disjoint; a page may straddle two adjacent
+	// ones (ELF segments split at any byte).
+	uint64_t end = paddr + page_size;
+	if (end < paddr)
+		return false;
+	for (uint64_t a = paddr; a < end;) {
+		size_t i = find_range(dump, a);
+		if (i == dump->nranges)
+			return false;
+		if (dump->ops->page_stored && !dump->ops->page_stored(dump, a))
+			return false;
+		const struct kd_phys_range *r = &dump->ranges[i];
+		a = r->start + r->size;
+	}
+	return true;
+}
+
 /* ------------------------------------------------------------------ notes */
 
 struct kd_error *kd_dump_add_note(struct kd_dump *dump, const char *name,
@@ -270,6 +290,9 @@ struct kd_error *kd_dump_add_note(struct kd_dump *dump, const char *name,
 		return &kd_enomem;
 	memcpy(n->desc, desc, descsz);
 	dump->nnotes++;
+	if (!strcmp(name, KD_NOTE_NAME) && type == KD_NOTE_STATUS && descsz >= 4 &&
+	    kd_dump_u32(dump, desc) == KD_NOTE_INCOMPLETE)
+		dump->incomplete = true;
 	// notes moved: rebuild the pointers into it.
 	dump->vmcoreinfo = NULL;
 	dump->ncpus = 0;

@@ -263,4 +263,5 @@ const struct kd_format_ops kd_format_flat = {
 	.open = flat_open,
 	.read_phys = kd_kdump_read_phys,
 	.close = kd_kdump_close,
+	.page_stored = kd_kdump_page_stored,
 };

@@ -68,6 +68,10 @@ struct kd_format_ops {
 	struct kd_error *(*read_phys)(struct kd_dump *dump, size_t range,
 				      uint64_t paddr, void *buf, size_t len);
 	void (*close)(struct kd_dump *dump);
+	/* Optional: whether the page holding paddr, which lies in a range, is
+	 * stored (an incomplete dump may lack it); NULL = every page inside a
+	 * range is stored. */
+	bool (*page_stored)(struct kd_dump *dump, uint64_t paddr);
 };
 
 extern const struct kd_format_ops kd_format_elf;
@@ -115,12 +119,23 @@ static inline uint64_t kd_dump_u64(const struct kd_dump *d, const void *p)
 	return d->big_endian ? kd_be64(p) : kd_le64(p);
 }
 
+/* kexdump save's own ELF note: "KEXDUMP", type KD_NOTE_STATUS, a 4-byte
+ * status that stays KD_NOTE_INCOMPLETE until the dump is complete (ELF has
+ * no such flag; the kdump format has DUMP_DH_COMPRESSED_INCOMPLETE). */
+#define KD_NOTE_NAME "KEXDUMP"
+#define KD_NOTE_STATUS 1u
+#define KD_NOTE_INCOMPLETE 1u
+
 /* Add a note (copying desc) and classify it. */
 struct kd_error *kd_dump_add_note(struct kd_dump *dump, const char *name,
 				  uint32_t type, const void *desc, size_t descsz);
 /* Parse an ELF note section (4-byte aligned name/desc) and add each note. */
 struct kd_error *kd_dump_parse_notes(struct kd_dump *dump, const uint8_t *buf,
 				     size_t len);
+/* Whether the dump stores all of [paddr, paddr + page_size): inside its
+ * ranges and, for formats that can lack pages there, actually written. */
+bool kd_dump_page_stored(struct kd_dump *dump, uint64_t paddr,
+			 uint64_t page_size);
 /* Sort ranges by address; drop or trim ranges that repeat physical memory. */
 struct kd_error *kd_dump_finish_ranges(struct kd_dump *dump);
 /* pread() the whole span or fail with an error naming the dump. */
@@ -146,6 +161,7 @@ struct kd_error *kd_kdump_open_source(struct kd_dump *dump,
 struct kd_error *kd_kdump_read_phys(struct kd_dump *dump, size_t range,
 				    uint64_t paddr, void *buf, size_t len);
 void kd_kdump_close(struct kd_dump *dump);
+bool kd_kdump_page_stored(struct kd_dump *dump, uint64_t paddr);
 
 /* ---------------------------------------------------------- architectures */
 
@@ -166,6 +182,12 @@ struct kd_arch_ops {
 	/* Second stage, once symbols are known (e.g. read page_offset_base). */
 	struct kd_error *(*init_symbols)(struct kd_kernel *kernel);
 	size_t arch_size;		/* bytes of per-kernel arch state */
+	/* Optional: vtop() that also gives the bytes from vaddr to the end of
+	 * the page or mapping translating it (4 KiB, 2 MiB, 1 GiB page, or a
+	 * linear map), all physically contiguous: long reads such as mem_map
+	 * in vmemmap then translate once per huge page. */
+	struct kd_error *(*vtop_extent)(struct kd_kernel *kernel, uint64_t vaddr,
+					uint64_t *ret, uint64_t *extent_ret);
 };
 
 extern const struct kd_arch_ops kd_arch_x86_64;

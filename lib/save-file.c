@@ -104,8 +104,10 @@ KD_EXPORT struct kd_error *kd_save_file(struct kd_kernel *kernel,
 	return finish(fd, tmp, path, err, true);
 }
 
+// Read len bytes; *eof when the stream ends first (an error if it ends
+// inside the span, unless @p short_ok).
 static struct kd_error *read_full(int fd, const char *name, void *buf,
-				  size_t len, bool *eof)
+				  size_t len, bool *eof, bool short_ok)
 {
 	uint8_t *p = buf;
 	size_t got = 0;
@@ -120,7 +122,7 @@ static struct kd_error *read_full(int fd, const char *name, void *buf,
 		got += (size_t)n;
 	}
 	*eof = got < len;
-	if (*eof && got)
+	if (*eof && got && !short_ok)
 		return kd_error_create(KD_ERROR_CORRUPT,
 			"%s: flattened stream ends inside a record", name);
 	return NULL;
@@ -140,7 +142,7 @@ static struct kd_error *reassemble(int in, const char *name, int out,
 	if (!buf)
 		return &kd_enomem;
 	bool eof;
-	struct kd_error *err = read_full(in, name, buf, HDR, &eof);
+	struct kd_error *err = read_full(in, name, buf, HDR, &eof, true);
 	if (!err && (eof || memcmp(buf, "makedumpfile", 13) || be64(buf + 16) != 1))
 		err = kd_error_create(KD_ERROR_FORMAT,
 			"%s: not a flattened dump (makedumpfile -F or kexdump save to -)",
@@ -150,7 +152,7 @@ static struct kd_error *reassemble(int in, const char *name, int out,
 	*complete = false;
 	while (!err) {
 		uint8_t rec[16];
-		if ((err = read_full(in, name, rec, sizeof(rec), &eof)) || eof)
+		if ((err = read_full(in, name, rec, sizeof(rec), &eof, false)) || eof)
 			break;
 		int64_t off = (int64_t)be64(rec), size = (int64_t)be64(rec + 8);
 		if (off == -1 && size == -1) {
@@ -162,7 +164,7 @@ static struct kd_error *reassemble(int in, const char *name, int out,
 				"%s: record with negative offset or size", name);
 		for (uint64_t left = (uint64_t)size; !err && left;) {
 			size_t n = left < CHUNK ? (size_t)left : CHUNK;
-			if ((err = read_full(in, name, buf, n, &eof)))
+			if ((err = read_full(in, name, buf, n, &eof, false)))
 				break;
 			if (eof) {
 				err = kd_error_create(KD_ERROR_CORRUPT,

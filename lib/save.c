@@ -25,7 +25,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_MEM_LIMIT (32u << 20)
@@ -385,8 +384,10 @@ static struct kd_error *write_kdump_header(struct saver *s, uint32_t sub_blocks,
 	struct kd_error *err = kd_vmcoreinfo_u64(kd_kernel_vmcoreinfo(s->kernel),
 						 "CRASHTIME", 10, &t);
 	if (err) {
+		// No crash time: 0 rather than now, so that saving the same
+		// dump twice gives the same bytes.
 		kd_error_destroy(err);
-		t = (uint64_t)time(NULL);
+		t = 0;
 	}
 	put_le64(dh + DH_TIMESTAMP, t);
 	put_le32(dh + DH_STATUS, status);

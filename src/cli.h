@@ -26,6 +26,8 @@ int cmd_info(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);
 int cmd_read(int argc, char **argv);
 int cmd_symbols(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_pages(int argc, char **argv);
 
 /* A minimal JSON writer: enough for flat objects, nested objects and arrays. */
 struct json {
@@ -40,6 +42,7 @@ void json_end_array(struct json *j);
 void json_string(struct json *j, const char *key, const char *value);
 void json_u64(struct json *j, const char *key, unsigned long long value);
 void json_hex(struct json *j, const char *key, unsigned long long value);
+void json_f64(struct json *j, const char *key, double value);
 void json_bool(struct json *j, const char *key, bool value);
 void json_null(struct json *j, const char *key);
 

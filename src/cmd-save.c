@@ -79,7 +79,7 @@ static void summary(FILE *f, bool json, const char *dest,
 		json_end_object(&j);
 		json_u64(&j, "bytes_in", st->bytes_in);
 		json_u64(&j, "bytes_out", st->bytes_out);
-		fprintf(f, ",\n  \"seconds\": %.3f", secs);
+		json_f64(&j, "seconds", secs);
 		if (st->warning[0])
 			json_string(&j, "warning", st->warning);
 		json_end_object(&j);
@@ -210,7 +210,7 @@ int cmd_save(int argc, char **argv)
 	if (err && !st.incomplete)
 		return cli_fail(err);
 	if (st.warning[0])
-		fprintf(stderr, "kexdump: warning: %s: %s\n", src, st.warning);
+		fprintf(stderr, "kexdump: warning: %s\n", st.warning);
 	summary(json ? report : stderr, json, dest, &o, &st, since(&pr.start, &now));
 	if (err) {
 		cli_fail(err);

@@ -79,6 +79,12 @@ void json_u64(struct json *j, const char *key, unsigned long long value)
 	fprintf(j->out, "%llu", value);
 }
 
+void json_f64(struct json *j, const char *key, double value)
+{
+	sep(j, key);
+	fprintf(j->out, "%.3f", value);
+}
+
 void json_hex(struct json *j, const char *key, unsigned long long value)
 {
 	char buf[24];

@@ -247,6 +247,141 @@ struct kd_error *kd_printk_iterate(struct kd_kernel *kernel, kd_printk_fn *fn,
 struct kd_error *kd_printk_format(const struct kd_printk_record *rec,
 				  bool caller_id, char **ret, size_t *len_ret);
 
+/* ------------------------------------------------------- page filtering */
+
+/* makedumpfile's dump level bits (-d): which pages a dump leaves out. */
+#define KD_DL_ZERO 1u		/**< pages filled with zero (decided by their data) */
+#define KD_DL_CACHE 2u		/**< page cache without private data */
+#define KD_DL_CACHE_PRIVATE 4u	/**< page cache with private data */
+#define KD_DL_USER 8u		/**< user process data: anonymous and hugetlbfs pages */
+#define KD_DL_FREE 16u		/**< free pages (buddy allocator, unaccepted memory) */
+
+/** Why a page is excluded. hwpoison and offline pages are excluded at every
+ * dump level, as makedumpfile does. */
+enum kd_page_class {
+	KD_PAGE_ZERO,
+	KD_PAGE_CACHE,
+	KD_PAGE_CACHE_PRIVATE,
+	KD_PAGE_USER,
+	KD_PAGE_FREE,
+	KD_PAGE_HWPOISON,
+	KD_PAGE_OFFLINE,
+	KD_PAGE_NCLASSES
+};
+/** "zero", "cache", "cache_private", "user", "free", "hwpoison", "offline". */
+const char *kd_page_class_name(enum kd_page_class c);
+
+/** Classifies pages by the dumped kernel's struct page array (mem_map). */
+struct kd_pagefilter;
+
+/**
+ * Prepare to classify the pages of @p kernel's dump at @p dump_level (0-31;
+ * the ZERO bit is ignored here: zero pages are decided by their data). Fails
+ * with KD_ERROR_UNSUPPORTED or KD_ERROR_NODATA, naming the dump and the
+ * missing VMCOREINFO entry, when mem_map cannot be found; callers then fall
+ * back to dump level 0/1.
+ */
+struct kd_error *kd_pagefilter_open(struct kd_kernel *kernel,
+				    unsigned int dump_level,
+				    struct kd_pagefilter **ret);
+void kd_pagefilter_close(struct kd_pagefilter *pf);
+/** One past the highest pfn the dump holds (end of its last range, rounded up). */
+uint64_t kd_pagefilter_max_pfn(const struct kd_pagefilter *pf);
+uint32_t kd_pagefilter_page_size(const struct kd_pagefilter *pf);
+/**
+ * Classify the window [@p start_pfn, @p start_pfn + @p npfns) (both multiples
+ * of 8; windows in increasing order). Bitmaps hold bit (pfn - start_pfn) % 8
+ * of byte (pfn - start_pfn) / 8, least significant bit first (makedumpfile's
+ * layout). @p present (may be NULL) gets the pages wholly inside the dump's
+ * ranges (the kdump format's 1st bitmap); @p keep the present pages that the
+ * source stores and this level does not exclude (the 2nd bitmap, before zero
+ * pages). @p counts[c] grows by the present pages excluded as class c. A free
+ * block or compound page that crosses the window's end is finished in the
+ * next window.
+ */
+struct kd_error *kd_pagefilter_window(struct kd_pagefilter *pf,
+				      uint64_t start_pfn, uint64_t npfns,
+				      uint8_t *present, uint8_t *keep,
+				      uint64_t counts[KD_PAGE_NCLASSES]);
+
+/* ------------------------------------------------------------------ save */
+
+/** Output formats of kd_save(). */
+enum kd_save_format {
+	KD_SAVE_KDUMP,	/**< kdump-compressed (makedumpfile's; crash reads it) */
+	KD_SAVE_ELF,	/**< ELF core without the excluded pages (gdb, crash) */
+	KD_SAVE_FLAT,	/**< flattened kdump-compressed, for pipes */
+};
+
+/** Page codecs. crash 8.0.2 reads zlib, lzo, snappy and zstd; lz4 is only
+ * read by kexdump. */
+enum kd_save_codec {
+	KD_SAVE_ZSTD,
+	KD_SAVE_LZ4,
+	KD_SAVE_ZLIB,
+	KD_SAVE_LZO,
+	KD_SAVE_SNAPPY,
+	KD_SAVE_NONE,
+};
+
+/** Progress of a save, for a progress line. */
+struct kd_save_progress {
+	uint64_t pages_done, pages_total;
+	uint64_t bytes_in, bytes_out;
+};
+typedef void kd_save_progress_fn(const struct kd_save_progress *p, void *arg);
+
+struct kd_save_options {
+	enum kd_save_format format;
+	enum kd_save_codec codec;
+	unsigned int dump_level;	/**< makedumpfile's -d, 0-31 */
+	unsigned int threads;		/**< compression threads; 0 = online CPUs */
+	size_t mem_limit;		/**< buffer budget in bytes; 0 = 32 MiB */
+	kd_save_progress_fn *progress;	/**< called from the calling thread */
+	void *progress_arg;
+};
+
+struct kd_save_stats {
+	uint64_t pages_present;		/**< pages in the source's memory ranges */
+	uint64_t pages_excluded[KD_PAGE_NCLASSES];
+	uint64_t pages_not_stored;	/**< absent from an already filtered source */
+	uint64_t pages_written;		/**< pages the output holds */
+	uint64_t bytes_in;		/**< bytes of page data read */
+	uint64_t bytes_out;		/**< bytes written */
+	unsigned int threads;
+	bool incomplete;		/**< stopped early; output marked incomplete */
+	char warning[256];		/**< non-fatal: e.g. why no page filtering */
+};
+
+/**
+ * Write the dump that @p kernel reads to @p fd: at offsets with pwrite()
+ * when @p seekable, else sequentially (only KD_SAVE_FLAT). Output is the
+ * same for any number of threads. The dump is marked incomplete until the
+ * very end; when a write fails (ENOSPC, EIO) what was written stays
+ * readable, stats->incomplete is set and the error is returned.
+ */
+struct kd_error *kd_save_fd(struct kd_kernel *kernel, int fd, bool seekable,
+			    const struct kd_save_options *opts,
+			    struct kd_save_stats *stats);
+
+/**
+ * kd_save_fd() into @p path safely: the dump is written to
+ * "PATH.incomplete" (mode 0600), fsync'ed and renamed to PATH, then the
+ * directory is fsync'ed. An existing PATH is an error unless @p force.
+ * When a write fails midway the partial dump, marked incomplete, is still
+ * renamed to PATH and the write's error is returned (stats->incomplete).
+ */
+struct kd_error *kd_save_file(struct kd_kernel *kernel, const char *path,
+			      bool force, const struct kd_save_options *opts,
+			      struct kd_save_stats *stats);
+
+/**
+ * makedumpfile -R: turn the flattened stream read from @p in_fd into the
+ * kdump-compressed file @p path (same safety as kd_save_file()).
+ */
+struct kd_error *kd_flat_reassemble(int in_fd, const char *in_name,
+				    const char *path, bool force);
+
 #ifdef __cplusplus
 }
 #endif

@@ -44,6 +44,18 @@ int main(int argc, char **argv)
 	save(argv[1], "good.core", synth_write(s));
 	synth_free(s);
 
+	// Memory below 64 KiB only: kexdump save turns it into small
+	// kdump-compressed and flattened files (fuzzing seeds).
+	memset(mem + 0x2000, 0x5a, 0x800);
+	s = synth_new();
+	synth_prstatus(s, 1, 0xffffffff81001234ULL, 0xffffc90000010000ULL);
+	synth_vmcoreinfo(s, "OSRELEASE=9.9.9-synthetic\nPAGESIZE=4096\n"
+			 "SYMBOL(linux_banner)=%llx\nNUMBER(phys_base)=0\n",
+			 (unsigned long long)SYNTH_KVA(0x1000));
+	synth_load(s, 0, 0xffff888000000000ULL, mem, sizeof(mem));
+	save(argv[1], "small.core", synth_write(s));
+	synth_free(s);
+
 	s = synth_new();
 	synth_prstatus(s, 1, 0, 0);
 	synth_load(s, 0, 0, mem, 0x1000);

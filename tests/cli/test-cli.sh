@@ -72,6 +72,42 @@ if ((EUID != 0)); then
 	cp "$good" "$work/noperm" && chmod 000 "$work/noperm"
 	expect_error 1 "noperm: cannot open: Permission denied" info "$work/noperm"
 fi
+# save: every format reads back; the summary; never replace a dump.
+small=$work/small.core
+for f in kdump elf flat; do
+	if "$kexdump" save -d 1 --format $f "$small" "$work/s.$f" 2>"$work/err" &&
+		grep -q "^kexdump: saved $work/s.$f: 2 of 4 pages written, 2 excluded (zero 2)" "$work/err" &&
+		[[ $("$kexdump" read "$work/s.$f" linux_banner --string) == "Linux version 9.9.9-synthetic (test)" ]] &&
+		[[ $(stat -c %a "$work/s.$f") == 600 ]] && [[ ! -e $work/s.$f.incomplete ]]; then
+		ok "save --format $f: summary, readable, mode 0600"
+	else
+		nok "save --format $f: $(cat "$work/err")"
+	fi
+done
+json=$("$kexdump" save --json -d 31 -c zlib "$small" "$work/s.json" 2>"$work/err")
+if python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["complete"] and d["pages_present"]==4 and d["pages_excluded"]["zero"]==2 and d["compress"]=="zlib" and d["bytes_out"]>0' "$json" &&
+	grep -q "not filtered by type" "$work/err"; then
+	ok "save --json, and -d 31 without mem_map warns and keeps pages"
+else
+	nok "save --json: $json / $(cat "$work/err")"
+fi
+"$kexdump" save -d 1 "$small" - >"$work/s.stream" 2>/dev/null &&
+	"$kexdump" save - "$work/s.re" <"$work/s.stream" &&
+	cmp -s "$work/s.re" "$work/s.kdump" && ok "save to - and back (flattened stream reassembled)" ||
+	nok "flattened stream round trip"
+cp "$work/s.kdump" "$work/s.before"
+expect_error 1 "s.kdump: already exists \\(use --force" save "$small" "$work/s.kdump"
+cmp -s "$work/s.kdump" "$work/s.before" && ok "an existing dump is left untouched" || nok "existing dump changed"
+"$kexdump" save --force -d 0 "$small" "$work/s.kdump" 2>/dev/null && ! cmp -s "$work/s.kdump" "$work/s.before" &&
+	ok "--force replaces it" || nok "--force"
+expect_error 1 "text: not a kernel crash dump" save "$work/text" "$work/s.new"
+[[ ! -e $work/s.new && ! -e $work/s.new.incomplete ]] && ok "nothing created for a bad source" || nok "bad source left files"
+expect_error 1 "standard input: not a flattened dump" save - "$work/s.new2" <"$work/text"
+expect_error 2 "dump level must be 0-31" save -d 32 "$small" "$work/x"
+expect_error 2 "unknown format" save --format tar "$small" "$work/x"
+expect_error 2 "unknown compression" save -c xz "$small" "$work/x"
+expect_error 2 "only the kdump format can be streamed" save --format elf "$small" -
+
 # Usage errors exit 2.
 expect_error 2 "usage" info
 expect_error 2 "usage" info "$good" extra

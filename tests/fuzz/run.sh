@@ -13,12 +13,25 @@ mkdir -p "$out"
 if [[ -x $mksynth ]]; then
 	mkdir -p "$out/fuzz-dump.corpus"
 	"$mksynth" "$out/fuzz-dump.corpus" || exit 1
+	# kdump-compressed, flattened and filtered-ELF seeds written by
+	# kexdump save, so the fuzzer starts inside those readers too.
+	kexdump=$(dirname "$mksynth")/../kexdump
+	if [[ -x $kexdump ]]; then
+		for f in "$out/fuzz-dump.corpus"/*.core; do
+			for fmt in kdump:zstd kdump:zlib kdump:lz4 flat:lzo elf:none; do
+				o=${f%.core}.${fmt/:/-}
+				"$kexdump" save --force -d 1 --format "${fmt%%:*}" -c "${fmt#*:}" \
+					"$f" "$o" >/dev/null 2>&1 || continue
+				(($(stat -c %s "$o") <= 65536)) || rm -f "$o"
+			done
+		done
+	fi
 fi
 flags=(-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
 	-fno-sanitize-recover=undefined -I"$src/include" -I"$src/lib")
 libsrc=("$src"/lib/*.c)
 # The page codecs of lib/codec.c, as meson.build links them.
-libs=($(pkg-config --libs zlib libzstd) -llzo2 -lsnappy)
+libs=($(pkg-config --libs zlib libzstd liblz4) -llzo2 -lsnappy -lpthread)
 rc=0
 for t in "$src"/tests/fuzz/fuzz-*.c; do
 	name=$(basename "$t" .c)

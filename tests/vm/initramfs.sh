@@ -8,12 +8,15 @@
 #                            holding /kexdump/{vmlinuz,capture.cpio.gz}
 # The first kernel boots initrd.cpio.gz and hands capture.cpio.gz (same
 # /init and tools, just without the payload it cannot contain) to kexec -p.
+# With --fill (bench/mkfilled.sh), initrd.cpio.gz gets a third archive
+# holding /fill/modules/*.ko and /fill/modules.list: the ext4 stack the
+# first kernel needs to mount the fill disk (see init).
 set -euo pipefail
 # shellcheck source=tests/vm/common.sh
 . "$(dirname "$0")/common.sh"
 
-[[ $# -eq 2 ]] || die "usage: $0 KERNEL_DIR OUT_DIR"
-kdir=$1 out=$2
+[[ $# -eq 2 || ($# -eq 3 && $3 == --fill) ]] || die "usage: $0 KERNEL_DIR OUT_DIR [--fill]"
+kdir=$1 out=$2 fill=${3:-}
 need_pkgs busybox-static kexec-tools cpio kmod xz-utils gzip
 
 vmlinuz=$(find "$kdir/boot" -name 'vmlinuz-*' | head -n1)
@@ -80,4 +83,19 @@ cp "$vmlinuz" "$payload/kexdump/vmlinuz"
 cp "$out/capture.cpio.gz" "$payload/kexdump/capture.cpio.gz"
 # Concatenated cpio archives are unpacked one after the other by the kernel.
 cat "$out/capture.cpio.gz" <(mkcpio "$payload") >"$out/initrd.cpio.gz"
+if [[ -n $fill ]]; then
+	# Same resolver, into a separate tree: the capture image stays as is.
+	fillroot=$root.fill
+	trap 'rm -rf "$root" "$payload" "$fillroot"' EXIT
+	mv "$root/modules.list" "$root/capture.list" # for the log line below
+	rm -rf "$root/modules"
+	mkdir -p "$root/modules"
+	: >"$root/modules.list"
+	seen=()
+	for m in virtio_pci virtio_blk crc32c_generic ext4; do add_mod "$m"; done
+	mkdir -p "$fillroot/fill"
+	mv "$root/modules" "$root/modules.list" "$fillroot/fill/"
+	mv "$root/capture.list" "$root/modules.list"
+	mkcpio "$fillroot" >>"$out/initrd.cpio.gz"
+fi
 log "initramfs for $release: $(tr '\n' ' ' <"$root/modules.list")($(du -h "$out/initrd.cpio.gz" | cut -f1))"

@@ -2,13 +2,16 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # mkdump.sh --suite bookworm|trixie --cpus N --mem 1G|4G --paging 4|5
-#           --load load|file --out DIR
+#           --load load|file --out DIR [--fill IMAGE]
 #
 # Boot a Debian kernel under QEMU (TCG), crash it with sysrq-c, let the
 # kdump capture kernel copy /proc/vmcore raw onto a virtio disk.  Leaves
 #   DIR/vmcore       the ELF vmcore
 #   DIR/console.log  the whole serial log of both kernels
 #   DIR/meta         key=value lines (sourceable), written last
+# --fill IMAGE (bench/mkfilled.sh) attaches the ext4 IMAGE read-only as a
+# second disk; the first kernel fills its memory from it before the crash
+# (see init) and DIR/meminfo gets its /proc/meminfo of just before.
 # Env: KEXDUMP_CACHE (default ~/.cache/kexdump), KEXDUMP_TIMEOUT (600 s).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 
 usage="usage: $0 --suite bookworm|trixie --cpus N --mem 1G|4G --paging 4|5 --load load|file --out DIR"
-suite='' cpus='' mem='' paging='' load='' out=''
+suite='' cpus='' mem='' paging='' load='' out='' fill=''
 while (($#)); do
 	[[ $# -ge 2 ]] || die "$usage"
 	case $1 in
@@ -26,6 +29,7 @@ while (($#)); do
 	--paging) paging=$2 ;;
 	--load) load=$2 ;;
 	--out) out=$2 ;;
+	--fill) fill=$2 ;;
 	*) die "$usage" ;;
 	esac
 	shift 2
@@ -40,7 +44,14 @@ mkdir -p "$out"
 rm -f "$out/meta" "$out/vmcore" # meta appears only once a run succeeds
 work=$(mktemp -d "$out/.work.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-"$here/initramfs.sh" "$kdir" "$work"
+fillargs=() fillqemu=() fillappend=''
+if [[ -n $fill ]]; then
+	[[ -f $fill ]] || die "no fill image $fill"
+	fillargs=(--fill)
+	fillqemu=(-drive "file=$fill,format=raw,if=virtio,readonly=on")
+	fillappend=' kexdump.fill=1'
+fi
+"$here/initramfs.sh" "$kdir" "$work" "${fillargs[@]}"
 vmlinuz=$(find "$kdir/boot" -name 'vmlinuz-*' | head -n1)
 
 # LA57 is what selects 5-level paging: Debian kernels enable it whenever
@@ -64,8 +75,9 @@ timeout "${KEXDUMP_TIMEOUT:-600}" qemu-system-x86_64 \
 	-nodefaults -display none -no-reboot \
 	-serial "file:$log" \
 	-kernel "$vmlinuz" -initrd "$work/initrd.cpio.gz" \
-	-append "console=ttyS0 crashkernel=256M panic=1 kexdump.load=$load" \
+	-append "console=ttyS0 crashkernel=256M panic=1 kexdump.load=$load$fillappend" \
 	-drive "file=$disk,format=raw,if=virtio,cache=unsafe,discard=unmap,detect-zeroes=unmap" \
+	"${fillqemu[@]}" \
 	</dev/null >"$work/qemu.out" 2>&1 || rc=$?
 ((rc != 124)) || die "QEMU timed out after ${KEXDUMP_TIMEOUT:-600} s (see $log)"
 ((rc == 0)) || die "QEMU failed (rc=$rc): $(tr '\n' ' ' <"$work/qemu.out")"
@@ -87,6 +99,10 @@ release=$(awk '{print $3}' <<<"$banner")
 [[ -n $release && $release == "$(basename "$kdir")" ]] ||
 	die "unexpected kernel banner '$banner' (wanted $(basename "$kdir"))"
 
+if [[ -n $fill ]]; then
+	sed -n '/KEXDUMP-MEMINFO-BEGIN/,/KEXDUMP-MEMINFO-END/{/KEXDUMP-/d;p}' <<<"$console" >"$out/meminfo"
+	[[ -s $out/meminfo ]] || die "the filled guest printed no meminfo (see $log)"
+fi
 truncate -s "$size" "$disk"
 mv "$disk" "$out/vmcore"
 secs=$((SECONDS - start))
@@ -102,6 +118,7 @@ q() { printf "'%s'" "${1//\'/\'\\\'\'}"; } # single-quote for the shell
 	echo "vmcore_size=$size"
 	echo "wall_seconds=$secs"
 	echo "banner=$(q "$banner")"
+	[[ -z $fill ]] || echo "fill=$(q "$fill")"
 } >"$out/meta.tmp"
 mv "$out/meta.tmp" "$out/meta"
 log "vmcore: $size bytes in $out (${secs} s)"
