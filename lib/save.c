@@ -201,17 +201,21 @@ static void add_prio_va(struct saver *s, uint64_t va, uint64_t len)
 			pa / s->ps, (pa % s->ps + len + s->ps - 1) / s->ps, 0 };
 }
 
-// The kernel image (_text.._end) and the printk ring's three arrays
+// The kernel image and the printk ring's three arrays
 // (kernel/printk/printk_ringbuffer.h, as VMCOREINFO describes them):
 // enough for `kexdump dmesg` and a first look if the dump is cut short.
-// Best effort: without symbols nothing is written first.
+// Only VMCOREINFO is used (decoding kallsyms for _end would cost more than
+// the rest of a -d 31 save): the image is taken as KERNEL_IMAGE_GUESS
+// bytes from _stext, which only changes the order pages are written in.
+#define KERNEL_IMAGE_GUESS (64u << 20)
 static void find_priority(struct saver *s)
 {
-	uint64_t text, end, prb;
-	if (!kd_kernel_symbol(s->kernel, "_text", &text) &&
-	    !kd_kernel_symbol(s->kernel, "_end", &end) && end > text)
-		add_prio_va(s, text, end - text);
+	uint64_t stext, prb;
 	const struct kd_vmcoreinfo *vi = kd_kernel_vmcoreinfo(s->kernel);
+	struct kd_error *e = kd_vmcoreinfo_symbol(vi, "_stext", &stext);
+	if (!e)
+		add_prio_va(s, stext, KERNEL_IMAGE_GUESS);
+	kd_error_destroy(e);
 	uint64_t o_desc, o_text, o_cbits, o_descs, o_infos, o_sbits, o_data;
 	uint64_t sz_desc, sz_info, rb;
 	uint32_t cbits, sbits;
@@ -332,8 +336,10 @@ static void fill_utsname(struct saver *s, uint8_t *uts)
 	memset(uts, 0, 6 * UTS_FIELD);
 	const char *rel = NULL;
 	memcpy(uts, "Linux", 5);
-	if (!kd_vmcoreinfo_string(vi, "OSRELEASE", &rel) && rel)
+	err = kd_vmcoreinfo_string(vi, "OSRELEASE", &rel);
+	if (!err && rel)
 		strncpy((char *)uts + 2 * UTS_FIELD, rel, UTS_FIELD - 1);
+	kd_error_destroy(err);
 	strncpy((char *)uts + 4 * UTS_FIELD, kd_kernel_arch_name(s->kernel),
 		UTS_FIELD - 1);
 }
@@ -680,10 +686,12 @@ static struct kd_error *save_elf(struct saver *s, unsigned int workers,
 
 	// The kernel image again at its text-mapping address.
 	uint64_t text_va = 0, end_va = 0, text_pa = 0;
-	bool text = !kd_kernel_symbol(s->kernel, "_text", &text_va) &&
-		    !kd_kernel_symbol(s->kernel, "_end", &end_va) &&
+	struct kd_error *e = NULL;
+	bool text = !(e = kd_kernel_symbol(s->kernel, "_text", &text_va)) &&
+		    !(e = kd_kernel_symbol(s->kernel, "_end", &end_va)) &&
 		    end_va > text_va &&
-		    !kd_kernel_vtop(s->kernel, text_va, &text_pa);
+		    !(e = kd_kernel_vtop(s->kernel, text_va, &text_pa));
+	kd_error_destroy(e);
 	uint64_t text_end_pa = text ? text_pa + (end_va - text_va) : 0;
 	size_t ntext = 0;
 	for (size_t i = 0; text && i < s->nruns; i++) {

@@ -105,6 +105,13 @@ if [[ ${KEXDUMP_SKIP_VM:-0} != 1 ]]; then
 		echo "$r" | grep -v '^[0-9]* passed'
 		tally "$(grep -c '^ok' <<<"$r")" "$(grep -c '^not ok' <<<"$r")" "$(basename "$d")"
 	done
+	# Page classes against makedumpfile (and its known 6.12 errors).
+	for d in "$dumps"/*/; do
+		[[ -f $d/meta ]] || continue
+		r=$("$src/tests/e2e/check-pages.sh" "$out/default/kexdump" "${d%/}")
+		echo "$r" | grep '^not ok'
+		tally "$(grep -c '^ok' <<<"$r")" "$(grep -c '^not ok' <<<"$r")" "$(basename "$d") page classes"
+	done
 	# Under ASan+UBSan too, on every real dump.
 	for d in "$dumps"/*/; do
 		[[ -f $d/meta && -x $out/asan/kexdump ]] || continue
