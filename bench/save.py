@@ -9,7 +9,8 @@ once, in the order below), median of N runs (BENCH_RUNS, default 5):
   -d 31: kexdump save (defaults), makedumpfile -l (its fastest codec),
          makedumpfile -c (its smallest), kexdump -j 1 / -j 2, --compress
          lz4 / zlib;
-  -d 1:  kexdump save (defaults), makedumpfile -l.
+         and none (what filtering alone costs);
+  -d 1:  kexdump save (defaults), makedumpfile -l, kexdump -j 1.
 Each run writes a fresh file next to the dump (same file system for every
 tool), which is checked, measured and deleted; `sync` runs untimed after
 each so one run's writeback does not land in the next. The dump is read
@@ -55,8 +56,10 @@ def configs(kexdump, with_kexdump):
         ("kexdump save -d 31 -j 2", 31, "kexdump", k("-d", "31", "-j", "2")),
         ("kexdump save -d 31 --compress lz4", 31, "kexdump", k("-d", "31", "--compress", "lz4")),
         ("kexdump save -d 31 --compress zlib", 31, "kexdump", k("-d", "31", "--compress", "zlib")),
+        ("kexdump save -d 31 --compress none", 31, "kexdump", k("-d", "31", "--compress", "none")),
         ("kexdump save -d 1", 1, "kexdump", k("-d", "1")),
         ("makedumpfile -d 1 -l", 1, "makedumpfile", m("-d", "1", "-l")),
+        ("kexdump save -d 1 -j 1", 1, "kexdump", k("-d", "1", "-j", "1")),
     ]
     return [x for x in c if with_kexdump or x[2] != "kexdump"]
 
@@ -208,8 +211,8 @@ def bench_dump(dump, cfgs, kexdump, with_kexdump, runs, out_dir, lines):
     if classes:
         lines.append(classes)
         lines.append("")
-    lines.append("| tool | level | wall median (min-max) | CPU (user+sys) | peak RSS | output | wall vs kexdump | size vs kexdump |")
-    lines.append("|---|---|---|---|---|---|---|---|")
+    lines.append("| tool | level | wall median (min-max) | CPU (user+sys) | CPU/wall | peak RSS | output | wall vs kexdump | size vs kexdump |")
+    lines.append("|---|---|---|---|---|---|---|---|---|")
     med = {}
     for label, level, tool, _ in cfgs:
         rs = res[label]
@@ -226,7 +229,7 @@ def bench_dump(dump, cfgs, kexdump, with_kexdump, runs, out_dir, lines):
         else:
             rw = rb = "-"
         lines.append(f"| `{label}` | {level} | {fmt_s(w)} ({fmt_s(min(walls))}-{fmt_s(max(walls))}) "
-                     f"| {fmt_s(c)} | {m / 1024:.1f} MiB | {b / MIB:.1f} MiB | {rw} | {rb} |")
+                     f"| {fmt_s(c)} | {c / w:.2f} | {m / 1024:.1f} MiB | {b / MIB:.1f} MiB | {rw} | {rb} |")
     lines.append("")
     return med
 
@@ -252,6 +255,10 @@ def bars(all_med, with_kexdump, lines):
         out.append((sp1 >= 2, f"{name}: -d 1 >= 2x faster than `makedumpfile -d 1 -l` ({sp1:.2f}x)"))
         rss = max(v[2] for lbl, v in med.items() if lbl.startswith("kexdump"))
         out.append((rss <= 32 * 1024, f"{name}: kexdump peak RSS <= 32 MiB ({rss / 1024:.1f} MiB)"))
+        for lvl in (31, 1):
+            j1, jd = med[f"kexdump save -d {lvl} -j 1"], med[f"kexdump save -d {lvl}"]
+            out.append((None, f"{name}: threads at -d {lvl}: the default -j is {j1[0] / jd[0]:.2f}x "
+                        f"as fast as -j 1 (CPU/wall {jd[1] / jd[0]:.2f})"))
     if len(all_med) > 1:
         per = {name: max(v[2] for lbl, v in med.items() if lbl.startswith("kexdump"))
                for name, (med, _) in all_med.items()}
@@ -260,8 +267,9 @@ def bars(all_med, with_kexdump, lines):
                     "kexdump peak RSS flat as RAM grows (max <= 1.25x min): "
                     + ", ".join(f"{all_med[n][1]} {v / 1024:.1f} MiB" for n, v in per.items())))
     for ok, text in out:
-        lines.append(f"- **{'PASS' if ok else 'FAIL'}** {text}")
-        print(f"bench: {'PASS' if ok else 'FAIL'}: {text}", file=sys.stderr)
+        word = "info" if ok is None else "PASS" if ok else "FAIL"
+        lines.append(f"- **{word}** {text}")
+        print(f"bench: {word}: {text}", file=sys.stderr)
     lines.append("")
 
 
@@ -319,7 +327,10 @@ def main():
         all_med[name] = (med, meta(os.path.join(os.path.dirname(os.path.abspath(dump)), "meta")).get("mem", name))
     bars(all_med, with_kexdump, lines)
     lines.append(END)
-    section = "\n".join(lines) + "\n"
+    import textwrap
+    section = "\n".join(l if l.startswith(("|", "#", "- ", "<!--")) or not l
+                        else textwrap.fill(l, 76, break_on_hyphens=False, break_long_words=False)
+                        for l in lines) + "\n"
     print(section, end="")
     if a.doc:
         try:

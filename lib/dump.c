@@ -198,7 +198,8 @@ struct kd_error *kd_dump_finish_ranges(struct kd_dump *dump)
 				r.size -= cut;
 				if (r.vaddr)
 					r.vaddr += cut;
-				off += cut;
+				if (off != KD_RANGE_ZERO)
+					off += cut;
 			}
 		}
 		dump->ranges[out] = r;

@@ -146,8 +146,9 @@ static struct kd_error *elf_open(struct kd_dump *dump)
 	err = kd_dump_pread(dump, phdrs, phsize, eh.phoff);
 	if (err)
 		goto out;
-	dump->ranges = calloc(eh.phnum, sizeof(*dump->ranges));
-	dump->range_offsets = calloc(eh.phnum, sizeof(*dump->range_offsets));
+	// Up to two ranges per segment: its file bytes and its zero tail.
+	dump->ranges = calloc(2 * (size_t)eh.phnum, sizeof(*dump->ranges));
+	dump->range_offsets = calloc(2 * (size_t)eh.phnum, sizeof(*dump->range_offsets));
 	if (!dump->ranges || !dump->range_offsets) {
 		err = &kd_enomem;
 		goto out;
@@ -160,12 +161,14 @@ static struct kd_error *elf_open(struct kd_dump *dump)
 		// A dump kexdump save marked incomplete (its KEXDUMP note,
 		// read with the notes before the PT_LOADs) may stop anywhere:
 		// what lies past the end of the file is missing, not corrupt.
+		bool clipped = false;
 		if (ph.type == PT_LOAD && dump->incomplete &&
 		    (ph.offset > dump->file_size ||
 		     ph.filesz > dump->file_size - ph.offset)) {
 			bool none = ph.offset > dump->file_size;
 			ph.filesz = none ? 0 : dump->file_size - ph.offset;
 			ph.offset = none ? 0 : ph.offset;
+			clipped = true;
 		}
 		err = check_extent(dump, i, &ph);
 		if (err)
@@ -176,21 +179,31 @@ static struct kd_error *elf_open(struct kd_dump *dump)
 				goto out;
 			continue;
 		}
-		if (ph.filesz == 0)
-			continue;
-		if (ph.paddr + ph.filesz < ph.paddr) {
+		if (ph.paddr + ph.filesz < ph.paddr ||
+		    ph.paddr + ph.memsz < ph.paddr) {
 			err = kd_error_create(KD_ERROR_CORRUPT,
 				"%s: segment %zu wraps around the physical address space",
 				dump->path, i);
 			goto out;
 		}
-		// Bytes between p_filesz and p_memsz are not in the file: a
-		// reader asking for them gets KD_ERROR_NODATA.
-		struct kd_phys_range *r = &dump->ranges[dump->nranges];
-		r->start = ph.paddr;
-		r->size = ph.filesz;
-		r->vaddr = ph.vaddr;
-		dump->range_offsets[dump->nranges++] = ph.offset;
+		if (ph.filesz) {
+			struct kd_phys_range *r = &dump->ranges[dump->nranges];
+			r->start = ph.paddr;
+			r->size = ph.filesz;
+			r->vaddr = ph.vaddr;
+			dump->range_offsets[dump->nranges++] = ph.offset;
+		}
+		// Bytes between p_filesz and p_memsz read as zeros (the ELF
+		// rule gdb and crash follow; makedumpfile -E and kexdump save
+		// leave zero pages out this way) -- unless the segment was cut
+		// short by an incomplete save: then they are missing.
+		if (ph.memsz > ph.filesz && !clipped) {
+			struct kd_phys_range *r = &dump->ranges[dump->nranges];
+			r->start = ph.paddr + ph.filesz;
+			r->size = ph.memsz - ph.filesz;
+			r->vaddr = ph.vaddr ? ph.vaddr + ph.filesz : 0;
+			dump->range_offsets[dump->nranges++] = KD_RANGE_ZERO;
+		}
 	}
 	if (!dump->nranges) {
 		err = kd_error_create(KD_ERROR_CORRUPT,
@@ -206,6 +219,10 @@ out:
 static struct kd_error *elf_read_phys(struct kd_dump *dump, size_t range,
 				      uint64_t paddr, void *buf, size_t len)
 {
+	if (dump->range_offsets[range] == KD_RANGE_ZERO) {
+		memset(buf, 0, len);
+		return NULL;
+	}
 	uint64_t off = dump->range_offsets[range] +
 		       (paddr - dump->ranges[range].start);
 	return kd_dump_pread(dump, buf, len, off);

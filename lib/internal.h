@@ -86,6 +86,10 @@ struct kd_note {
 	size_t descsz;
 };
 
+/* range_offsets value of a range that reads as zeros without file bytes:
+ * the tail of an ELF segment between p_filesz and p_memsz. */
+#define KD_RANGE_ZERO UINT64_MAX
+
 struct kd_dump {
 	char *path;
 	int fd;

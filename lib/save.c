@@ -34,10 +34,12 @@
 #define WINDOW_PFNS (1ull << 21)
 #define BATCH_PAGES 128
 #define DESC_BUF 4096		// descriptors buffered per write
-#define MAX_PRIO 4
+#define MAX_PRIO 8
+#define PRIO_TIERS 2	// tier 0: what `kexdump dmesg` reads; 1: the kernel image
 
-// Pages [pfn, pfn + n) kept; up to pfn + memn present (the excluded tail
-// reads as zeros in an ELF output, as makedumpfile -E does with p_memsz).
+// Pages [pfn, pfn + n) kept, then up to pfn + memn zero pages left out:
+// an ELF segment whose p_memsz tail reads as zeros (as gdb, crash and
+// format-elf.c read it; makedumpfile -E does the same).
 struct run {
 	uint64_t pfn, n, memn;
 };
@@ -53,12 +55,14 @@ struct saver {
 	uint64_t window;
 	size_t nwin;
 	uint8_t *present, *keep;	// the bitmaps of one window
+	uint8_t *zero;			// ELF: pages found to be zero
 	size_t cached_win;		// which, or SIZE_MAX
 	struct kd_pagefilter *pf;	// NULL: no struct page filtering
 	bool filter_counts;		// count exclusions (first pass only)
 	uint64_t *win_kept;
 	uint64_t nkept;
-	struct run prio[MAX_PRIO];	// pfn ranges written first
+	struct run prio[MAX_PRIO];	// pfn ranges written first...
+	int prio_tier[MAX_PRIO];	// ...lowest tier first
 	size_t nprio;
 	// kdump-compressed layout
 	uint64_t bitmap_off, bitmap_bytes, desc_off, data_pos, zero_off;
@@ -178,17 +182,21 @@ static void not_stored(struct saver *s, uint64_t kept)
 	s->stats->pages_not_stored = p > kept + excl ? p - kept - excl : 0;
 }
 
-static bool in_prio(const struct saver *s, uint64_t pfn)
+// The write phase of a page: its lowest priority tier, PRIO_TIERS for the
+// rest.
+static int phase_of(const struct saver *s, uint64_t pfn)
 {
+	int t = PRIO_TIERS;
 	for (size_t i = 0; i < s->nprio; i++)
-		if (pfn >= s->prio[i].pfn && pfn < s->prio[i].pfn + s->prio[i].n)
-			return true;
-	return false;
+		if (pfn >= s->prio[i].pfn && pfn < s->prio[i].pfn + s->prio[i].n &&
+		    s->prio_tier[i] < t)
+			t = s->prio_tier[i];
+	return t;
 }
 
 /* ---------------------------------------------------- what to write first */
 
-static void add_prio_va(struct saver *s, uint64_t va, uint64_t len)
+static void add_prio_va(struct saver *s, int tier, uint64_t va, uint64_t len)
 {
 	uint64_t pa;
 	struct kd_error *err = kd_kernel_vtop(s->kernel, va, &pa);
@@ -196,17 +204,20 @@ static void add_prio_va(struct saver *s, uint64_t va, uint64_t len)
 		kd_error_destroy(err);
 		return;
 	}
-	if (s->nprio < MAX_PRIO && len)
+	if (s->nprio < MAX_PRIO && len) {
+		s->prio_tier[s->nprio] = tier;
 		s->prio[s->nprio++] = (struct run){
 			pa / s->ps, (pa % s->ps + len + s->ps - 1) / s->ps, 0 };
+	}
 }
 
-// The kernel image and the printk ring's three arrays
-// (kernel/printk/printk_ringbuffer.h, as VMCOREINFO describes them):
-// enough for `kexdump dmesg` and a first look if the dump is cut short.
-// Only VMCOREINFO is used (decoding kallsyms for _end would cost more than
-// the rest of a -d 31 save): the image is taken as KERNEL_IMAGE_GUESS
-// bytes from _stext, which only changes the order pages are written in.
+// What to write first, so that a dump cut short by a full disk still has
+// its log: tier 0 is what `kexdump dmesg` reads, the `prb` pointer, the
+// ring (kernel/printk/printk_ringbuffer.h, as VMCOREINFO describes it) and
+// its three arrays; tier 1 the kernel image. Only VMCOREINFO is used
+// (decoding kallsyms for _end would cost more than the rest of a -d 31
+// save), so the image is taken as KERNEL_IMAGE_GUESS bytes from _stext:
+// a wrong guess only changes the order pages are written in.
 #define KERNEL_IMAGE_GUESS (64u << 20)
 static void find_priority(struct saver *s)
 {
@@ -214,14 +225,15 @@ static void find_priority(struct saver *s)
 	const struct kd_vmcoreinfo *vi = kd_kernel_vmcoreinfo(s->kernel);
 	struct kd_error *e = kd_vmcoreinfo_symbol(vi, "_stext", &stext);
 	if (!e)
-		add_prio_va(s, stext, KERNEL_IMAGE_GUESS);
+		add_prio_va(s, 1, stext, KERNEL_IMAGE_GUESS);
 	kd_error_destroy(e);
 	uint64_t o_desc, o_text, o_cbits, o_descs, o_infos, o_sbits, o_data;
-	uint64_t sz_desc, sz_info, rb;
+	uint64_t sz_desc, sz_info, sz_rb, rb;
 	uint32_t cbits, sbits;
 	uint64_t descs, infos, data;
 	struct kd_error *err = NULL;
 	if ((err = kd_vmcoreinfo_symbol(vi, "prb", &prb)) ||
+	    (err = kd_vmcoreinfo_size(vi, "printk_ringbuffer", &sz_rb)) ||
 	    (err = kd_vmcoreinfo_offset(vi, "printk_ringbuffer.desc_ring", &o_desc)) ||
 	    (err = kd_vmcoreinfo_offset(vi, "printk_ringbuffer.text_data_ring", &o_text)) ||
 	    (err = kd_vmcoreinfo_offset(vi, "prb_desc_ring.count_bits", &o_cbits)) ||
@@ -242,9 +254,11 @@ static void find_priority(struct saver *s)
 	}
 	if (cbits > 30 || sbits > 34)
 		return;
-	add_prio_va(s, descs, sz_desc << cbits);
-	add_prio_va(s, infos, sz_info << cbits);
-	add_prio_va(s, data, 1ull << sbits);
+	add_prio_va(s, 0, prb, 8);
+	add_prio_va(s, 0, rb, sz_rb);
+	add_prio_va(s, 0, descs, sz_desc << cbits);
+	add_prio_va(s, 0, infos, sz_info << cbits);
+	add_prio_va(s, 0, data, 1ull << sbits);
 }
 
 /* ---------------------------------------------------------- kdump output */
@@ -497,10 +511,10 @@ static struct kd_error *save_kdump(struct saver *s, unsigned int workers,
 	struct kd_pipeline *pl;
 	if ((err = kd_pipeline_create(&cfg, kdump_job_done, s, &pl)))
 		goto out;
-	// Two passes: the priority pages, then the rest; each page's
-	// descriptor index is its rank among the kept pages.
+	// One pass per priority tier, then the rest; each page's descriptor
+	// index is its rank among the kept pages.
 	struct kd_job *job = NULL;
-	for (int phase = s->nprio ? 0 : 1; phase < 2 && !err; phase++) {
+	for (int phase = s->nprio ? 0 : PRIO_TIERS; phase <= PRIO_TIERS && !err; phase++) {
 		uint64_t rank = 0;
 		if ((err = begin_pass(s)))
 			break;
@@ -516,7 +530,7 @@ static struct kd_error *save_kdump(struct saver *s, unsigned int workers,
 				if (!bit(s->keep, i))
 					continue;
 				uint64_t pfn = start + i, r = rank++;
-				if (in_prio(s, pfn) != (phase == 0))
+				if ((s->nprio ? phase_of(s, pfn) : PRIO_TIERS) != phase)
 					continue;
 				if (!job && (err = kd_pipeline_get(pl, &job)))
 					break;
@@ -545,7 +559,7 @@ out:
 
 /* ------------------------------------------------------------ ELF output */
 
-// pfn is kept (or, when !kept, present but excluded).
+// pfn is kept, or (!kept) a zero page left out.
 static struct kd_error *add_run(struct saver *s, uint64_t pfn, bool kept)
 {
 	struct run *last = s->nruns ? &s->runs[s->nruns - 1] : NULL;
@@ -560,8 +574,6 @@ static struct kd_error *add_run(struct saver *s, uint64_t pfn, bool kept)
 			return NULL;
 		}
 	}
-	if (!kept)
-		return NULL;
 	if (s->nruns == s->runs_cap) {
 		size_t cap = s->runs_cap ? 2 * s->runs_cap : 1024;
 		struct run *r = realloc(s->runs, cap * sizeof(*r));
@@ -570,7 +582,7 @@ static struct kd_error *add_run(struct saver *s, uint64_t pfn, bool kept)
 		s->runs = r;
 		s->runs_cap = cap;
 	}
-	s->runs[s->nruns++] = (struct run){ pfn, 1, 1 };
+	s->runs[s->nruns++] = (struct run){ pfn, kept, 1 };
 	return NULL;
 }
 
@@ -583,6 +595,7 @@ static struct kd_error *scan_job_done(struct kd_job *job, void *arg)
 			continue;
 		uint64_t b = job->pfns[i] - start;
 		s->keep[b / 8] &= (uint8_t)~(1u << (b % 8));
+		s->zero[b / 8] |= (uint8_t)(1u << (b % 8));
 		s->stats->pages_excluded[KD_PAGE_ZERO]++;
 	}
 	return NULL;
@@ -651,6 +664,9 @@ static struct kd_error *save_elf(struct saver *s, unsigned int workers,
 
 	// Pass 1: classify, drop zero pages (which needs their data), and
 	// collect the runs of kept pages: the program headers come first.
+	s->zero = calloc(1, s->window / 8);
+	if (!s->zero)
+		return &kd_enomem;
 	struct kd_pipeline *pl = NULL;
 	if (level & KD_DL_ZERO) {
 		struct kd_pipeline_config cfg = {
@@ -669,10 +685,11 @@ static struct kd_error *save_elf(struct saver *s, unsigned int workers,
 		uint64_t nbytes = (s->max_pfn - start < s->window ?
 				   s->max_pfn - start : s->window) / 8;
 		s->stats->pages_present += popcount_bytes(s->present, nbytes);
+		memset(s->zero, 0, s->window / 8);
 		if (pl && (err = feed_window(s, pl)))
 			goto out;
 		for (uint64_t i = 0; i < nbytes * 8; i++)
-			if (bit(s->present, i) &&
+			if ((bit(s->keep, i) || bit(s->zero, i)) &&
 			    (err = add_run(s, start + i, bit(s->keep, i))))
 				goto out;
 	}
@@ -753,6 +770,9 @@ static struct kd_error *save_elf(struct saver *s, unsigned int workers,
 			uint64_t pa = s->runs[i].pfn * s->ps;
 			uint64_t len = s->runs[i].n * s->ps;
 			uint64_t mem = s->runs[i].memn * s->ps;
+			// p_offset stays a real file position even without
+			// file bytes: crash sizes the headers by the smallest
+			// p_offset and gives up on 0 (netdump.c).
 			if (pass == 0) {
 				put_phdr(ph + nph++ * sizeof(Elf64_Phdr), PT_LOAD, off,
 					 direct ? direct + pa : 0, pa, len, mem);
@@ -762,7 +782,7 @@ static struct kd_error *save_elf(struct saver *s, unsigned int workers,
 				uint64_t bf = pa + len < text_end_pa ? pa + len : text_end_pa;
 				uint64_t fsz = bf > a ? bf - a : 0;
 				put_phdr(ph + nph++ * sizeof(Elf64_Phdr), PT_LOAD,
-					 fsz ? off + (a - pa) : 0, text_va + (a - text_pa),
+					 off + (fsz ? a - pa : 0), text_va + (a - text_pa),
 					 a, fsz, bm - a);
 			}
 			off += len;
@@ -964,5 +984,6 @@ out:
 	free(s.win_kept);
 	free(s.dbuf);
 	free(s.runs);
+	free(s.zero);
 	return err;
 }

@@ -112,6 +112,14 @@ if [[ ${KEXDUMP_SKIP_VM:-0} != 1 ]]; then
 		echo "$r" | grep '^not ok'
 		tally "$(grep -c '^ok' <<<"$r")" "$(grep -c '^not ok' <<<"$r")" "$(basename "$d") page classes"
 	done
+	# kexdump save: every output format against the source, crash 8.0.2
+	# and gdb with the debug vmlinux, never losing a dump.
+	for d in "$dumps"/*/; do
+		[[ -f $d/meta ]] || continue
+		r=$("$src/tests/e2e/check-save.sh" "${d%/}" "$out/default/kexdump" "$out/default/tests/cmp-pages")
+		echo "$r" | grep -v '^[0-9]* passed'
+		tally "$(grep -c '^ok' <<<"$r")" "$(grep -c '^not ok' <<<"$r")" "$(basename "$d") save"
+	done
 	# Under ASan+UBSan too, on every real dump.
 	for d in "$dumps"/*/; do
 		[[ -f $d/meta && -x $out/asan/kexdump ]] || continue

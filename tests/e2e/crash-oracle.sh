@@ -31,11 +31,17 @@ ps > $out/ps
 kmem -i > $out/kmem-i
 exit
 EOF
+# In the background so that a TERM from the caller (check-save.sh
+# cleaning up) reaches crash too.
 timeout "${KEXDUMP_CRASH_TIMEOUT:-300}" crash -s --no_scroll -i "$out/cmds" \
-	"$vmlinux" "$dump" </dev/null >"$out/session.raw" 2>&1
+	"$vmlinux" "$dump" </dev/null >"$out/session.raw" 2>&1 &
+child=$!
+trap 'kill "$child" 2>/dev/null; exit 1' TERM INT
+wait "$child"
 rc=$?
+trap - TERM INT
 # Lines that name the files or the terminal, not the dump's contents.
-grep -v -e '^NOTE: stdin: not a tty' -e "$dump" "$out/session.raw" >"$out/session"
+grep -v -F -e 'NOTE: stdin: not a tty' -e "$dump" "$out/session.raw" >"$out/session"
 if ((rc == 124)); then
 	echo "crash timed out after ${KEXDUMP_CRASH_TIMEOUT:-300} s" >&2
 	exit 1
