@@ -9,7 +9,7 @@ what=${1:-all}
 build=(gcc meson ninja-build pkg-config libcmocka-dev file
 	zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev liblz4-dev)
 test=(clang python3 qemu-system-x86 qemu-utils kexec-tools makedumpfile
-	busybox-static cpio kmod xz-utils zstd)
+	busybox-static cpio kmod xz-utils zstd crash gdb time)
 case $what in
 build) pkgs=("${build[@]}") ;;
 test | all) pkgs=("${build[@]}" "${test[@]}") ;;
