@@ -169,6 +169,14 @@ def page_classes(kexdump, dump):
         return ""
 
 
+def busy_seconds():
+    """CPU seconds the whole machine has spent busy, from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal ...
+    return (sum(v[:8]) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def fmt_s(s):
     return f"{s:.2f} s" if s >= 1 else f"{s * 1000:.0f} ms"
 
@@ -186,6 +194,7 @@ def bench_dump(dump, cfgs, kexdump, with_kexdump, runs, out_dir, lines):
         while f.read(16 * MIB):
             pass
     res = {c[0]: [] for c in cfgs}
+    busy0, t0 = busy_seconds(), time.monotonic()
     for r in range(runs):
         for label, _, _, argv in cfgs:
             res[label].append(run(argv(dump, out), out))
@@ -197,6 +206,10 @@ def bench_dump(dump, cfgs, kexdump, with_kexdump, runs, out_dir, lines):
             print(f"bench: {name} run {r + 1}/{runs} {label}: {w:.2f} s, CPU {c:.2f} s, "
                   f"{m / 1024:.1f} MiB, {b / MIB:.1f} MiB out", file=sys.stderr)
 
+    # Other jobs on the machine take cores from the multi-threaded runs:
+    # what the machine was busy with beyond the measured tools.
+    other = (busy_seconds() - busy0 - sum(x[1] for rs in res.values() for x in rs)) \
+        / (time.monotonic() - t0)
     guest = mt.get("mem", "?")
     lines.append(f"### {name}: {size / 1e9:.2f} GB vmcore of a {guest} guest "
                  f"({mt.get('release', '?')})")
@@ -211,6 +224,9 @@ def bench_dump(dump, cfgs, kexdump, with_kexdump, runs, out_dir, lines):
     if classes:
         lines.append(classes)
         lines.append("")
+    lines.append(f"Other load on the machine during these runs: {max(other, 0):.2f} of "
+                 f"{os.cpu_count()} cores on average (CPU time not spent by the tools measured).")
+    lines.append("")
     lines.append("| tool | level | wall median (min-max) | CPU (user+sys) | CPU/wall | peak RSS | output | wall vs kexdump | size vs kexdump |")
     lines.append("|---|---|---|---|---|---|---|---|---|")
     med = {}
