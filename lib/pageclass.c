@@ -211,6 +211,32 @@ static struct kd_error *opt_bit(struct kd_pagefilter *pf, const char *name,
 	return err;
 }
 
+// The offset of a field in the first tail page's struct page: FOLIO (an
+// offset into struct folio, past the head page) from 6.3, PAGE before, or
+// @p fallback when @p has_fallback (in page.lru before 4.4). *ret is left
+// as it is when none applies.
+static struct kd_error *tail_offset(struct kd_pagefilter *pf, const char *folio,
+				    const char *page, bool has_fallback,
+				    uint64_t fallback, uint64_t *ret)
+{
+	const struct kd_vmcoreinfo *vi = pf->kernel->vi;
+	uint64_t off;
+	bool has;
+	struct kd_error *err = opt_u64(vi, VI_OFFSET, folio, &off, &has);
+	if (err || (has && off >= pf->sp_size)) {
+		if (!err)
+			*ret = off - pf->sp_size;
+		return err;
+	}
+	if ((err = opt_u64(vi, VI_OFFSET, page, &off, &has)))
+		return err;
+	if (has)
+		*ret = off;
+	else if (has_fallback)
+		*ret = fallback;
+	return NULL;
+}
+
 // KERNEL_VERSION(a, b, c) of OSRELEASE ("6.1.0-56-amd64"); 0 when unknown.
 static uint32_t kernel_version(const struct kd_vmcoreinfo *vi)
 {
@@ -232,7 +258,6 @@ static struct kd_error *load_layout(struct kd_pagefilter *pf)
 {
 	const struct kd_vmcoreinfo *vi = pf->kernel->vi;
 	struct kd_error *err;
-	bool has;
 	if ((err = need_u64(pf, VI_SIZE, "page", &pf->sp_size)) ||
 	    (err = need_u64(pf, VI_OFFSET, "page.flags", &pf->off_flags)) ||
 	    (err = need_u64(pf, VI_OFFSET, "page.mapping", &pf->off_mapping)) ||
@@ -261,33 +286,18 @@ static struct kd_error *load_layout(struct kd_pagefilter *pf)
 	// order and destructor (folio._folio_order/_folio_dtor from 6.3,
 	// page.compound_order/compound_dtor before, in page.lru before 4.4).
 	uint32_t kv = kernel_version(vi);
-	uint64_t fo, lru = 0, prev = 0, next = 0;
+	uint64_t lru = 0, prev = 0, next = 0;
 	bool has_lru = false, has_prev = false, has_next = false;
 	if ((err = opt_u64(vi, VI_OFFSET, "page.lru", &lru, &has_lru)) ||
 	    (err = opt_u64(vi, VI_OFFSET, "list_head.prev", &prev, &has_prev)) ||
 	    (err = opt_u64(vi, VI_OFFSET, "list_head.next", &next, &has_next)))
 		return err;
 	bool old = kv && kv < KV(4, 4, 0) && has_lru;
-	if ((err = opt_u64(vi, VI_OFFSET, "folio._folio_order", &fo, &has)))
+	if ((err = tail_offset(pf, "folio._folio_order", "page.compound_order",
+			       old && has_prev, lru + prev, &pf->order_off)) ||
+	    (err = tail_offset(pf, "folio._folio_dtor", "page.compound_dtor",
+			       old && has_next, lru + next, &pf->dtor_off)))
 		return err;
-	if (has && fo >= pf->sp_size)
-		pf->order_off = fo - pf->sp_size;
-	else if ((err = opt_u64(vi, VI_OFFSET, "page.compound_order", &fo, &has)))
-		return err;
-	else if (has)
-		pf->order_off = fo;
-	else if (old && has_prev)
-		pf->order_off = lru + prev;
-	if ((err = opt_u64(vi, VI_OFFSET, "folio._folio_dtor", &fo, &has)))
-		return err;
-	if (has && fo >= pf->sp_size)
-		pf->dtor_off = fo - pf->sp_size;
-	else if ((err = opt_u64(vi, VI_OFFSET, "page.compound_dtor", &fo, &has)))
-		return err;
-	else if (has)
-		pf->dtor_off = fo;
-	else if (old && has_next)
-		pf->dtor_off = lru + next;
 	// Both became u8 in 4.16; compound_dtor was a u16 id from 4.4 and a
 	// function pointer before.
 	bool new_layout = !kv || kv >= KV(4, 16, 0);

@@ -230,6 +230,29 @@ void kd_pipeline_submit(struct kd_pipeline *pl, struct kd_job *job)
 	pthread_mutex_unlock(&pl->lock);
 }
 
+struct kd_error *kd_pipeline_add(struct kd_pipeline *pl, struct kd_job **job,
+				 uint64_t pfn, uint64_t rank)
+{
+	struct kd_error *err;
+	if (!*job && (err = kd_pipeline_get(pl, job)))
+		return err;
+	struct kd_job *j = *job;
+	j->pfns[j->n] = pfn;
+	j->ranks[j->n++] = rank;
+	if (j->n == j->cap) {
+		kd_pipeline_submit(pl, j);
+		*job = NULL;
+	}
+	return NULL;
+}
+
+struct kd_error *kd_pipeline_flush(struct kd_pipeline *pl, struct kd_job *job)
+{
+	if (job)
+		kd_pipeline_submit(pl, job);
+	return kd_pipeline_drain(pl);
+}
+
 struct kd_error *kd_pipeline_drain(struct kd_pipeline *pl)
 {
 	struct kd_error *err = NULL;

@@ -126,12 +126,19 @@ static void window_from_ranges(struct saver *s, uint64_t start, uint64_t n)
 	}
 }
 
+// pfns in window w (the last one may be short); a multiple of 8.
+static uint64_t window_pfns(const struct saver *s, size_t w)
+{
+	uint64_t start = w * s->window;
+	return s->max_pfn - start < s->window ? s->max_pfn - start : s->window;
+}
+
 static struct kd_error *load_window(struct saver *s, size_t w)
 {
 	if (s->cached_win == w)
 		return NULL;
 	uint64_t start = w * s->window;
-	uint64_t n = s->max_pfn - start < s->window ? s->max_pfn - start : s->window;
+	uint64_t n = window_pfns(s, w);
 	memset(s->present, 0, s->window / 8);
 	memset(s->keep, 0, s->window / 8);
 	s->cached_win = SIZE_MAX;
@@ -450,8 +457,7 @@ static struct kd_error *save_kdump(struct saver *s, unsigned int workers,
 	for (size_t w = 0; w < s->nwin; w++) {
 		if ((err = load_window(s, w)))
 			goto out;
-		uint64_t nbytes = (s->max_pfn - w * s->window < s->window ?
-				   s->max_pfn - w * s->window : s->window) / 8;
+		uint64_t nbytes = window_pfns(s, w) / 8;
 		s->win_kept[w] = popcount_bytes(s->keep, nbytes);
 		s->nkept += s->win_kept[w];
 		s->stats->pages_present += popcount_bytes(s->present, nbytes);
@@ -532,21 +538,13 @@ static struct kd_error *save_kdump(struct saver *s, unsigned int workers,
 				uint64_t pfn = start + i, r = rank++;
 				if ((s->nprio ? phase_of(s, pfn) : PRIO_TIERS) != phase)
 					continue;
-				if (!job && (err = kd_pipeline_get(pl, &job)))
+				if ((err = kd_pipeline_add(pl, &job, pfn, r)))
 					break;
-				job->pfns[job->n] = pfn;
-				job->ranks[job->n++] = r;
-				if (job->n == job->cap) {
-					kd_pipeline_submit(pl, job);
-					job = NULL;
-				}
 			}
 		}
 	}
-	if (job && !err)
-		kd_pipeline_submit(pl, job);
 	if (!err)
-		err = kd_pipeline_drain(pl);
+		err = kd_pipeline_flush(pl, job);
 	kd_pipeline_destroy(pl);
 	if (!err)
 		err = flush_descs(s);
@@ -617,23 +615,13 @@ static struct kd_error *raw_job_done(struct kd_job *job, void *arg)
 // Feed every pfn of the current window's keep bitmap to a pipeline.
 static struct kd_error *feed_window(struct saver *s, struct kd_pipeline *pl)
 {
-	struct kd_error *err = NULL;
+	struct kd_error *err;
 	struct kd_job *job = NULL;
 	uint64_t start = s->cached_win * s->window;
-	for (uint64_t i = 0; i < s->window && start + i < s->max_pfn; i++) {
-		if (!bit(s->keep, i))
-			continue;
-		if (!job && (err = kd_pipeline_get(pl, &job)))
+	for (uint64_t i = 0; i < window_pfns(s, s->cached_win); i++)
+		if (bit(s->keep, i) && (err = kd_pipeline_add(pl, &job, start + i, 0)))
 			return err;
-		job->pfns[job->n++] = start + i;
-		if (job->n == job->cap) {
-			kd_pipeline_submit(pl, job);
-			job = NULL;
-		}
-	}
-	if (job)
-		kd_pipeline_submit(pl, job);
-	return kd_pipeline_drain(pl);
+	return kd_pipeline_flush(pl, job);
 }
 
 static void put_phdr(uint8_t *p, uint32_t type, uint64_t off, uint64_t va,
@@ -682,8 +670,7 @@ static struct kd_error *save_elf(struct saver *s, unsigned int workers,
 		if ((err = load_window(s, w)))
 			goto out;
 		uint64_t start = w * s->window;
-		uint64_t nbytes = (s->max_pfn - start < s->window ?
-				   s->max_pfn - start : s->window) / 8;
+		uint64_t nbytes = window_pfns(s, w) / 8;
 		s->stats->pages_present += popcount_bytes(s->present, nbytes);
 		memset(s->zero, 0, s->window / 8);
 		if (pl && (err = feed_window(s, pl)))
@@ -809,21 +796,11 @@ static struct kd_error *save_elf(struct saver *s, unsigned int workers,
 		goto out_notes;
 	s->elf_pos = data_off;
 	struct kd_job *job = NULL;
-	for (size_t i = 0; i < s->nruns && !err; i++) {
-		for (uint64_t k = 0; k < s->runs[i].n; k++) {
-			if (!job && (err = kd_pipeline_get(pl, &job)))
-				break;
-			job->pfns[job->n++] = s->runs[i].pfn + k;
-			if (job->n == job->cap) {
-				kd_pipeline_submit(pl, job);
-				job = NULL;
-			}
-		}
-	}
-	if (job && !err)
-		kd_pipeline_submit(pl, job);
+	for (size_t i = 0; i < s->nruns && !err; i++)
+		for (uint64_t k = 0; k < s->runs[i].n && !err; k++)
+			err = kd_pipeline_add(pl, &job, s->runs[i].pfn + k, 0);
 	if (!err)
-		err = kd_pipeline_drain(pl);
+		err = kd_pipeline_flush(pl, job);
 	if (!err) {
 		// Complete: the status note's value, the last 4 bytes of notes.
 		static const uint8_t done[4] = { 0 };

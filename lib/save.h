@@ -88,6 +88,12 @@ struct kd_error *kd_pipeline_create(const struct kd_pipeline_config *cfg,
 /* A free job to fill (n = 0); may first hand finished jobs to done(). */
 struct kd_error *kd_pipeline_get(struct kd_pipeline *pl, struct kd_job **ret);
 void kd_pipeline_submit(struct kd_pipeline *pl, struct kd_job *job);
+/* Append a page (and its tag) to *job, first getting a free job when *job
+ * is NULL; a full job is submitted and *job becomes NULL. */
+struct kd_error *kd_pipeline_add(struct kd_pipeline *pl, struct kd_job **job,
+				 uint64_t pfn, uint64_t rank);
+/* Submit the partly filled job (may be NULL), then drain. */
+struct kd_error *kd_pipeline_flush(struct kd_pipeline *pl, struct kd_job *job);
 /* Wait for every submitted job and hand each to done(), in order. */
 struct kd_error *kd_pipeline_drain(struct kd_pipeline *pl);
 /* Stop the workers (after drain, or to abandon); frees everything. */
