@@ -12,13 +12,6 @@
 // through that index.
 #include "internal.h"
 
-#define MDF_HEADER_SIZE 4096u	// MAX_SIZE_MDF_HEADER
-#define MDF_TYPE_OFF 16		// after the 16-byte signature
-#define MDF_VERSION_OFF 24
-#define MDF_RECORD_SIZE 16	// struct makedumpfile_data_header
-#define TYPE_FLAT_HEADER 1
-#define VERSION_FLAT_HEADER 1
-
 _Static_assert(MDF_RECORD_SIZE == 2 * sizeof(int64_t),
 	       "makedumpfile_data_header is two int64s");
 
@@ -37,7 +30,8 @@ struct flat {
 
 static bool flat_probe(const uint8_t *head, size_t len)
 {
-	return len >= 13 && !memcmp(head, "makedumpfile", 13);
+	return len >= sizeof(MDF_SIGNATURE) &&
+	       !memcmp(head, MDF_SIGNATURE, sizeof(MDF_SIGNATURE));
 }
 
 static void flat_free(void *arg)

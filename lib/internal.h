@@ -167,6 +167,18 @@ struct kd_error *kd_kdump_read_phys(struct kd_dump *dump, size_t range,
 void kd_kdump_close(struct kd_dump *dump);
 bool kd_kdump_page_stored(struct kd_dump *dump, uint64_t paddr);
 
+/* makedumpfile's flattened format (makedumpfile.h struct makedumpfile_header
+ * and makedumpfile_data_header), read by format-flat.c, written by sink.c
+ * and reassembled by save-file.c: a header, then {be64 offset, be64 size}
+ * records each followed by its data, ended by {-1, -1}. */
+#define MDF_HEADER_SIZE 4096u	/* MAX_SIZE_MDF_HEADER */
+#define MDF_SIGNATURE "makedumpfile"	/* in a 16-byte field */
+#define MDF_TYPE_OFF 16		/* after the signature */
+#define MDF_VERSION_OFF 24
+#define MDF_RECORD_SIZE 16	/* struct makedumpfile_data_header */
+#define TYPE_FLAT_HEADER 1
+#define VERSION_FLAT_HEADER 1
+
 /* ---------------------------------------------------------- architectures */
 
 struct kd_kernel;

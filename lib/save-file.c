@@ -128,22 +128,19 @@ static struct kd_error *read_full(int fd, const char *name, void *buf,
 	return NULL;
 }
 
-static uint64_t be64(const uint8_t *p)
-{
-	return kd_be64(p);
-}
-
 // The records of the stream (format-flat.c) written to their offsets.
 static struct kd_error *reassemble(int in, const char *name, int out,
 				   const char *tmp, bool *complete)
 {
-	enum { HDR = 4096, CHUNK = 1 << 20 };
-	uint8_t *buf = malloc(CHUNK > HDR ? CHUNK : HDR);
+	enum { CHUNK = 1 << 20 };
+	_Static_assert(CHUNK >= MDF_HEADER_SIZE, "the header fits the buffer");
+	uint8_t *buf = malloc(CHUNK);
 	if (!buf)
 		return &kd_enomem;
 	bool eof;
-	struct kd_error *err = read_full(in, name, buf, HDR, &eof, true);
-	if (!err && (eof || memcmp(buf, "makedumpfile", 13) || be64(buf + 16) != 1))
+	struct kd_error *err = read_full(in, name, buf, MDF_HEADER_SIZE, &eof, true);
+	if (!err && (eof || memcmp(buf, MDF_SIGNATURE, sizeof(MDF_SIGNATURE)) ||
+		     kd_be64(buf + MDF_TYPE_OFF) != TYPE_FLAT_HEADER))
 		err = kd_error_create(KD_ERROR_FORMAT,
 			"%s: not a flattened dump (makedumpfile -F or kexdump save to -)",
 			name);
@@ -151,10 +148,10 @@ static struct kd_error *reassemble(int in, const char *name, int out,
 	kd_sink_init(&sink, out, false, tmp);
 	*complete = false;
 	while (!err) {
-		uint8_t rec[16];
+		uint8_t rec[MDF_RECORD_SIZE];
 		if ((err = read_full(in, name, rec, sizeof(rec), &eof, false)) || eof)
 			break;
-		int64_t off = (int64_t)be64(rec), size = (int64_t)be64(rec + 8);
+		int64_t off = (int64_t)kd_be64(rec), size = (int64_t)kd_be64(rec + 8);
 		if (off == -1 && size == -1) {
 			*complete = true;
 			break;

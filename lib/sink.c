@@ -9,11 +9,6 @@
 #include <errno.h>
 #include <unistd.h>
 
-#define FLAT_HEADER_SIZE 4096u
-#define FLAT_SIGNATURE "makedumpfile"
-#define FLAT_TYPE 1	// TYPE_FLAT_HEADER
-#define FLAT_VERSION 1	// VERSION_FLAT_HEADER
-
 static void put_be64(uint8_t *p, uint64_t v)
 {
 	for (int i = 7; i >= 0; i--, v >>= 8)
@@ -43,10 +38,10 @@ struct kd_error *kd_sink_init(struct kd_sink *sink, int fd, bool flat,
 	*sink = (struct kd_sink){ .fd = fd, .flat = flat, .name = name };
 	if (!flat)
 		return NULL;
-	uint8_t h[FLAT_HEADER_SIZE] = { 0 };
-	memcpy(h, FLAT_SIGNATURE, sizeof(FLAT_SIGNATURE));
-	put_be64(h + 16, FLAT_TYPE);
-	put_be64(h + 24, FLAT_VERSION);
+	uint8_t h[MDF_HEADER_SIZE] = { 0 };
+	memcpy(h, MDF_SIGNATURE, sizeof(MDF_SIGNATURE));
+	put_be64(h + MDF_TYPE_OFF, TYPE_FLAT_HEADER);
+	put_be64(h + MDF_VERSION_OFF, VERSION_FLAT_HEADER);
 	return write_all(sink, h, sizeof(h));
 }
 
@@ -56,7 +51,7 @@ struct kd_error *kd_sink_write(struct kd_sink *sink, const void *buf,
 	if (!len)
 		return NULL;
 	if (sink->flat) {
-		uint8_t rec[16];
+		uint8_t rec[MDF_RECORD_SIZE];
 		put_be64(rec, off);
 		put_be64(rec + 8, len);
 		struct kd_error *err = write_all(sink, rec, sizeof(rec));
@@ -87,7 +82,7 @@ struct kd_error *kd_sink_finish(struct kd_sink *sink)
 {
 	if (!sink->flat)
 		return NULL;
-	uint8_t end[16];
+	uint8_t end[MDF_RECORD_SIZE];
 	memset(end, 0xff, sizeof(end));	// {-1, -1}: END_FLAG_FLAT_HEADER
 	return write_all(sink, end, sizeof(end));
 }
