@@ -345,7 +345,8 @@ struct kd_error *kd_dump_parse_notes(struct kd_dump *dump, const uint8_t *buf,
 							buf + off, descsz);
 		if (err)
 			return err;
-		off += descsz < len - off ? align4(descsz) : descsz;
+		// The last note's desc padding may be cut by the segment end.
+		off += align4(descsz) < len - off ? align4(descsz) : len - off;
 	}
 	return NULL;
 }

@@ -113,6 +113,30 @@ static void test_notes(void **state)
 	free(path);
 }
 
+// A segment that ends inside the last note's desc padding (found by
+// fuzz-dump): the note is kept and parsing stops at the segment's end
+// instead of running past it.
+static void test_note_padding_cut(void **state)
+{
+	(void)state;
+	uint8_t *buf = calloc(1, 12 + 8 + 6);	// exact size: ASan sees overreads
+	synth_put32(buf, 7);			// namesz "KEXDUMP\0" is 8 with NUL
+	synth_put32(buf + 4, 5);		// descsz, padded to 8 in full
+	synth_put32(buf + 8, 9);
+	memcpy(buf + 12, "KEXDUMP", 8);
+	memcpy(buf + 20, "abcde", 5);
+	struct kd_dump d = { .path = (char *)"cut-notes" };
+	// One of the desc's 3 padding bytes is in the segment.
+	assert_null(kd_dump_parse_notes(&d, buf, 12 + 8 + 6));
+	assert_int_equal(d.nnotes, 1);
+	assert_int_equal(d.notes[0].descsz, 5);
+	assert_memory_equal(d.notes[0].desc, "abcde", 5);
+	free(d.notes[0].desc);
+	free(d.notes);
+	free(d.prstatus);
+	free(buf);
+}
+
 static void expect_open_error(const char *path, enum kd_error_code code,
 			      const char *needle)
 {
@@ -291,6 +315,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ranges_and_reads),
 		cmocka_unit_test(test_notes),
+		cmocka_unit_test(test_note_padding_cut),
 		cmocka_unit_test(test_not_elf),
 		cmocka_unit_test(test_bad_elf),
 		cmocka_unit_test(test_os_errors),
