@@ -386,4 +386,9 @@ struct kd_error *kd_flat_reassemble(int in_fd, const char *in_name,
 }
 #endif
 
+/* The crash-dump service: config and targets, kexec, the capture initramfs. */
+#include <kexdump/config.h>
+#include <kexdump/kexec.h>
+#include <kexdump/initramfs.h>
+
 #endif /* KEXDUMP_KEXDUMP_H */
