@@ -53,6 +53,14 @@ struct kd_error *kd_modset_add_blockdev(struct kd_modset *set, const char *devna
 					const char *sysfs_root);
 /** Add what the filesystem @p fstype needs ("ext4" → ext4, jbd2, mbcache, crc32c…). */
 struct kd_error *kd_modset_add_fs(struct kd_modset *set, const char *fstype);
+/**
+ * Everything the capture kernel needs to reach the target of @p cfg: finds
+ * the device (kd_blkdev_find; sysfs_root/dev_root NULL = "/sys", "/dev"),
+ * adds its driver chain, its filesystem's modules (cfg->fstype, or the
+ * probed one) and cfg->modules.
+ */
+struct kd_error *kd_modset_add_target(struct kd_modset *set, const struct kd_config *cfg,
+				      const char *sysfs_root, const char *dev_root);
 size_t kd_modset_count(const struct kd_modset *set);
 /** Module @p i in load order: its name and the path of its (maybe .xz/.zst) file. */
 void kd_modset_get(const struct kd_modset *set, size_t i, const char **name,
