@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Block devices without udev: superblock probes checked against blkid on
+// images made by mke2fs, hand-made xfs/btrfs/vfat superblocks, the sysfs
+// scan on a fake tree, and mountinfo parsing.
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+extern char **environ;
+
+static char tmpdir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(tmpdir, "/tmp/kd-blkdev-XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	// mke2fs and blkid live in sbin, often not in a user's PATH.
+	const char *path = getenv("PATH");
+	char buf[4096];
+	snprintf(buf, sizeof(buf), "%s:/usr/sbin:/sbin", path ? path : "/usr/bin:/bin");
+	setenv("PATH", buf, 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	// Remove what the tests made (no shell: a tree of known depth).
+	const char *sub[] = { "sys/class/block/vda/vda1", "sys/class/block/vda1",
+			      "sys/class/block/vda", "sys/class/block/loop0",
+			      "sys/class/block/cciss!c0d0", "sys/class/block",
+			      "sys/class", "sys", "dev/cciss", "dev" };
+	const char *files[] = { "dev/vda1", "dev/vda", "dev/cciss/c0d0", "img",
+				"mountinfo" };
+	const char *attrs[] = { "dev", "size" };
+	char p[256];
+	for (size_t i = 0; i < KD_ARRAY_SIZE(files); i++) {
+		snprintf(p, sizeof(p), "%s/%s", tmpdir, files[i]);
+		unlink(p);
+	}
+	for (size_t i = 0; i < KD_ARRAY_SIZE(sub); i++) {
+		for (size_t j = 0; j < KD_ARRAY_SIZE(attrs); j++) {
+			snprintf(p, sizeof(p), "%s/%s/%s", tmpdir, sub[i], attrs[j]);
+			unlink(p);
+		}
+		snprintf(p, sizeof(p), "%s/%s", tmpdir, sub[i]);
+		rmdir(p);
+	}
+	return rmdir(tmpdir);
+}
+
+// Run argv; its stdout into out (NUL-terminated). Returns the exit status,
+// or -1 when the program cannot be started.
+static int run(char *const argv[], char *out, size_t outlen)
+{
+	int pfd[2];
+	if (pipe(pfd) < 0)
+		return -1;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	posix_spawn_file_actions_addclose(&fa, pfd[0]);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	pid_t pid;
+	int r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pfd[1]);
+	if (r != 0) {
+		close(pfd[0]);
+		return -1;
+	}
+	size_t len = 0;
+	ssize_t n;
+	while (len + 1 < outlen && (n = read(pfd[0], out + len, outlen - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(pfd[0]);
+	int status;
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// The value of KEY in `blkid -o export` output, "" when absent.
+static void export_value(const char *text, const char *key, char *out, size_t len)
+{
+	size_t klen = strlen(key);
+	out[0] = '\0';
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (!strncmp(l, key, klen) && l[klen] == '=') {
+			size_t n = strcspn(l + klen + 1, "\n");
+			snprintf(out, len, "%.*s", (int)n, l + klen + 1);
+			return;
+		}
+	}
+}
+
+static void mkimg(const char *path, const char *type, const char *uuid,
+		  const char *label)
+{
+	unlink(path);
+	char *argv[] = { (char *)"mke2fs", (char *)"-q", (char *)"-F", (char *)"-t",
+			 (char *)type, (char *)"-U", (char *)uuid, (char *)"-L",
+			 (char *)label, (char *)path, (char *)"4M", NULL };
+	char out[4096];
+	int r = run(argv, out, sizeof(out));
+	if (r == -1)
+		skip();
+	assert_int_equal(r, 0);
+}
+
+// Our probe and blkid agree on TYPE, UUID and LABEL.
+static void check_against_blkid(const char *img, const char *want_type)
+{
+	struct kd_blkdev_info info;
+	struct kd_error *err = kd_blkdev_probe(img, &info);
+	if (err)
+		fail_msg("%s", kd_error_message(err));
+	assert_string_equal(info.fstype, want_type);
+	assert_int_equal(info.size, 4u << 20);
+	char *argv[] = { (char *)"blkid", (char *)"-p", (char *)"-o", (char *)"export",
+			 (char *)img, NULL };
+	char out[4096], v[128];
+	if (run(argv, out, sizeof(out)) < 0)
+		skip();
+	export_value(out, "TYPE", v, sizeof(v));
+	assert_string_equal(info.fstype, v);
+	export_value(out, "UUID", v, sizeof(v));
+	assert_string_equal(info.uuid, v);
+	export_value(out, "LABEL", v, sizeof(v));
+	assert_string_equal(info.label, v);
+}
+
+static void test_ext(void **state)
+{
+	(void)state;
+	char img[128];
+	snprintf(img, sizeof(img), "%s/img", tmpdir);
+	mkimg(img, "ext4", "0b8e35c1-55e6-4f4b-9d5e-1f2a3b4c5d6e", "dumps");
+	check_against_blkid(img, "ext4");
+	mkimg(img, "ext3", "11111111-2222-3333-4444-555555555555", "ext3-label");
+	check_against_blkid(img, "ext3");
+	mkimg(img, "ext2", "deadbeef-0000-4000-8000-00000000abcd", "sixteen-chars-lb");
+	check_against_blkid(img, "ext2");
+	unlink(img);
+}
+
+static void write_image(const char *path, const uint8_t *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+static const uint8_t test_uuid[16] = {
+	0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0,
+	0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
+};
+
+// Superblocks written at the offsets of the kernel's structures.
+static void test_xfs_btrfs_vfat(void **state)
+{
+	(void)state;
+	char img[128];
+	snprintf(img, sizeof(img), "%s/img", tmpdir);
+	size_t len = 0x10000 + 0x1000;
+	uint8_t *buf = calloc(1, len);
+	assert_non_null(buf);
+	struct kd_blkdev_info info;
+
+	memcpy(buf, "XFSB", 4);
+	memcpy(buf + 32, test_uuid, 16);
+	memcpy(buf + 108, "xfs-label\0\0\0", 12);
+	write_image(img, buf, len);
+	assert_null(kd_blkdev_probe(img, &info));
+	assert_string_equal(info.fstype, "xfs");
+	assert_string_equal(info.uuid, "12345678-9abc-def0-0123-456789abcdef");
+	assert_string_equal(info.label, "xfs-label");
+	assert_string_equal(info.name, "img");
+
+	memset(buf, 0, len);
+	memcpy(buf + 0x10040, "_BHRfS_M", 8);
+	memcpy(buf + 0x10020, test_uuid, 16);
+	memcpy(buf + 0x1012b, "btrfs label", 11);
+	write_image(img, buf, len);
+	assert_null(kd_blkdev_probe(img, &info));
+	assert_string_equal(info.fstype, "btrfs");
+	assert_string_equal(info.uuid, "12345678-9abc-def0-0123-456789abcdef");
+	assert_string_equal(info.label, "btrfs label");
+
+	// FAT32: no FAT16 length, serial at 67, label at 71, type at 82.
+	memset(buf, 0, len);
+	buf[11] = 0x00, buf[12] = 0x02;	// 512-byte sectors
+	buf[13] = 8;
+	buf[67] = 0x78, buf[68] = 0x56, buf[69] = 0x34, buf[70] = 0x12;
+	memcpy(buf + 71, "EFI        ", 11);
+	memcpy(buf + 82, "FAT32   ", 8);
+	buf[510] = 0x55, buf[511] = 0xaa;
+	write_image(img, buf, len);
+	assert_null(kd_blkdev_probe(img, &info));
+	assert_string_equal(info.fstype, "vfat");
+	assert_string_equal(info.uuid, "1234-5678");
+	assert_string_equal(info.label, "EFI");
+
+	// FAT16 "NO NAME" is no label.
+	memset(buf, 0, 512);
+	buf[11] = 0x00, buf[12] = 0x02;
+	buf[13] = 4;
+	buf[22] = 0x20;
+	buf[39] = 0xef, buf[40] = 0xbe, buf[41] = 0xad, buf[42] = 0xde;
+	memcpy(buf + 43, "NO NAME    ", 11);
+	memcpy(buf + 54, "FAT16   ", 8);
+	buf[510] = 0x55, buf[511] = 0xaa;
+	write_image(img, buf, len);
+	assert_null(kd_blkdev_probe(img, &info));
+	assert_string_equal(info.fstype, "vfat");
+	assert_string_equal(info.uuid, "DEAD-BEEF");
+	assert_string_equal(info.label, "");
+
+	// An MBR (55 AA without a BPB) and an empty image: no filesystem.
+	memset(buf, 0, 512);
+	buf[510] = 0x55, buf[511] = 0xaa;
+	write_image(img, buf, len);
+	assert_null(kd_blkdev_probe(img, &info));
+	assert_string_equal(info.fstype, "");
+	write_image(img, buf, 100);
+	assert_null(kd_blkdev_probe(img, &info));
+	assert_string_equal(info.fstype, "");
+	assert_int_equal(info.size, 100);
+	free(buf);
+	unlink(img);
+
+	struct kd_error *err = kd_blkdev_probe("/nonexistent/img", &info);
+	assert_non_null(err);
+	assert_int_equal(kd_error_errno(err), ENOENT);
+	kd_error_destroy(err);
+}
+
+static void put(const char *rel, const char *text)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/%s", tmpdir, rel);
+	write_image(p, (const uint8_t *)text, strlen(text));
+}
+
+static void mk(const char *rel)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/%s", tmpdir, rel);
+	assert_true(mkdir(p, 0700) == 0 || errno == EEXIST);
+}
+
+// A fake /sys/class/block and /dev: the device nodes are image files.
+static void test_find(void **state)
+{
+	(void)state;
+	mk("sys");
+	mk("sys/class");
+	mk("sys/class/block");
+	mk("sys/class/block/vda");
+	mk("sys/class/block/vda1");
+	mk("sys/class/block/loop0");
+	mk("sys/class/block/cciss!c0d0");
+	mk("dev");
+	mk("dev/cciss");
+	put("sys/class/block/vda/dev", "254:0\n");
+	put("sys/class/block/vda/size", "16384\n");
+	put("sys/class/block/vda1/dev", "254:1\n");
+	put("sys/class/block/vda1/size", "8192\n");
+	put("sys/class/block/loop0/dev", "7:0\n");
+	put("sys/class/block/loop0/size", "0\n");	// unused: never opened
+	put("sys/class/block/cciss!c0d0/dev", "104:0\n");
+	put("sys/class/block/cciss!c0d0/size", "8\n");
+	put("dev/vda", "");
+	put("dev/cciss/c0d0", "raw bytes");
+	char img[128], sys[128], dev[128];
+	snprintf(img, sizeof(img), "%s/dev/vda1", tmpdir);
+	snprintf(sys, sizeof(sys), "%s/sys", tmpdir);
+	snprintf(dev, sizeof(dev), "%s/dev", tmpdir);
+	mkimg(img, "ext4", "0b8e35c1-55e6-4f4b-9d5e-1f2a3b4c5d6e", "dumps");
+
+	struct kd_blkdev_info info;
+	struct kd_error *err = kd_blkdev_find("UUID=0B8E35C1-55E6-4F4B-9D5E-1F2A3B4C5D6E",
+					      sys, dev, &info);
+	if (err)
+		fail_msg("%s", kd_error_message(err));
+	assert_string_equal(info.name, "vda1");
+	assert_string_equal(info.fstype, "ext4");
+	assert_int_equal(info.major, 254);
+	assert_int_equal(info.minor, 1);
+	assert_int_equal(info.size, 8192 * 512);
+
+	assert_null(kd_blkdev_find("LABEL=dumps", sys, dev, &info));
+	assert_string_equal(info.name, "vda1");
+	assert_null(kd_blkdev_find("/dev/vda1", sys, dev, &info));
+	assert_string_equal(info.uuid, "0b8e35c1-55e6-4f4b-9d5e-1f2a3b4c5d6e");
+	// A raw device by name: no filesystem, found all the same.
+	assert_null(kd_blkdev_find("/dev/cciss/c0d0", sys, dev, &info));
+	assert_string_equal(info.name, "cciss!c0d0");
+	assert_string_equal(info.fstype, "");
+	assert_int_equal(info.major, 104);
+	assert_int_equal(info.size, 4096);
+
+	const char *absent[] = { "UUID=00000000-0000-0000-0000-000000000001",
+				 "LABEL=nothing", "/dev/vdz" };
+	for (size_t i = 0; i < KD_ARRAY_SIZE(absent); i++) {
+		err = kd_blkdev_find(absent[i], sys, dev, &info);
+		assert_non_null(err);
+		assert_int_equal(kd_error_code(err), KD_ERROR_NOTFOUND);
+		kd_error_destroy(err);
+	}
+	err = kd_blkdev_find("vda1", sys, dev, &info);
+	assert_int_equal(kd_error_code(err), KD_ERROR_INVALID);
+	kd_error_destroy(err);
+	// No sysfs yet (the capture init retries): NOTFOUND too.
+	err = kd_blkdev_find("LABEL=dumps", "/nonexistent", dev, &info);
+	assert_int_equal(kd_error_code(err), KD_ERROR_NOTFOUND);
+	kd_error_destroy(err);
+}
+
+static const char mountinfo_text[] =
+	"22 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw,errors=remount-ro\n"
+	"23 22 0:21 / /proc rw,nosuid shared:12 - proc proc rw\n"
+	"40 22 8:17 /sub /bind\\040point rw - ext4 /dev/sdb1 rw\n"
+	"41 22 8:17 / /media/my\\040disk\\134x rw shared:5 master:2 - ext4 /dev/sdb1 rw\n"
+	"42 22 8:33 /only-bind /srv/only rw - xfs /dev/sdc1 rw\n"
+	"garbage line\n"
+	"43 22 9:1 / /short\n";
+
+static void test_mountpoint(void **state)
+{
+	(void)state;
+	put("mountinfo", mountinfo_text);
+	char mi[128], out[256];
+	snprintf(mi, sizeof(mi), "%s/mountinfo", tmpdir);
+	assert_null(kd_blkdev_mountpoint(254, 1, mi, out, sizeof(out)));
+	assert_string_equal(out, "/");
+	// The mount of the filesystem's root wins over a bind mount; octal
+	// escapes are decoded.
+	assert_null(kd_blkdev_mountpoint(8, 17, mi, out, sizeof(out)));
+	assert_string_equal(out, "/media/my disk\\x");
+	// Only a bind mount: that one.
+	assert_null(kd_blkdev_mountpoint(8, 33, mi, out, sizeof(out)));
+	assert_string_equal(out, "/srv/only");
+	// A short output buffer is cut, never overrun.
+	char small[6];
+	assert_null(kd_blkdev_mountpoint(8, 17, mi, small, sizeof(small)));
+	assert_string_equal(small, "/medi");
+	struct kd_error *err = kd_blkdev_mountpoint(8, 1, mi, out, sizeof(out));
+	assert_int_equal(kd_error_code(err), KD_ERROR_NOTFOUND);
+	kd_error_destroy(err);
+	// Lines with too few fields are skipped.
+	err = kd_blkdev_mountpoint(9, 1, mi, out, sizeof(out));
+	assert_int_equal(kd_error_code(err), KD_ERROR_NOTFOUND);
+	kd_error_destroy(err);
+	err = kd_blkdev_mountpoint(8, 17, "/nonexistent/mountinfo", out, sizeof(out));
+	assert_int_equal(kd_error_code(err), KD_ERROR_OS);
+	kd_error_destroy(err);
+}
+
+static void test_of_path(void **state)
+{
+	(void)state;
+	// A folder that does not exist yet is on the filesystem of its
+	// nearest existing parent.
+	char path[256];
+	snprintf(path, sizeof(path), "%s/not/yet/there", tmpdir);
+	unsigned int maj, min;
+	char fstype[32];
+	assert_null(kd_blkdev_of_path(path, NULL, &maj, &min, fstype, sizeof(fstype)));
+	struct stat st;
+	assert_int_equal(stat(tmpdir, &st), 0);
+	assert_int_equal(maj, major(st.st_dev));
+	assert_int_equal(min, minor(st.st_dev));
+	// The type is the one mountinfo gives that device.
+	char mi[128];
+	snprintf(mi, sizeof(mi), "%s/mountinfo", tmpdir);
+	char text[256];
+	snprintf(text, sizeof(text), "1 0 %u:%u / /x rw - testfs /dev/x rw\n", maj, min);
+	put("mountinfo", text);
+	assert_null(kd_blkdev_of_path(path, mi, &maj, &min, fstype, sizeof(fstype)));
+	assert_string_equal(fstype, "testfs");
+	// Not in mountinfo: the device is known, the type is not.
+	put("mountinfo", "1 0 999:999 / /x rw - testfs /dev/x rw\n");
+	assert_null(kd_blkdev_of_path(path, mi, &maj, &min, fstype, sizeof(fstype)));
+	assert_string_equal(fstype, "");
+	assert_int_equal(maj, major(st.st_dev));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ext),
+		cmocka_unit_test(test_xfs_btrfs_vfat),
+		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_mountpoint),
+		cmocka_unit_test(test_of_path),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// /etc/kexdump.conf: defaults, every key, strict errors with FILE:LINE, and
+// the round trip through kd_config_write() that the capture init relies on.
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static struct kd_error *parse(const char *text, struct kd_config *cfg)
+{
+	return kd_config_parse("test.conf", text, strlen(text), cfg);
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	struct kd_config cfg;
+	kd_config_default(&cfg);
+	assert_int_equal(cfg.target_kind, KD_TARGET_FS);
+	assert_string_equal(cfg.target, "");
+	assert_string_equal(cfg.path, "/var/crash");
+	assert_int_equal(cfg.dump_level, 31);
+	assert_int_equal(cfg.codec, KD_SAVE_ZSTD);
+	assert_int_equal(cfg.format, KD_SAVE_KDUMP);
+	assert_int_equal(cfg.final_action, KD_ACTION_REBOOT);
+	assert_int_equal(cfg.failure_action, KD_ACTION_REBOOT);
+	assert_int_equal(cfg.device_timeout, 30);
+	assert_int_equal(cfg.nmodules, 0);
+	// Empty text (comments, blank lines) is the defaults too.
+	struct kd_config parsed;
+	assert_null(parse("# nothing\n\n   \n\t# indented comment\n", &parsed));
+	assert_memory_equal(&parsed, &cfg, sizeof(cfg));
+}
+
+static void test_every_key(void **state)
+{
+	(void)state;
+	struct kd_config cfg;
+	const char *text =
+		"target UUID=0b8e35c1-55e6-4f4b-9d5e-1f2a3b4c5d6e\n"
+		"  path /srv/dumps   \n"
+		"fstype xfs\n"
+		"dump_level 17\r\n"
+		"compress lz4\n"
+		"format elf\n"
+		"final_action poweroff\n"
+		"failure_action shell\n"
+		"modules virtio_blk xfs\n"
+		"modules crc32c_generic virtio_blk\n"
+		"cmdline_append console=ttyS0 loglevel=7\n"
+		"device_timeout 600\n"
+		"hostname web-01.example.org\n";
+	assert_null(parse(text, &cfg));
+	assert_int_equal(cfg.target_kind, KD_TARGET_FS);
+	assert_string_equal(cfg.target, "UUID=0b8e35c1-55e6-4f4b-9d5e-1f2a3b4c5d6e");
+	assert_string_equal(cfg.path, "/srv/dumps");
+	assert_string_equal(cfg.fstype, "xfs");
+	assert_int_equal(cfg.dump_level, 17);
+	assert_int_equal(cfg.codec, KD_SAVE_LZ4);
+	assert_int_equal(cfg.format, KD_SAVE_ELF);
+	assert_int_equal(cfg.final_action, KD_ACTION_POWEROFF);
+	assert_int_equal(cfg.failure_action, KD_ACTION_SHELL);
+	// Repeated modules lines accumulate; duplicates are dropped.
+	assert_int_equal(cfg.nmodules, 3);
+	assert_string_equal(cfg.modules[0], "virtio_blk");
+	assert_string_equal(cfg.modules[1], "xfs");
+	assert_string_equal(cfg.modules[2], "crc32c_generic");
+	assert_string_equal(cfg.cmdline_append, "console=ttyS0 loglevel=7");
+	assert_int_equal(cfg.device_timeout, 600);
+	assert_string_equal(cfg.hostname, "web-01.example.org");
+
+	assert_null(parse("raw /dev/vdb\n", &cfg));
+	assert_int_equal(cfg.target_kind, KD_TARGET_RAW);
+	assert_string_equal(cfg.target, "/dev/vdb");
+	assert_null(parse("target LABEL=my dumps\n", &cfg));
+	assert_string_equal(cfg.target, "LABEL=my dumps");
+}
+
+static void expect_error(const char *text, const char *message)
+{
+	struct kd_config cfg;
+	kd_config_default(&cfg);
+	cfg.dump_level = 7;	// must stay untouched on failure
+	struct kd_error *err = parse(text, &cfg);
+	assert_non_null(err);
+	assert_int_equal(kd_error_code(err), KD_ERROR_INVALID);
+	if (strcmp(kd_error_message(err), message))
+		fail_msg("'%s': got '%s', want '%s'", text, kd_error_message(err), message);
+	kd_error_destroy(err);
+	assert_int_equal(cfg.dump_level, 7);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	expect_error("# c\nfoo bar\n", "test.conf:2: unknown key 'foo'");
+	expect_error("dump_level 32\n",
+		     "test.conf:1: dump_level '32' is not a number from 0 to 31");
+	expect_error("dump_level -1\n",
+		     "test.conf:1: dump_level '-1' is not a number from 0 to 31");
+	expect_error("dump_level 3x\n",
+		     "test.conf:1: dump_level '3x' is not a number from 0 to 31");
+	expect_error("dump_level\n", "test.conf:1: 'dump_level' needs a value");
+	expect_error("path var/crash\n", "test.conf:1: path not absolute: 'var/crash'");
+	expect_error("path /var/../etc\n",
+		     "test.conf:1: path holds a '..' component: '/var/../etc'");
+	expect_error("target UUID=abc\n\nraw /dev/sdb\n",
+		     "test.conf:3: duplicate 'raw' (target and raw name one dump target)");
+	expect_error("target /dev/vda1\ntarget /dev/vda2\n",
+		     "test.conf:2: duplicate 'target' (target and raw name one dump target)");
+	expect_error("target UUID=xyz\n",
+		     "test.conf:1: a UUID holds only hex digits and '-': 'UUID=xyz'");
+	expect_error("target vda1\n",
+		     "test.conf:1: expected UUID=..., LABEL=... or /dev/NAME: 'vda1'");
+	expect_error("raw LABEL=x\n",
+		     "test.conf:1: expected /dev/NAME or UUID=...: 'LABEL=x'");
+	expect_error("compress gzip\n",
+		     "test.conf:1: unknown compress 'gzip' (zstd, lz4, zlib, lzo, snappy, none)");
+	expect_error("format flat\n", "test.conf:1: unknown format 'flat' (kdump, elf)");
+	expect_error("final_action explode\n",
+		     "test.conf:1: unknown final_action 'explode' (reboot, poweroff, halt, shell)");
+	expect_error("fstype ntfs\n",
+		     "test.conf:1: unknown fstype 'ntfs' (ext2, ext3, ext4, xfs, btrfs, vfat)");
+	expect_error("modules ext4 ../evil\n",
+		     "test.conf:1: bad character in module name: '../evil'");
+	expect_error("hostname a/b\n",
+		     "test.conf:1: hostname holds only letters, digits, '-' and '.': 'a/b'");
+	expect_error("hostname -x\n",
+		     "test.conf:1: hostname cannot begin or end with '-' or '.': '-x'");
+	expect_error("device_timeout 601\n",
+		     "test.conf:1: device_timeout '601' is not a number of seconds from 0 to 600");
+	expect_error("path /a\npath /b\n", "test.conf:2: duplicate 'path'");
+	expect_error("cmdline_append a\xff\n",
+		     "test.conf:1: control or non-ASCII character in the line");
+
+	// 33 distinct modules: one too many.
+	char text[2048] = "modules";
+	for (int i = 0; i < KD_CONFIG_MAX_MODULES + 1; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), " m%d", i);
+	strcat(text, "\n");
+	expect_error(text, "test.conf:1: too many modules (at most 32)");
+
+	// A line longer than the parser's buffer is an error, not a cut.
+	char longline[1100];
+	memset(longline, 'a', sizeof(longline) - 2);
+	memcpy(longline, "path /", 6);
+	longline[sizeof(longline) - 2] = '\n';
+	longline[sizeof(longline) - 1] = '\0';
+	expect_error(longline, "test.conf:1: line longer than 1023 characters");
+	// A path that fits the line but not the field.
+	char longpath[400];
+	memset(longpath, 'b', sizeof(longpath) - 2);
+	memcpy(longpath, "path /", 6);
+	longpath[sizeof(longpath) - 2] = '\n';
+	longpath[sizeof(longpath) - 1] = '\0';
+	expect_error(longpath, "test.conf:1: 'path' value longer than 255 characters");
+}
+
+// Write, read back: identical structs, for the defaults and for a config
+// with every key set (the capture init reads what setup wrote).
+static void round_trip(const struct kd_config *in)
+{
+	char tmpl[] = "/tmp/kd-config-XXXXXX";
+	int fd = mkstemp(tmpl);
+	assert_true(fd >= 0);
+	assert_null(kd_config_write(in, fd));
+	close(fd);
+	struct kd_config out;
+	struct kd_error *err = kd_config_load(tmpl, false, &out);
+	if (err)
+		fail_msg("%s", kd_error_message(err));
+	unlink(tmpl);
+	assert_memory_equal(in, &out, sizeof(out));
+}
+
+static void test_round_trip(void **state)
+{
+	(void)state;
+	struct kd_config cfg;
+	kd_config_default(&cfg);
+	round_trip(&cfg);
+	const char *text =
+		"raw UUID=0b8e35c1-55e6-4f4b-9d5e-1f2a3b4c5d6e\n"
+		"path /dumps\nfstype ext4\ndump_level 0\ncompress none\nformat elf\n"
+		"final_action halt\nfailure_action poweroff\nmodules a b c\n"
+		"cmdline_append x=1 y\ndevice_timeout 0\nhostname h\n";
+	assert_null(parse(text, &cfg));
+	round_trip(&cfg);
+	for (int c = KD_SAVE_ZSTD; c <= KD_SAVE_NONE; c++) {
+		cfg.codec = c;
+		round_trip(&cfg);
+	}
+	// Values outside the enums are refused rather than written as garbage.
+	cfg.format = KD_SAVE_FLAT;
+	assert_non_null(kd_config_write(&cfg, -1));
+	kd_error_destroy(kd_config_write(&cfg, -1));
+}
+
+static void test_load(void **state)
+{
+	(void)state;
+	struct kd_config cfg;
+	memset(&cfg, 0xaa, sizeof(cfg));
+	assert_null(kd_config_load("/nonexistent/kexdump.conf", true, &cfg));
+	assert_string_equal(cfg.path, "/var/crash");
+	struct kd_error *err = kd_config_load("/nonexistent/kexdump.conf", false, &cfg);
+	assert_non_null(err);
+	assert_int_equal(kd_error_errno(err), ENOENT);
+	assert_non_null(strstr(kd_error_message(err), "/nonexistent/kexdump.conf"));
+	kd_error_destroy(err);
+
+	// Errors from a file carry its path.
+	char tmpl[] = "/tmp/kd-config-XXXXXX";
+	int fd = mkstemp(tmpl);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "path /x\nbogus 1\n", 16), 16);
+	close(fd);
+	err = kd_config_load(tmpl, false, &cfg);
+	unlink(tmpl);
+	assert_non_null(err);
+	char want[64];
+	snprintf(want, sizeof(want), "%s:2: unknown key 'bogus'", tmpl);
+	assert_string_equal(kd_error_message(err), want);
+	kd_error_destroy(err);
+}
+
+static void test_action_names(void **state)
+{
+	(void)state;
+	assert_string_equal(kd_action_name(KD_ACTION_REBOOT), "reboot");
+	assert_string_equal(kd_action_name(KD_ACTION_POWEROFF), "poweroff");
+	assert_string_equal(kd_action_name(KD_ACTION_HALT), "halt");
+	assert_string_equal(kd_action_name(KD_ACTION_SHELL), "shell");
+	assert_string_equal(kd_action_name((enum kd_action)42), "unknown");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_action_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
