@@ -1,0 +1,199 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# check-service.sh KEXDUMP_STATIC [WORKDIR] -- the crash-dump service end
+# to end in QEMU (TCG): guests built by tests/vm/service-rootfs.sh run
+# `kexdump setup`, panic, the capture kernel (kexdump's own initramfs,
+# kexdump as PID 1: no busybox, kexec-tools or makedumpfile) writes the
+# dump to the guest's disk and reboots, and the next boot lists it
+# (tests/vm/service-init).  Scenarios, together covering both Debian
+# kernels, 1 and 2 vCPUs and the three kinds of panic:
+#   bookworm 1 cpu  sysrq (kexdump test --yes-crash-now), then a fast
+#                   reboot (kexdump load --reboot + kexdump exec)
+#   trixie   2 cpus pid1  (the guest's init exits; .ko.xz modules)
+#   trixie   1 cpu  oom   (vm.panic_on_oom=1 and a memory hog)
+#   bookworm 2 cpus tiny  (a 10 MiB target disk: partial dump, marked so)
+# and the systemd units through systemd-analyze verify.  Checks both what
+# the guest saw (kexdump list/status/dmesg outputs it kept) and the disk
+# image on the host (debugfs).  Prints "ok - ..." / "not ok - ..." lines,
+# "# ..." timings, and a closing "N passed, N failed"; exits non-zero when
+# anything failed.  WORKDIR keeps the guests and runs (default: a fresh
+# temporary directory, removed afterwards).
+# Env: KEXDUMP_SERVICE_SCENARIOS="name ..." runs a subset (names below).
+set -uo pipefail
+if (($# < 1 || $# > 2)); then
+	echo "usage: $0 KEXDUMP_STATIC [WORKDIR]" >&2
+	exit 2
+fi
+kexdump=$(realpath "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+vm=$here/../vm
+pass=0 fail=0
+ok() { echo "ok - $*"; pass=$((pass + 1)); }
+nok() { echo "not ok - $*"; fail=$((fail + 1)); }
+check() { # check DESC CMD...: ok when CMD succeeds
+	local d=$1
+	shift
+	if "$@" >/dev/null 2>&1; then ok "$d"; else nok "$d"; fi
+}
+if [[ -n ${2:-} ]]; then
+	work=$2
+	mkdir -p "$work"
+else
+	work=$(mktemp -d "${TMPDIR:-/var/tmp}/kexdump-service.XXXXXX") || exit 1
+	trap 'rm -rf "$work"' EXIT
+fi
+chmod 700 "$work"
+t_all=$SECONDS
+
+# ---- the systemd units, as setup would install them
+units=$work/units
+rm -rf "$units"
+mkdir -p "$units"
+if "$kexdump" setup --print-units >"$units/all" 2>"$units/err"; then
+	awk -v d="$units" '/^### /{f=d "/" $2; next} f{print > f}' "$units/all"
+	n=$(ls "$units"/kexdump* 2>/dev/null | wc -l)
+	if ((n == 3)) && grep -q "^ExecStart=$kexdump setup --boot\$" "$units/kexdump.service" &&
+		grep -q "^ExecStop=$kexdump unload --crash\$" "$units/kexdump.service"; then
+		ok "setup --print-units: 3 units, ExecStart/ExecStop run this kexdump"
+	else
+		nok "setup --print-units: $n units: $(head -c 300 "$units/all")"
+	fi
+	if out=$(cd "$units" && SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no \
+		"$units"/kexdump.service "$units"/kexdump-rearm.path "$units"/kexdump-rearm.service 2>&1); then
+		ok "systemd-analyze verify: the units pass${out:+ (notes: $(tr '\n' ' ' <<<"$out" | head -c 200))}"
+	else
+		nok "systemd-analyze verify: $(tr '\n' ' ' <<<"$out" | head -c 500)"
+	fi
+else
+	nok "setup --print-units: $(head -c 300 "$units/err")"
+fi
+check "test without --yes-crash-now refuses (exit 2)" \
+	bash -c '"$1" test; (($? == 2))' _ "$kexdump"
+
+# ---- the guests
+declare -A guest=()
+build_guest() { # build_guest SUITE
+	[[ -z ${guest[$1]:-} ]] || return 0
+	if "$vm/service-rootfs.sh" "$1" "$kexdump" "$work/guest-$1" 2>"$work/guest-$1.log"; then
+		guest[$1]=$work/guest-$1
+		ok "$1 guest built ($(cat "$work/guest-$1/release"), $(tail -n1 "$work/guest-$1.log" | sed 's/.*: root.img (\([^)]*\)).*/\1/'))"
+	else
+		guest[$1]=failed
+		nok "$1 guest: $(tail -n 3 "$work/guest-$1.log" | tr '\n' ' ')"
+	fi
+}
+
+# at FILE REGEX: the host time of the first console line matching REGEX
+# (after the 1st "KDTEST: phase 1 up" line).
+at() { awk -v re="$2" '$0 ~ re { print $1; exit }' "$1"; }
+delta() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "") print "?"; else printf "%.1f", b - a }'; }
+
+#   name       suite    cpus extra         panic text in the log
+scenarios=(
+	"sysrq     bookworm 1 --fastreboot sysrq triggered crash"
+	"pid1      trixie   2 -            Attempted to kill init"
+	"oom       trixie   1 -            panic_on_oom is enabled"
+	"tiny      bookworm 2 -            sysrq triggered crash"
+)
+only=" ${KEXDUMP_SERVICE_SCENARIOS:-sysrq pid1 oom tiny} "
+for s in "${scenarios[@]}"; do
+	read -r name suite cpus extra panic <<<"$s"
+	[[ $only == *" $name "* ]] || continue
+	build_guest "$suite"
+	tag="$name ($suite, $cpus cpu)"
+	[[ ${guest[$suite]} != failed ]] || { nok "$tag: no guest"; continue; }
+	out=$work/run-$name
+	args=(--guest "${guest[$suite]}" --scenario "$name" --cpus "$cpus" --out "$out")
+	[[ $extra == - ]] || args+=("$extra")
+	"$vm/service-run.sh" "${args[@]}" 2>"$out.log"
+	con=$out/console.log
+	if [[ ! -f $out/meta ]]; then
+		nok "$tag: the run did not finish: $(tail -n 3 "$out.log" | tr '\n' ' ')"
+		continue
+	fi
+	# shellcheck disable=SC1091
+	qemu_rc=$(. "$out/meta"; echo "$qemu_rc") secs=$(. "$out/meta"; echo "$wall_seconds")
+	if [[ $qemu_rc == 0 ]]; then
+		ok "$tag: the guest powered itself off ($secs s in QEMU)"
+	else
+		nok "$tag: QEMU rc=$qemu_rc after $secs s (124 = timeout; see $con)"
+	fi
+	errs=$(grep -E 'KDTEST-ERROR|kexdump-capture: dump failed' "$con" | cut -d' ' -f2- | head -n 3)
+	[[ -z $errs ]] && ok "$tag: no errors on the console" || nok "$tag: $(tr '\n' ' ' <<<"$errs")"
+	p1=$out/kdtest/p1 p2=$out/kdtest/p2
+	if [[ $(cat "$p1/setup.rc" 2>/dev/null) == 0 ]] &&
+		grep -q 'kexdump setup: armed' "$p1/setup.out"; then
+		ok "$tag: kexdump setup armed the guest ($(grep -E '^ +initramfs:' "$p1/setup.out" | sed 's/^ *//'))"
+	else
+		nok "$tag: kexdump setup: rc=$(cat "$p1/setup.rc" 2>/dev/null): $(head -c 400 "$p1/setup.out" 2>/dev/null | tr '\n' ' ')"
+	fi
+	check "$tag: the first kernel panicked ('$panic')" grep -q "$panic" "$con"
+	check "$tag: the capture kernel ran kexdump as PID 1" grep -q 'kexdump-capture: started' "$con"
+	if [[ $name == tiny ]]; then
+		check "$tag: the capture init says the dump is incomplete" \
+			grep -q 'kexdump-capture: dump incomplete:' "$con"
+	else
+		check "$tag: the capture init says the dump is complete" \
+			grep -q 'kexdump-capture: dump complete:' "$con"
+	fi
+	check "$tag: the capture init rebooted (final action)" \
+		grep -q 'kexdump-capture: final action: reboot' "$con"
+	check "$tag: the machine came back (phase 2)" grep -q 'KDTEST: phase 2 up' "$con"
+
+	# On the host: the dump folder on the disk image.
+	dir=$(ls -d "$out"/crash/*/ 2>/dev/null | tail -n1)
+	dir=${dir%/}
+	if [[ -z $dir ]]; then
+		nok "$tag: no dump folder on the disk image"
+		continue
+	fi
+	want=complete
+	[[ $name != tiny ]] || want=incomplete
+	check "$tag: disk: $(basename "$dir")/dmesg.txt shows the panic" grep -q "$panic" "$dir/dmesg.txt"
+	check "$tag: disk: the summary says $want" grep -qx "status=$want" "$dir/summary"
+	if [[ $name == tiny ]]; then
+		check "$tag: disk: a partial vmcore is there" test -s "$dir/vmcore"
+		check "$tag: disk: the summary says why" grep -q '^error=..*' "$dir/summary"
+	else
+		check "$tag: host: kexdump dmesg on the vmcore shows the panic" \
+			bash -c '"$1" dmesg "$2" | grep -q "$3"' _ "$kexdump" "$dir/vmcore" "$panic"
+		check "$tag: host: kexdump info reads the vmcore" "$kexdump" info "$dir/vmcore"
+	fi
+
+	# In the guest, after the reboot.
+	d=$(basename "$dir")
+	check "$tag: guest: kexdump list shows $d as $want" \
+		bash -c '[[ $(cat "$1/list.rc") == 0 ]] && grep "$2" "$1/list.out" | grep -qw "$3"' _ "$p2" "$d" "$want"
+	check "$tag: guest: kexdump list --json says $want" \
+		python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+items = d if isinstance(d, list) else next(v for v in d.values() if isinstance(v, list))
+assert any(e.get("status") == sys.argv[2] for e in items)' "$p2/listjson.out" "$want"
+	check "$tag: guest: kexdump status says loaded and the last dump $want" \
+		bash -c '[[ $(cat "$1/status.rc") == 0 ]] && grep -qw "$2" "$1/status.out"' _ "$p2" "$want"
+	if [[ $name != tiny ]]; then
+		check "$tag: guest: kexdump dmesg on the vmcore shows the panic" \
+			bash -c '[[ $(cat "$1/dmesg.rc") == 0 ]] && grep -q "$2" "$1/dmesg.out"' _ "$p2" "$panic"
+	fi
+
+	if [[ $extra == --fastreboot ]]; then
+		# After "KDTEST: kexdump exec" the next kernel's banner must come
+		# with no firmware output in between, and that kernel's command
+		# line carries what kexdump load --reboot --append gave it.
+		fr=$(awk '/KDTEST: kexdump exec/ {f=1; next} f && /Linux version/ {print "banner"; exit}
+			f && /SeaBIOS|iPXE|Booting from/ {print "firmware"; exit}' "$con")
+		check "$tag: fast reboot: the new kernel's banner without firmware output" test "$fr" = banner
+		check "$tag: fast reboot: phase 3 came up through kexec" \
+			grep -q 'KDTEST: fast reboot ok: came up through kexec' "$con"
+	fi
+
+	# Timings, from the host's arrival time of each console line.
+	tp=$(at "$con" 'Kernel panic - not syncing') ts=$(at "$con" 'kexdump-capture: started')
+	tc=$(at "$con" 'kexdump-capture: dump (complete|incomplete)') tb=$(at "$con" 'KDTEST: phase 2 up')
+	echo "# $tag: panic -> capture init $(delta "$tp" "$ts") s, -> dump written $(delta "$tp" "$tc") s, -> back up $(delta "$tp" "$tb") s"
+	echo "$name $suite $cpus $(delta "$tp" "$ts") $(delta "$tp" "$tc") $(delta "$tp" "$tb")" >>"$work/timings"
+done
+echo "# service e2e: $((SECONDS - t_all)) s"
+echo "$pass passed, $fail failed"
+((fail == 0))

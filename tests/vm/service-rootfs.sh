@@ -1,0 +1,170 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# service-rootfs.sh SUITE KEXDUMP OUT_DIR [--compare] -- build the guest of
+# the crash-dump service test (tests/e2e/check-service.sh): a machine that
+# looks like a real one to `kexdump setup`, with /boot, /lib/modules and
+# /etc/kexdump.conf on an ext4 root disk.  Writes:
+#   OUT_DIR/root.img   ext4 image (mke2fs -d) holding busybox (the first
+#                      kernel's user space only), the static KEXDUMP as
+#                      /usr/sbin/kexdump, /boot/vmlinuz-REL and
+#                      /boot/initrd.img-REL (= boot.cpio.gz, for the fast
+#                      reboot), a trimmed /lib/modules/REL (virtio_pci,
+#                      virtio_blk, ext4 and their dependencies, depmod'ed),
+#                      /etc/kexdump.conf and /sbin/init (service-init)
+#   OUT_DIR/boot.cpio.gz  the guest's own boot initramfs: busybox insmods
+#                      virtio + ext4, mounts /dev/vda and switch_roots to it
+#                      (the crash capture never uses it: kexdump builds its
+#                      own initramfs in the guest)
+#   OUT_DIR/vmlinuz, OUT_DIR/release
+# --compare adds /boot/cmp-initrd.img: busybox, kexec-tools and makedumpfile
+# with their shared libraries, for bench/cycle.sh's comparison run (the
+# "kexectools" scenario of service-init).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/vm/common.sh
+. "$here/common.sh"
+
+usage="usage: $0 bookworm|trixie KEXDUMP OUT_DIR [--compare]"
+[[ $# -eq 3 || ($# -eq 4 && $4 == --compare) ]] || die "$usage"
+suite=$1 kexdump=$2 out=$3 compare=${4:-}
+need_pkgs busybox-static e2fsprogs cpio kmod xz-utils zstd gzip
+[[ -x $kexdump ]] || die "no kexdump binary $kexdump"
+file -L "$kexdump" | grep -q 'statically linked' || die "$kexdump is not statically linked"
+[[ -z $compare ]] || need_pkgs kexec-tools makedumpfile
+
+kdir=$("$here/kernel.sh" "$suite")
+vmlinuz=$(find "$kdir/boot" -name 'vmlinuz-*' | head -n1)
+release=${vmlinuz##*/vmlinuz-}
+moddir=$kdir/lib/modules/$release
+[[ -d $moddir ]] || die "no $moddir"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+mkdir -p "$root"/{bin,sbin,usr/sbin,etc,dev,proc,sys,run,tmp,mnt,boot,var/crash,var/lib/kdtest,root}
+chmod 1777 "$root/tmp"
+
+# busybox: the guest's first-kernel user space (never in the capture path).
+cp /bin/busybox "$root/bin/busybox"
+for a in $(/bin/busybox --list); do
+	[[ -e $root/bin/$a ]] || ln -s busybox "$root/bin/$a"
+done
+install -m 755 "$kexdump" "$root/usr/sbin/kexdump"
+install -m 755 "$here/service-init" "$root/sbin/init"
+cp "$vmlinuz" "$root/boot/vmlinuz-$release"
+echo guest >"$root/etc/hostname"
+cat >"$root/etc/kexdump.conf" <<'EOF'
+# kexdump test guest: dumps go to /var/crash on the root filesystem.
+path /var/crash
+final_action reboot
+failure_action reboot
+device_timeout 20
+EOF
+
+# The trimmed module tree: what it takes to reach an ext4 filesystem on a
+# virtio disk, kept in the package's own (maybe .ko.xz) form, plus the
+# crc32c providers ext4's "softdep pre: crypto-crc32c" names.  depmod then
+# writes modules.dep/.alias/.softdep as on an installed system.
+declare -A seen=()
+order=()
+add_mod() { # add_mod NAME: copy NAME and its depends= (depth first)
+	local m=$1 f d
+	[[ -z ${seen[$m]:-} ]] || return 0
+	seen[$m]=1
+	f=$(find "$moddir/kernel" \( -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" \) | head -n1)
+	if [[ -z $f ]]; then
+		grep -q "/$m.ko\$" "$moddir/modules.builtin" || die "module $m not found for $release"
+		return 0
+	fi
+	for d in $(modinfo -F depends "$f" | tr , ' '); do
+		add_mod "$d"
+	done
+	local rel=${f#"$moddir"/}
+	mkdir -p "$root/lib/modules/$release/$(dirname "$rel")"
+	cp "$f" "$root/lib/modules/$release/$rel"
+	order+=("$m:$rel")
+}
+for m in virtio_pci virtio_blk crc32c_generic crc32c-intel ext4; do add_mod "$m"; done
+cp "$moddir"/modules.{builtin,builtin.modinfo,order} "$root/lib/modules/$release/"
+depmod -b "$root" "$release" || die "depmod -b $root $release failed"
+[[ -s $root/lib/modules/$release/modules.dep ]] || die "depmod wrote no modules.dep"
+
+# The boot initramfs: busybox + the same modules uncompressed (busybox
+# insmod takes plain .ko only), in dependency order.
+boot=$work/boot
+mkdir -p "$boot"/{bin,dev,proc,sys,newroot,modules}
+mknod -m 600 "$boot/dev/console" c 5 1
+cp /bin/busybox "$boot/bin/busybox"
+for a in sh mount umount insmod switch_root sleep cat echo mkdir; do ln -s busybox "$boot/bin/$a"; done
+: >"$boot/modules.list"
+for e in "${order[@]}"; do
+	m=${e%%:*} rel=${e#*:}
+	case $rel in
+	*.xz) xz -dc "$moddir/$rel" >"$boot/modules/$m.ko" ;;
+	*.zst) zstd -qdc "$moddir/$rel" >"$boot/modules/$m.ko" ;;
+	*) cp "$moddir/$rel" "$boot/modules/$m.ko" ;;
+	esac
+	echo "$m" >>"$boot/modules.list"
+done
+cat >"$boot/init" <<'EOF'
+#!/bin/sh
+# The test guest's boot initramfs: load virtio + ext4, mount the root disk,
+# hand over to its /sbin/init.  Any failure powers off (no hang).
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+fail() { echo "KDTEST-ERROR: boot initramfs: $*"; echo o >/proc/sysrq-trigger; sleep 10; }
+while read -r m; do insmod "/modules/$m.ko" || fail "insmod $m"; done </modules.list
+i=0
+while [ ! -b /dev/vda ]; do
+	i=$((i + 1)); [ $i -le 100 ] || fail "no /dev/vda"; sleep 0.1
+done
+mount -t ext4 -o rw /dev/vda /newroot || fail "mount /dev/vda"
+mount --move /dev /newroot/dev
+umount /proc /sys
+exec switch_root /newroot /sbin/init
+EOF
+chmod 755 "$boot/init"
+mkcpio() { (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -6; }
+mkdir -p "$out"
+mkcpio "$boot" >"$out/boot.cpio.gz"
+cp "$out/boot.cpio.gz" "$root/boot/initrd.img-$release"
+
+if [[ -n $compare ]]; then
+	# kexec-tools + makedumpfile, dynamically linked: copy them with what
+	# ldd resolves (as tests/vm/initramfs.sh does for kexec).  The capture
+	# side is busybox with the same modules.
+	cmp=$work/cmp
+	mkdir -p "$cmp"/{bin,dev,proc,sys,mnt,modules}
+	mknod -m 600 "$cmp/dev/console" c 5 1
+	cp /bin/busybox "$cmp/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[[ -e $cmp/bin/$a ]] || ln -s busybox "$cmp/bin/$a"
+	done
+	cp "$boot"/modules/*.ko "$cmp/modules/"
+	cp "$boot/modules.list" "$cmp/modules.list"
+	for b in /usr/sbin/kexec /usr/bin/makedumpfile; do
+		cp "$b" "$cmp/bin/"
+		for lib in $(ldd "$b" | grep -o '/[^ ]*'); do
+			cp -L --parents "$lib" "$cmp"
+		done
+	done
+	install -m 755 "$here/service-cmp-init" "$cmp/init"
+	mkcpio "$cmp" >"$root/boot/cmp-initrd.img"
+	# The first kernel runs kexec -p itself (kexectools scenario).
+	cp /usr/sbin/kexec "$root/usr/sbin/kexec"
+	for lib in $(ldd /usr/sbin/kexec | grep -o '/[^ ]*'); do
+		cp -L --parents "$lib" "$root"
+	done
+fi
+
+# 512 MiB, sparse on the host: room for a few dumps of a 1 GiB guest.
+rm -f "$out/root.img"
+mke2fs -q -t ext4 -L kdroot -d "$root" "$out/root.img" 512M ||
+	die "mke2fs -d failed"
+cp "$vmlinuz" "$out/vmlinuz"
+echo "$release" >"$out/release"
+log "guest for $release: root.img ($(du -h "$out/root.img" | cut -f1) used), modules: $(for e in "${order[@]}"; do printf '%s ' "${e%%:*}"; done)"

@@ -1,0 +1,109 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# service-run.sh --guest DIR --scenario S --cpus N --out DIR
+#                [--mem 1G] [--crashkernel 256M] [--fastreboot] [--extra ARGS]
+# Run one scenario of the crash-dump service test on a fresh copy of the
+# guest built by service-rootfs.sh (DIR/root.img, boot.cpio.gz, vmlinuz):
+# QEMU (TCG) boots it until the guest powers off -- through the panic, the
+# capture kernel and the reboot QEMU does on the capture init's reboot (so
+# no -no-reboot).  Scenarios: see service-init; --extra adds words to the
+# kernel command line (kdtest.compress=lzo).  Leaves in the out DIR:
+#   console.log   the serial console, each line prefixed with the host's
+#                 time (seconds.microseconds) it arrived
+#   root.img      the guest's disk after the run (tiny.img: the small
+#                 dump disk of the tiny scenario)
+#   kdtest/       the guest's /var/lib/kdtest (command outputs, rc files)
+#   crash/        the dump folders (the target's /var/crash or /crash)
+#   meta          key=value lines (sourceable), written last
+# Env: KEXDUMP_TIMEOUT (default 420 s) for the whole QEMU run.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/vm/common.sh
+. "$here/common.sh"
+
+usage="usage: $0 --guest DIR --scenario S --cpus N --out DIR [--mem 1G] [--crashkernel 256M] [--fastreboot] [--extra ARGS]"
+guest='' scenario='' cpus='' out='' mem=1G ck=256M fastreboot=0 extra=
+while (($#)); do
+	case $1 in
+	--fastreboot) fastreboot=1; shift; continue ;;
+	esac
+	[[ $# -ge 2 ]] || die "$usage"
+	case $1 in
+	--guest) guest=$2 ;;
+	--scenario) scenario=$2 ;;
+	--cpus) cpus=$2 ;;
+	--out) out=$2 ;;
+	--mem) mem=$2 ;;
+	--crashkernel) ck=$2 ;;
+	--extra) extra=$2 ;;
+	*) die "$usage" ;;
+	esac
+	shift 2
+done
+[[ -f $guest/root.img && $scenario =~ ^[a-z0-9]+$ && $cpus =~ ^[1-9]$ && -n $out &&
+	$mem =~ ^[0-9]+[MG]$ && $ck =~ ^[0-9]+[MG]$ ]] || die "$usage"
+need_pkgs qemu-system-x86 e2fsprogs
+
+mkdir -p "$out"
+rm -rf "$out/meta" "$out/kdtest" "$out/crash"
+cp --sparse=always "$guest/root.img" "$out/root.img"
+disks=(-drive "file=$out/root.img,format=raw,if=virtio,cache=unsafe")
+append="console=ttyS0 crashkernel=$ck panic=5 kdtest.scenario=$scenario"
+((fastreboot == 0)) || append+=" kdtest.fastreboot=1"
+[[ -z $extra ]] || append+=" $extra"
+if [[ $scenario == tiny ]]; then
+	# 10 MiB: room for dmesg.txt and the start of the vmcore, not for all
+	# of a 1 GiB guest's dump.
+	uuid=6b64756d-7469-6e79-0000-000000000001
+	rm -f "$out/tiny.img"
+	mke2fs -q -t ext4 -U "$uuid" -L kdtiny "$out/tiny.img" 10M
+	disks+=(-drive "file=$out/tiny.img,format=raw,if=virtio,cache=unsafe")
+	append+=" kdtest.tiny=$uuid"
+fi
+
+log="$out/console.log"
+t0=$EPOCHREALTIME
+rc=0
+# The host's arrival time on every console line (bench/cycle.sh measures
+# panic -> dump complete -> back up with them; the kernels' own clocks
+# restart at each boot).
+{
+	timeout "${KEXDUMP_TIMEOUT:-420}" qemu-system-x86_64 \
+		-accel tcg -machine pc -cpu max,la57=off -smp "$cpus" -m "$mem" \
+		-nodefaults -display none -monitor none -serial stdio \
+		-kernel "$guest/vmlinuz" -initrd "$guest/boot.cpio.gz" \
+		-append "$append" "${disks[@]}" \
+		</dev/null 2>"$out/qemu.err" || echo "KDTEST-HOST: qemu rc=$?"
+} | while IFS= read -r l || [[ -n $l ]]; do
+	printf '%s %s\n' "$EPOCHREALTIME" "${l%$'\r'}"
+done >"$log"
+secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+qrc=$(sed -n 's/^[0-9.]* KDTEST-HOST: qemu rc=//p' "$log")
+[[ -z $qrc ]] || rc=$qrc
+
+# What the guest left on its disks.
+debugfs -R "rdump /var/lib/kdtest $out" "$out/root.img" >/dev/null 2>&1 || true
+rm -rf "$out/crash.tmp"
+mkdir -p "$out/crash.tmp"
+if [[ $scenario == tiny ]]; then
+	debugfs -R "rdump /crash $out/crash.tmp" "$out/tiny.img" >/dev/null 2>&1 || true
+else
+	debugfs -R "rdump /var/crash $out/crash.tmp" "$out/root.img" >/dev/null 2>&1 || true
+fi
+rm -rf "$out/crash"
+if [[ -d $out/crash.tmp/crash ]]; then mv "$out/crash.tmp/crash" "$out/crash"; else mkdir -p "$out/crash"; fi
+rm -rf "$out/crash.tmp"
+{
+	echo "scenario=$scenario"
+	echo "cpus=$cpus"
+	echo "mem=$mem"
+	echo "crashkernel=$ck"
+	echo "fastreboot=$fastreboot"
+	echo "extra='$extra'"
+	echo "release=$(cat "$guest/release")"
+	echo "qemu_rc=$rc"
+	echo "wall_seconds=$secs"
+} >"$out/meta.tmp"
+mv "$out/meta.tmp" "$out/meta"
+log "$scenario cpus=$cpus $(cat "$guest/release"): qemu rc=$rc, $secs s"
