@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Dump folders: names, summaries (complete, failed, missing, hostile), sizes
+// and order.
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static char root[64];
+
+static void put(const char *rel, const void *data, size_t len)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+static void puts_(const char *rel, const char *text)
+{
+	put(rel, text, strlen(text));
+}
+
+static void mk(const char *rel)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	assert_int_equal(mkdir(p, 0700), 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(root, "/tmp/kd-dumpdir-XXXXXX");
+	return mkdtemp(root) ? 0 : -1;
+}
+
+// Remove root and the one level of folders below it.
+static int teardown(void **state)
+{
+	(void)state;
+	DIR *d = opendir(root);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char p[512];
+		snprintf(p, sizeof(p), "%s/%s", root, de->d_name);
+		DIR *s = opendir(p);
+		struct dirent *f;
+		while (s && (f = readdir(s)))
+			if (f->d_name[0] != '.')
+				unlinkat(dirfd(s), f->d_name, 0);
+		if (s)
+			closedir(s);
+		if (rmdir(p) < 0)
+			unlink(p);
+	}
+	if (d)
+		closedir(d);
+	return rmdir(root);
+}
+
+static void test_list(void **state)
+{
+	(void)state;
+	// A complete capture.
+	mk("web-01-2024-03-01-10:00:00");
+	put("web-01-2024-03-01-10:00:00/vmcore", "0123456789", 10);
+	puts_("web-01-2024-03-01-10:00:00/dmesg.txt", "[    0.000000] Linux\n");
+	puts_("web-01-2024-03-01-10:00:00/summary",
+	      "status=complete\nerror=\nrelease=6.1.0-56-amd64\n"
+	      "panic=[   12.345678] Kernel panic - not syncing: sysrq triggered crash\n"
+	      "host=web-01\ndate=2024-03-01 10:00:00\ndump_level=31\ncodec=zstd\n"
+	      "format=kdump\nbytes_written=10\npages_written=1\nseconds=0.50\n"
+	      "future_key=ignored\n");
+	// Interrupted during the save: no summary, a vmcore.incomplete.
+	mk("web-01-2024-01-15-08:30:05");
+	put("web-01-2024-01-15-08:30:05/vmcore.incomplete", "abc", 3);
+	// Interrupted before the save: only dmesg.txt.
+	mk("db-2024-01-15-08:30:05");
+	puts_("db-2024-01-15-08:30:05/dmesg.txt", "log\n");
+	// Failed, with a reason; host names may hold dashes.
+	mk("my-host-2-2024-02-01-00:00:00");
+	puts_("my-host-2-2024-02-01-00:00:00/summary",
+	      "status=failed\nerror=cannot mount /dev/vda1: No such device\n");
+	// Not dump folders: skipped.
+	mk("lost+found");
+	mk("x-2024-13-01");
+	mk("-2024-01-01-00:00:00");
+	mk("h-2024-01-01T00:00:00");
+	puts_("file-2024-01-01-00:00:00", "a file, not a folder");
+
+	struct kd_dumpdir_entry *e;
+	size_t n;
+	assert_null(kd_dumpdir_list(root, &e, &n));
+	assert_int_equal(n, 4);
+	// Oldest first; same date ordered by folder.
+	assert_string_equal(e[0].host, "db");
+	assert_string_equal(e[0].date, "2024-01-15 08:30:05");
+	assert_string_equal(e[0].status, "unknown");
+	assert_string_equal(e[0].error, "no summary (capture interrupted)");
+	assert_false(e[0].has_vmcore);
+	assert_true(e[0].has_dmesg);
+
+	assert_string_equal(e[1].host, "web-01");
+	assert_string_equal(e[1].status, "incomplete");
+	assert_string_equal(e[1].error, "no summary (capture interrupted)");
+	assert_true(e[1].has_vmcore);
+	assert_false(e[1].has_dmesg);
+	assert_int_equal(e[1].vmcore_size, 3);
+
+	assert_string_equal(e[2].host, "my-host-2");
+	assert_string_equal(e[2].date, "2024-02-01 00:00:00");
+	assert_string_equal(e[2].status, "failed");
+	assert_string_equal(e[2].error, "cannot mount /dev/vda1: No such device");
+	assert_false(e[2].has_vmcore);
+	assert_int_equal(e[2].vmcore_size, 0);
+
+	assert_string_equal(e[3].host, "web-01");
+	assert_string_equal(e[3].date, "2024-03-01 10:00:00");
+	assert_string_equal(e[3].status, "complete");
+	assert_string_equal(e[3].error, "");
+	assert_string_equal(e[3].release, "6.1.0-56-amd64");
+	assert_string_equal(e[3].panic,
+		"[   12.345678] Kernel panic - not syncing: sysrq triggered crash");
+	assert_true(e[3].has_vmcore && e[3].has_dmesg);
+	assert_int_equal(e[3].vmcore_size, 10);
+	char want[512];
+	snprintf(want, sizeof(want), "%s/web-01-2024-03-01-10:00:00", root);
+	assert_string_equal(e[3].dir, want);
+	free(e);
+}
+
+// Summaries are read as hostile input: long values are cut, control bytes
+// and NULs neutralised, a huge file read only in part, a symlink ignored.
+static void test_hostile(void **state)
+{
+	(void)state;
+	mk("h-2024-05-05-05:05:05");
+	size_t len = 1 << 20;
+	char *big = malloc(len);
+	assert_non_null(big);
+	memset(big, 'A', len);
+	memcpy(big, "release=", 8);	// one 1 MiB line
+	put("h-2024-05-05-05:05:05/summary", big, len);
+	mk("h-2024-05-05-05:05:06");
+	char nasty[600];
+	int k = snprintf(nasty, sizeof(nasty), "status=completeX\npanic=a\tb\033[2Jc");
+	memset(nasty + k, 'p', 400);
+	k += 400;
+	memcpy(nasty + k, "\nerror=x\0y\nstatus", 17);	// no final newline or '='
+	put("h-2024-05-05-05:05:06/summary", nasty, (size_t)k + 17);
+	mk("h-2024-05-05-05:05:07");
+	char target[512];
+	snprintf(target, sizeof(target), "%s/h-2024-05-05-05:05:06/summary", root);
+	char link[512];
+	snprintf(link, sizeof(link), "%s/h-2024-05-05-05:05:07/summary", root);
+	assert_int_equal(symlink(target, link), 0);
+
+	struct kd_dumpdir_entry *e;
+	size_t n;
+	assert_null(kd_dumpdir_list(root, &e, &n));
+	assert_int_equal(n, 3);
+	// 1 MiB of 'A': the release field is full and terminated.
+	assert_int_equal(strlen(e[0].release), sizeof(e[0].release) - 1);
+	assert_string_equal(e[0].status, "unknown");
+	// "completeX" is no status; controls are '?'; the panic is cut.
+	assert_string_equal(e[1].status, "unknown");
+	assert_int_equal(strlen(e[1].panic), sizeof(e[1].panic) - 1);
+	assert_memory_equal(e[1].panic, "a?b?[2Jcppp", 11);
+	assert_string_equal(e[1].error, "x?y");
+	// A summary that is a symlink is not followed: no summary.
+	assert_string_equal(e[2].error, "no summary (capture interrupted)");
+	free(e);
+	free(big);
+}
+
+static void test_missing(void **state)
+{
+	(void)state;
+	struct kd_dumpdir_entry *e = (void *)1;
+	size_t n = 99;
+	assert_null(kd_dumpdir_list("/nonexistent/var/crash", &e, &n));
+	assert_int_equal(n, 0);
+	free(e);
+	// A file where the folder should be is an error.
+	puts_("file-2024-01-01-00:00:00", "not a folder");
+	char p[512];
+	snprintf(p, sizeof(p), "%s/file-2024-01-01-00:00:00", root);
+	struct kd_error *err = kd_dumpdir_list(p, &e, &n);
+	assert_non_null(err);
+	assert_int_equal(kd_error_errno(err), ENOTDIR);
+	kd_error_destroy(err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
