@@ -138,7 +138,7 @@ if [[ -n $compare ]]; then
 	# ldd resolves (as tests/vm/initramfs.sh does for kexec).  The capture
 	# side is busybox with the same modules.
 	cmp=$work/cmp
-	mkdir -p "$cmp"/{bin,dev,proc,sys,mnt,modules}
+	mkdir -p "$cmp"/{bin,dev,proc,sys,mnt,modules,tmp}
 	mknod -m 600 "$cmp/dev/console" c 5 1
 	cp /bin/busybox "$cmp/bin/busybox"
 	for a in $(/bin/busybox --list); do
