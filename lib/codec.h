@@ -21,6 +21,7 @@ struct kd_codec_state {
 	void *zstd_cctx;
 	void *zlib_stream;	/* a deflate z_stream, reset per page */
 	void *lzo_wrkmem;
+	int level;		/* zstd or zlib level; 0 = the codec's default here */
 };
 
 void kd_codec_deinit(struct kd_codec_state *st);

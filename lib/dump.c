@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -249,6 +250,54 @@ KD_EXPORT struct kd_error *kd_dump_read_phys(struct kd_dump *dump,
 		paddr += n;
 	}
 	return NULL;
+}
+
+// Windows of 4 MiB: big enough that mmap()/munmap() calls are rare next
+// to the pages compressed, small enough to keep the resident set (mapped
+// file pages count in RSS) far below the save's memory budget.
+#define MAP_WINDOW (4u << 20)
+
+const uint8_t *kd_dump_map_phys(struct kd_dump *dump, struct kd_map *m,
+				uint64_t paddr, size_t len)
+{
+	if (m->failed || dump->ops != &kd_format_elf || len > MAP_WINDOW / 2)
+		return NULL;
+	size_t i = find_range(dump, paddr);
+	if (i == dump->nranges || dump->range_offsets[i] == KD_RANGE_ZERO)
+		return NULL;
+	const struct kd_phys_range *r = &dump->ranges[i];
+	if (r->start + r->size - paddr < len)
+		return NULL;
+	uint64_t off = dump->range_offsets[i] + (paddr - r->start);
+	// Touching a mapped page past the end of the file raises SIGBUS: a
+	// truncated dump must go through pread() and its error instead.
+	if (off > dump->file_size || dump->file_size - off < len)
+		return NULL;
+	if (!m->base || off < m->off || off + len > m->off + m->len) {
+		kd_dump_unmap(m);
+		uint64_t start = off & ~(uint64_t)(MAP_WINDOW / 2 - 1);
+		uint64_t end = start + MAP_WINDOW;
+		if (end > dump->file_size)
+			end = dump->file_size;
+		void *p = mmap(NULL, end - start, PROT_READ, MAP_SHARED,
+			       dump->fd, (off_t)start);
+		if (p == MAP_FAILED) {
+			m->failed = true;
+			return NULL;
+		}
+		m->base = p;
+		m->off = start;
+		m->len = end - start;
+	}
+	return m->base + (off - m->off);
+}
+
+void kd_dump_unmap(struct kd_map *m)
+{
+	if (m->base)
+		munmap(m->base, m->len);
+	m->base = NULL;
+	m->len = 0;
 }
 
 bool kd_dump_page_stored(struct kd_dump *dump, uint64_t paddr,

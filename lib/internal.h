@@ -138,6 +138,29 @@ struct kd_error *kd_dump_parse_notes(struct kd_dump *dump, const uint8_t *buf,
 				     size_t len);
 /* Whether the dump stores all of [paddr, paddr + page_size): inside its
  * ranges and, for formats that can lack pages there, actually written. */
+/*
+ * A read-only window of a dump file mapped into memory, so that pages can
+ * be compressed where they lie instead of being copied by pread() first.
+ * On /proc/vmcore this matters most: each read() of old memory maps and
+ * unmaps the page in the kernel (fs/proc/vmcore.c, read_from_oldmem),
+ * while mmap() maps the whole window once (remap_oldmem_pfn_range). One
+ * per thread; zero-initialise, release with kd_dump_unmap().
+ */
+struct kd_map {
+	uint8_t *base;
+	uint64_t off;		/* file offset of base */
+	size_t len;
+	bool failed;		/* mmap() refused once: do not try again */
+};
+/*
+ * A pointer to @p len bytes of physical memory at @p paddr inside the
+ * mapping @p m (moved as needed), or NULL when the bytes cannot be mapped
+ * (not an ELF file, a zero-filled or split range, past the end of the file,
+ * mmap() unsupported); the caller then uses kd_dump_read_phys().
+ */
+const uint8_t *kd_dump_map_phys(struct kd_dump *dump, struct kd_map *m,
+				uint64_t paddr, size_t len);
+void kd_dump_unmap(struct kd_map *m);
 bool kd_dump_page_stored(struct kd_dump *dump, uint64_t paddr,
 			 uint64_t page_size);
 /* Sort ranges by address; drop or trim ranges that repeat physical memory. */

@@ -32,38 +32,55 @@ static bool is_zero(const uint8_t *p, size_t n)
 	return p[0] == 0 && !memcmp(p, p + 1, n - 1);
 }
 
-static struct kd_error *read_pages(struct kd_pipeline *pl, struct kd_job *job)
+// Where the run of @p len bytes at @p paddr that starts job page @p i lies:
+// straight in a mapped window of the dump when the pages are only
+// compressed or tested for zeros (a RAW job is written after the window
+// has moved on, so its pages are copied), else read into job->in. The
+// pointer is valid until the next call: the window moves.
+static struct kd_error *read_run(struct kd_pipeline *pl, struct kd_map *map,
+				 struct kd_job *job, size_t i, uint64_t paddr,
+				 size_t len, const uint8_t **ret)
 {
-	const uint32_t ps = pl->cfg.page_size;
-	for (size_t i = 0; i < job->n;) {
-		size_t j = i + 1;
-		while (j < job->n && job->pfns[j] == job->pfns[j - 1] + 1)
-			j++;
+	const uint8_t *p = NULL;
+	if (pl->cfg.mode != KD_JOB_RAW && !pl->serial_reads)
+		p = kd_dump_map_phys(pl->cfg.dump, map, paddr, len);
+	if (!p) {
+		uint8_t *buf = job->in + i * pl->cfg.page_size;
 		if (pl->serial_reads)
 			pthread_mutex_lock(&pl->read_lock);
-		struct kd_error *err = kd_dump_read_phys(pl->cfg.dump,
-			job->pfns[i] * ps, job->in + i * ps, (j - i) * ps);
+		struct kd_error *err = kd_dump_read_phys(pl->cfg.dump, paddr,
+							 buf, len);
 		if (pl->serial_reads)
 			pthread_mutex_unlock(&pl->read_lock);
 		if (err)
 			return err;
-		i = j;
+		p = buf;
 	}
+	*ret = p;
 	return NULL;
 }
 
-static struct kd_error *process(struct kd_pipeline *pl,
+static struct kd_error *process(struct kd_pipeline *pl, struct kd_map *map,
 				struct kd_codec_state *cs, struct kd_job *job)
 {
 	const struct kd_pipeline_config *c = &pl->cfg;
 	const uint32_t ps = c->page_size;
-	struct kd_error *err = read_pages(pl, job);
-	if (err)
-		return err;
-	job->out_len = 0;
 	size_t bound = kd_codec_bound(ps);
-	for (size_t i = 0; i < job->n; i++) {
-		const uint8_t *p = job->in + i * ps;
+	job->out_len = 0;
+	const uint8_t *run = NULL;
+	for (size_t i = 0, start = 0, end = 0; i < job->n; i++) {
+		// Read or map each run of consecutive frames as one.
+		if (i == end) {
+			start = i;
+			end = i + 1;
+			while (end < job->n && job->pfns[end] == job->pfns[end - 1] + 1)
+				end++;
+			struct kd_error *err = read_run(pl, map, job, i,
+				job->pfns[i] * ps, (end - i) * ps, &run);
+			if (err)
+				return err;
+		}
+		const uint8_t *p = run + (i - start) * ps;
 		struct kd_job_page *pg = &job->pages[i];
 		*pg = (struct kd_job_page){ .size = ps };
 		if (c->find_zero && is_zero(p, ps)) {
@@ -75,7 +92,8 @@ static struct kd_error *process(struct kd_pipeline *pl,
 		uint8_t *o = job->out + job->out_len;
 		size_t n = 0;
 		if (c->compress) {
-			err = kd_codec_compress(cs, c->codec, p, ps, o, bound, &n);
+			struct kd_error *err = kd_codec_compress(cs, c->codec, p, ps,
+								 o, bound, &n);
 			if (err)
 				return err;
 		}
@@ -93,7 +111,8 @@ static struct kd_error *process(struct kd_pipeline *pl,
 static void *worker(void *arg)
 {
 	struct kd_pipeline *pl = arg;
-	struct kd_codec_state cs = { 0 };
+	struct kd_codec_state cs = { .level = pl->cfg.level };
+	struct kd_map map = { 0 };
 	pthread_mutex_lock(&pl->lock);
 	for (;;) {
 		struct kd_job *job = NULL;
@@ -110,13 +129,14 @@ static void *worker(void *arg)
 		}
 		job->state = JOB_BUSY;
 		pthread_mutex_unlock(&pl->lock);
-		struct kd_error *err = process(pl, &cs, job);
+		struct kd_error *err = process(pl, &map, &cs, job);
 		pthread_mutex_lock(&pl->lock);
 		job->err = err;
 		job->state = JOB_DONE;
 		pthread_cond_broadcast(&pl->done_cv);
 	}
 	pthread_mutex_unlock(&pl->lock);
+	kd_dump_unmap(&map);
 	kd_codec_deinit(&cs);
 	return NULL;
 }

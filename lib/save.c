@@ -513,6 +513,7 @@ static struct kd_error *save_kdump(struct saver *s, unsigned int workers,
 		.mode = KD_JOB_COMPRESS, .find_zero = level & KD_DL_ZERO,
 		.compress = s->opts->codec != KD_SAVE_NONE,
 		.codec = codec_of(s->opts->codec), .codec_flag = s->codec_flag,
+		.level = s->opts->level,
 	};
 	struct kd_pipeline *pl;
 	if ((err = kd_pipeline_create(&cfg, kdump_job_done, s, &pl)))
@@ -867,6 +868,12 @@ KD_EXPORT struct kd_error *kd_save_fd(struct kd_kernel *kernel, int fd,
 	if (opts->dump_level > 31)
 		return kd_error_create(KD_ERROR_INVALID,
 			"dump level %u is out of range (0-31)", opts->dump_level);
+	if (opts->level && !(opts->codec == KD_SAVE_ZSTD &&
+			     opts->level >= -7 && opts->level <= 19) &&
+	    !(opts->codec == KD_SAVE_ZLIB && opts->level >= 1 && opts->level <= 9))
+		return kd_error_create(KD_ERROR_INVALID,
+			"compression level %d is not valid here (zstd: -7..-1 or 1..19, zlib: 1..9, others: none)",
+			opts->level);
 	if (!seekable && opts->format != KD_SAVE_FLAT)
 		return kd_error_create(KD_ERROR_INVALID,
 			"the output is not seekable: only the flattened format can be streamed");

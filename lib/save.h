@@ -76,6 +76,7 @@ struct kd_pipeline_config {
 	bool compress;		/* false: store pages raw */
 	enum kd_codec codec;
 	uint32_t codec_flag;	/* page_desc flag for compressed pages */
+	int level;		/* codec level, 0 = default */
 };
 
 struct kd_pipeline;

@@ -28,6 +28,13 @@ int cmd_read(int argc, char **argv);
 int cmd_symbols(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_pages(int argc, char **argv);
+int cmd_load(int argc, char **argv);
+int cmd_unload(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_setup(int argc, char **argv);
+int cmd_test(int argc, char **argv);
+int cmd_initramfs(int argc, char **argv);
 
 /* A minimal JSON writer: enough for flat objects, nested objects and arrays. */
 struct json {
@@ -41,6 +48,7 @@ void json_begin_array(struct json *j, const char *key);
 void json_end_array(struct json *j);
 void json_string(struct json *j, const char *key, const char *value);
 void json_u64(struct json *j, const char *key, unsigned long long value);
+void json_i64(struct json *j, const char *key, long long value);
 void json_hex(struct json *j, const char *key, unsigned long long value);
 void json_f64(struct json *j, const char *key, double value);
 void json_bool(struct json *j, const char *key, bool value);

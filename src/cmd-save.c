@@ -67,6 +67,8 @@ static void summary(FILE *f, bool json, const char *dest,
 		json_string(&j, "dest", dest);
 		json_string(&j, "format", format_names[o->format]);
 		json_string(&j, "compress", codec_names[o->codec]);
+		if (o->level)
+			json_i64(&j, "level", o->level);
 		json_u64(&j, "dump_level", o->dump_level);
 		json_u64(&j, "threads", st->threads);
 		json_bool(&j, "complete", !st->incomplete);
@@ -120,7 +122,7 @@ int cmd_save(int argc, char **argv)
 	};
 	static const char usage[] =
 		"kexdump save [-d LEVEL] [--format kdump|elf|flat] "
-		"[--compress zstd|lz4|zlib|lzo|snappy|none] [-j N] [--mem-limit MiB] "
+		"[--compress zstd[:L]|lz4|zlib[:L]|lzo|snappy|none] [-j N] [--mem-limit MiB] "
 		"[--force] [--json] SOURCE DEST|-";
 	struct kd_save_options o = { .dump_level = 31 };
 	bool force = false, json = false;
@@ -139,11 +141,27 @@ int cmd_save(int argc, char **argv)
 				return cli_usage("unknown format '%s' (kdump, elf, flat)", optarg);
 			o.format = (enum kd_save_format)v;
 			break;
-		case 'c':
-			if ((v = lookup(codec_names, 6, optarg)) < 0)
-				return cli_usage("unknown compression '%s' (zstd, lz4, zlib, lzo, snappy, none)", optarg);
+		case 'c': {
+			// CODEC or CODEC:LEVEL (zstd:-1, zlib:6).
+			char name[16];
+			const char *colon = strchr(optarg, ':');
+			size_t n = colon ? (size_t)(colon - optarg) : strlen(optarg);
+			snprintf(name, sizeof(name), "%.*s", (int)(n < 15 ? n : 15), optarg);
+			if (n > 15 || (v = lookup(codec_names, 6, name)) < 0)
+				return cli_usage("unknown compression '%s' (zstd, lz4, zlib, lzo, snappy, none; zstd and zlib take :LEVEL)", optarg);
 			o.codec = (enum kd_save_codec)v;
+			o.level = 0;
+			if (colon) {
+				errno = 0;
+				long l = strtol(colon + 1, &end, 10);
+				if (!colon[1] || *end || errno || l == 0 || l < -7 || l > 19 ||
+				    (o.codec != KD_SAVE_ZSTD && o.codec != KD_SAVE_ZLIB) ||
+				    (o.codec == KD_SAVE_ZLIB && (l < 1 || l > 9)))
+					return cli_usage("bad level in '%s' (zstd:-7..-1 or 1..19, zlib:1..9)", optarg);
+				o.level = (int)l;
+			}
 			break;
+		}
 		case 'j':
 			o.threads = (unsigned int)strtoul(optarg, &end, 10);
 			if (*end || !*optarg || o.threads < 1 || o.threads > 256)

@@ -79,6 +79,12 @@ void json_u64(struct json *j, const char *key, unsigned long long value)
 	fprintf(j->out, "%llu", value);
 }
 
+void json_i64(struct json *j, const char *key, long long value)
+{
+	sep(j, key);
+	fprintf(j->out, "%lld", value);
+}
+
 void json_f64(struct json *j, const char *key, double value)
 {
 	sep(j, key);

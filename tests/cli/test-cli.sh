@@ -106,6 +106,17 @@ expect_error 1 "standard input: not a flattened dump" save - "$work/s.new2" <"$w
 expect_error 2 "dump level must be 0-31" save -d 32 "$small" "$work/x"
 expect_error 2 "unknown format" save --format tar "$small" "$work/x"
 expect_error 2 "unknown compression" save -c xz "$small" "$work/x"
+expect_error 2 "bad level in 'zstd:0'" save -c zstd:0 "$small" "$work/x"
+expect_error 2 "bad level in 'lzo:3'" save -c lzo:3 "$small" "$work/x"
+# Levels: the pages read back the same (both turned into an ELF core).
+"$kexdump" save -d 1 -c none "$small" "$work/s.lvl" 2>/dev/null &&
+	"$kexdump" save --format elf "$work/s.lvl" "$work/s.lvl.elf" 2>/dev/null
+for c in zstd:-1 zstd:19 zlib:9; do
+	"$kexdump" save -d 1 -c $c "$small" "$work/s.$c" 2>/dev/null &&
+		"$kexdump" save --format elf "$work/s.$c" "$work/s.$c.elf" 2>/dev/null &&
+		cmp -s "$work/s.lvl.elf" "$work/s.$c.elf" &&
+		ok "save -c $c reads back the same pages" || nok "save -c $c"
+done
 expect_error 2 "only the kdump format can be streamed" save --format elf "$small" -
 
 # Usage errors exit 2.

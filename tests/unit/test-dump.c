@@ -80,6 +80,30 @@ static void test_ranges_and_reads(void **state)
 	free(path);
 }
 
+// kd_dump_map_phys(): the same bytes as a read; NULL (so the caller reads
+// and gets the error) for holes and ranges split across segments.
+static void test_map_phys(void **state)
+{
+	(void)state;
+	char *path = write_sample();
+	struct kd_dump *dump;
+	assert_null(kd_dump_open(path, &dump));
+	struct kd_map m = { 0 };
+	const uint8_t *p = kd_dump_map_phys(dump, &m, 0x1000, sizeof(page_a));
+	assert_non_null(p);
+	assert_memory_equal(p, page_a, sizeof(page_a));
+	p = kd_dump_map_phys(dump, &m, 0x100001000ULL, 0x1000);
+	assert_non_null(p);
+	assert_memory_equal(p, page_b + 0x1000, 0x1000);
+	assert_null(kd_dump_map_phys(dump, &m, 0x0, 0x1000));
+	assert_null(kd_dump_map_phys(dump, &m, 0x3000, 0x2000));
+	kd_dump_unmap(&m);
+	kd_dump_close(dump);
+
+	unlink(path);
+	free(path);
+}
+
 static void test_notes(void **state)
 {
 	(void)state;
@@ -314,6 +338,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ranges_and_reads),
+		cmocka_unit_test(test_map_phys),
 		cmocka_unit_test(test_notes),
 		cmocka_unit_test(test_note_padding_cut),
 		cmocka_unit_test(test_not_elf),
