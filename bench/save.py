@@ -53,13 +53,15 @@ def configs(kexdump, with_kexdump):
         ("makedumpfile -d 31 -l", 31, "makedumpfile", m("-d", "31", "-l")),
         ("makedumpfile -d 31 -c", 31, "makedumpfile", m("-d", "31", "-c")),
         ("kexdump save -d 31 -j 1", 31, "kexdump", k("-d", "31", "-j", "1")),
-        ("kexdump save -d 31 -j 2", 31, "kexdump", k("-d", "31", "-j", "2")),
+        ("kexdump save -d 31 --compress zstd:-1", 31, "kexdump", k("-d", "31", "--compress", "zstd:-1")),
+        ("kexdump save -d 31 --compress lzo", 31, "kexdump", k("-d", "31", "--compress", "lzo")),
         ("kexdump save -d 31 --compress lz4", 31, "kexdump", k("-d", "31", "--compress", "lz4")),
         ("kexdump save -d 31 --compress zlib", 31, "kexdump", k("-d", "31", "--compress", "zlib")),
         ("kexdump save -d 31 --compress none", 31, "kexdump", k("-d", "31", "--compress", "none")),
         ("kexdump save -d 1", 1, "kexdump", k("-d", "1")),
         ("makedumpfile -d 1 -l", 1, "makedumpfile", m("-d", "1", "-l")),
         ("kexdump save -d 1 -j 1", 1, "kexdump", k("-d", "1", "-j", "1")),
+        ("kexdump save -d 1 --compress lzo", 1, "kexdump", k("-d", "1", "--compress", "lzo")),
     ]
     return [x for x in c if with_kexdump or x[2] != "kexdump"]
 
@@ -269,6 +271,14 @@ def bars(all_med, with_kexdump, lines):
                     f"with output <= `makedumpfile -c` ({k31[3] / MIB:.1f} vs {c31[3] / MIB:.1f} MiB)"))
         sp1 = l1[0] / k1[0]
         out.append((sp1 >= 2, f"{name}: -d 1 >= 2x faster than `makedumpfile -d 1 -l` ({sp1:.2f}x)"))
+        # The same bars met by other codecs (not the default), as information.
+        for lbl, lvl in (("kexdump save -d 31 --compress zstd:-1", 31),
+                         ("kexdump save -d 31 --compress lzo", 31),
+                         ("kexdump save -d 1 --compress lzo", 1)):
+            if lbl in med:
+                ref = l31 if lvl == 31 else l1
+                out.append((None, f"{name}: `{lbl}`: {ref[0] / med[lbl][0]:.2f}x as fast as "
+                            f"`makedumpfile -d {lvl} -l`, output {med[lbl][3] / MIB:.1f} MiB"))
         rss = max(v[2] for lbl, v in med.items() if lbl.startswith("kexdump"))
         out.append((rss <= 32 * 1024, f"{name}: kexdump peak RSS <= 32 MiB ({rss / 1024:.1f} MiB)"))
         for lvl in (31, 1):
