@@ -19,6 +19,7 @@ static const struct {
 	{ "save", cmd_save, "SOURCE DEST|- [-d LEVEL] [--format kdump|elf|flat] [--compress C] [-j N]   write a filtered, compressed dump" },
 	{ "pages", cmd_pages, "DUMP [-d LEVEL] [--json]   pages each makedumpfile dump level leaves out" },
 	{ "read", cmd_read, "DUMP SYMBOL[+OFF]|ADDR [LEN] [--string|--raw] [--phys]   read memory" },
+	{ "initramfs", cmd_initramfs, "-o FILE [--config FILE] [--release R] [--module NAME]... [--list]   build the capture initramfs" },
 };
 
 static void usage(FILE *out)

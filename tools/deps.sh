@@ -7,7 +7,8 @@
 set -euo pipefail
 what=${1:-all}
 build=(gcc meson ninja-build pkg-config libcmocka-dev file
-	zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev liblz4-dev)
+	zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev liblz4-dev
+	liblzma-dev)
 test=(clang python3 qemu-system-x86 qemu-utils kexec-tools makedumpfile
 	busybox-static cpio kmod xz-utils zstd crash gdb time)
 case $what in
