@@ -9,10 +9,12 @@
 #   4. builds the fully static kexdump (the capture initramfs's PID 1),
 #   5. runs each fuzz target for a short while,
 #   6. crashes real Debian kernels in QEMU (tests/vm/matrix.sh) and checks
-#      kexdump on every dump (tests/e2e/check-dump.sh).
+#      kexdump on every dump (tests/e2e/check-dump.sh),
+#   7. runs the crash-dump service end to end in QEMU: setup, panic,
+#      capture, reboot, list (tests/e2e/check-service.sh).
 # Closes with "N passed, N failed" and exits non-zero if anything failed.
 # Env: KEXDUMP_DUMPS=DIR keeps/reuses the dumps there (default: a fresh
-# temporary directory, removed afterwards); KEXDUMP_SKIP_VM=1 skips stage 6;
+# temporary directory, removed afterwards); KEXDUMP_SKIP_VM=1 skips stages 6 and 7;
 # KEXDUMP_FUZZ_SECONDS (default 20) per fuzz target.
 set -uo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -133,6 +135,23 @@ if [[ ${KEXDUMP_SKIP_VM:-0} != 1 ]]; then
 		tally 1 0 "static kexdump dmesg on a real dump"
 	else
 		tally 0 1 "static kexdump dmesg on a real dump"
+	fi
+fi
+
+if [[ ${KEXDUMP_SKIP_VM:-0} != 1 ]]; then
+	# The service end to end: setup, panic, kexdump as the capture
+	# kernel's PID 1, reboot, list (tests/e2e/check-service.sh).
+	stage "crash-dump service in QEMU"
+	if [[ -x $out/static/kexdump ]]; then
+		r=$("$src/tests/e2e/check-service.sh" "$out/static/kexdump")
+		echo "$r" | grep -v '^[0-9]* passed'
+		if grep -q '^\(not \)\?ok' <<<"$r"; then
+			tally "$(grep -c '^ok' <<<"$r")" "$(grep -c '^not ok' <<<"$r")" "crash-dump service"
+		else
+			tally 0 1 "crash-dump service (did not run)"
+		fi
+	else
+		tally 0 1 "crash-dump service (no static kexdump)"
 	fi
 fi
 
