@@ -1,2 +1,315 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// (being written; see include/kexdump/{config,kexec,initramfs}.h)
+// kexdump status: is this machine armed? The crashkernel= reservation, what
+// is loaded in the crash and reboot slots (from kexdump load's records,
+// checked against /sys/kernel/kexec_*), what stops a load (kexec disabled,
+// lockdown), the dump target of /etc/kexdump.conf and the last dump on it.
+// Exits 0 when a capture kernel is loaded in a reservation, 1 when not.
+#include "cli.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define CONFIG_PATH "/etc/kexdump.conf"
+
+struct slot_view {
+	bool loaded;		// the kernel says so
+	bool recorded;		// kexdump load left a record
+	struct kd_kexec_record rec;
+	char error[256];	// the record could not be read
+};
+
+struct target_view {
+	char config_error[512];
+	struct kd_config cfg;
+	char spec[256];		// what the config names
+	char device[32];	// "vda1", "" if not found
+	char fstype[16];
+	char mountpoint[512];	// "" if not mounted
+	char dumps[1024];	// the folder holding the dumps, "" if unknown
+	char error[512];	// why device/mountpoint are unknown
+	struct kd_dumpdir_entry *entries;
+	size_t nentries;
+};
+
+static void read_slot(enum kd_kexec_slot slot, bool loaded, struct slot_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->loaded = loaded;
+	struct kd_error *err = kd_kexec_record_read(NULL, slot, &v->rec);
+	if (!err) {
+		v->recorded = true;
+		return;
+	}
+	if (kd_error_code(err) != KD_ERROR_NOTFOUND)
+		snprintf(v->error, sizeof(v->error), "%s", kd_error_message(err));
+	kd_error_destroy(err);
+}
+
+static void set_error(char *buf, size_t len, struct kd_error *err)
+{
+	snprintf(buf, len, "%s", kd_error_message(err));
+	kd_error_destroy(err);
+}
+
+// Where the configured target is on the running system and what it holds.
+static void read_target(const char *config, bool missing_ok, struct target_view *t)
+{
+	memset(t, 0, sizeof(*t));
+	struct kd_error *err = kd_config_load(config, missing_ok, &t->cfg);
+	if (err) {
+		set_error(t->config_error, sizeof(t->config_error), err);
+		return;
+	}
+	const struct kd_config *cfg = &t->cfg;
+	snprintf(t->spec, sizeof(t->spec), "%s", cfg->target);
+	if (cfg->target_kind == KD_TARGET_FS && !cfg->target[0]) {
+		// No target: the filesystem holding the path, as mounted now.
+		unsigned int major, minor;
+		snprintf(t->dumps, sizeof(t->dumps), "%s", cfg->path);
+		err = kd_blkdev_of_path(cfg->path, NULL, &major, &minor, t->fstype,
+					sizeof(t->fstype));
+		if (!err)
+			err = kd_blkdev_mountpoint(major, minor, NULL, t->mountpoint,
+						   sizeof(t->mountpoint));
+		if (err)
+			set_error(t->error, sizeof(t->error), err);
+	} else {
+		struct kd_blkdev_info info;
+		err = kd_blkdev_find(cfg->target, NULL, NULL, &info);
+		if (err) {
+			set_error(t->error, sizeof(t->error), err);
+			return;
+		}
+		snprintf(t->device, sizeof(t->device), "%s", info.name);
+		snprintf(t->fstype, sizeof(t->fstype), "%s", info.fstype);
+		if (cfg->target_kind == KD_TARGET_RAW)
+			return;
+		err = kd_blkdev_mountpoint(info.major, info.minor, NULL, t->mountpoint,
+					   sizeof(t->mountpoint));
+		if (err) {
+			set_error(t->error, sizeof(t->error), err);
+			return;
+		}
+		snprintf(t->dumps, sizeof(t->dumps), "%s%s",
+			 strcmp(t->mountpoint, "/") ? t->mountpoint : "", cfg->path);
+	}
+	if (t->dumps[0]) {
+		err = kd_dumpdir_list(t->dumps, &t->entries, &t->nentries);
+		if (err)
+			set_error(t->error, sizeof(t->error), err);
+	}
+}
+
+static const struct kd_dumpdir_entry *last_dump(const struct target_view *t)
+{
+	return t->nentries ? &t->entries[t->nentries - 1] : NULL;
+}
+
+static void format_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(buf, len, "%" PRId64, t);
+}
+
+/* --------------------------------------------------------------- text */
+
+static void print_slot(const char *name, const struct slot_view *v)
+{
+	if (!v->loaded) {
+		printf("%-14s not loaded%s\n", name,
+		       v->recorded ? " (kexdump's record of a load is stale: it was unloaded)" : "");
+		return;
+	}
+	if (!v->recorded) {
+		printf("%-14s loaded, not by kexdump (no record%s%s)\n", name,
+		       v->error[0] ? ": " : "", v->error);
+		return;
+	}
+	char when[64];
+	format_time(v->rec.loaded_at, when, sizeof(when));
+	printf("%-14s loaded %s\n", name, when);
+	printf("  kernel:      %s\n", v->rec.kernel);
+	printf("  initramfs:   %s\n", v->rec.initrd[0] ? v->rec.initrd : "(none)");
+	printf("  command line: %s\n", v->rec.cmdline);
+}
+
+static void print_text(const struct kd_kexec_state *st, const struct slot_view *crash,
+		       const struct slot_view *reboot, const struct target_view *t,
+		       bool armed)
+{
+	if (st->crash_size)
+		printf("%-14s %" PRIu64 " MiB at 0x%" PRIx64 "%s%s%s\n", "reservation:",
+		       st->crash_size >> 20, st->crash_start,
+		       st->crash_start ? "" : " (address hidden from non-root)",
+		       st->crashkernel_arg[0] ? ", " : "", st->crashkernel_arg);
+	else
+		printf("%-14s none: add crashkernel=256M to the kernel command line "
+		       "(kexdump setup --apply-bootloader) and reboot\n", "reservation:");
+	print_slot("crash kernel:", crash);
+	print_slot("reboot kernel:", reboot);
+	printf("%-14s %s, lockdown %s\n", "kexec:",
+	       st->load_disabled ? "disabled until reboot (kernel.kexec_load_disabled=1)" : "enabled",
+	       st->lockdown[0] ? st->lockdown : "unknown");
+	if (t->config_error[0]) {
+		printf("%-14s %s\n", "config:", t->config_error);
+	} else {
+		const struct kd_config *cfg = &t->cfg;
+		if (cfg->target_kind == KD_TARGET_RAW)
+			printf("%-14s raw device %s%s%s\n", "target:", cfg->target,
+			       t->device[0] ? " = /dev/" : "", t->device);
+		else
+			printf("%-14s %s%s%s%s%s%s, dumps in %s\n", "target:",
+			       t->spec[0] ? t->spec : "the filesystem holding the path",
+			       t->device[0] ? " (/dev/" : "", t->device,
+			       t->device[0] && t->fstype[0] ? ", " : "",
+			       t->device[0] ? t->fstype : "", t->device[0] ? ")" : "", cfg->path);
+		if (t->mountpoint[0])
+			printf("%-14s %s\n", "mounted at:", t->mountpoint);
+		if (t->error[0])
+			printf("%-14s %s\n", "target error:", t->error);
+	}
+	const struct kd_dumpdir_entry *d = last_dump(t);
+	if (d) {
+		printf("%-14s %s %s: %s%s%s (%zu dump%s in %s)\n", "last dump:", d->date,
+		       d->host, d->status, d->error[0] ? ": " : "", d->error, t->nentries,
+		       t->nentries == 1 ? "" : "s", t->dumps);
+		if (d->panic[0])
+			printf("  panic:       %s\n", d->panic);
+	} else if (t->dumps[0] && !t->error[0]) {
+		printf("%-14s none in %s\n", "last dump:", t->dumps);
+	}
+	printf("%-14s %s\n", "status:", armed ? "armed: a panic will write a dump" :
+	       !st->crash_size ? "not armed: no crashkernel= reservation" :
+	       "not armed: no capture kernel loaded (kexdump setup or kexdump load --crash)");
+}
+
+/* --------------------------------------------------------------- JSON */
+
+static void json_slot(struct json *j, const char *key, const struct slot_view *v)
+{
+	json_begin_object(j, key);
+	json_bool(j, "loaded", v->loaded);
+	json_bool(j, "recorded", v->recorded);
+	if (v->recorded) {
+		json_string(j, "kernel", v->rec.kernel);
+		json_string(j, "initrd", v->rec.initrd);
+		json_string(j, "cmdline", v->rec.cmdline);
+		json_u64(j, "loaded_at", (unsigned long long)v->rec.loaded_at);
+		// A record without a loaded kernel: someone unloaded it.
+		json_bool(j, "stale", !v->loaded);
+	}
+	if (v->error[0])
+		json_string(j, "error", v->error);
+	json_end_object(j);
+}
+
+static void print_json(const struct kd_kexec_state *st, const struct slot_view *crash,
+		       const struct slot_view *reboot, const struct target_view *t,
+		       bool armed)
+{
+	struct json j = { .out = stdout };
+	json_begin_object(&j, NULL);
+	json_bool(&j, "armed", armed);
+	json_begin_object(&j, "reservation");
+	json_u64(&j, "size", st->crash_size);
+	json_hex(&j, "start", st->crash_start);
+	json_string(&j, "crashkernel", st->crashkernel_arg);
+	json_end_object(&j);
+	json_slot(&j, "crash", crash);
+	json_slot(&j, "reboot", reboot);
+	json_bool(&j, "kexec_load_disabled", st->load_disabled);
+	json_string(&j, "lockdown", st->lockdown);
+	if (t->config_error[0]) {
+		json_string(&j, "config_error", t->config_error);
+	} else {
+		json_begin_object(&j, "target");
+		json_string(&j, "kind", t->cfg.target_kind == KD_TARGET_RAW ? "raw" : "fs");
+		json_string(&j, "spec", t->spec);
+		json_string(&j, "path", t->cfg.path);
+		json_string(&j, "device", t->device);
+		json_string(&j, "fstype", t->fstype);
+		if (t->mountpoint[0])
+			json_string(&j, "mountpoint", t->mountpoint);
+		else
+			json_null(&j, "mountpoint");
+		json_string(&j, "dumps", t->dumps);
+		if (t->error[0])
+			json_string(&j, "error", t->error);
+		json_end_object(&j);
+	}
+	json_u64(&j, "ndumps", t->nentries);
+	const struct kd_dumpdir_entry *d = last_dump(t);
+	if (d) {
+		json_begin_object(&j, "last_dump");
+		json_string(&j, "dir", d->dir);
+		json_string(&j, "host", d->host);
+		json_string(&j, "date", d->date);
+		json_string(&j, "release", d->release);
+		json_string(&j, "status", d->status);
+		json_string(&j, "error", d->error);
+		json_string(&j, "panic", d->panic);
+		json_u64(&j, "vmcore_size", d->vmcore_size);
+		json_bool(&j, "has_dmesg", d->has_dmesg);
+		json_end_object(&j);
+	} else {
+		json_null(&j, "last_dump");
+	}
+	json_end_object(&j);
+	fputc('\n', stdout);
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "config", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	bool json = false, config_given = false;
+	const char *config = CONFIG_PATH;
+	int c;
+	while ((c = getopt_long(argc, argv, "jf:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'f':
+			config = optarg;
+			config_given = true;
+			break;
+		default:
+			return cli_usage("kexdump status [--json] [--config FILE]");
+		}
+	}
+	if (optind != argc)
+		return cli_usage("kexdump status [--json] [--config FILE]");
+	struct kd_kexec_state st;
+	struct kd_error *err = kd_kexec_state(NULL, &st);
+	if (err)
+		return cli_fail(err);
+	struct slot_view crash, reboot;
+	read_slot(KD_KEXEC_CRASH, st.crash_loaded, &crash);
+	read_slot(KD_KEXEC_REBOOT, st.reboot_loaded, &reboot);
+	struct target_view *t = malloc(sizeof(*t));
+	if (!t)
+		return cli_fail(kd_error_create(KD_ERROR_NOMEM, "out of memory"));
+	read_target(config, !config_given, t);
+	// Armed: a panic now boots a capture kernel. The kernel sets
+	// kexec_crash_loaded only for an image in the reservation.
+	bool armed = st.crash_size && st.crash_loaded;
+	if (json)
+		print_json(&st, &crash, &reboot, t, armed);
+	else
+		print_text(&st, &crash, &reboot, t, armed);
+	free(t->entries);
+	free(t);
+	if (fflush(stdout))
+		return EXIT_BAD_INPUT;
+	return armed ? 0 : 1;
+}

@@ -19,6 +19,10 @@ static const struct {
 	{ "save", cmd_save, "SOURCE DEST|- [-d LEVEL] [--format kdump|elf|flat] [--compress C] [-j N]   write a filtered, compressed dump" },
 	{ "pages", cmd_pages, "DUMP [-d LEVEL] [--json]   pages each makedumpfile dump level leaves out" },
 	{ "read", cmd_read, "DUMP SYMBOL[+OFF]|ADDR [LEN] [--string|--raw] [--phys]   read memory" },
+	{ "load", cmd_load, "--crash|--reboot [--kernel K] [--initrd I|--no-initrd] [--append ARGS] [--reuse-cmdline|--command-line FULL] [--dry-run]   load a kernel with kexec_file_load" },
+	{ "unload", cmd_unload, "[--crash|--reboot]   empty a kexec slot (default: crash)" },
+	{ "exec", cmd_exec, "  reboot now into the kernel loaded with load --reboot (sync, no firmware, no service shutdown)" },
+	{ "status", cmd_status, "[--json] [--config FILE]   reservation, loaded kernels, target, last dump; exit 0 if armed, 1 if not" },
 	{ "initramfs", cmd_initramfs, "-o FILE [--config FILE] [--release R] [--module NAME]... [--list]   build the capture initramfs" },
 };
 

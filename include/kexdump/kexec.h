@@ -42,6 +42,14 @@ struct kd_error *kd_kexec_state(const char *root, struct kd_kexec_state *state);
 struct kd_error *kd_kexec_capture_cmdline(const char *running, const char *append,
 					  char **ret);
 
+/**
+ * @p cmdline with @p append added to the kernel's parameters: before a
+ * "--", which starts init's arguments (for the reboot slot, where the
+ * running command line is reused). Result is malloc'ed.
+ */
+struct kd_error *kd_kexec_append_cmdline(const char *cmdline, const char *append,
+					 char **ret);
+
 /** Which slot a load goes to. */
 enum kd_kexec_slot {
 	KD_KEXEC_CRASH,		/**< runs on panic (KEXEC_FILE_ON_CRASH) */
@@ -67,6 +75,34 @@ struct kd_error *kd_kexec_exec(void);
  * runs kexdump save (measured; see docs/setup.md).
  */
 uint64_t kd_kexec_needed_reservation(uint64_t kernel_size, uint64_t initrd_size);
+
+/**
+ * What kexdump recorded about the kernel it loaded into a slot: the kernel
+ * has no way to say which files are loaded, so `kexdump load` (and setup)
+ * write this next to the load and `kexdump status` reads it back.
+ */
+struct kd_kexec_record {
+	char kernel[512];
+	char initrd[512];	/**< "" = loaded without an initramfs */
+	char cmdline[2048];
+	int64_t loaded_at;	/**< seconds since the epoch */
+};
+
+/** Where the records live (tmpfs: a reboot forgets them with the load). */
+#define KD_KEXEC_RECORD_DIR "/run/kexdump"
+
+/**
+ * Write @p rec as @p dir/crash.loaded or reboot.loaded (@p dir NULL =
+ * KD_KEXEC_RECORD_DIR, created 0700; the file 0600, written to a temporary
+ * file and renamed so that a reader never sees half of it).
+ */
+struct kd_error *kd_kexec_record_write(const char *dir, enum kd_kexec_slot slot,
+				       const struct kd_kexec_record *rec);
+/** Read the record of @p slot; KD_ERROR_NOTFOUND when there is none. */
+struct kd_error *kd_kexec_record_read(const char *dir, enum kd_kexec_slot slot,
+				      struct kd_kexec_record *rec);
+/** Remove the record of @p slot (none is not an error). */
+struct kd_error *kd_kexec_record_remove(const char *dir, enum kd_kexec_slot slot);
 
 #ifdef __cplusplus
 }

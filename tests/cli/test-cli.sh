@@ -119,6 +119,58 @@ for c in zstd:-1 zstd:19 zlib:9; do
 done
 expect_error 2 "only the kdump format can be streamed" save --format elf "$small" -
 
+# kexec: what fails before the kernel is asked, and --dry-run (nothing here
+# reaches kexec_file_load, so it is safe as root on any host).
+expect_error 1 "^kexdump: /nonexistent/vmlinuz: cannot open the kernel: No such file or directory$" \
+	load --crash --kernel /nonexistent/vmlinuz --initrd "$work/text"
+expect_error 1 "^kexdump: /nonexistent/initrd.img: cannot open the initramfs: No such file" \
+	load --reboot --kernel "$work/text" --initrd /nonexistent/initrd.img
+expect_error 1 "^kexdump: $work/empty: the kernel is empty$" load --crash --kernel "$work/empty" --no-initrd
+expect_error 1 "$work/nosuch.conf: cannot open" load --crash --dry-run --kernel k --initrd i --config "$work/nosuch.conf"
+expect_error 2 "usage: kexdump load" load --kernel "$work/text"
+expect_error 2 "usage: kexdump load" load --crash --reboot
+expect_error 2 "usage: kexdump load" load --crash --command-line x --append y
+expect_error 2 "usage: kexdump unload" unload --crash --reboot
+expect_error 2 "usage: kexdump status" status extra
+printf 'path %s/dumps\ncmdline_append loglevel=7 "a=b c"\n' "$work" >"$work/kexdump.conf"
+out=$("$kexdump" load --crash --dry-run --kernel "$work/k" --initrd "$work/i" \
+	--config "$work/kexdump.conf" --append debug 2>&1)
+cmdline=$(sed -n 's/^cmdline=//p' <<<"$out")
+if grep -qx "slot=crash" <<<"$out" && grep -qx "kernel=$work/k" <<<"$out" &&
+	grep -qx "initrd=$work/i" <<<"$out" &&
+	[[ " $cmdline " == *" reset_devices irqpoll panic=10 loglevel=7 \"a=b c\" debug " ]] &&
+	[[ " $cmdline " == *" nr_cpus=1 "* && " $cmdline " != *" quiet "* && $cmdline != *crashkernel=* ]]; then
+	ok "load --crash --dry-run: capture command line from /proc/cmdline + config + --append"
+else
+	nok "load --crash --dry-run: $out"
+fi
+out=$("$kexdump" load --reboot --dry-run --kernel "$work/k" --no-initrd --command-line "root=/dev/x ro" 2>&1)
+[[ $out == $'slot=reboot\nkernel='"$work/k"$'\ninitrd=\ncmdline=root=/dev/x ro' ]] &&
+	ok "load --reboot --dry-run --command-line" || nok "load --reboot --dry-run: $out"
+# status: a fake dump folder under the configured path; exit 0 only if armed.
+d="$work/dumps/testhost-2026-01-02-03:04:05"
+mkdir -p "$d" && echo "<0>Kernel panic - not syncing: test" >"$d/dmesg.txt"
+printf 'status=incomplete\nerror=no space left on the target\nhost=testhost\n' >"$d/summary"
+json=$("$kexdump" status --json --config "$work/kexdump.conf")
+rc=$?
+if python3 -c '
+import json, sys
+d = json.loads(sys.argv[1]); rc = int(sys.argv[2])
+armed = d["reservation"]["size"] > 0 and d["crash"]["loaded"]
+assert d["armed"] == armed and rc == (0 if armed else 1), (d["armed"], rc)
+assert d["target"]["path"] == sys.argv[3] + "/dumps" and d["ndumps"] == 1
+ld = d["last_dump"]
+assert ld["status"] == "incomplete" and ld["error"] == "no space left on the target", ld
+assert ld["date"] == "2026-01-02 03:04:05" and ld["host"] == "testhost"
+' "$json" "$rc" "$work"; then
+	ok "status --json: armed iff exit 0, the last dump and its status"
+else
+	nok "status --json (rc $rc): $json"
+fi
+out=$("$kexdump" status --config "$work/kexdump.conf")
+grep -q '^last dump: *2026-01-02 03:04:05 testhost: incomplete: no space left on the target' <<<"$out" &&
+	grep -q '^status: ' <<<"$out" && ok "status text" || nok "status text: $out"
+
 # Usage errors exit 2.
 expect_error 2 "usage" info
 expect_error 2 "usage" info "$good" extra
