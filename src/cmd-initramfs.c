@@ -107,7 +107,7 @@ static struct kd_error *resolve_target(struct kd_config *cfg, const char *sysfs,
 	struct kd_blkdev_info info;
 	err = kd_blkdev_probe(node, &info);
 	if (err)
-		return err;
+		return kd_error_prefix(err, "the filesystem holding %s: ", cfg->path);
 	if (info.uuid[0])
 		snprintf(cfg->target, sizeof(cfg->target), "UUID=%s", info.uuid);
 	else if ((size_t)snprintf(cfg->target, sizeof(cfg->target), "/dev/%s", name) >=
@@ -186,6 +186,14 @@ int cmd_initramfs(int argc, char **argv)
 	struct kd_error *err = kd_config_load(config, false, &cfg);
 	if (!err && !cfg.target[0])
 		err = resolve_target(&cfg, sysfs, dev);
+	// The archive's config names the filesystem type the modules were
+	// chosen for, so the capture init mounts it as that type.
+	if (!err && cfg.target_kind == KD_TARGET_FS && !cfg.fstype[0]) {
+		struct kd_blkdev_info info;
+		err = kd_blkdev_find(cfg.target, sysfs, dev, &info);
+		if (!err)
+			snprintf(cfg.fstype, sizeof(cfg.fstype), "%s", info.fstype);
+	}
 	if (err)
 		return cli_fail(err);
 	struct kd_modset *set;
