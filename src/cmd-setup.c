@@ -1,2 +1,807 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// (being written; see include/kexdump/{config,kexec,initramfs}.h)
+// kexdump setup: the one command that arms a machine (config and target
+// checked, crashkernel= reservation checked or added to GRUB, capture
+// initramfs built, capture kernel loaded, systemd units installed), and
+// kexdump test --yes-crash-now: the same checks, then a real panic.
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_CONFIG "/etc/kexdump.conf"
+#define INITRAMFS_DIR "/var/lib/kexdump"
+#define UNIT_DIR "/etc/systemd/system"
+#define GRUB_DROPIN_DIR "/etc/default/grub.d"
+#define GRUB_DROPIN GRUB_DROPIN_DIR "/kexdump.cfg"
+#define MIB ((uint64_t)1024 * 1024)
+
+struct setup_opts {
+	const char *config;	// NULL = DEFAULT_CONFIG
+	bool apply_bootloader, no_systemd, boot, print_units;
+};
+
+// Where dumps go, as checked on this machine.
+struct target {
+	struct kd_config cfg;	// resolved: target "UUID=…", path on the target fs
+	struct kd_blkdev_info dev;
+	char mountpoint[PATH_MAX];	// "" if not mounted here
+	char local_path[PATH_MAX];	// where the dump folder is here, "" if not mounted
+	uint64_t free_bytes;	// 0 if unknown
+};
+
+// ------------------------------------------------------------ small helpers
+
+static struct kd_error *self_exe(char *out, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", out, len - 1);
+	if (n < 0)
+		return kd_error_os(errno, "/proc/self/exe");
+	out[n] = '\0';
+	return NULL;
+}
+
+static uint64_t file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) ? 0 : (uint64_t)st.st_size;
+}
+
+// mkdir -p with @p mode for the folders it creates.
+static struct kd_error *mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return kd_error_create(KD_ERROR_INVALID, "%s: path too long", path);
+	for (char *p = buf + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(buf, mode) && errno != EEXIST)
+			return kd_error_os(errno, "creating %s", buf);
+		*p = c;
+		if (!c)
+			break;
+	}
+	struct stat st;
+	if (stat(path, &st))
+		return kd_error_os(errno, "%s", path);
+	if (!S_ISDIR(st.st_mode))
+		return kd_error_create(KD_ERROR_INVALID, "%s: not a directory", path);
+	return NULL;
+}
+
+// Write @p text to @p path through a temporary file and rename(2), so that
+// a reader (GRUB, systemd) never sees half of it.
+static struct kd_error *write_file_atomic(const char *path, const char *text, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
+		return kd_error_create(KD_ERROR_INVALID, "%s: path too long", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return kd_error_os(errno, "creating %s", tmp);
+	size_t len = strlen(text), off = 0;
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int e = n < 0 ? errno : EIO;
+			close(fd);
+			unlink(tmp);
+			return kd_error_os(e, "writing %s", tmp);
+		}
+		off += (size_t)n;
+	}
+	if (fchmod(fd, mode) || fsync(fd) || close(fd)) {
+		int e = errno;
+		unlink(tmp);
+		return kd_error_os(e, "writing %s", tmp);
+	}
+	if (rename(tmp, path)) {
+		int e = errno;
+		unlink(tmp);
+		return kd_error_os(e, "renaming %s to %s", tmp, path);
+	}
+	return NULL;
+}
+
+// Run @p argv (argv[0] looked up in PATH) and wait; never through a shell.
+static struct kd_error *run_command(const char *const argv[])
+{
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0)
+		return kd_error_os(errno, "fork for %s", argv[0]);
+	if (pid == 0) {
+		// execvp(3) takes char *const[] for historical reasons only.
+		execvp(argv[0], (char *const *)argv);
+		fprintf(stderr, "kexdump: %s: %s\n", argv[0], strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return kd_error_os(errno, "waiting for %s", argv[0]);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return kd_error_create(KD_ERROR_NOTFOUND, "%s: command not found", argv[0]);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return kd_error_create(KD_ERROR_OS, "%s failed (%s %d)", argv[0],
+				       WIFEXITED(status) ? "exit status" : "signal",
+				       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	return NULL;
+}
+
+static const char *human(uint64_t bytes, char *buf, size_t len)
+{
+	if (bytes >= 10 * MIB)
+		snprintf(buf, len, "%" PRIu64 " MiB", bytes / MIB);
+	else if (bytes >= 1024 * 1024)
+		snprintf(buf, len, "%.1f MiB", (double)bytes / (double)MIB);
+	else
+		snprintf(buf, len, "%" PRIu64 " KiB", (bytes + 1023) / 1024);
+	return buf;
+}
+
+// ------------------------------------------------------------------ target
+
+static bool mountable_fstype(const char *fstype)
+{
+	// What the capture initramfs knows how to reach (kd_modset_add_fs)
+	// and kd_blkdev_probe recognises.
+	static const char *const ok[] = { "ext4", "ext3", "ext2", "xfs", "btrfs", "vfat" };
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (!strcmp(fstype, ok[i]))
+			return true;
+	return false;
+}
+
+// The nearest existing folder at or above @p path (for kd_blkdev_of_path
+// when the dump folder does not exist yet).
+static void existing_parent(const char *path, char *out, size_t len)
+{
+	snprintf(out, len, "%s", path);
+	struct stat st;
+	while (stat(out, &st) != 0) {
+		char *slash = strrchr(out, '/');
+		if (!slash || slash == out) {
+			snprintf(out, len, "/");
+			return;
+		}
+		*slash = '\0';
+	}
+}
+
+// The device node name of @p major:@p minor from sysfs (its uevent DEVNAME).
+static struct kd_error *devname_of(unsigned int major, unsigned int minor, char *out,
+				   size_t len)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/uevent", major, minor);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return kd_error_os(errno, "%s (is %u:%u a block device?)", path, major, minor);
+	bool found = false;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "DEVNAME=", 8)) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(out, len, "%s", line + 8);
+			found = true;
+			break;
+		}
+	}
+	fclose(f);
+	if (!found)
+		return kd_error_create(KD_ERROR_NOTFOUND, "%s: no DEVNAME", path);
+	return NULL;
+}
+
+// Resolve and check where dumps go: a target filesystem that exists, is
+// mountable by the capture initramfs, and a path that exists or can be
+// created. @p create: create the dump folder when it is missing.
+static struct kd_error *resolve_target(const struct kd_config *cfg, bool create,
+				       struct target *t)
+{
+	struct kd_error *err;
+	memset(t, 0, sizeof(*t));
+	t->cfg = *cfg;
+	if (cfg->path[0] != '/')
+		return kd_error_create(KD_ERROR_INVALID, "path '%s' is not absolute", cfg->path);
+	if (!t->cfg.hostname[0]) {
+		if (gethostname(t->cfg.hostname, sizeof(t->cfg.hostname) - 1))
+			snprintf(t->cfg.hostname, sizeof(t->cfg.hostname), "localhost");
+	}
+
+	if (!cfg->target[0]) {
+		// The filesystem that holds path on this machine.
+		char at[PATH_MAX], name[256], node[300];
+		unsigned int major, minor;
+		char fstype[32];
+		existing_parent(cfg->path, at, sizeof(at));
+		err = kd_blkdev_of_path(at, NULL, &major, &minor, fstype, sizeof(fstype));
+		if (err)
+			return kd_error_prefix(err, "finding the filesystem that holds %s", cfg->path);
+		if (major == 0)
+			return kd_error_create(KD_ERROR_UNSUPPORTED,
+					       "%s is on a %s filesystem with no block device; set 'target' in the config to a disk filesystem",
+					       cfg->path, fstype);
+		err = devname_of(major, minor, name, sizeof(name));
+		if (err)
+			return err;
+		snprintf(node, sizeof(node), "/dev/%s", name);
+		err = kd_blkdev_probe(node, &t->dev);
+		if (err)
+			return kd_error_prefix(err, "the filesystem holding %s", cfg->path);
+		if (!t->dev.uuid[0])
+			return kd_error_create(KD_ERROR_UNSUPPORTED,
+					       "%s (holding %s) has no filesystem UUID; set 'target' in the config",
+					       node, cfg->path);
+		snprintf(t->cfg.target, sizeof(t->cfg.target), "UUID=%s", t->dev.uuid);
+		t->cfg.target_kind = KD_TARGET_FS;
+	} else {
+		err = kd_blkdev_find(cfg->target, NULL, NULL, &t->dev);
+		if (err)
+			return kd_error_prefix(err, "target %s", cfg->target);
+		// Device names can change between boots; UUIDs do not.
+		if (!strncmp(cfg->target, "/dev/", 5) && t->dev.uuid[0])
+			snprintf(t->cfg.target, sizeof(t->cfg.target), "UUID=%s", t->dev.uuid);
+	}
+	if (t->cfg.target_kind == KD_TARGET_RAW)
+		return NULL;
+
+	if (!t->dev.fstype[0])
+		return kd_error_create(KD_ERROR_UNSUPPORTED,
+				       "target %s (/dev/%s): no filesystem found on it",
+				       cfg->target[0] ? cfg->target : t->cfg.target, t->dev.name);
+	if (cfg->fstype[0] && strcmp(cfg->fstype, t->dev.fstype))
+		return kd_error_create(KD_ERROR_INVALID,
+				       "config says fstype %s but /dev/%s holds %s",
+				       cfg->fstype, t->dev.name, t->dev.fstype);
+	if (!mountable_fstype(t->dev.fstype))
+		return kd_error_create(KD_ERROR_UNSUPPORTED,
+				       "target /dev/%s: %s is not a filesystem the capture kernel can write dumps to (ext4, ext3, ext2, xfs, btrfs, vfat)",
+				       t->dev.name, t->dev.fstype);
+	snprintf(t->cfg.fstype, sizeof(t->cfg.fstype), "%s", t->dev.fstype);
+
+	err = kd_blkdev_mountpoint(t->dev.major, t->dev.minor, NULL, t->mountpoint,
+				   sizeof(t->mountpoint));
+	if (err) {
+		if (kd_error_code(err) != KD_ERROR_NOTFOUND)
+			return err;
+		// Not mounted here: the capture init creates the folder.
+		kd_error_destroy(err);
+		t->mountpoint[0] = '\0';
+		return NULL;
+	}
+	if (!cfg->target[0]) {
+		// The configured path is a path on this machine; the capture
+		// init mounts the filesystem alone, so it needs the path
+		// relative to the filesystem's root.
+		size_t n = strlen(t->mountpoint);
+		snprintf(t->local_path, sizeof(t->local_path), "%s", cfg->path);
+		if (strcmp(t->mountpoint, "/")) {
+			if (strncmp(cfg->path, t->mountpoint, n) ||
+			    (cfg->path[n] != '/' && cfg->path[n] != '\0'))
+				return kd_error_create(KD_ERROR_INVALID,
+						       "%s is not under the mount point %s of /dev/%s",
+						       cfg->path, t->mountpoint, t->dev.name);
+			snprintf(t->cfg.path, sizeof(t->cfg.path), "%s",
+				 cfg->path[n] ? cfg->path + n : "/");
+		}
+	} else {
+		int w = snprintf(t->local_path, sizeof(t->local_path), "%s%s",
+				 strcmp(t->mountpoint, "/") ? t->mountpoint : "", cfg->path);
+		if (w >= (int)sizeof(t->local_path))
+			return kd_error_create(KD_ERROR_INVALID, "%s%s: path too long",
+					       t->mountpoint, cfg->path);
+	}
+	struct stat st;
+	if (stat(t->local_path, &st)) {
+		if (errno != ENOENT)
+			return kd_error_os(errno, "dump folder %s", t->local_path);
+		if (create) {
+			// Dumps hold the machine's memory: keys, passwords.
+			err = mkdir_p(t->local_path, 0700);
+			if (err)
+				return kd_error_prefix(err, "creating the dump folder");
+		}
+	} else if (!S_ISDIR(st.st_mode)) {
+		return kd_error_create(KD_ERROR_INVALID, "dump folder %s is not a directory",
+				       t->local_path);
+	}
+	struct statvfs vfs;
+	char at[PATH_MAX];
+	existing_parent(t->local_path, at, sizeof(at));
+	if (!statvfs(at, &vfs)) {
+		if (vfs.f_flag & ST_RDONLY)
+			return kd_error_create(KD_ERROR_INVALID,
+					       "dump folder %s is on a read-only filesystem",
+					       t->local_path);
+		t->free_bytes = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	}
+	return NULL;
+}
+
+// ------------------------------------------------------------------- units
+
+static void print_unit_service(FILE *out, const char *exe, const char *config)
+{
+	fprintf(out,
+		"[Unit]\n"
+		"Description=kexdump crash dumps: load the capture kernel\n"
+		"After=local-fs.target\n"
+		"ConditionPathExists=/sys/kernel/kexec_crash_size\n"
+		"\n"
+		"[Service]\n"
+		"Type=oneshot\n"
+		"RemainAfterExit=yes\n"
+		"ExecStart=%s setup --boot%s%s\n"
+		"ExecStop=%s unload --crash\n"
+		"\n"
+		"[Install]\n"
+		"WantedBy=multi-user.target\n",
+		exe, config ? " --config " : "", config ? config : "", exe);
+}
+
+static void print_unit_rearm_path(FILE *out, const char *config)
+{
+	// PathChanged= on a folder fires when an entry in it is created,
+	// removed or renamed: a new or updated kernel in /boot, a new module
+	// tree in /lib/modules (systemd.path(5)).
+	fprintf(out,
+		"[Unit]\n"
+		"Description=kexdump: re-arm when the config or the kernel changes\n"
+		"\n"
+		"[Path]\n"
+		"PathChanged=%s\n"
+		"PathChanged=/boot\n"
+		"PathChanged=/lib/modules\n"
+		"Unit=kexdump-rearm.service\n"
+		"\n"
+		"[Install]\n"
+		"WantedBy=multi-user.target\n",
+		config ? config : DEFAULT_CONFIG);
+}
+
+static void print_unit_rearm_service(FILE *out, const char *exe, const char *config)
+{
+	fprintf(out,
+		"[Unit]\n"
+		"Description=kexdump: re-arm after a config or kernel change\n"
+		"After=kexdump.service\n"
+		"\n"
+		"[Service]\n"
+		"Type=oneshot\n"
+		"ExecStart=%s setup --boot%s%s\n",
+		exe, config ? " --config " : "", config ? config : "");
+}
+
+static const struct {
+	const char *name;
+	int kind;
+} units[] = {
+	{ "kexdump.service", 0 },
+	{ "kexdump-rearm.path", 1 },
+	{ "kexdump-rearm.service", 2 },
+};
+
+static void print_unit(FILE *out, int kind, const char *exe, const char *config)
+{
+	switch (kind) {
+	case 0:
+		print_unit_service(out, exe, config);
+		break;
+	case 1:
+		print_unit_rearm_path(out, config);
+		break;
+	default:
+		print_unit_rearm_service(out, exe, config);
+		break;
+	}
+}
+
+// --print-units: every unit after a "### NAME" comment line, so the
+// output splits back into files (tests run systemd-analyze verify on them).
+static void print_units(const char *exe, const char *config)
+{
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		printf("%s### %s\n", i ? "\n" : "", units[i].name);
+		print_unit(stdout, units[i].kind, exe, config);
+	}
+}
+
+static struct kd_error *install_units(const char *exe, const char *config)
+{
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		char *text = NULL, path[PATH_MAX];
+		size_t len = 0;
+		FILE *mem = open_memstream(&text, &len);
+		if (!mem)
+			return kd_error_os(errno, "open_memstream");
+		fprintf(mem, "# Written by kexdump setup; kexdump setup rewrites it.\n");
+		print_unit(mem, units[i].kind, exe, config);
+		if (fclose(mem)) {
+			free(text);
+			return kd_error_os(errno, "unit text");
+		}
+		snprintf(path, sizeof(path), "%s/%s", UNIT_DIR, units[i].name);
+		struct kd_error *err = write_file_atomic(path, text, 0644);
+		free(text);
+		if (err)
+			return err;
+	}
+	const char *const reload[] = { "systemctl", "daemon-reload", NULL };
+	struct kd_error *err = run_command(reload);
+	if (err)
+		return err;
+	const char *const enable[] = { "systemctl", "enable", "--quiet", "kexdump.service", NULL };
+	err = run_command(enable);
+	if (err)
+		return err;
+	// The path unit starts watching now, not only from the next boot.
+	const char *const watch[] = { "systemctl", "enable", "--quiet", "--now", "kexdump-rearm.path", NULL };
+	return run_command(watch);
+}
+
+// ------------------------------------------------------------- reservation
+
+// The crashkernel= size to suggest: what is needed, rounded up to 16 MiB.
+static uint64_t suggest_size(uint64_t needed)
+{
+	return (needed + 16 * MIB - 1) / (16 * MIB) * (16 * MIB);
+}
+
+static struct kd_error *apply_bootloader(uint64_t size)
+{
+	char text[512];
+	snprintf(text, sizeof(text),
+		 "# Written by kexdump setup --apply-bootloader: memory reserved for the\n"
+		 "# capture kernel (see kexdump's docs/setup.md). Remove this file and run\n"
+		 "# update-grub to undo.\n"
+		 "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT crashkernel=%" PRIu64 "M\"\n",
+		 size / MIB);
+	struct kd_error *err = mkdir_p(GRUB_DROPIN_DIR, 0755);
+	if (!err)
+		err = write_file_atomic(GRUB_DROPIN, text, 0644);
+	if (err)
+		return err;
+	printf("kexdump setup: wrote %s (crashkernel=%" PRIu64 "M)\n", GRUB_DROPIN, size / MIB);
+	const char *const argv[] = { "update-grub", NULL };
+	err = run_command(argv);
+	if (err)
+		return kd_error_prefix(err, "%s is written but GRUB's config is not updated "
+				       "(run update-grub or grub-mkconfig -o /boot/grub/grub.cfg)",
+				       GRUB_DROPIN);
+	return NULL;
+}
+
+// -------------------------------------------------------------------- load
+
+// What `kexdump load --crash` does with the defaults: the capture command
+// line from the running one, kexec_file_load, and the record that
+// `kexdump status` reads.
+static struct kd_error *load_crash(const char *kernel, const char *initrd,
+				   const struct kd_config *cfg, char **cmdline_ret)
+{
+	char running[4096] = "";
+	FILE *f = fopen("/proc/cmdline", "re");
+	if (!f)
+		return kd_error_os(errno, "/proc/cmdline");
+	if (!fgets(running, sizeof(running), f))
+		running[0] = '\0';
+	fclose(f);
+	running[strcspn(running, "\n")] = '\0';
+	char *cmdline;
+	struct kd_error *err = kd_kexec_capture_cmdline(running, cfg->cmdline_append, &cmdline);
+	if (err)
+		return err;
+	err = kd_kexec_load(KD_KEXEC_CRASH, kernel, initrd, cmdline);
+	if (err) {
+		free(cmdline);
+		return err;
+	}
+	struct kd_kexec_record rec = { .loaded_at = (int64_t)time(NULL) };
+	snprintf(rec.kernel, sizeof(rec.kernel), "%s", kernel);
+	snprintf(rec.initrd, sizeof(rec.initrd), "%s", initrd);
+	snprintf(rec.cmdline, sizeof(rec.cmdline), "%s", cmdline);
+	err = kd_kexec_record_write(NULL, KD_KEXEC_CRASH, &rec);
+	if (err) {
+		free(cmdline);
+		return kd_error_prefix(err, "loaded, but not recorded");
+	}
+	*cmdline_ret = cmdline;
+	return NULL;
+}
+
+// ------------------------------------------------------------------- setup
+
+static int parse_opts(int argc, char **argv, struct setup_opts *o, bool *yes)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "apply-bootloader", no_argument, NULL, 'a' },
+		{ "no-systemd", no_argument, NULL, 'n' },
+		{ "boot", no_argument, NULL, 'b' },
+		{ "print-units", no_argument, NULL, 'p' },
+		{ "yes-crash-now", no_argument, NULL, 'y' },
+		{ 0 },
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'a':
+			o->apply_bootloader = true;
+			break;
+		case 'n':
+			o->no_systemd = true;
+			break;
+		case 'b':
+			o->boot = true;
+			break;
+		case 'p':
+			o->print_units = true;
+			break;
+		case 'y':
+			if (!yes)
+				return -1;
+			*yes = true;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (optind != argc)
+		return -1;
+	if (yes && (o->apply_bootloader || o->no_systemd || o->boot || o->print_units))
+		return -1;
+	return 0;
+}
+
+// Print the target line of the summary.
+static void print_target(const struct target *t)
+{
+	char b[32];
+	if (t->cfg.target_kind == KD_TARGET_RAW) {
+		printf("  target:      raw device %s (/dev/%s)\n", t->cfg.target, t->dev.name);
+		return;
+	}
+	printf("  target:      %s (%s on /dev/%s), folder %s", t->cfg.target, t->cfg.fstype,
+	       t->dev.name, t->cfg.path);
+	if (t->local_path[0])
+		printf(" = %s here, %s free\n", t->local_path, human(t->free_bytes, b, sizeof(b)));
+	else
+		printf(" (not mounted here; the capture kernel creates it)\n");
+}
+
+int cmd_setup(int argc, char **argv)
+{
+	static const char usage[] =
+		"kexdump setup [--config FILE] [--apply-bootloader] [--no-systemd] [--boot] [--print-units]";
+	struct setup_opts o = { 0 };
+	if (parse_opts(argc, argv, &o, NULL))
+		return cli_usage("%s", usage);
+	if (o.boot && o.apply_bootloader)
+		return cli_usage("--boot never changes the bootloader: %s", usage);
+	char exe[PATH_MAX];
+	struct kd_error *err = self_exe(exe, sizeof(exe));
+	if (err)
+		return cli_fail(err);
+	if (o.print_units) {
+		print_units(exe, o.config);
+		return 0;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "kexdump: setup needs root (it loads a kernel): run it with sudo\n");
+		return EXIT_BAD_INPUT;
+	}
+	const char *config_path = o.config ? o.config : DEFAULT_CONFIG;
+
+	// 1. The config and the target, checked now rather than at crash time.
+	struct kd_config cfg;
+	err = kd_config_load(config_path, !o.config, &cfg);
+	if (err)
+		return cli_fail(err);
+	struct target t;
+	err = resolve_target(&cfg, true, &t);
+	if (err)
+		return cli_fail(kd_error_prefix(err, "%s", config_path));
+
+	// 2. The kernel's kexec state.
+	struct kd_kexec_state st;
+	err = kd_kexec_state(NULL, &st);
+	if (err)
+		return cli_fail(err);
+	if (st.load_disabled) {
+		fprintf(stderr, "kexdump: kexec is disabled on this machine (kernel.kexec_load_disabled = 1, "
+				"which only a reboot can reset): boot without it to use crash dumps\n");
+		return EXIT_BAD_INPUT;
+	}
+
+	// 3. The capture initramfs for the running kernel.
+	struct utsname u;
+	uname(&u);
+	char kernel[256], moddir[256], initrd[256];
+	snprintf(kernel, sizeof(kernel), "/boot/vmlinuz-%s", u.release);
+	snprintf(moddir, sizeof(moddir), "/lib/modules/%s", u.release);
+	snprintf(initrd, sizeof(initrd), "%s/initramfs-%s.img", INITRAMFS_DIR, u.release);
+	if (access(kernel, R_OK)) {
+		fprintf(stderr, "kexdump: %s: %s (the running kernel's image is needed for the capture kernel)\n",
+			kernel, strerror(errno));
+		return EXIT_BAD_INPUT;
+	}
+	struct kd_modset *set = NULL;
+	err = kd_modset_open(moddir, &set);
+	if (!err)
+		err = kd_modset_add_target(set, &t.cfg, NULL, NULL);
+	if (err) {
+		kd_modset_close(set);
+		return cli_fail(kd_error_prefix(err, "capture initramfs"));
+	}
+	err = mkdir_p(INITRAMFS_DIR, 0700);
+	struct kd_initramfs_report rep = { 0 };
+	if (!err) {
+		struct kd_initramfs_options io = {
+			.init = exe, .config = &t.cfg, .modules = set, .compress = true,
+		};
+		err = kd_initramfs_write(initrd, &io, &rep);
+	}
+	kd_modset_close(set);
+	if (err)
+		return cli_fail(kd_error_prefix(err, "capture initramfs %s", initrd));
+
+	// 4. The reservation must hold the kernel, the initramfs and the
+	// capture kernel's run (kd_kexec_needed_reservation, measured).
+	uint64_t needed = kd_kexec_needed_reservation(file_size(kernel), rep.size);
+	uint64_t suggest = suggest_size(needed);
+	bool reboot_needed = false, armed = false;
+	int rc = 0;
+	char b1[32], b2[32];
+	if (st.crash_size < needed) {
+		if (st.crash_size == 0)
+			printf("kexdump setup: no memory is reserved for the capture kernel%s%s%s.\n"
+			       "  Add crashkernel=%" PRIu64 "M to the kernel command line and reboot",
+			       st.crashkernel_arg[0] ? " (" : "", st.crashkernel_arg,
+			       st.crashkernel_arg[0] ? " reserved nothing)" : "", suggest / MIB);
+		else
+			printf("kexdump setup: the reservation (%s) is too small: kernel + initramfs + capture need %s.\n"
+			       "  Use crashkernel=%" PRIu64 "M on the kernel command line and reboot",
+			       human(st.crash_size, b1, sizeof(b1)), human(needed, b2, sizeof(b2)),
+			       suggest / MIB);
+		if (o.apply_bootloader) {
+			printf(".\n");
+			err = apply_bootloader(suggest);
+			if (err)
+				return cli_fail(err);
+			printf("kexdump setup: reboot now; kexdump.service arms the machine at boot\n");
+			reboot_needed = true;
+		} else {
+			printf(",\n  or run kexdump setup --apply-bootloader to have it added to GRUB "
+			       "(%s).\n", GRUB_DROPIN);
+			rc = EXIT_BAD_INPUT;
+		}
+	} else {
+		// 5. Load it: what `kexdump load --crash` does.
+		char *cmdline = NULL;
+		err = load_crash(kernel, initrd, &t.cfg, &cmdline);
+		if (err)
+			return cli_fail(err);
+		printf("kexdump setup: capture kernel loaded: %s, cmdline \"%s\"\n", kernel, cmdline);
+		free(cmdline);
+		armed = true;
+	}
+
+	// 6. The systemd units that re-arm at boot and on changes.
+	const char *units_state;
+	if (o.boot) {
+		units_state = "(not touched: --boot)";
+	} else if (o.no_systemd) {
+		units_state = "not installed (--no-systemd)";
+	} else if (access("/run/systemd/system", F_OK)) {
+		printf("kexdump setup: systemd is not running: units not installed; run "
+		       "\"%s setup --boot\" at each boot to re-arm\n", exe);
+		units_state = "not installed (systemd is not running)";
+	} else {
+		err = install_units(exe, o.config);
+		if (err)
+			return cli_fail(kd_error_prefix(err, "installing the systemd units"));
+		units_state = "kexdump.service, kexdump-rearm.path enabled";
+	}
+
+	// 7. The summary.
+	printf("kexdump setup: %s\n", armed ? "armed" : reboot_needed ? "reboot needed" : "NOT armed");
+	print_target(&t);
+	if (st.crash_size)
+		printf("  reservation: %s at 0x%" PRIx64 " (%s needed)\n",
+		       human(st.crash_size, b1, sizeof(b1)), st.crash_start,
+		       human(needed, b2, sizeof(b2)));
+	else
+		printf("  reservation: none (crashkernel=%" PRIu64 "M needed)\n", suggest / MIB);
+	printf("  initramfs:   %s, %s, %zu modules\n", initrd, human(rep.size, b1, sizeof(b1)),
+	       rep.nmodules);
+	printf("  loaded:      %s\n", armed ? "yes (on crash)" : "no");
+	printf("  units:       %s\n", units_state);
+	printf("  on a crash:  dump to %s, then %s (failure: %s)\n", t.cfg.path,
+	       kd_action_name(t.cfg.final_action), kd_action_name(t.cfg.failure_action));
+	return rc;
+}
+
+// -------------------------------------------------------------------- test
+
+int cmd_test(int argc, char **argv)
+{
+	static const char usage[] = "kexdump test --yes-crash-now [--config FILE]";
+	struct setup_opts o = { 0 };
+	bool yes = false;
+	if (parse_opts(argc, argv, &o, &yes))
+		return cli_usage("%s", usage);
+	if (!yes) {
+		fprintf(stderr, "kexdump: test crashes this machine on purpose (a kernel panic "
+				"through sysrq-c) to check that a dump is written; if that is what "
+				"you want, run: kexdump test --yes-crash-now\n");
+		return EXIT_USAGE;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "kexdump: test needs root: run it with sudo\n");
+		return EXIT_BAD_INPUT;
+	}
+	const char *config_path = o.config ? o.config : DEFAULT_CONFIG;
+	struct kd_config cfg;
+	struct kd_error *err = kd_config_load(config_path, !o.config, &cfg);
+	if (err)
+		return cli_fail(err);
+	struct target t;
+	err = resolve_target(&cfg, false, &t);
+	if (err)
+		return cli_fail(kd_error_prefix(err, "%s", config_path));
+	struct kd_kexec_state st;
+	err = kd_kexec_state(NULL, &st);
+	if (err)
+		return cli_fail(err);
+	if (!st.crash_loaded) {
+		fprintf(stderr, "kexdump: not armed: no capture kernel is loaded "
+				"(/sys/kernel/kexec_crash_loaded is 0); run kexdump setup first\n");
+		return EXIT_BAD_INPUT;
+	}
+	struct kd_kexec_record rec;
+	err = kd_kexec_record_read(NULL, KD_KEXEC_CRASH, &rec);
+	printf("kexdump test: the kernel panics now (sysrq-c).\n");
+	if (!err) {
+		printf("  capture kernel %s with %s boots,\n", rec.kernel,
+		       rec.initrd[0] ? rec.initrd : "no initramfs");
+	} else {
+		kd_error_destroy(err);
+		printf("  the loaded capture kernel boots (not loaded by kexdump: no record),\n");
+	}
+	printf("  writes the dump to %s on %s, then %s.\n", t.cfg.path, t.cfg.target,
+	       kd_action_name(t.cfg.final_action));
+	fflush(stdout);
+	sync();
+	int fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cli_fail(kd_error_os(errno, "/proc/sysrq-trigger"));
+	if (write(fd, "c", 1) != 1) {
+		int e = errno;
+		close(fd);
+		return cli_fail(kd_error_os(e, "writing c to /proc/sysrq-trigger"));
+	}
+	close(fd);
+	sleep(5);
+	fprintf(stderr, "kexdump: still running 5 s after sysrq-c: the kernel did not panic\n");
+	return EXIT_BAD_INPUT;
+}
