@@ -35,6 +35,10 @@ int cmd_status(int argc, char **argv);
 int cmd_setup(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_initramfs(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
+/* kexdump as PID 1 of the capture kernel (capture/init.c); never returns. */
+int capture_main(int argc, char **argv);
 
 /* A minimal JSON writer: enough for flat objects, nested objects and arrays. */
 struct json {

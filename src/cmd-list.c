@@ -1,2 +1,155 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// (being written; see include/kexdump/{config,kexec,initramfs}.h)
+// kexdump list: the dumps the capture kernel left under the target path,
+// oldest first, with whether each completed and the panic line.
+#include "cli.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_CONFIG "/etc/kexdump.conf"
+
+static void human_size(uint64_t n, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)n;
+	size_t u = 0;
+	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%" PRIu64 " B", n);
+	else
+		snprintf(buf, len, "%.1f %s", v, units[u]);
+}
+
+// Where the dumps are on this system: the target's mount point + path.
+static int resolve_dir(const char *config, bool config_given, char *out, size_t len)
+{
+	struct kd_config cfg;
+	struct kd_error *err = kd_config_load(config, !config_given, &cfg);
+	if (err)
+		return cli_fail(err);
+	if (cfg.target_kind == KD_TARGET_RAW) {
+		fprintf(stderr, "kexdump: the target is the raw device %s: its dump is read "
+			"with kexdump info %s, not listed\n", cfg.target, cfg.target);
+		return EXIT_BAD_INPUT;
+	}
+	if (!cfg.target[0]) {
+		snprintf(out, len, "%s", cfg.path);
+		return 0;
+	}
+	struct kd_blkdev_info info;
+	if ((err = kd_blkdev_find(cfg.target, NULL, NULL, &info))) {
+		fprintf(stderr, "kexdump: target %s: %s\n", cfg.target, kd_error_message(err));
+		kd_error_destroy(err);
+		return EXIT_BAD_INPUT;
+	}
+	char mnt[4096];
+	if ((err = kd_blkdev_mountpoint(info.major, info.minor, NULL, mnt, sizeof(mnt)))) {
+		kd_error_destroy(err);
+		fprintf(stderr, "kexdump: target %s (/dev/%s) is not mounted; mount it or "
+			"pass the folder: kexdump list DIR\n", cfg.target, info.name);
+		return EXIT_BAD_INPUT;
+	}
+	if ((size_t)snprintf(out, len, "%s%s", strcmp(mnt, "/") ? mnt : "", cfg.path) >= len) {
+		fprintf(stderr, "kexdump: %s%s: path too long\n", mnt, cfg.path);
+		return EXIT_BAD_INPUT;
+	}
+	return 0;
+}
+
+static void print_json(const struct kd_dumpdir_entry *e, size_t n)
+{
+	struct json j = { .out = stdout };
+	json_begin_array(&j, NULL);
+	for (size_t i = 0; i < n; i++) {
+		json_begin_object(&j, NULL);
+		json_string(&j, "dir", e[i].dir);
+		json_string(&j, "host", e[i].host);
+		json_string(&j, "date", e[i].date);
+		json_string(&j, "release", e[i].release);
+		json_string(&j, "status", e[i].status);
+		json_string(&j, "error", e[i].error);
+		json_string(&j, "panic", e[i].panic);
+		json_u64(&j, "vmcore_size", e[i].vmcore_size);
+		json_bool(&j, "has_vmcore", e[i].has_vmcore);
+		json_bool(&j, "has_dmesg", e[i].has_dmesg);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+}
+
+static void print_text(const char *dir, const struct kd_dumpdir_entry *e, size_t n)
+{
+	if (!n) {
+		printf("no dumps in %s\n", dir);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char size[32];
+		if (e[i].has_vmcore)
+			human_size(e[i].vmcore_size, size, sizeof(size));
+		else
+			snprintf(size, sizeof(size), "no vmcore");
+		printf("%s UTC  %s  %s  %s  %s", e[i].date, e[i].host,
+		       e[i].release[0] ? e[i].release : "?", size, e[i].status);
+		if (e[i].error[0])
+			printf(" (%s)", e[i].error);
+		putchar('\n');
+		if (e[i].panic[0])
+			printf("    %s\n", e[i].panic);
+		printf("    %s\n", e[i].dir);
+	}
+}
+
+int cmd_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static const char usage[] = "kexdump list [--json] [--config FILE] [DIR]";
+	bool json = false;
+	const char *config = DEFAULT_CONFIG;
+	bool config_given = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "jc:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'c':
+			config = optarg;
+			config_given = true;
+			break;
+		default:
+			return cli_usage("%s", usage);
+		}
+	}
+	if (optind + 1 < argc)
+		return cli_usage("%s", usage);
+	char dir[4096];
+	if (optind < argc) {
+		snprintf(dir, sizeof(dir), "%s", argv[optind]);
+	} else {
+		int rc = resolve_dir(config, config_given, dir, sizeof(dir));
+		if (rc)
+			return rc;
+	}
+	struct kd_dumpdir_entry *e;
+	size_t n;
+	struct kd_error *err = kd_dumpdir_list(dir, &e, &n);
+	if (err)
+		return cli_fail(err);
+	if (json)
+		print_json(e, n);
+	else
+		print_text(dir, e, n);
+	free(e);
+	return fflush(stdout) ? EXIT_BAD_INPUT : 0;
+}

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct {
 	const char *name;
@@ -23,6 +24,8 @@ static const struct {
 	{ "unload", cmd_unload, "[--crash|--reboot]   empty a kexec slot (default: crash)" },
 	{ "exec", cmd_exec, "  reboot now into the kernel loaded with load --reboot (sync, no firmware, no service shutdown)" },
 	{ "status", cmd_status, "[--json] [--config FILE]   reservation, loaded kernels, target, last dump; exit 0 if armed, 1 if not" },
+	{ "list", cmd_list, "[--json] [--config FILE] [DIR]   the dumps on the target: date, kernel, size, complete or not, panic line" },
+	{ "capture", cmd_capture, "[--config FILE] [--vmcore FILE] [--target-dir DIR] [--no-action]   the capture kernel's flow on this system (tests)" },
 	{ "initramfs", cmd_initramfs, "-o FILE [--config FILE] [--release R] [--module NAME]... [--list]   build the capture initramfs" },
 };
 
@@ -82,6 +85,9 @@ void cli_close(struct kd_dump *dump, struct kd_kernel *kernel)
 
 int main(int argc, char **argv)
 {
+	// The same static binary is /init of the capture initramfs.
+	if (getpid() == 1)
+		return capture_main(argc, argv);
 	// Option errors are reported by each command's one usage line.
 	opterr = 0;
 	if (argc < 2) {

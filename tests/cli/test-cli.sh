@@ -171,6 +171,82 @@ out=$("$kexdump" status --config "$work/kexdump.conf")
 grep -q '^last dump: *2026-01-02 03:04:05 testhost: incomplete: no space left on the target' <<<"$out" &&
 	grep -q '^status: ' <<<"$out" && ok "status text" || nok "status text: $out"
 
+# capture: the capture kernel's flow into a folder; list shows the result.
+printf 'hostname synth-host\ndump_level 1\n' >"$work/capture.conf"
+if "$kexdump" capture --config "$work/capture.conf" --vmcore "$small" \
+	--target-dir "$work/crash" --no-action >"$work/out" 2>&1; then
+	d=$(echo "$work"/crash/synth-host-*)
+	if [[ -f $d/vmcore && -f $d/dmesg.txt && -f $d/summary ]] &&
+		grep -qx 'status=complete' "$d/summary" && grep -qx 'release=9.9.9-synthetic' "$d/summary" &&
+		grep -q "^kexdump-capture: dump complete: $d ([0-9]* bytes in" "$work/out" &&
+		[[ $(stat -c %a "$d") == 700 && $(stat -c %a "$d/vmcore") == 600 ]] &&
+		[[ $("$kexdump" read "$d/vmcore" linux_banner --string) == "Linux version 9.9.9-synthetic (test)" ]]; then
+		ok "capture into a folder: vmcore, dmesg.txt, summary (complete), 0700/0600"
+	else
+		nok "capture output: $(cat "$work/out") / $(cat "$d/summary" 2>&1)"
+	fi
+else
+	nok "capture failed: $(cat "$work/out")"
+fi
+out=$("$kexdump" list "$work/crash")
+[[ $out == *"synth-host  9.9.9-synthetic"*complete* ]] && ok "list shows the capture" || nok "list: $out"
+json=$("$kexdump" list --json "$work/crash")
+python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert len(d)==1 and d[0]["status"]=="complete" and d[0]["host"]=="synth-host" and d[0]["has_vmcore"] and d[0]["vmcore_size"]>0' "$json" &&
+	ok "list --json" || nok "list --json: $json"
+# A target that fills up (a file size limit stands in for a full disk):
+# the summary and list say incomplete, the partial dump reads as incomplete.
+printf 'hostname full\ndump_level 0\ncompress none\n' >"$work/full.conf"
+(trap '' XFSZ; ulimit -f 20; exec "$kexdump" capture --config "$work/full.conf" --vmcore "$small" \
+	--target-dir "$work/full" --no-action) >"$work/out" 2>&1
+rc=$?
+d=$(echo "$work"/full/full-*)
+if ((rc == 1)) && grep -qx 'status=incomplete' "$d/summary" && grep -q '^error=.*File too large' "$d/summary" &&
+	grep -q "^kexdump-capture: dump incomplete: $d: .*File too large" "$work/out" &&
+	"$kexdump" info "$d/vmcore" | grep -q '^incomplete: *yes' &&
+	"$kexdump" list "$work/full" | grep -q 'incomplete (.*File too large)'; then
+	ok "capture onto a full target: incomplete dump, summary and list say why"
+else
+	nok "capture onto a full target (rc $rc): $(cat "$work/out")"
+fi
+# No dump to read: a failed summary on the target, exit 1.
+"$kexdump" capture --config "$work/capture.conf" --vmcore "$work/text" --target-dir "$work/failed" \
+	--no-action >"$work/out" 2>&1
+rc=$?
+if ((rc == 1)) && grep -q '^kexdump-capture: dump failed: .*text: not a kernel crash dump' "$work/out" &&
+	grep -qx 'status=failed' "$work"/failed/synth-host-*/summary &&
+	"$kexdump" list "$work/failed" | grep -q 'failed (.*not a kernel crash dump'; then
+	ok "capture of a bad vmcore: failed, and said so on the target"
+else
+	nok "capture of a bad vmcore (rc $rc): $(cat "$work/out")"
+fi
+# An interrupted capture (no summary) lists as incomplete.
+mkdir -p "$work/cut/h-2025-01-01-00:00:00" && : >"$work/cut/h-2025-01-01-00:00:00/vmcore.incomplete"
+"$kexdump" list "$work/cut" | grep -q 'incomplete (no summary (capture interrupted))' &&
+	ok "list: an interrupted capture" || nok "list interrupted: $("$kexdump" list "$work/cut")"
+printf 'dump_level 99\n' >"$work/bad.conf"
+expect_error 1 "bad.conf:1: dump_level '99' is not a number from 0 to 31" list --config "$work/bad.conf"
+printf 'path %s\n' "$work/crash" >"$work/path.conf"
+"$kexdump" list --config "$work/path.conf" | grep -q 'synth-host' && ok "list: folder from the config's path" ||
+	nok "list --config"
+# With a real dump (tests/vm/mkdump.sh leaves them in /var/tmp/kd-dumps):
+# the panic line and the log reach the summary and dmesg.txt.
+real=$(ls /var/tmp/kd-dumps/*/vmcore 2>/dev/null | head -1)
+if [[ -n $real ]]; then
+	"$kexdump" capture --config "$work/capture.conf" --vmcore "$real" --target-dir "$work/real" \
+		--no-action >"$work/out" 2>&1
+	d=$(echo "$work"/real/synth-host-*)
+	if grep -qx 'status=complete' "$d/summary" &&
+		grep -q '^panic=.*\(Kernel panic - not syncing\|sysrq: Trigger a crash\)' "$d/summary" &&
+		cmp -s "$d/dmesg.txt" <("$kexdump" dmesg "$real") &&
+		cmp -s "$d/dmesg.txt" <("$kexdump" dmesg "$d/vmcore"); then
+		ok "capture of $real: panic line, dmesg.txt identical to the log"
+	else
+		nok "capture of $real: $(cat "$work/out")"
+	fi
+fi
+expect_error 2 "usage" capture extra
+expect_error 2 "usage" list a b
+
 # Usage errors exit 2.
 expect_error 2 "usage" info
 expect_error 2 "usage" info "$good" extra
