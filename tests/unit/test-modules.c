@@ -282,6 +282,8 @@ static void make_sysfs(const char *root, bool with_drivers)
 	symlink_at("../../devices/pci0000:00/0000:00:04.0/virtio1/block/vda", d, "vda");
 	symlink_at("../../devices/pci0000:00/0000:00:04.0/virtio1/block/vda/vda1", d, "vda1");
 	write_file(vda1, "partition", "1\n");
+	write_file(vda1, "dev", "254:1\n");
+	write_file(vda1, "size", "16384\n");
 	write_file(pci, "modalias", "pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00\n");
 	write_file(virtio, "modalias", "virtio:d00000002v00001AF4\n");
 	if (with_drivers) {
@@ -301,8 +303,11 @@ static void make_virtio_moddir(const char *dir)
 		   "kernel/drivers/virtio/virtio_pci_modern_dev.ko:\n"
 		   "kernel/drivers/virtio/virtio_pci_legacy_dev.ko:\n"
 		   "kernel/drivers/virtio/virtio_pci.ko: kernel/drivers/virtio/virtio_pci_legacy_dev.ko kernel/drivers/virtio/virtio_pci_modern_dev.ko kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko\n"
-		   "kernel/drivers/scsi/other_pci.ko:\n");
+		   "kernel/drivers/scsi/other_pci.ko:\n"
+		   "kernel/fs/ext4/ext4.ko: kernel/fs/jbd2/jbd2.ko\n"
+		   "kernel/fs/jbd2/jbd2.ko:\n");
 	write_file(dir, "modules.alias",
+		   "alias fs-ext4 ext4\n"
 		   "alias pci:v00001AF4d*sv*sd*bc*sc*i* virtio_pci\n"
 		   "alias virtio:d00000002v* virtio_blk\n"
 		   "alias pci:v00008086d*sv*sd*bc01sc06i* other_pci\n");
@@ -355,6 +360,66 @@ static void test_blockdev(void **state)
 	err = kd_modset_add_blockdev(set, "vda1", sysfs);
 	assert_non_null(err);
 	assert_non_null(strstr(kd_error_message(err), "virtio_blk"));
+	kd_error_destroy(err);
+	kd_modset_close(set);
+}
+
+// The target of a config: found by UUID through the fake sysfs and an
+// ext4 image standing for /dev/vda1 (made by mke2fs), then its driver
+// chain, its filesystem's modules and the config's extra modules.
+static void test_target(void **state)
+{
+	struct tree *t = *state;
+	char sysfs[PATH_MAX], moddir[PATH_MAX], dev[PATH_MAX], img[PATH_MAX];
+	snprintf(moddir, sizeof(moddir), "%s/virtio-moddir", t->dir);
+	snprintf(sysfs, sizeof(sysfs), "%s/sys1", t->dir);
+	snprintf(dev, sizeof(dev), "%s/dev", t->dir);
+	snprintf(img, sizeof(img), "%s/vda1", dev);
+	mkdirs(dev);
+	int fd = open(img, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 8 << 20), 0);
+	close(fd);
+	char *argv[] = { (char *)"mke2fs", (char *)"-q", (char *)"-F", (char *)"-t",
+			 (char *)"ext4", img, NULL };
+	char *out = run(argv);
+	if (!out)
+		skip();	// no mke2fs
+	free(out);
+	struct kd_blkdev_info info;
+	assert_null(kd_blkdev_probe(img, &info));
+	struct kd_config cfg;
+	kd_config_default(&cfg);
+	snprintf(cfg.target, sizeof(cfg.target), "UUID=%s", info.uuid);
+	snprintf(cfg.modules[cfg.nmodules++], sizeof(cfg.modules[0]), "other-pci");
+
+	struct kd_modset *set = open_set(moddir);
+	struct kd_error *err = kd_modset_add_target(set, &cfg, sysfs, dev);
+	if (err)
+		fail_msg("%s", kd_error_message(err));
+	assert_int_equal(kd_modset_count(set), 9);	// 6 virtio, jbd2, ext4, other_pci
+	assert_before(set, "jbd2", "ext4");
+	assert_before(set, "virtio_blk", "other_pci");
+	assert_before(set, "virtio_pci", "other_pci");
+	kd_modset_close(set);
+
+	// A raw target needs no filesystem; an unknown extra module fails.
+	cfg.target_kind = KD_TARGET_RAW;
+	snprintf(cfg.modules[0], sizeof(cfg.modules[0]), "no-such-module");
+	set = open_set(moddir);
+	err = kd_modset_add_target(set, &cfg, sysfs, dev);
+	assert_non_null(err);
+	assert_non_null(strstr(kd_error_message(err), "no-such-module"));
+	kd_error_destroy(err);
+	assert_int_equal(index_of(set, "ext4"), SIZE_MAX);
+	kd_modset_close(set);
+
+	// A target that is not there says so.
+	snprintf(cfg.target, sizeof(cfg.target), "UUID=00000000-0000-0000-0000-000000000000");
+	set = open_set(moddir);
+	err = kd_modset_add_target(set, &cfg, sysfs, dev);
+	assert_non_null(err);
+	assert_int_equal(kd_error_code(err), KD_ERROR_NOTFOUND);
 	kd_error_destroy(err);
 	kd_modset_close(set);
 }
@@ -534,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_order_and_softdeps),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_blockdev),
+		cmocka_unit_test(test_target),
 		cmocka_unit_test(test_real_trees),
 	};
 	return cmocka_run_group_tests(tests, tree_setup, tree_teardown);
