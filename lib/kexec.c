@@ -409,9 +409,10 @@ static bool signature_errno(int e)
 }
 
 // x86's boot protocol allows 2048 bytes of command line with its NUL
-// (cmdline_size in the bzImage header is 2047) and a crash load adds
-// "elfcorehdr=0x...K" (MAX_ELFCOREHDR_STR_LEN, 30 bytes) to it
-// (arch/x86/kernel/kexec-bzimage64.c).
+// (cmdline_size in the bzImage header is 2047), and bzImage64_load()
+// (arch/x86/kernel/kexec-bzimage64.c) keeps MAX_ELFCOREHDR_STR_LEN (30)
+// of them for the "elfcorehdr=0x...K" a crash load adds, for either slot:
+// cmdline_len + 30 > 2047 is EINVAL.
 #define CMDLINE_MAX 2047
 #define ELFCOREHDR_STR_LEN 30
 
@@ -478,12 +479,12 @@ struct kd_error *kd_kexec_explain(const struct kd_kexec_failure *f,
 				       "(kexdump setup --apply-bootloader does it) and reboot",
 				       what, mib_up(sugg));
 	}
-	size_t cmdline_max = CMDLINE_MAX - (crash ? ELFCOREHDR_STR_LEN : 0);
+	size_t cmdline_max = CMDLINE_MAX - ELFCOREHDR_STR_LEN - 1;
 	if (e == EINVAL && f->cmdline_len > cmdline_max)
 		return kd_error_create(KD_ERROR_INVALID,
-				       "%s: the command line is too long (%zu bytes, at most %zu fit%s)",
-				       what, f->cmdline_len, cmdline_max,
-				       crash ? " with the elfcorehdr= the kernel adds" : "");
+				       "%s: the command line is too long (%zu bytes, at most %zu fit: "
+				       "the kernel keeps room for an elfcorehdr=)",
+				       what, f->cmdline_len, cmdline_max);
 	// kexec_locate_mem_hole() gives EADDRNOTAVAIL when a segment does not
 	// fit the reservation; control pages that do not fit give ENOMEM.
 	if (crash && (e == EADDRNOTAVAIL || e == ENOMEM || e == EINVAL))

@@ -388,8 +388,20 @@ static void test_explain_other(void **state)
 	struct kd_kexec_failure f = base_failure;
 	f.cmdline_len = 2030;
 	char *m = explain(EINVAL, &f, &st);
-	assert_contains(m, "command line is too long (2030 bytes, at most 2017 fit");
+	assert_contains(m, "command line is too long (2030 bytes, at most 2016 fit");
 	free(m);
+	f.slot = KD_KEXEC_REBOOT;
+	m = explain(EINVAL, &f, &st);
+	assert_contains(m, "command line is too long (2030 bytes, at most 2016 fit");
+	free(m);
+	// 2016 bytes fit: EINVAL is then the reservation's.
+	f.slot = KD_KEXEC_CRASH;
+	f.cmdline_len = 2016;
+	st.crash_size = 64 * MIB;
+	m = explain(EINVAL, &f, &st);
+	assert_contains(m, "the reservation (64 MiB) is too small");
+	free(m);
+	st.crash_size = 256 * MIB;
 	// The reboot slot has no reservation to blame.
 	f = base_failure;
 	f.slot = KD_KEXEC_REBOOT;
