@@ -85,8 +85,11 @@ void cli_close(struct kd_dump *dump, struct kd_kernel *kernel)
 
 int main(int argc, char **argv)
 {
-	// The same static binary is /init of the capture initramfs.
-	if (getpid() == 1)
+	// The same static binary is /init of the capture initramfs. Only as
+	// "init": kexdump may be PID 1 of a container too.
+	const char *self = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	self = self ? self + 1 : argc > 0 ? argv[0] : "";
+	if (getpid() == 1 && !strcmp(self, "init"))
 		return capture_main(argc, argv);
 	// Option errors are reported by each command's one usage line.
 	opterr = 0;

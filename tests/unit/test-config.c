@@ -201,8 +201,10 @@ static void test_round_trip(void **state)
 	}
 	// Values outside the enums are refused rather than written as garbage.
 	cfg.format = KD_SAVE_FLAT;
-	assert_non_null(kd_config_write(&cfg, -1));
-	kd_error_destroy(kd_config_write(&cfg, -1));
+	struct kd_error *err = kd_config_write(&cfg, -1);
+	assert_non_null(err);
+	assert_int_equal(kd_error_code(err), KD_ERROR_INVALID);
+	kd_error_destroy(err);
 }
 
 static void test_load(void **state)
