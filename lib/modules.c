@@ -11,6 +11,11 @@
 // A name resolves as kmod's kmod_module_new_from_lookup() does: a module
 // of modules.dep, else every module an alias matches, else built in.
 // Module names treat '-' and '_' alike (kmod's alias_normalize).
+// Soft dependencies: every "softdep MOD" line counts. kmod uses only the
+// first line of a module (kmod_module_get_softdeps() breaks at the first
+// match), which drops btrfs's sha256 and xxhash64 (depmod writes one line
+// per MODULE_SOFTDEP); a capture kernel that cannot mount the target has
+// no second chance, so take them all.
 #include "internal.h"
 
 #include <errno.h>
