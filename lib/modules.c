@@ -379,8 +379,9 @@ KD_EXPORT void kd_modset_close(struct kd_modset *set)
 	free(set);
 }
 
-// What a name stands for: modules (indices into mods, at most @p max),
-// built in, or nothing.
+// What a name stands for: modules (indices into mods), built in, or
+// nothing. modprobe loads every module an alias matches; 16 is far more
+// than any device or crypto alias matches on Debian's kernels.
 struct resolved {
 	size_t mods[16];
 	size_t n;
@@ -414,8 +415,13 @@ static struct kd_error *resolve(const struct kd_modset *set, const char *name,
 		size_t idx = (size_t)(m - set->mods), j;
 		for (j = 0; j < r->n && r->mods[j] != idx; j++)
 			;
-		if (j == r->n && r->n < KD_ARRAY_SIZE(r->mods))
-			r->mods[r->n++] = idx;
+		if (j < r->n)
+			continue;
+		if (r->n == KD_ARRAY_SIZE(r->mods))
+			return kd_error_create(KD_ERROR_UNSUPPORTED,
+					       "%s/modules.alias: '%s' matches more than %zu modules",
+					       set->moddir, name, KD_ARRAY_SIZE(r->mods));
+		r->mods[r->n++] = idx;
 	}
 	if (r->n)
 		return NULL;
