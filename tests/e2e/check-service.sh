@@ -163,8 +163,14 @@ for s in "${scenarios[@]}"; do
 
 	# In the guest, after the reboot.
 	d=$(basename "$dir")
-	check "$tag: guest: kexdump list shows $d as $want" \
-		bash -c '[[ $(cat "$1/list.rc") == 0 ]] && grep "$2" "$1/list.out" | grep -qw "$3"' _ "$p2" "$d" "$want"
+	check "$tag: guest: kexdump setup --boot re-armed it after the reboot" \
+		bash -c '[[ $(cat "$1/rearm.rc") == 0 ]] && grep -q "kexdump setup: armed" "$1/rearm.out"' _ "$p2"
+	# kexdump list: a "DATE TIME UTC HOST RELEASE SIZE STATUS" line, then
+	# the panic line and the folder.
+	when=$(sed -n 's/.*-\([0-9]\{4\}-[0-9][0-9]-[0-9][0-9]\)-\([0-9:]\{8\}\)$/\1 \2/p' <<<"$d")
+	check "$tag: guest: kexdump list shows $d ($when) as $want" \
+		bash -c '[[ $(cat "$1/list.rc") == 0 ]] && grep -q "/$2\$" "$1/list.out" &&
+			grep "^$3" "$1/list.out" | grep -qw "$4"' _ "$p2" "$d" "$when" "$want"
 	check "$tag: guest: kexdump list --json says $want" \
 		python3 -c 'import json,sys
 d = json.load(open(sys.argv[1]))

@@ -163,7 +163,7 @@ fi
 
 # 512 MiB, sparse on the host: room for a few dumps of a 1 GiB guest.
 rm -f "$out/root.img"
-mke2fs -q -t ext4 -L kdroot -d "$root" "$out/root.img" 512M ||
+mke2fs -q -t ext4 -L kdroot -d "$root" "$out/root.img" 512M >&2 ||
 	die "mke2fs -d failed"
 cp "$vmlinuz" "$out/vmlinuz"
 echo "$release" >"$out/release"

@@ -57,7 +57,7 @@ if [[ $scenario == tiny ]]; then
 	# of a 1 GiB guest's dump.
 	uuid=6b64756d-7469-6e79-0000-000000000001
 	rm -f "$out/tiny.img"
-	mke2fs -q -t ext4 -U "$uuid" -L kdtiny "$out/tiny.img" 10M
+	mke2fs -q -t ext4 -U "$uuid" -L kdtiny "$out/tiny.img" 10M >&2
 	disks+=(-drive "file=$out/tiny.img,format=raw,if=virtio,cache=unsafe")
 	append+=" kdtest.tiny=$uuid"
 fi
