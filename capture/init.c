@@ -72,8 +72,6 @@ struct capture {
 
 enum outcome { OUT_COMPLETE, OUT_INCOMPLETE, OUT_FAILED };
 
-static const char *const codec_names[] = { "zstd", "lz4", "zlib", "lzo", "snappy", "none" };
-static const char *const format_names[] = { "kdump", "elf", "flat" };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -528,8 +526,8 @@ static void write_summary(struct capture *c, enum outcome out)
 	put_value(f, "host", c->host);
 	put_value(f, "date", c->date);
 	fprintf(f, "dump_level=%u\n", c->cfg.dump_level);
-	put_value(f, "codec", codec_names[c->cfg.codec]);
-	put_value(f, "format", format_names[c->cfg.format]);
+	put_value(f, "codec", kd_save_codec_name(c->cfg.codec));
+	put_value(f, "format", kd_save_format_name(c->cfg.format));
 	fprintf(f, "bytes_written=%llu\n", (unsigned long long)c->stats.bytes_out);
 	fprintf(f, "pages_written=%llu\n", (unsigned long long)c->stats.pages_written);
 	fprintf(f, "seconds=%.2f\n", c->seconds);
@@ -563,6 +561,7 @@ static void save_options(const struct capture *c, struct kd_save_options *o)
 	memset(o, 0, sizeof(*o));
 	o->format = (enum kd_save_format)c->cfg.format;
 	o->codec = (enum kd_save_codec)c->cfg.codec;
+	o->level = c->cfg.level;
 	o->dump_level = c->cfg.dump_level;
 	o->threads = 0;		// online CPUs (one in a nr_cpus=1 capture kernel)
 }
@@ -641,7 +640,7 @@ static enum outcome capture_fs(struct capture *c)
 	struct kd_save_options o;
 	save_options(c, &o);
 	say("saving to %s (dump level %u, %s, %s)", path, o.dump_level,
-	    codec_names[o.codec], format_names[o.format]);
+	    kd_save_codec_name(o.codec), kd_save_format_name(o.format));
 	double t0 = now();
 	struct kd_error *err = kd_save_file(c->kernel, path, false, &o, &c->stats);
 	c->seconds = now() - t0;

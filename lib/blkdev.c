@@ -397,52 +397,6 @@ KD_EXPORT struct kd_error *kd_blkdev_find(const char *spec, const char *sysfs_ro
 	return NULL;
 }
 
-static struct kd_error *read_text(const char *path, char **ret)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return kd_error_os(errno, "%s: cannot open", path);
-	size_t len = 0, cap = 16384;
-	char *buf = malloc(cap);
-	if (!buf) {
-		close(fd);
-		return &kd_enomem;
-	}
-	for (;;) {
-		if (len + 1 >= cap) {
-			if (cap >= MOUNTINFO_MAX) {
-				free(buf);
-				close(fd);
-				return kd_error_create(KD_ERROR_CORRUPT, "%s: too large", path);
-			}
-			char *p = realloc(buf, cap * 2);
-			if (!p) {
-				free(buf);
-				close(fd);
-				return &kd_enomem;
-			}
-			buf = p;
-			cap *= 2;
-		}
-		ssize_t r = read(fd, buf + len, cap - 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			struct kd_error *err = kd_error_os(errno, "%s: cannot read", path);
-			free(buf);
-			close(fd);
-			return err;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	buf[len] = '\0';
-	*ret = buf;
-	return NULL;
-}
-
 // mountinfo escapes space, tab, newline and backslash as \ooo
 // (fs/proc_namespace.c, mangle()).
 static void unescape(const char *src, size_t len, char *out, size_t outlen)
@@ -520,7 +474,7 @@ static struct kd_error *find_mount(const char *mountinfo, unsigned int major,
 {
 	const char *path = mountinfo ? mountinfo : "/proc/self/mountinfo";
 	char *text = NULL;
-	struct kd_error *err = read_text(path, &text);
+	struct kd_error *err = kd_read_file(path, MOUNTINFO_MAX, &text, NULL);
 	if (err || !text)
 		return err ? err : &kd_enomem;
 	bool found = false, found_root = false;

@@ -15,15 +15,7 @@
 // Larger files are certainly not a config file.
 #define CONFIG_MAX_SIZE (64u * 1024)
 
-// Value tables in enum order (enum kd_save_codec, kd_save_format, kd_action).
-static const char *const codec_names[] = {
-	[KD_SAVE_ZSTD] = "zstd", [KD_SAVE_LZ4] = "lz4", [KD_SAVE_ZLIB] = "zlib",
-	[KD_SAVE_LZO] = "lzo", [KD_SAVE_SNAPPY] = "snappy", [KD_SAVE_NONE] = "none",
-};
-// The flattened format is for pipes; a file or block device takes kdump.
-static const char *const format_names[] = {
-	[KD_SAVE_KDUMP] = "kdump", [KD_SAVE_ELF] = "elf",
-};
+// Names of enum kd_action, in order.
 static const char *const action_names[] = {
 	[KD_ACTION_REBOOT] = "reboot", [KD_ACTION_POWEROFF] = "poweroff",
 	[KD_ACTION_HALT] = "halt", [KD_ACTION_SHELL] = "shell",
@@ -258,17 +250,25 @@ static struct kd_error *parse_line(struct parse_state *st, char *key, char *v)
 	if (!strcmp(key, "compress")) {
 		if ((err = once(st, SEEN_CODEC, key)))
 			return err;
-		if ((i = lookup(codec_names, KD_ARRAY_SIZE(codec_names), v)) < 0)
-			return bad(st, "unknown compress '%s' (zstd, lz4, zlib, lzo, snappy, none)%s", v, "");
-		cfg->codec = i;
+		enum kd_save_codec codec;
+		if ((err = kd_save_parse_codec(v, &codec, &cfg->level))) {
+			struct kd_error *e = bad(st, "%s%s", kd_error_message(err), "");
+			kd_error_destroy(err);
+			return e;
+		}
+		cfg->codec = (int)codec;
 		return NULL;
 	}
 	if (!strcmp(key, "format")) {
 		if ((err = once(st, SEEN_FORMAT, key)))
 			return err;
-		if ((i = lookup(format_names, KD_ARRAY_SIZE(format_names), v)) < 0)
+		// The flattened format is for pipes; a file or block
+		// device takes kdump.
+		if (strcmp(v, "kdump") && strcmp(v, "elf"))
 			return bad(st, "unknown format '%s' (kdump, elf)%s", v, "");
-		cfg->format = i;
+		enum kd_save_format format;
+		kd_error_destroy(kd_save_parse_format(v, &format));
+		cfg->format = (int)format;
 		return NULL;
 	}
 	if (!strcmp(key, "final_action") || !strcmp(key, "failure_action")) {
@@ -352,54 +352,31 @@ KD_EXPORT struct kd_error *kd_config_parse(const char *name, const char *text,
 KD_EXPORT struct kd_error *kd_config_load(const char *path, bool missing_ok,
 					  struct kd_config *cfg)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT && missing_ok) {
-			kd_config_default(cfg);
-			return NULL;
-		}
-		return kd_error_os(errno, "%s: cannot open", path);
+	char *text;
+	size_t len;
+	struct kd_error *err = kd_read_file(path, CONFIG_MAX_SIZE, &text, &len);
+	if (err && kd_error_errno(err) == ENOENT && missing_ok) {
+		kd_error_destroy(err);
+		kd_config_default(cfg);
+		return NULL;
 	}
-	char *text = malloc(CONFIG_MAX_SIZE + 1);
-	if (!text) {
-		close(fd);
-		return &kd_enomem;
-	}
-	size_t len = 0;
-	for (;;) {
-		ssize_t r = read(fd, text + len, CONFIG_MAX_SIZE + 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			struct kd_error *err = kd_error_os(errno, "%s: cannot read", path);
-			free(text);
-			close(fd);
-			return err;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-		if (len > CONFIG_MAX_SIZE) {
-			free(text);
-			close(fd);
-			return kd_error_create(KD_ERROR_INVALID,
-				"%s: larger than %u bytes; not a kexdump config",
-				path, CONFIG_MAX_SIZE);
-		}
-	}
-	close(fd);
-	struct kd_error *err = kd_config_parse(path, text, len, cfg);
+	if (err)
+		return err;
+	err = kd_config_parse(path, text, len, cfg);
 	free(text);
 	return err;
 }
 
 KD_EXPORT struct kd_error *kd_config_write(const struct kd_config *cfg, int fd)
 {
-	if ((unsigned int)cfg->codec >= KD_ARRAY_SIZE(codec_names) ||
-	    (unsigned int)cfg->format >= KD_ARRAY_SIZE(format_names) ||
-	    !format_names[cfg->format] || cfg->nmodules > KD_CONFIG_MAX_MODULES)
+	if (!kd_save_codec_name(cfg->codec) ||
+	    (cfg->format != KD_SAVE_KDUMP && cfg->format != KD_SAVE_ELF) ||
+	    cfg->nmodules > KD_CONFIG_MAX_MODULES)
 		return kd_error_create(KD_ERROR_INVALID,
 				       "config: codec, format or modules out of range");
+	struct kd_error *err = kd_save_check_level(cfg->codec, cfg->level);
+	if (err)
+		return kd_error_prefix(err, "config: ");
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -418,8 +395,11 @@ KD_EXPORT struct kd_error *kd_config_write(const struct kd_config *cfg, int fd)
 	else
 		fprintf(f, "# fstype: probed at crash time\n");
 	fprintf(f, "dump_level %u\n", cfg->dump_level);
-	fprintf(f, "compress %s\n", codec_names[cfg->codec]);
-	fprintf(f, "format %s\n", format_names[cfg->format]);
+	if (cfg->level)
+		fprintf(f, "compress %s:%d\n", kd_save_codec_name(cfg->codec), cfg->level);
+	else
+		fprintf(f, "compress %s\n", kd_save_codec_name(cfg->codec));
+	fprintf(f, "format %s\n", kd_save_format_name(cfg->format));
 	fprintf(f, "final_action %s\n", kd_action_name(cfg->final_action));
 	fprintf(f, "failure_action %s\n", kd_action_name(cfg->failure_action));
 	if (cfg->nmodules) {
@@ -437,7 +417,7 @@ KD_EXPORT struct kd_error *kd_config_write(const struct kd_config *cfg, int fd)
 		free(text);
 		return &kd_enomem;
 	}
-	struct kd_error *err = NULL;
+	err = NULL;
 	for (size_t off = 0; off < len;) {
 		ssize_t w = write(fd, text + off, len - off);
 		if (w < 0 && errno == EINTR)

@@ -27,47 +27,6 @@
 // Largest module file accepted (the biggest Debian modules are ~10 MiB).
 #define MAX_MODULE_SIZE (256u << 20)
 
-// Read the whole file @p path.
-static struct kd_error *read_whole(const char *path, uint8_t **ret, size_t *lenret)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return kd_error_os(errno, "%s", path);
-	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
-		close(fd);
-		return kd_error_os(e, "%s", path);
-	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_MODULE_SIZE) {
-		close(fd);
-		return kd_error_create(KD_ERROR_FORMAT,
-				       "%s: not a regular file of at most 256 MiB", path);
-	}
-	size_t len = (size_t)st.st_size, done = 0;
-	uint8_t *buf = malloc(len ? len : 1);
-	if (!buf) {
-		close(fd);
-		return &kd_enomem;
-	}
-	while (done < len) {
-		ssize_t n = read(fd, buf + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int e = n < 0 ? errno : EIO;
-			free(buf);
-			close(fd);
-			return kd_error_os(e, "%s: read", path);
-		}
-		done += (size_t)n;
-	}
-	close(fd);
-	*ret = buf;
-	*lenret = len;
-	return NULL;
-}
-
 // Make room for @p want more bytes in a growing output buffer.
 static bool reserve(uint8_t **buf, size_t *cap, size_t len, size_t want)
 {
@@ -202,11 +161,13 @@ static bool ends_with(const char *s, const char *suffix)
 // A module's ELF bytes, decompressed by its file name's suffix.
 static struct kd_error *load_module(const char *path, uint8_t **ret, size_t *lenret)
 {
-	uint8_t *raw = NULL, *out = NULL;
+	char *text = NULL;
+	uint8_t *out = NULL;
 	size_t rawlen = 0, len = 0;
-	struct kd_error *err = read_whole(path, &raw, &rawlen);
+	struct kd_error *err = kd_read_file(path, MAX_MODULE_SIZE, &text, &rawlen);
 	if (err)
 		return err;
+	uint8_t *raw = (uint8_t *)text;
 	if (ends_with(path, ".ko.xz"))
 		err = unxz(path, raw, rawlen, &out, &len);
 	else if (ends_with(path, ".ko.zst"))

@@ -161,6 +161,10 @@ struct kd_map {
 const uint8_t *kd_dump_map_phys(struct kd_dump *dump, struct kd_map *m,
 				uint64_t paddr, size_t len);
 void kd_dump_unmap(struct kd_map *m);
+/* Read all of @p path (up to @p max bytes, else an error) into a malloc'ed,
+ * NUL-terminated buffer (lib/file.c). @p lenret may be NULL. */
+struct kd_error *kd_read_file(const char *path, size_t max, char **ret,
+			      size_t *lenret);
 bool kd_dump_page_stored(struct kd_dump *dump, uint64_t paddr,
 			 uint64_t page_size);
 /* Sort ranges by address; drop or trim ranges that repeat physical memory. */

@@ -13,56 +13,13 @@ static const struct kd_arch_ops *const arches[] = {
 	&kd_arch_x86_64,
 };
 
-// Read a whole (small) text file such as a System.map.
-static struct kd_error *slurp(const char *path, char **ret, size_t *len_ret)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return kd_error_os(errno, "%s: cannot open", path);
-	struct kd_error *err = NULL;
-	size_t cap = 1 << 20, len = 0;
-	char *buf = malloc(cap);
-	if (!buf) {
-		close(fd);
-		return &kd_enomem;
-	}
-	for (;;) {
-		if (len == cap) {
-			char *nb = realloc(buf, cap *= 2);
-			if (!nb) {
-				err = &kd_enomem;
-				break;
-			}
-			buf = nb;
-		}
-		ssize_t r = read(fd, buf + len, cap - len);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			err = kd_error_os(errno, "%s: read", path);
-			break;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	if (err) {
-		free(buf);
-		return err;
-	}
-	*ret = buf;
-	*len_ret = len;
-	return NULL;
-}
-
 static struct kd_error *load_symbols(struct kd_kernel *k)
 {
 	struct kd_error *err;
 	if (k->system_map) {
 		char *text = NULL;
 		size_t len = 0;
-		err = slurp(k->system_map, &text, &len);
+		err = kd_read_file(k->system_map, 256u << 20, &text, &len);
 		if (err)
 			return err;
 		err = kd_symtab_parse_system_map(&k->symtab, k->system_map,

@@ -26,6 +26,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+// modules.alias is the biggest index, ~1.5 MiB on Debian 6.12.
+#define MAX_INDEX_SIZE (64u << 20)
+
 enum { MOD_NEW, MOD_VISITING, MOD_ADDED };
 
 struct module {
@@ -99,64 +102,23 @@ static char *name_of_path(const char *path)
 	return name;
 }
 
-// Read @p dir/@p file whole, NUL-terminated; ENOENT is an empty file when
-// @p optional.
+// Read @p dir/@p file whole; a missing one is empty when @p optional.
 static struct kd_error *slurp(const char *dir, const char *file, bool optional,
 			      char **ret, size_t *lenret)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT && optional) {
-			*ret = strdup("");
+	struct kd_error *err = kd_read_file(path, MAX_INDEX_SIZE, ret, lenret);
+	if (err && kd_error_errno(err) == ENOENT) {
+		if (optional) {
+			kd_error_destroy(err);
 			*lenret = 0;
+			*ret = strdup("");
 			return *ret ? NULL : &kd_enomem;
 		}
-		if (errno == ENOENT)
-			return kd_error_os(errno, "%s (run depmod for this kernel)", path);
-		return kd_error_os(errno, "%s", path);
+		return kd_error_prefix(err, "run depmod for this kernel: ");
 	}
-	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
-		close(fd);
-		return kd_error_os(e, "%s", path);
-	}
-	size_t cap = (size_t)st.st_size + 1, len = 0;
-	char *buf = malloc(cap);
-	if (!buf) {
-		close(fd);
-		return &kd_enomem;
-	}
-	for (;;) {
-		if (len + 1 == cap) {
-			char *nbuf = realloc(buf, cap *= 2);
-			if (!nbuf) {
-				free(buf);
-				close(fd);
-				return &kd_enomem;
-			}
-			buf = nbuf;
-		}
-		ssize_t n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			free(buf);
-			close(fd);
-			return kd_error_os(e, "%s", path);
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	*ret = buf;
-	*lenret = len;
-	return NULL;
+	return err;
 }
 
 // Grow *arr (of elem-size items) so that one more fits.

@@ -868,12 +868,9 @@ KD_EXPORT struct kd_error *kd_save_fd(struct kd_kernel *kernel, int fd,
 	if (opts->dump_level > 31)
 		return kd_error_create(KD_ERROR_INVALID,
 			"dump level %u is out of range (0-31)", opts->dump_level);
-	if (opts->level && !(opts->codec == KD_SAVE_ZSTD &&
-			     opts->level >= -7 && opts->level <= 19) &&
-	    !(opts->codec == KD_SAVE_ZLIB && opts->level >= 1 && opts->level <= 9))
-		return kd_error_create(KD_ERROR_INVALID,
-			"compression level %d is not valid here (zstd: -7..-1 or 1..19, zlib: 1..9, others: none)",
-			opts->level);
+	struct kd_error *lerr = kd_save_check_level(opts->codec, opts->level);
+	if (lerr)
+		return lerr;
 	if (!seekable && opts->format != KD_SAVE_FLAT)
 		return kd_error_create(KD_ERROR_INVALID,
 			"the output is not seekable: only the flattened format can be streamed");

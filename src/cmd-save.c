@@ -43,15 +43,12 @@ static void show_progress(const struct kd_save_progress *p, void *arg)
 		pct, rate, (double)p->bytes_out / (1 << 20), (int)eta / 60, (int)eta % 60);
 }
 
-static const char *const format_names[] = { "kdump", "elf", "flat" };
-static const char *const codec_names[] = { "zstd", "lz4", "zlib", "lzo", "snappy", "none" };
-
-static int lookup(const char *const *names, size_t n, const char *s)
+// A library parse error as the command's usage error.
+static int usage_error(struct kd_error *err)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(names[i], s))
-			return (int)i;
-	return -1;
+	int rc = cli_usage("%s", kd_error_message(err));
+	kd_error_destroy(err);
+	return rc;
 }
 
 static void summary(FILE *f, bool json, const char *dest,
@@ -65,8 +62,8 @@ static void summary(FILE *f, bool json, const char *dest,
 		struct json j = { .out = f };
 		json_begin_object(&j, NULL);
 		json_string(&j, "dest", dest);
-		json_string(&j, "format", format_names[o->format]);
-		json_string(&j, "compress", codec_names[o->codec]);
+		json_string(&j, "format", kd_save_format_name(o->format));
+		json_string(&j, "compress", kd_save_codec_name(o->codec));
 		if (o->level)
 			json_i64(&j, "level", o->level);
 		json_u64(&j, "dump_level", o->dump_level);
@@ -126,7 +123,8 @@ int cmd_save(int argc, char **argv)
 		"[--force] [--json] SOURCE DEST|-";
 	struct kd_save_options o = { .dump_level = 31 };
 	bool force = false, json = false;
-	int progress = -1, c, v;
+	int progress = -1, c;
+	struct kd_error *err;
 	char *end;
 	while ((c = getopt_long(argc, argv, "d:f:c:j:m:Fh", lopts, NULL)) != -1) {
 		switch (c) {
@@ -137,31 +135,13 @@ int cmd_save(int argc, char **argv)
 				return cli_usage("dump level must be 0-31, not '%s'", optarg);
 			break;
 		case 'f':
-			if ((v = lookup(format_names, 3, optarg)) < 0)
-				return cli_usage("unknown format '%s' (kdump, elf, flat)", optarg);
-			o.format = (enum kd_save_format)v;
+			if ((err = kd_save_parse_format(optarg, &o.format)))
+				return usage_error(err);
 			break;
-		case 'c': {
-			// CODEC or CODEC:LEVEL (zstd:-1, zlib:6).
-			char name[16];
-			const char *colon = strchr(optarg, ':');
-			size_t n = colon ? (size_t)(colon - optarg) : strlen(optarg);
-			snprintf(name, sizeof(name), "%.*s", (int)(n < 15 ? n : 15), optarg);
-			if (n > 15 || (v = lookup(codec_names, 6, name)) < 0)
-				return cli_usage("unknown compression '%s' (zstd, lz4, zlib, lzo, snappy, none; zstd and zlib take :LEVEL)", optarg);
-			o.codec = (enum kd_save_codec)v;
-			o.level = 0;
-			if (colon) {
-				errno = 0;
-				long l = strtol(colon + 1, &end, 10);
-				if (!colon[1] || *end || errno || l == 0 || l < -7 || l > 19 ||
-				    (o.codec != KD_SAVE_ZSTD && o.codec != KD_SAVE_ZLIB) ||
-				    (o.codec == KD_SAVE_ZLIB && (l < 1 || l > 9)))
-					return cli_usage("bad level in '%s' (zstd:-7..-1 or 1..19, zlib:1..9)", optarg);
-				o.level = (int)l;
-			}
+		case 'c':
+			if ((err = kd_save_parse_codec(optarg, &o.codec, &o.level)))
+				return usage_error(err);
 			break;
-		}
 		case 'j':
 			o.threads = (unsigned int)strtoul(optarg, &end, 10);
 			if (*end || !*optarg || o.threads < 1 || o.threads > 256)
@@ -197,7 +177,7 @@ int cmd_save(int argc, char **argv)
 	if (!strcmp(src, "-")) {
 		if (to_stdout)
 			return cli_usage("reassembling needs a DEST file, not -");
-		struct kd_error *err = kd_flat_reassemble(0, "standard input", dest, force);
+		err = kd_flat_reassemble(0, "standard input", dest, force);
 		return err ? cli_fail(err) : 0;
 	}
 	if (to_stdout) {
@@ -218,7 +198,7 @@ int cmd_save(int argc, char **argv)
 	o.progress = show_progress;
 	o.progress_arg = &pr;
 	struct kd_save_stats st;
-	struct kd_error *err = to_stdout ? kd_save_fd(kernel, 1, false, &o, &st)
+	err = to_stdout ? kd_save_fd(kernel, 1, false, &o, &st)
 					 : kd_save_file(kernel, dest, force, &o, &st);
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);

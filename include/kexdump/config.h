@@ -43,7 +43,7 @@ enum kd_target_kind {
  *   path /var/crash                     folder on the target filesystem
  *   fstype ext4                         (set by setup when it resolves)
  *   dump_level 31                       makedumpfile's -d
- *   compress zstd|lz4|zlib|lzo|snappy|none
+ *   compress zstd|lz4|zlib|lzo|snappy|none   (zstd:L, zlib:L for a level)
  *   format kdump|elf
  *   final_action reboot|poweroff|halt|shell
  *   failure_action reboot|poweroff|halt|shell
@@ -60,6 +60,7 @@ struct kd_config {
 	char fstype[32];	/**< "" = unknown */
 	unsigned int dump_level;	/**< default 31 */
 	int codec;		/**< enum kd_save_codec, default zstd */
+	int level;		/**< its level ("compress zstd:-1"), 0 = default */
 	int format;		/**< enum kd_save_format, default kdump */
 	enum kd_action final_action;	/**< default reboot */
 	enum kd_action failure_action;	/**< default reboot */

@@ -365,6 +365,17 @@ struct kd_error *kd_save_fd(struct kd_kernel *kernel, int fd, bool seekable,
 			    const struct kd_save_options *opts,
 			    struct kd_save_stats *stats);
 
+/** "zstd", "lz4", "zlib", "lzo", "snappy", "none"; NULL when out of range. */
+const char *kd_save_codec_name(enum kd_save_codec codec);
+/** "kdump", "elf", "flat"; NULL when out of range. */
+const char *kd_save_format_name(enum kd_save_format format);
+/** "CODEC" or "CODEC:LEVEL" (zstd:-1, zlib:6); KD_ERROR_INVALID says what is wrong. */
+struct kd_error *kd_save_parse_codec(const char *text, enum kd_save_codec *codec,
+				     int *level);
+struct kd_error *kd_save_parse_format(const char *text, enum kd_save_format *format);
+/** Whether @p level is valid for @p codec (0, the default, always is). */
+struct kd_error *kd_save_check_level(enum kd_save_codec codec, int level);
+
 /**
  * kd_save_fd() into @p path safely: the dump is written to
  * "PATH.incomplete" (mode 0600), fsync'ed and renamed to PATH, then the

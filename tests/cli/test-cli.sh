@@ -107,7 +107,7 @@ expect_error 2 "dump level must be 0-31" save -d 32 "$small" "$work/x"
 expect_error 2 "unknown format" save --format tar "$small" "$work/x"
 expect_error 2 "unknown compression" save -c xz "$small" "$work/x"
 expect_error 2 "bad level in 'zstd:0'" save -c zstd:0 "$small" "$work/x"
-expect_error 2 "bad level in 'lzo:3'" save -c lzo:3 "$small" "$work/x"
+expect_error 2 "'lzo:3': compression level 3 is not valid for lzo" save -c lzo:3 "$small" "$work/x"
 # Levels: the pages read back the same (both turned into an ELF core).
 "$kexdump" save -d 1 -c none "$small" "$work/s.lvl" 2>/dev/null &&
 	"$kexdump" save --format elf "$work/s.lvl" "$work/s.lvl.elf" 2>/dev/null

@@ -31,7 +31,13 @@ flags=(-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
 	-fno-sanitize-recover=undefined -I"$src/include" -I"$src/lib")
 libsrc=("$src"/lib/*.c)
 # The page codecs of lib/codec.c, as meson.build links them.
-libs=($(pkg-config --libs zlib libzstd liblz4) -llzo2 -lsnappy -lpthread)
+libs=($(pkg-config --libs zlib libzstd liblz4 liblzma) -llzo2 -lsnappy -lpthread)
+# The config target starts from a config that sets every key.
+mkdir -p "$out/fuzz-config.corpus"
+printf '%s\n' "target UUID=0a1b2c3d-0000-4000-8000-00000000abcd" "path /var/crash" \
+	"fstype ext4" "dump_level 31" "compress zstd" "format kdump" "final_action reboot" \
+	"failure_action poweroff" "modules virtio_blk ext4" "cmdline_append quiet=0" \
+	"device_timeout 30" "hostname box" >"$out/fuzz-config.corpus/full.conf"
 rc=0
 for t in "$src"/tests/fuzz/fuzz-*.c; do
 	name=$(basename "$t" .c)

@@ -124,7 +124,9 @@ static void test_errors(void **state)
 	expect_error("raw LABEL=x\n",
 		     "test.conf:1: expected /dev/NAME or UUID=...: 'LABEL=x'");
 	expect_error("compress gzip\n",
-		     "test.conf:1: unknown compress 'gzip' (zstd, lz4, zlib, lzo, snappy, none)");
+		     "test.conf:1: unknown compression 'gzip' (zstd, lz4, zlib, lzo, snappy, none; zstd and zlib take :LEVEL)");
+	expect_error("compress lzo:3\n",
+		     "test.conf:1: 'lzo:3': compression level 3 is not valid for lzo (zstd: -7..-1 or 1..19, zlib: 1..9, others: none)");
 	expect_error("format flat\n", "test.conf:1: unknown format 'flat' (kdump, elf)");
 	expect_error("final_action explode\n",
 		     "test.conf:1: unknown final_action 'explode' (reboot, poweroff, halt, shell)");
@@ -199,6 +201,16 @@ static void test_round_trip(void **state)
 		cfg.codec = c;
 		round_trip(&cfg);
 	}
+	// A level goes with its codec ("compress zstd:-1").
+	assert_null(parse("compress zstd:-1\n", &cfg));
+	assert_int_equal(cfg.codec, KD_SAVE_ZSTD);
+	assert_int_equal(cfg.level, -1);
+	round_trip(&cfg);
+	cfg.codec = KD_SAVE_LZO;
+	struct kd_error *lerr = kd_config_write(&cfg, -1);
+	assert_non_null(lerr);
+	kd_error_destroy(lerr);
+	cfg.level = 0;
 	// Values outside the enums are refused rather than written as garbage.
 	cfg.format = KD_SAVE_FLAT;
 	struct kd_error *err = kd_config_write(&cfg, -1);
