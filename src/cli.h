@@ -40,6 +40,9 @@ int cmd_capture(int argc, char **argv);
 /* kexdump as PID 1 of the capture kernel (capture/init.c); never returns. */
 int capture_main(int argc, char **argv);
 
+/* "123 B", "4.5 MiB", ... into buf. */
+void cli_human_size(uint64_t n, char *buf, size_t len);
+
 /* A minimal JSON writer: enough for flat objects, nested objects and arrays. */
 struct json {
 	FILE *out;

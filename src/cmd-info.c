@@ -93,18 +93,6 @@ static void gather(struct kd_dump *dump, struct kd_kernel *kernel,
 	kd_error_destroy(kd_printk_iterate(kernel, find_panic, in));
 }
 
-static void human_size(uint64_t n, char *buf, size_t len)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)n;
-	size_t u = 0;
-	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
-}
-
 static void format_time(uint64_t t, char *buf, size_t len)
 {
 	time_t tt = (time_t)t;
@@ -151,11 +139,11 @@ static void print_text(struct kd_dump *dump, struct kd_kernel *kernel,
 	else
 		printf("symbols:       %s (%zu)\n", kd_kernel_symbol_source(kernel),
 		       kd_kernel_num_symbols(kernel));
-	human_size(in->total, buf, sizeof(buf));
+	cli_human_size(in->total, buf, sizeof(buf));
 	printf("memory:        %s in %zu ranges\n", buf, kd_dump_num_ranges(dump));
 	for (size_t i = 0; i < kd_dump_num_ranges(dump); i++) {
 		const struct kd_phys_range *r = kd_dump_range(dump, i);
-		human_size(r->size, buf, sizeof(buf));
+		cli_human_size(r->size, buf, sizeof(buf));
 		printf("  %#018" PRIx64 "-%#018" PRIx64 "  %s\n", r->start,
 		       r->start + r->size - 1, buf);
 	}

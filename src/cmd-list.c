@@ -10,21 +10,6 @@
 
 #define DEFAULT_CONFIG "/etc/kexdump.conf"
 
-static void human_size(uint64_t n, char *buf, size_t len)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)n;
-	size_t u = 0;
-	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, len, "%" PRIu64 " B", n);
-	else
-		snprintf(buf, len, "%.1f %s", v, units[u]);
-}
-
 // Where the dumps are on this system: the target's mount point + path.
 static int resolve_dir(const char *config, bool config_given, char *out, size_t len)
 {
@@ -91,7 +76,7 @@ static void print_text(const char *dir, const struct kd_dumpdir_entry *e, size_t
 	for (size_t i = 0; i < n; i++) {
 		char size[32];
 		if (e[i].has_vmcore)
-			human_size(e[i].vmcore_size, size, sizeof(size));
+			cli_human_size(e[i].vmcore_size, size, sizeof(size));
 		else
 			snprintf(size, sizeof(size), "no vmcore");
 		printf("%s UTC  %s  %s  %s  %s", e[i].date, e[i].host,
