@@ -147,12 +147,7 @@ static struct kd_error *run_command(const char *const argv[])
 
 static const char *human(uint64_t bytes, char *buf, size_t len)
 {
-	if (bytes >= 10 * MIB)
-		snprintf(buf, len, "%" PRIu64 " MiB", bytes / MIB);
-	else if (bytes >= 1024 * 1024)
-		snprintf(buf, len, "%.1f MiB", (double)bytes / (double)MIB);
-	else
-		snprintf(buf, len, "%" PRIu64 " KiB", (bytes + 1023) / 1024);
+	cli_human_size(bytes, buf, len);
 	return buf;
 }
 

@@ -13,6 +13,8 @@
 #   trixie   2 cpus pid1  (the guest's init exits; .ko.xz modules)
 #   trixie   1 cpu  oom   (vm.panic_on_oom=1 and a memory hog)
 #   bookworm 2 cpus tiny  (a 10 MiB target disk: partial dump, marked so)
+#   bookworm 1 cpu  nores (no crashkernel=: setup says what to add,
+#                   --apply-bootloader writes GRUB's drop-in; no crash)
 # and the systemd units through systemd-analyze verify.  Checks both what
 # the guest saw (kexdump list/status/dmesg outputs it kept) and the disk
 # image on the host (debugfs).  Prints "ok - ..." / "not ok - ..." lines,
@@ -86,7 +88,7 @@ build_guest() { # build_guest SUITE
 
 # at FILE REGEX: the host time of the first console line matching REGEX
 # (after the 1st "KDTEST: phase 1 up" line).
-at() { awk -v re="$2" '$0 ~ re { print $1; exit }' "$1"; }
+at() { awk -v re="$2" '/KDTEST: phase 1 up/ { on = 1 } on && $0 ~ re { print $1; exit }' "$1"; }
 delta() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "") print "?"; else printf "%.1f", b - a }'; }
 
 #   name       suite    cpus extra         panic text in the log
@@ -96,7 +98,34 @@ scenarios=(
 	"oom       trixie   1 -            panic_on_oom is enabled"
 	"tiny      bookworm 2 -            sysrq triggered crash"
 )
-only=" ${KEXDUMP_SERVICE_SCENARIOS:-sysrq pid1 oom tiny} "
+only=" ${KEXDUMP_SERVICE_SCENARIOS:-nores sysrq pid1 oom tiny} "
+
+# No crashkernel= at all: setup says what to add; --apply-bootloader
+# writes /etc/default/grub.d/kexdump.cfg and runs update-grub (a stub).
+if [[ $only == *" nores "* ]]; then
+	build_guest bookworm
+	tag="nores (bookworm, no crashkernel=)"
+	out=$work/run-nores
+	if [[ ${guest[bookworm]} != failed ]] &&
+		"$vm/service-run.sh" --guest "${guest[bookworm]}" --scenario nores --cpus 1 \
+			--crashkernel 0 --out "$out" 2>"$out.log"; then
+		p1=$out/kdtest/p1
+		check "$tag: setup fails (exit 1) and prints the crashkernel= to add" \
+			bash -c '[[ $(cat "$1/setup.rc") == 1 ]] &&
+				grep -q "Add crashkernel=[0-9]*M to the kernel command line" "$1/setup.out" &&
+				grep -q -- "--apply-bootloader" "$1/setup.out"' _ "$p1"
+		check "$tag: setup --apply-bootloader succeeds and asks for a reboot" \
+			bash -c '[[ $(cat "$1/apply.rc") == 0 ]] && grep -q "reboot" "$1/apply.out"' _ "$p1"
+		check "$tag: GRUB drop-in adds crashkernel= to GRUB_CMDLINE_LINUX_DEFAULT" \
+			grep -qx 'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT crashkernel=[0-9]*M"' "$p1/grub.cfg"
+		check "$tag: update-grub ran" test -s "$p1/update-grub.ran"
+		n=$(sed -n 's/.*Add crashkernel=\([0-9]*\)M.*/\1/p' "$p1/setup.out" | head -n1)
+		echo "# $tag: setup asks for crashkernel=${n:-?}M"
+	else
+		nok "$tag: the run did not finish: $(tail -n 3 "$out.log" | tr '\n' ' ')"
+	fi
+fi
+
 for s in "${scenarios[@]}"; do
 	read -r name suite cpus extra panic <<<"$s"
 	[[ $only == *" $name "* ]] || continue

@@ -42,14 +42,16 @@ while (($#)); do
 	shift 2
 done
 [[ -f $guest/root.img && $scenario =~ ^[a-z0-9]+$ && $cpus =~ ^[1-9]$ && -n $out &&
-	$mem =~ ^[0-9]+[MG]$ && $ck =~ ^[0-9]+[MG]$ ]] || die "$usage"
+	$mem =~ ^[0-9]+[MG]$ && $ck =~ ^(0|[0-9]+[MG])$ ]] || die "$usage"
 need_pkgs qemu-system-x86 e2fsprogs
 
 mkdir -p "$out"
 rm -rf "$out/meta" "$out/kdtest" "$out/crash"
 cp --sparse=always "$guest/root.img" "$out/root.img"
 disks=(-drive "file=$out/root.img,format=raw,if=virtio,cache=unsafe")
-append="console=ttyS0 crashkernel=$ck panic=5 kdtest.scenario=$scenario"
+# --crashkernel 0: no reservation at all (the nores scenario).
+append="console=ttyS0 panic=5 kdtest.scenario=$scenario"
+[[ $ck == 0 ]] || append+=" crashkernel=$ck"
 ((fastreboot == 0)) || append+=" kdtest.fastreboot=1"
 [[ -z $extra ]] || append+=" $extra"
 if [[ $scenario == tiny ]]; then
