@@ -49,7 +49,7 @@ delta() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "") print "-"; el
 # cycle NAME SCENARIO CRASHKERNEL EXTRA [SUITE]: one run; prints
 # "capture_up dump_written back_up vmcore_bytes" or "fail WHY".
 cycle() {
-	local name=$1 scen=$2 ck=$3 extra=$4 g=$work/guest-${5:-$suite} out=$work/$1
+	local scen=$2 ck=$3 extra=$4 g=$work/guest-${5:-$suite} out=$work/$1
 	local args=(--guest "$g" --scenario "$scen" --cpus 1 --out "$out" --crashkernel "$ck")
 	[[ -z $extra ]] || args+=(--extra "$extra")
 	KEXDUMP_TIMEOUT=300 "$vm/service-run.sh" "${args[@]}" 2>"$out.log" || true

@@ -22,6 +22,7 @@
 # anything failed.  WORKDIR keeps the guests and runs (default: a fresh
 # temporary directory, removed afterwards).
 # Env: KEXDUMP_SERVICE_SCENARIOS="name ..." runs a subset (names below).
+# shellcheck disable=SC2016 # the bash -c checks expand their own arguments
 set -uo pipefail
 if (($# < 1 || $# > 2)); then
 	echo "usage: $0 KEXDUMP_STATIC [WORKDIR]" >&2
@@ -141,15 +142,14 @@ for s in "${scenarios[@]}"; do
 		nok "$tag: the run did not finish: $(tail -n 3 "$out.log" | tr '\n' ' ')"
 		continue
 	fi
-	# shellcheck disable=SC1091
-	qemu_rc=$(. "$out/meta"; echo "$qemu_rc") secs=$(. "$out/meta"; echo "$wall_seconds")
+	qemu_rc=$(sed -n 's/^qemu_rc=//p' "$out/meta") secs=$(sed -n 's/^wall_seconds=//p' "$out/meta")
 	if [[ $qemu_rc == 0 ]]; then
 		ok "$tag: the guest powered itself off ($secs s in QEMU)"
 	else
 		nok "$tag: QEMU rc=$qemu_rc after $secs s (124 = timeout; see $con)"
 	fi
 	errs=$(grep -E 'KDTEST-ERROR|kexdump-capture: dump failed' "$con" | cut -d' ' -f2- | head -n 3)
-	[[ -z $errs ]] && ok "$tag: no errors on the console" || nok "$tag: $(tr '\n' ' ' <<<"$errs")"
+	if [[ -z $errs ]]; then ok "$tag: no errors on the console"; else nok "$tag: $(tr '\n' ' ' <<<"$errs")"; fi
 	p1=$out/kdtest/p1 p2=$out/kdtest/p2
 	if [[ $(cat "$p1/setup.rc" 2>/dev/null) == 0 ]] &&
 		grep -q 'kexdump setup: armed' "$p1/setup.out"; then
