@@ -40,6 +40,13 @@ int cmd_capture(int argc, char **argv);
 /* kexdump as PID 1 of the capture kernel (capture/init.c); never returns. */
 int capture_main(int argc, char **argv);
 
+/* /proc/cmdline without its trailing newline (malloc'ed). */
+struct kd_error *cli_read_cmdline(char **ret);
+/* kd_kexec_load(), then the record `kexdump status` reads (a record that
+ * cannot be written is a warning: the kernel is loaded all the same). */
+struct kd_error *cli_load_and_record(enum kd_kexec_slot slot, const char *kernel,
+				     const char *initrd, const char *cmdline);
+
 /* "123 B", "4.5 MiB", ... into buf. */
 void cli_human_size(uint64_t n, char *buf, size_t len);
 

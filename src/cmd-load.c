@@ -18,7 +18,7 @@
 #define CONFIG_PATH "/etc/kexdump.conf"
 
 // The running kernel's command line (/proc/cmdline, newline cut).
-static struct kd_error *read_cmdline(char **ret)
+struct kd_error *cli_read_cmdline(char **ret)
 {
 	static const char path[] = "/proc/cmdline";
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -40,6 +40,27 @@ static struct kd_error *read_cmdline(char **ret)
 		n--;
 	buf[n] = '\0';
 	*ret = buf;
+	return NULL;
+}
+
+struct kd_error *cli_load_and_record(enum kd_kexec_slot slot, const char *kernel,
+				     const char *initrd, const char *cmdline)
+{
+	struct kd_error *err = kd_kexec_load(slot, kernel, initrd, cmdline);
+	if (err)
+		return err;
+	// The kernel cannot tell which files are loaded; status reads this.
+	struct kd_kexec_record rec = { .loaded_at = (int64_t)time(NULL) };
+	snprintf(rec.kernel, sizeof(rec.kernel), "%s", kernel);
+	snprintf(rec.initrd, sizeof(rec.initrd), "%s", initrd ? initrd : "");
+	snprintf(rec.cmdline, sizeof(rec.cmdline), "%s", cmdline);
+	err = kd_kexec_record_write(NULL, slot, &rec);
+	if (err) {
+		// The kernel is loaded all the same; only status will not know
+		// which one.
+		fprintf(stderr, "kexdump: warning: %s\n", kd_error_message(err));
+		kd_error_destroy(err);
+	}
 	return NULL;
 }
 
@@ -167,7 +188,7 @@ int cmd_load(int argc, char **argv)
 		cmdline = strdup(full);
 	} else {
 		char *running = NULL;
-		err = read_cmdline(&running);
+		err = cli_read_cmdline(&running);
 		if (err)
 			return cli_fail(err);
 		if (slot == KD_KEXEC_CRASH) {
@@ -194,7 +215,7 @@ int cmd_load(int argc, char **argv)
 		free(cmdline);
 		return fflush(stdout) ? EXIT_BAD_INPUT : 0;
 	}
-	err = kd_kexec_load((enum kd_kexec_slot)slot, kernel, initrd, cmdline);
+	err = cli_load_and_record((enum kd_kexec_slot)slot, kernel, initrd, cmdline);
 	if (err) {
 		free(cmdline);
 		return cli_fail(err);
@@ -202,19 +223,7 @@ int cmd_load(int argc, char **argv)
 	printf("loaded %s%s%s into the %s slot\ncommand line: %s\n", kernel,
 	       initrd ? " with " : " without an initramfs", initrd ? initrd : "",
 	       slot_name, cmdline);
-	// The kernel cannot tell which files are loaded; status reads this.
-	struct kd_kexec_record rec = { .loaded_at = (int64_t)time(NULL) };
-	snprintf(rec.kernel, sizeof(rec.kernel), "%s", kernel);
-	snprintf(rec.initrd, sizeof(rec.initrd), "%s", initrd ? initrd : "");
-	snprintf(rec.cmdline, sizeof(rec.cmdline), "%s", cmdline);
 	free(cmdline);
-	err = kd_kexec_record_write(NULL, (enum kd_kexec_slot)slot, &rec);
-	if (err) {
-		// The kernel is loaded all the same; only status will not know
-		// which one.
-		fprintf(stderr, "kexdump: warning: %s\n", kd_error_message(err));
-		kd_error_destroy(err);
-	}
 	return fflush(stdout) ? EXIT_BAD_INPUT : 0;
 }
 

@@ -491,31 +491,18 @@ static struct kd_error *apply_bootloader(uint64_t size)
 static struct kd_error *load_crash(const char *kernel, const char *initrd,
 				   const struct kd_config *cfg, char **cmdline_ret)
 {
-	char running[4096] = "";
-	FILE *f = fopen("/proc/cmdline", "re");
-	if (!f)
-		return kd_error_os(errno, "/proc/cmdline");
-	if (!fgets(running, sizeof(running), f))
-		running[0] = '\0';
-	fclose(f);
-	running[strcspn(running, "\n")] = '\0';
-	char *cmdline;
-	struct kd_error *err = kd_kexec_capture_cmdline(running, cfg->cmdline_append, &cmdline);
+	char *running, *cmdline;
+	struct kd_error *err = cli_read_cmdline(&running);
 	if (err)
 		return err;
-	err = kd_kexec_load(KD_KEXEC_CRASH, kernel, initrd, cmdline);
+	err = kd_kexec_capture_cmdline(running, cfg->cmdline_append, &cmdline);
+	free(running);
+	if (err)
+		return err;
+	err = cli_load_and_record(KD_KEXEC_CRASH, kernel, initrd, cmdline);
 	if (err) {
 		free(cmdline);
 		return err;
-	}
-	struct kd_kexec_record rec = { .loaded_at = (int64_t)time(NULL) };
-	snprintf(rec.kernel, sizeof(rec.kernel), "%s", kernel);
-	snprintf(rec.initrd, sizeof(rec.initrd), "%s", initrd);
-	snprintf(rec.cmdline, sizeof(rec.cmdline), "%s", cmdline);
-	err = kd_kexec_record_write(NULL, KD_KEXEC_CRASH, &rec);
-	if (err) {
-		free(cmdline);
-		return kd_error_prefix(err, "loaded, but not recorded");
 	}
 	*cmdline_ret = cmdline;
 	return NULL;
