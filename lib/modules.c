@@ -148,11 +148,16 @@ static int cmp_str(const void *a, const void *b)
 static struct module *find_module(const struct kd_modset *set, const char *name)
 {
 	struct module key = { .name = (char *)name };
+	// bsearch() and qsort() must not see the NULL of an empty array.
+	if (!set->nmods)
+		return NULL;
 	return bsearch(&key, set->mods, set->nmods, sizeof(key), cmp_module);
 }
 
 static bool is_builtin_name(const struct kd_modset *set, const char *name)
 {
+	if (!set->nbuiltin)
+		return false;
 	return bsearch(&name, set->builtin, set->nbuiltin, sizeof(char *), cmp_str);
 }
 
@@ -182,7 +187,8 @@ static struct kd_error *parse_dep(struct kd_modset *set)
 		m->state = MOD_NEW;
 		set->nmods++;
 	}
-	qsort(set->mods, set->nmods, sizeof(struct module), cmp_module);
+	if (set->nmods)
+		qsort(set->mods, set->nmods, sizeof(struct module), cmp_module);
 	return NULL;
 }
 
@@ -257,7 +263,8 @@ static struct kd_error *parse_builtin(struct kd_modset *set)
 		}
 		set->builtin[set->nbuiltin++] = name;
 	}
-	qsort(set->builtin, set->nbuiltin, sizeof(char *), cmp_str);
+	if (set->nbuiltin)
+		qsort(set->builtin, set->nbuiltin, sizeof(char *), cmp_str);
 
 	cap = 0;
 	char *p = set->builtin_modinfo, *end = p + set->builtin_modinfo_len;
