@@ -5,11 +5,16 @@
 #include <kexdump/kexdump.h>
 
 #include <elf.h>
+#include <fcntl.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 struct load {
 	uint64_t paddr, vaddr;
@@ -214,4 +219,63 @@ void synth_fixture_close(struct synth_fixture *f)
 	kd_dump_close(f->dump);
 	unlink(f->path);
 	free(f->path);
+}
+
+int synth_run(char *const argv[], const char *in, char **out)
+{
+	int pfd[2];
+	if (out)
+		*out = NULL;
+	if (pipe(pfd) < 0)
+		return -1;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, in ? in : "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	posix_spawn_file_actions_addclose(&fa, pfd[0]);
+	posix_spawn_file_actions_addclose(&fa, pfd[1]);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	pid_t pid;
+	int r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pfd[1]);
+	if (r != 0) {
+		close(pfd[0]);
+		return -1;
+	}
+	// Read to the end even when the caller wants nothing, so the
+	// program never blocks on a full pipe.
+	size_t len = 0, cap = 1u << 16;
+	char *buf = malloc(cap);
+	ssize_t n;
+	while (buf && (n = read(pfd[0], buf + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (len + 1 == cap) {
+			char *nb = realloc(buf, cap *= 2);
+			if (!nb)
+				free(buf);
+			buf = nb;
+		}
+	}
+	close(pfd[0]);
+	int status;
+	if (waitpid(pid, &status, 0) < 0 || !buf) {
+		free(buf);
+		return -1;
+	}
+	buf[len] = '\0';
+	if (out)
+		*out = buf;
+	else
+		free(buf);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+char *synth_run_output(char *const argv[], const char *in)
+{
+	char *out;
+	if (synth_run(argv, in, &out) == 0)
+		return out;
+	free(out);
+	return NULL;
 }

@@ -50,6 +50,15 @@ struct synth_fixture synth_open(struct synth *s);
 /* Close what is open (either handle may be NULL) and remove the file. */
 void synth_fixture_close(struct synth_fixture *f);
 
+/* Run @p argv (searched in PATH) with stdin from @p in (NULL: /dev/null)
+ * and stderr to /dev/null, its stdout into *out (malloc'ed, NUL-terminated)
+ * unless @p out is NULL. Returns its exit status, or -1 when it could not
+ * be started or did not exit normally. For tests that compare with the
+ * real tools (mke2fs, blkid, cpio, modprobe). */
+int synth_run(char *const argv[], const char *in, char **out);
+/* synth_run()'s stdout when the program exits 0, else NULL. */
+char *synth_run_output(char *const argv[], const char *in);
+
 /* Little-endian stores into test buffers. */
 void synth_put16(void *p, uint16_t v);
 void synth_put32(void *p, uint32_t v);

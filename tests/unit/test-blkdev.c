@@ -10,17 +10,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
-
-extern char **environ;
+#include "synth.h"
 
 static char tmpdir[64];
 
@@ -65,38 +62,6 @@ static int teardown(void **state)
 	return rmdir(tmpdir);
 }
 
-// Run argv; its stdout into out (NUL-terminated). Returns the exit status,
-// or -1 when the program cannot be started.
-static int run(char *const argv[], char *out, size_t outlen)
-{
-	int pfd[2];
-	if (pipe(pfd) < 0)
-		return -1;
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
-	posix_spawn_file_actions_addclose(&fa, pfd[0]);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	pid_t pid;
-	int r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pfd[1]);
-	if (r != 0) {
-		close(pfd[0]);
-		return -1;
-	}
-	size_t len = 0;
-	ssize_t n;
-	while (len + 1 < outlen && (n = read(pfd[0], out + len, outlen - 1 - len)) > 0)
-		len += (size_t)n;
-	out[len] = '\0';
-	close(pfd[0]);
-	int status;
-	if (waitpid(pid, &status, 0) < 0)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 // The value of KEY in `blkid -o export` output, "" when absent.
 static void export_value(const char *text, const char *key, char *out, size_t len)
 {
@@ -118,8 +83,7 @@ static void mkimg(const char *path, const char *type, const char *uuid,
 	char *argv[] = { (char *)"mke2fs", (char *)"-q", (char *)"-F", (char *)"-t",
 			 (char *)type, (char *)"-U", (char *)uuid, (char *)"-L",
 			 (char *)label, (char *)path, (char *)"4M", NULL };
-	char out[4096];
-	int r = run(argv, out, sizeof(out));
+	int r = synth_run(argv, NULL, NULL);
 	if (r == -1)
 		skip();
 	assert_int_equal(r, 0);
@@ -136,14 +100,15 @@ static void check_against_blkid(const char *img, const char *want_type)
 	assert_int_equal(info.size, 4u << 20);
 	char *argv[] = { (char *)"blkid", (char *)"-p", (char *)"-o", (char *)"export",
 			 (char *)img, NULL };
-	char out[4096], v[128];
-	if (run(argv, out, sizeof(out)) < 0)
+	char *out, v[128];
+	if (synth_run(argv, NULL, &out) < 0)
 		skip();
 	export_value(out, "TYPE", v, sizeof(v));
 	assert_string_equal(info.fstype, v);
 	export_value(out, "UUID", v, sizeof(v));
 	assert_string_equal(info.uuid, v);
 	export_value(out, "LABEL", v, sizeof(v));
+	free(out);
 	assert_string_equal(info.label, v);
 }
 

@@ -24,6 +24,7 @@
 
 #include "cpio.h"
 #include "internal.h"
+#include "synth.h"
 
 // Test paths are short; truncation checks on every snprintf would only add noise.
 #pragma GCC diagnostic ignored "-Wformat-truncation"
@@ -42,13 +43,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	pid_t pid = fork();
-	if (pid == 0) {
-		execlp("rm", "rm", "-rf", "--", tmpdir, (char *)NULL);
-		_exit(127);
-	}
-	int st;
-	waitpid(pid, &st, 0);
+	char *argv[] = { (char *)"rm", (char *)"-rf", (char *)"--", tmpdir, NULL };
+	synth_run(argv, NULL, NULL);
 	return 0;
 }
 
@@ -93,44 +89,6 @@ static uint8_t *gunzip(const uint8_t *in, size_t inlen, size_t *outlen)
 	assert_int_equal(zs.avail_in, 0);
 	*outlen = cap - zs.avail_out;
 	inflateEnd(&zs);
-	return out;
-}
-
-// Run argv with stdin from @p in; stdout in a malloc'ed string, NULL on
-// failure or if the program is missing.
-static char *run(char *const argv[], const char *in)
-{
-	int fds[2];
-	assert_int_equal(pipe(fds), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int fd = open(in ? in : "/dev/null", O_RDONLY);
-		dup2(fd, 0);
-		dup2(fds[1], 1);
-		int null = open("/dev/null", O_WRONLY);
-		dup2(null, 2);
-		close(fds[0]);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	size_t len = 0, cap = 1u << 16;
-	char *out = malloc(cap);
-	ssize_t n;
-	while ((n = read(fds[0], out + len, cap - len - 1)) > 0) {
-		len += (size_t)n;
-		if (len + 1 == cap)
-			out = realloc(out, cap *= 2);
-	}
-	close(fds[0]);
-	out[len] = '\0';
-	int st;
-	waitpid(pid, &st, 0);
-	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-		free(out);
-		return NULL;
-	}
 	return out;
 }
 
@@ -273,13 +231,13 @@ static void test_cpio(void **state)
 
 	// GNU cpio reads it: names in order, sizes.
 	char *argv[] = { (char *)"cpio", (char *)"-it", (char *)"--quiet", NULL };
-	char *list = run(argv, plain);
+	char *list = synth_run_output(argv, plain);
 	if (list) {
 		assert_string_equal(list, "dev\ndev/console\na\nempty\nbig\n");
 		free(list);
 	}
 	char *gzargv[] = { (char *)"gzip", (char *)"-t", gz, NULL };
-	char *ok = run(gzargv, NULL);
+	char *ok = synth_run_output(gzargv, NULL);
 	if (ok)
 		free(ok);
 	else if (!access("/usr/bin/gzip", X_OK) || !access("/bin/gzip", X_OK))
@@ -487,7 +445,7 @@ static void test_initramfs(void **state)
 			check_initramfs(buf, len, rep.init_size, mods, lens, &cfg);
 			// GNU cpio agrees on names, modes and device numbers.
 			char *argv[] = { (char *)"cpio", (char *)"-itv", (char *)"--quiet", NULL };
-			char *listing = run(argv, out);
+			char *listing = synth_run_output(argv, out);
 			if (listing) {
 				assert_non_null(strstr(listing, "crw-------"));
 				assert_non_null(strstr(listing, "5,   1"));

@@ -15,10 +15,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "synth.h"
 
 // Test paths are short; truncation checks on every snprintf would only add noise.
 #pragma GCC diagnostic ignored "-Wformat-truncation"
@@ -50,50 +50,8 @@ static void mkdirs(const char *path)
 
 static void rm_rf(const char *path)
 {
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		execlp("rm", "rm", "-rf", "--", path, (char *)NULL);
-		_exit(127);
-	}
-	int st;
-	waitpid(pid, &st, 0);
-}
-
-// Run argv; its stdout in a malloc'ed string (NULL if it failed).
-static char *run(char *const argv[])
-{
-	int fds[2];
-	assert_int_equal(pipe(fds), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		int null = open("/dev/null", O_WRONLY);
-		dup2(null, 2);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	size_t len = 0, cap = 65536;
-	char *out = malloc(cap);
-	ssize_t n;
-	while ((n = read(fds[0], out + len, cap - len - 1)) > 0) {
-		len += (size_t)n;
-		if (len + 1 == cap)
-			out = realloc(out, cap *= 2);
-	}
-	close(fds[0]);
-	out[len] = '\0';
-	int st;
-	waitpid(pid, &st, 0);
-	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-		free(out);
-		return NULL;
-	}
-	return out;
+	char *argv[] = { (char *)"rm", (char *)"-rf", (char *)"--", (char *)path, NULL };
+	synth_run(argv, NULL, NULL);
 }
 
 static size_t index_of(const struct kd_modset *set, const char *name)
@@ -382,7 +340,7 @@ static void test_target(void **state)
 	close(fd);
 	char *argv[] = { (char *)"mke2fs", (char *)"-q", (char *)"-F", (char *)"-t",
 			 (char *)"ext4", img, NULL };
-	char *out = run(argv);
+	char *out = synth_run_output(argv, NULL);
 	if (!out)
 		skip();	// no mke2fs
 	free(out);
@@ -462,11 +420,11 @@ static bool prepare_tree(const char *release, char *root, size_t rootlen)
 	for (size_t i = 0; i < KD_ARRAY_SIZE(files); i++) {
 		snprintf(target, sizeof(target), "%s/%s", cache, files[i]);
 		char *argv[] = { (char *)"cp", target, path, NULL };
-		char *out = run(argv);
+		char *out = synth_run_output(argv, NULL);
 		free(out);
 	}
 	char *argv[] = { (char *)"depmod", (char *)"-b", tmp, (char *)release, NULL };
-	char *out = run(argv);
+	char *out = synth_run_output(argv, NULL);
 	if (!out) {
 		rm_rf(tmp);
 		return false;
@@ -542,7 +500,7 @@ static void test_real_trees(void **state)
 		for (size_t m = 0; m < KD_ARRAY_SIZE(real_modules); m++) {
 			char *argv[] = { (char *)"modprobe", (char *)"--show-depends", (char *)"-S", (char *)kernels[k],
 					 (char *)"-d", root, (char *)real_modules[m], NULL };
-			char *out = run(argv);
+			char *out = synth_run_output(argv, NULL);
 			assert_non_null(out);
 			// modprobe's set: the paths of its "insmod PATH" lines.
 			char *want[64];
