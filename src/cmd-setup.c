@@ -510,6 +510,22 @@ static struct kd_error *load_crash(const char *kernel, const char *initrd,
 
 // ------------------------------------------------------------------- setup
 
+// What setup and test both check first: the config, its target (@p create:
+// make the dump folder when missing) and the kernel's kexec state.
+static struct kd_error *load_and_check(const struct setup_opts *o, bool create,
+				       struct kd_config *cfg, struct target *t,
+				       struct kd_kexec_state *st)
+{
+	const char *config_path = o->config ? o->config : DEFAULT_CONFIG;
+	struct kd_error *err = kd_config_load(config_path, !o->config, cfg);
+	if (err)
+		return err;
+	err = resolve_target(cfg, create, t);
+	if (err)
+		return kd_error_prefix(err, "%s", config_path);
+	return kd_kexec_state(NULL, st);
+}
+
 static int parse_opts(int argc, char **argv, struct setup_opts *o, bool *yes)
 {
 	static const struct option opts[] = {
@@ -592,21 +608,12 @@ int cmd_setup(int argc, char **argv)
 		fprintf(stderr, "kexdump: setup needs root (it loads a kernel): run it with sudo\n");
 		return EXIT_BAD_INPUT;
 	}
-	const char *config_path = o.config ? o.config : DEFAULT_CONFIG;
-
-	// 1. The config and the target, checked now rather than at crash time.
+	// 1. The config and the target, checked now rather than at crash
+	// time; 2. the kernel's kexec state.
 	struct kd_config cfg;
-	err = kd_config_load(config_path, !o.config, &cfg);
-	if (err)
-		return cli_fail(err);
 	struct target t;
-	err = resolve_target(&cfg, true, &t);
-	if (err)
-		return cli_fail(kd_error_prefix(err, "%s", config_path));
-
-	// 2. The kernel's kexec state.
 	struct kd_kexec_state st;
-	err = kd_kexec_state(NULL, &st);
+	err = load_and_check(&o, true, &cfg, &t, &st);
 	if (err)
 		return cli_fail(err);
 	if (st.load_disabled) {
@@ -742,17 +749,10 @@ int cmd_test(int argc, char **argv)
 		fprintf(stderr, "kexdump: test needs root: run it with sudo\n");
 		return EXIT_BAD_INPUT;
 	}
-	const char *config_path = o.config ? o.config : DEFAULT_CONFIG;
 	struct kd_config cfg;
-	struct kd_error *err = kd_config_load(config_path, !o.config, &cfg);
-	if (err)
-		return cli_fail(err);
 	struct target t;
-	err = resolve_target(&cfg, false, &t);
-	if (err)
-		return cli_fail(kd_error_prefix(err, "%s", config_path));
 	struct kd_kexec_state st;
-	err = kd_kexec_state(NULL, &st);
+	struct kd_error *err = load_and_check(&o, false, &cfg, &t, &st);
 	if (err)
 		return cli_fail(err);
 	if (!st.crash_loaded) {
