@@ -60,6 +60,10 @@ struct kd_pagefilter {
 	uint32_t page_size;
 	unsigned int page_shift;
 	uint64_t max_pfn;
+	// The dump mapped where struct pages are read: on /proc/vmcore one
+	// mmap() per 4 MiB instead of a map/unmap in the kernel per page
+	// read (dump.c); on a file no read() syscalls per chunk.
+	struct kd_map map;
 
 	// struct page: SIZE(page), OFFSET(page.*)
 	uint64_t sp_size, off_flags, off_mapping, off_mapcount, off_private,
@@ -493,7 +497,11 @@ static struct kd_error *read_struct_pages(struct kd_pagefilter *pf, uint64_t va,
 			continue;
 		}
 		uint64_t n = ext < len - done ? ext : len - done;
-		err = kd_dump_read_phys(pf->dump, pa, buf + done, (size_t)n);
+		const uint8_t *m = kd_dump_map_phys(pf->dump, &pf->map, pa, (size_t)n);
+		if (m)
+			memcpy(buf + done, m, (size_t)n);
+		else
+			err = kd_dump_read_phys(pf->dump, pa, buf + done, (size_t)n);
 		if (err && unreadable(err) && n > pf->page_size) {
 			// Part of a huge page may be missing: go page by page.
 			kd_error_destroy(err);
@@ -928,6 +936,7 @@ KD_EXPORT struct kd_error *kd_pagefilter_open(struct kd_kernel *kernel,
 	}
 	if ((err = load_layout(pf)) || (err = load_sparsemem(pf)))
 		goto fail;
+	pf->map.populate = true;	// struct pages are read back to back
 	pf->buf = malloc(CHUNK_PFNS * pf->sp_size);
 	pf->good = malloc(CHUNK_PFNS);
 	pf->next = malloc(pf->sp_size);
@@ -961,6 +970,7 @@ KD_EXPORT void kd_pagefilter_close(struct kd_pagefilter *pf)
 {
 	if (!pf)
 		return;
+	kd_dump_unmap(&pf->map);
 	free(pf->buf);
 	free(pf->good);
 	free(pf->next);

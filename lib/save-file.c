@@ -27,10 +27,11 @@ static struct kd_error *create_tmp(const char *path, bool force, char **tmp_ret,
 	if (!tmp)
 		return &kd_enomem;
 	snprintf(tmp, n, "%s%s", path, INCOMPLETE_SUFFIX);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	// Read-write: kd_save_fd() reads its own bitmaps back.
+	int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0 && errno == EEXIST && force) {
 		unlink(tmp);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	}
 	if (fd < 0) {
 		struct kd_error *err = errno == EEXIST ?

@@ -24,6 +24,7 @@
 
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -50,6 +51,7 @@ struct saver {
 	const struct kd_save_options *opts;
 	struct kd_save_stats *stats;
 	struct kd_sink sink;
+	struct kd_append app;		// the page data
 	uint32_t ps;
 	uint64_t max_pfn;		// exclusive, a multiple of 8
 	uint64_t window;
@@ -57,6 +59,7 @@ struct saver {
 	uint8_t *present, *keep;	// the bitmaps of one window
 	uint8_t *zero;			// ELF: pages found to be zero
 	size_t cached_win;		// which, or SIZE_MAX
+	bool reread;			// keep bits read back from the output
 	struct kd_pagefilter *pf;	// NULL: no struct page filtering
 	bool filter_counts;		// count exclusions (first pass only)
 	uint64_t *win_kept;
@@ -70,6 +73,7 @@ struct saver {
 	uint8_t *dbuf;
 	size_t dbuf_n;
 	uint64_t dbuf_rank;
+	uint64_t dbuf_data_end;		// the end of the data dbuf points at
 	// ELF
 	struct run *runs;
 	size_t nruns, runs_cap;
@@ -161,12 +165,46 @@ static struct kd_error *load_window(struct saver *s, size_t w)
 // when there is only one).
 static struct kd_error *begin_pass(struct saver *s)
 {
-	if (!s->pf || s->nwin == 1)
+	if (!s->pf || s->nwin == 1 || s->reread)
 		return NULL;
 	kd_pagefilter_close(s->pf);
 	s->pf = NULL;
 	s->cached_win = SIZE_MAX;
 	return kd_pagefilter_open(s->kernel, s->opts->dump_level, &s->pf);
+}
+
+// The keep bits of window w in the writing passes: read back from the
+// kdump output's second bitmap, where the first pass wrote them (1 bit per
+// page, against 64 bytes of struct page to classify again: on the 8 GiB
+// dump each classification pass costs 0.12 s), else classified again.
+static struct kd_error *load_keep(struct saver *s, size_t w)
+{
+	if (!s->reread || s->cached_win == w)
+		return load_window(s, w);
+	size_t nbytes = (size_t)(window_pfns(s, w) / 8);
+	uint64_t off = s->bitmap_off + s->bitmap_bytes + w * (s->window / 8);
+	for (size_t done = 0; done < nbytes;) {
+		ssize_t n = pread(s->sink.fd, s->keep + done, nbytes - done,
+				  (off_t)(off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return kd_error_os(n < 0 ? errno : EIO,
+					   "%s: cannot read back its bitmap",
+					   s->sink.name);
+		done += (size_t)n;
+	}
+	s->cached_win = w;
+	return NULL;
+}
+
+// Whether the output can be read back (kd_save_file opens it read-write;
+// a caller's descriptor may be write-only, a stream never is).
+static bool can_reread(const struct saver *s)
+{
+	uint8_t b;
+	return !s->sink.flat && s->nwin > 1 &&
+	       pread(s->sink.fd, &b, 1, (off_t)(s->bitmap_off + s->bitmap_bytes)) == 1;
 }
 
 static uint64_t popcount_bytes(const uint8_t *b, size_t n)
@@ -270,14 +308,37 @@ static void find_priority(struct saver *s)
 
 /* ---------------------------------------------------------- kdump output */
 
+// Descriptors only ever point at data already written: a dump cut short
+// (full disk, reset) has every page it describes.
 static struct kd_error *flush_descs(struct saver *s)
 {
 	if (!s->dbuf_n)
 		return NULL;
-	struct kd_error *err = kd_sink_write(&s->sink, s->dbuf,
-		s->dbuf_n * PD_LEN, s->desc_off + s->dbuf_rank * PD_LEN);
+	struct kd_error *err = NULL;
+	if (kd_append_durable(&s->app) < s->dbuf_data_end)
+		err = kd_append_flush(&s->app);
+	if (!err)
+		err = kd_sink_write(&s->sink, s->dbuf, s->dbuf_n * PD_LEN,
+				    s->desc_off + s->dbuf_rank * PD_LEN);
 	s->dbuf_n = 0;
 	return err;
+}
+
+// After a failed write: the buffered descriptors whose data did make it.
+static void flush_durable_descs(struct saver *s)
+{
+	size_t n = 0;
+	for (; n < s->dbuf_n; n++) {
+		const uint8_t *d = s->dbuf + n * PD_LEN;
+		uint64_t off = kd_le64(d + PD_OFFSET);
+		if (off != s->zero_off &&
+		    off + kd_le32(d + PD_SIZE) > kd_append_durable(&s->app))
+			break;
+	}
+	struct kd_error *err = kd_sink_write(&s->sink, s->dbuf, n * PD_LEN,
+					     s->desc_off + s->dbuf_rank * PD_LEN);
+	kd_error_destroy(err);	// the first failure is the one reported
+	s->dbuf_n = 0;
 }
 
 static struct kd_error *add_desc(struct saver *s, uint64_t rank, uint64_t off,
@@ -291,6 +352,8 @@ static struct kd_error *add_desc(struct saver *s, uint64_t rank, uint64_t off,
 	if (!s->dbuf_n)
 		s->dbuf_rank = rank;
 	uint8_t *d = s->dbuf + s->dbuf_n++ * PD_LEN;
+	if (off + size > s->dbuf_data_end)
+		s->dbuf_data_end = off + size;
 	memset(d, 0, PD_LEN);
 	put_le64(d + PD_OFFSET, off);
 	put_le32(d + PD_SIZE, size);
@@ -310,8 +373,7 @@ static void report(struct saver *s, size_t pages)
 static struct kd_error *kdump_job_done(struct kd_job *job, void *arg)
 {
 	struct saver *s = arg;
-	struct kd_error *err = kd_sink_write(&s->sink, job->out, job->out_len,
-					     s->data_pos);
+	struct kd_error *err = kd_append_write(&s->app, job->out, job->out_len);
 	if (err)
 		return err;
 	uint64_t pos = s->data_pos;
@@ -329,9 +391,10 @@ static struct kd_error *kdump_job_done(struct kd_job *job, void *arg)
 		if (err)
 			return err;
 	}
-	// Descriptors right after their data: a dump cut short later still
-	// has every page written so far.
-	if ((err = flush_descs(s)))
+	// Descriptors as soon as their data is written (at once when
+	// buffered; direct I/O writes every 2 MiB of data).
+	if (kd_append_durable(&s->app) >= s->dbuf_data_end &&
+	    (err = flush_descs(s)))
 		return err;
 	report(s, job->n);
 	return NULL;
@@ -469,6 +532,7 @@ static struct kd_error *save_kdump(struct saver *s, unsigned int workers,
 			goto out;
 	}
 	s->filter_counts = false;
+	s->reread = can_reread(s);
 	s->prog.pages_total = s->nkept;
 	not_stored(s, s->nkept);
 
@@ -491,7 +555,16 @@ static struct kd_error *save_kdump(struct saver *s, unsigned int workers,
 	    (err = kd_sink_write(&s->sink, notes, notes_len, note_off)))
 		goto out;
 
-	s->data_pos = s->desc_off + s->nkept * PD_LEN;
+	// The descriptor table is written as the data arrives: its blocks
+	// are reserved now so that a disk filling up later still takes the
+	// descriptors of the data it took (best effort: not every file
+	// system has fallocate). The data starts block-aligned, for
+	// O_DIRECT; crash finds each page by its descriptor's offset.
+	if (s->nkept && !s->sink.flat &&
+	    fallocate(s->sink.fd, 0, (off_t)s->desc_off, (off_t)(s->nkept * PD_LEN))) {
+		// EOPNOTSUPP, EINVAL (not a file), ENOSPC: written later.
+	}
+	s->data_pos = round_up(s->desc_off + s->nkept * PD_LEN, s->ps);
 	if (level & KD_DL_ZERO) {
 		// One zero page all zero pages point at (makedumpfile's pd_zero).
 		uint8_t *z = calloc(1, s->ps);
@@ -506,6 +579,7 @@ static struct kd_error *save_kdump(struct saver *s, unsigned int workers,
 		s->zero_off = s->data_pos;
 		s->data_pos += s->ps;
 	}
+	kd_append_init(&s->app, &s->sink, s->data_pos, !s->opts->buffered);
 
 	struct kd_pipeline_config cfg = {
 		.dump = s->dump, .workers = workers, .jobs = jobs,
@@ -526,7 +600,7 @@ static struct kd_error *save_kdump(struct saver *s, unsigned int workers,
 		if ((err = begin_pass(s)))
 			break;
 		for (size_t w = 0; w < s->nwin && !err; w++) {
-			if ((err = load_window(s, w)))
+			if ((err = load_keep(s, w)))
 				break;
 			uint64_t start = w * s->window;
 			for (uint64_t i = 0; i < s->window && start + i < s->max_pfn; i++) {
@@ -548,7 +622,12 @@ static struct kd_error *save_kdump(struct saver *s, unsigned int workers,
 		err = kd_pipeline_flush(pl, job);
 	kd_pipeline_destroy(pl);
 	if (!err)
+		err = kd_append_end(&s->app);
+	if (!err)
 		err = flush_descs(s);
+	else
+		flush_durable_descs(s);
+	kd_append_abandon(&s->app);
 	if (!err)
 		err = write_kdump_header(s, sub_blocks, s->codec_flag);
 out:
@@ -604,7 +683,7 @@ static struct kd_error *raw_job_done(struct kd_job *job, void *arg)
 {
 	struct saver *s = arg;
 	size_t len = job->n * s->ps;
-	struct kd_error *err = kd_sink_write(&s->sink, job->in, len, s->elf_pos);
+	struct kd_error *err = kd_append_write(&s->app, job->in, len);
 	if (err)
 		return err;
 	s->elf_pos += len;
@@ -796,12 +875,16 @@ static struct kd_error *save_elf(struct saver *s, unsigned int workers,
 	if ((err = kd_pipeline_create(&cfg, raw_job_done, s, &pl)))
 		goto out_notes;
 	s->elf_pos = data_off;
+	kd_append_init(&s->app, &s->sink, data_off, !s->opts->buffered);
 	struct kd_job *job = NULL;
 	for (size_t i = 0; i < s->nruns && !err; i++)
 		for (uint64_t k = 0; k < s->runs[i].n && !err; k++)
 			err = kd_pipeline_add(pl, &job, s->runs[i].pfn + k, 0);
 	if (!err)
 		err = kd_pipeline_flush(pl, job);
+	if (!err)
+		err = kd_append_end(&s->app);
+	kd_append_abandon(&s->app);
 	if (!err) {
 		// Complete: the status note's value, the last 4 bytes of notes.
 		static const uint8_t done[4] = { 0 };
@@ -927,7 +1010,8 @@ KD_EXPORT struct kd_error *kd_save_fd(struct kd_kernel *kernel, int fd,
 		workers = 64;
 	size_t budget = opts->mem_limit ? opts->mem_limit : DEFAULT_MEM_LIMIT;
 	size_t per_job = BATCH_PAGES * (s.ps + kd_codec_bound(s.ps) + 32);
-	size_t fixed = 2 * s.window / 8 + DESC_BUF * PD_LEN + (8u << 20);
+	size_t fixed = 2 * s.window / 8 + DESC_BUF * PD_LEN + KD_APPEND_BUF +
+		       (8u << 20);
 	size_t jobs = budget > fixed ? (budget - fixed) / per_job : 0;
 	if (jobs < 2)
 		jobs = 2;

@@ -31,6 +31,45 @@ struct kd_error *kd_sink_write(struct kd_sink *sink, const void *buf,
 /* End a flattened stream (the {-1, -1} record); nothing for files. */
 struct kd_error *kd_sink_finish(struct kd_sink *sink);
 
+/* ---------------------------------------------------------------- append */
+
+/*
+ * The page data of a dump, appended at increasing offsets of a seekable
+ * sink, with O_DIRECT where the file system takes it (append.c). Readers
+ * must not be pointed at data before kd_append_flush() (or, when
+ * direct I/O is off, before each append returns): kd_append_durable()
+ * says how far the data is written.
+ */
+#define KD_APPEND_BUF (2u << 20)	/* per direct write: ~1 ms at 1.7 GB/s */
+
+struct kd_append {
+	struct kd_sink *sink;
+	int dfd;		/* O_DIRECT descriptor, -1 = buffered */
+	bool regular;		/* a regular file (can be truncated) */
+	uint8_t *buf;		/* aligned; holds [base, base + len) */
+	size_t len;
+	uint64_t base, pos;	/* pos: the end of the data appended */
+	uint64_t durable;	/* data below is written */
+};
+
+/* Start appending at @p start; direct I/O when @p direct, the sink a file
+ * and start block-aligned, else plain pwrite()s. Never fails. */
+void kd_append_init(struct kd_append *a, struct kd_sink *sink, uint64_t start,
+		    bool direct);
+bool kd_append_is_direct(const struct kd_append *a);
+struct kd_error *kd_append_write(struct kd_append *a, const void *buf,
+				 size_t len);
+/* Make everything appended so far written (durable == pos). */
+struct kd_error *kd_append_flush(struct kd_append *a);
+static inline uint64_t kd_append_durable(const struct kd_append *a)
+{
+	return a->durable;
+}
+/* Write the rest, set the file's size to the end of the data, free. */
+struct kd_error *kd_append_end(struct kd_append *a);
+/* Free without writing (after an error). */
+void kd_append_abandon(struct kd_append *a);
+
 /* -------------------------------------------------------------- pipeline */
 
 enum kd_job_mode {

@@ -111,6 +111,7 @@ int cmd_save(int argc, char **argv)
 		{ "threads", required_argument, NULL, 'j' },
 		{ "mem-limit", required_argument, NULL, 'm' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "buffered", no_argument, NULL, 'B' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "progress", no_argument, NULL, 'P' },
 		{ "no-progress", no_argument, NULL, 'N' },
@@ -120,7 +121,7 @@ int cmd_save(int argc, char **argv)
 	static const char usage[] =
 		"kexdump save [-d LEVEL] [--format kdump|elf|flat] "
 		"[--compress zstd[:L]|lz4|zlib[:L]|lzo|snappy|none] [-j N] [--mem-limit MiB] "
-		"[--force] [--json] SOURCE DEST|-";
+		"[--buffered] [--force] [--json] SOURCE DEST|-";
 	struct kd_save_options o = { .dump_level = 31 };
 	bool force = false, json = false;
 	int progress = -1, c;
@@ -154,6 +155,9 @@ int cmd_save(int argc, char **argv)
 			break;
 		case 'F':
 			force = true;
+			break;
+		case 'B':
+			o.buffered = true;
 			break;
 		case 'J':
 			json = true;

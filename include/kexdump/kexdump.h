@@ -338,6 +338,7 @@ struct kd_save_options {
 	unsigned int dump_level;	/**< makedumpfile's -d, 0-31 */
 	unsigned int threads;		/**< compression threads; 0 = online CPUs */
 	size_t mem_limit;		/**< buffer budget in bytes; 0 = 32 MiB */
+	bool buffered;			/**< no O_DIRECT for the page data */
 	kd_save_progress_fn *progress;	/**< called from the calling thread */
 	void *progress_arg;
 };
