@@ -238,13 +238,16 @@ struct kd_error *kd_codec_compress(struct kd_codec_state *st,
 			if (!st->zstd_cctx)
 				return &kd_enomem;
 		}
-		// Level 1 by default, as makedumpfile: per-page frames gain
-		// little from higher levels and cost several times the CPU.
-		// Negative levels store literals raw (no Huffman stage): on
-		// kernel pages -1 needs ~40% less CPU for ~5% more bytes
+		// Level -1 by default: negative levels store literals raw (no
+		// Huffman stage), which on 4 KiB frames is ~30% less CPU than
+		// level 1 for 5% (kernel pages, -d 31) to 13% (page cache,
+		// -d 1) more bytes, still fewer than makedumpfile's zlib. The
+		// machine is down while the capture kernel compresses, so time
+		// wins over the last bytes; zstd:1 and up are there for those
+		// who want them. Levels below -1 gain no speed on kernel pages
 		// (docs/benchmarks.md).
 		size_t n = ZSTD_compressCCtx(st->zstd_cctx, out, outcap, in, inlen,
-					     st->level ? st->level : 1);
+					     st->level ? st->level : -1);
 		if (ZSTD_isError(n))
 			return comp_failed(codec, ZSTD_getErrorName(n));
 		*outlen = n;

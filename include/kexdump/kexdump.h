@@ -334,7 +334,7 @@ typedef void kd_save_progress_fn(const struct kd_save_progress *p, void *arg);
 struct kd_save_options {
 	enum kd_save_format format;
 	enum kd_save_codec codec;
-	int level;			/**< zstd -7..-1, 1..19; zlib 1..9; 0 = default (1) */
+	int level;			/**< zstd -7..-1, 1..19; zlib 1..9; 0 = default (zstd -1, zlib 1) */
 	unsigned int dump_level;	/**< makedumpfile's -d, 0-31 */
 	unsigned int threads;		/**< compression threads; 0 = online CPUs */
 	size_t mem_limit;		/**< buffer budget in bytes; 0 = 32 MiB */
