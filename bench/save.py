@@ -6,12 +6,12 @@ from the same ELF vmcore (bench/mkfilled.sh makes large, realistic ones).
 
 Configurations, all run alternately in one process (one round runs each
 once, in the order below), median of N runs (BENCH_RUNS, default 5):
-  -d 31: kexdump save (defaults: zstd level -1), makedumpfile -l (its
-         fastest codec), makedumpfile -c (its smallest), kexdump -j 1,
-         --compress zstd:1 / lzo / lz4 / zlib, and none (what filtering
-         and writing alone cost);
-  -d 1:  kexdump save (defaults), makedumpfile -l, kexdump -j 1, --compress
-         lzo / zstd:1.
+  -d 31: kexdump save (defaults: --compress auto, here zstd level -1),
+         makedumpfile -l (its fastest codec), makedumpfile -c (its
+         smallest), kexdump -j 1, --compress zstd:1 / lzo / lz4 / zlib, and
+         none (what filtering and writing alone cost);
+  -d 1:  kexdump save (defaults: auto, here lzo), makedumpfile -l, kexdump
+         -j 1, --compress zstd (level -1) / zstd:1.
 Each run writes a fresh file next to the dump (same file system for every
 tool), which is checked, measured and deleted; `sync` runs untimed after
 each so one run's writeback does not land in the next. The dump is read
@@ -62,7 +62,7 @@ def configs(kexdump, with_kexdump):
         ("kexdump save -d 1", 1, "kexdump", k("-d", "1")),
         ("makedumpfile -d 1 -l", 1, "makedumpfile", m("-d", "1", "-l")),
         ("kexdump save -d 1 -j 1", 1, "kexdump", k("-d", "1", "-j", "1")),
-        ("kexdump save -d 1 --compress lzo", 1, "kexdump", k("-d", "1", "--compress", "lzo")),
+        ("kexdump save -d 1 --compress zstd", 1, "kexdump", k("-d", "1", "--compress", "zstd")),
         ("kexdump save -d 1 --compress zstd:1", 1, "kexdump", k("-d", "1", "--compress", "zstd:1")),
     ]
     return [x for x in c if with_kexdump or x[2] != "kexdump"]
@@ -276,7 +276,7 @@ def bars(all_med, with_kexdump, lines):
         # The same bars met by other codecs (not the default), as information.
         for lbl, lvl in (("kexdump save -d 31 --compress zstd:1", 31),
                          ("kexdump save -d 31 --compress lzo", 31),
-                         ("kexdump save -d 1 --compress lzo", 1),
+                         ("kexdump save -d 1 --compress zstd", 1),
                          ("kexdump save -d 1 --compress zstd:1", 1)):
             if lbl in med:
                 ref = l31 if lvl == 31 else l1

@@ -526,7 +526,7 @@ static void write_summary(struct capture *c, enum outcome out)
 	put_value(f, "host", c->host);
 	put_value(f, "date", c->date);
 	fprintf(f, "dump_level=%u\n", c->cfg.dump_level);
-	put_value(f, "codec", kd_save_codec_name(c->cfg.codec));
+	put_value(f, "codec", kd_save_codec_name(c->stats.codec));
 	put_value(f, "format", kd_save_format_name(c->cfg.format));
 	fprintf(f, "bytes_written=%llu\n", (unsigned long long)c->stats.bytes_out);
 	fprintf(f, "pages_written=%llu\n", (unsigned long long)c->stats.pages_written);

@@ -38,7 +38,7 @@ KD_EXPORT void kd_config_default(struct kd_config *cfg)
 	cfg->target_kind = KD_TARGET_FS;
 	strcpy(cfg->path, "/var/crash");
 	cfg->dump_level = 31;
-	cfg->codec = KD_SAVE_ZSTD;
+	cfg->codec = KD_SAVE_AUTO;
 	cfg->format = KD_SAVE_KDUMP;
 	cfg->final_action = KD_ACTION_REBOOT;
 	cfg->failure_action = KD_ACTION_REBOOT;

@@ -11,6 +11,7 @@
 static const char *const codec_names[] = {
 	[KD_SAVE_ZSTD] = "zstd", [KD_SAVE_LZ4] = "lz4", [KD_SAVE_ZLIB] = "zlib",
 	[KD_SAVE_LZO] = "lzo", [KD_SAVE_SNAPPY] = "snappy", [KD_SAVE_NONE] = "none",
+	[KD_SAVE_AUTO] = "auto",
 };
 static const char *const format_names[] = {
 	[KD_SAVE_KDUMP] = "kdump", [KD_SAVE_ELF] = "elf", [KD_SAVE_FLAT] = "flat",
@@ -67,7 +68,7 @@ KD_EXPORT struct kd_error *kd_save_parse_codec(const char *text,
 		return NULL;
 	}
 	return kd_error_create(KD_ERROR_INVALID,
-		"unknown compression '%s' (zstd, lz4, zlib, lzo, snappy, none; zstd and zlib take :LEVEL)",
+		"unknown compression '%s' (auto, zstd, lz4, zlib, lzo, snappy, none; zstd and zlib take :LEVEL)",
 		text);
 }
 

@@ -52,6 +52,7 @@ struct saver {
 	struct kd_save_stats *stats;
 	struct kd_sink sink;
 	struct kd_append app;		// the page data
+	enum kd_save_codec codec;	// resolved: never KD_SAVE_AUTO
 	uint32_t ps;
 	uint64_t max_pfn;		// exclusive, a multiple of 8
 	uint64_t window;
@@ -442,6 +443,7 @@ static uint32_t codec_flag(enum kd_save_codec c)
 	case KD_SAVE_SNAPPY:
 		return DUMP_DH_COMPRESSED_SNAPPY;
 	case KD_SAVE_NONE:
+	case KD_SAVE_AUTO:	// resolved before
 		break;
 	}
 	return 0;
@@ -585,8 +587,8 @@ static struct kd_error *save_kdump(struct saver *s, unsigned int workers,
 		.dump = s->dump, .workers = workers, .jobs = jobs,
 		.batch = BATCH_PAGES, .page_size = s->ps,
 		.mode = KD_JOB_COMPRESS, .find_zero = level & KD_DL_ZERO,
-		.compress = s->opts->codec != KD_SAVE_NONE,
-		.codec = codec_of(s->opts->codec), .codec_flag = s->codec_flag,
+		.compress = s->codec != KD_SAVE_NONE,
+		.codec = codec_of(s->codec), .codec_flag = s->codec_flag,
 		.level = s->opts->level,
 	};
 	struct kd_pipeline *pl;
@@ -941,6 +943,22 @@ struct kd_error *kd_notes_serialize(const struct kd_dump *dump, bool status,
 	return NULL;
 }
 
+// KD_SAVE_AUTO. With page cache and user pages excluded (-d 31 and the
+// like) what is left is the kernel's own memory, a few hundred MiB per
+// 8 GiB that analysis reads: zstd -1, smaller than makedumpfile's zlib.
+// Keeping them means gigabytes of file data and heaps: lzo, which crash
+// reads too, at 2.5x zstd -1's speed for ~9% more bytes on the 8 GiB
+// filled dump (docs/benchmarks.md), because the machine stays down until
+// the capture kernel is done.
+static enum kd_save_codec resolve_codec(enum kd_save_codec codec,
+					unsigned int dump_level)
+{
+	const unsigned int bulk = KD_DL_CACHE | KD_DL_USER;
+	if (codec != KD_SAVE_AUTO)
+		return codec;
+	return (dump_level & bulk) == bulk ? KD_SAVE_ZSTD : KD_SAVE_LZO;
+}
+
 KD_EXPORT struct kd_error *kd_save_fd(struct kd_kernel *kernel, int fd,
 				      bool seekable,
 				      const struct kd_save_options *opts,
@@ -959,7 +977,7 @@ KD_EXPORT struct kd_error *kd_save_fd(struct kd_kernel *kernel, int fd,
 			"the output is not seekable: only the flattened format can be streamed");
 	struct saver s = {
 		.kernel = kernel, .dump = dump, .opts = opts, .stats = stats,
-		.cached_win = SIZE_MAX, .codec_flag = codec_flag(opts->codec),
+		.cached_win = SIZE_MAX,
 	};
 	struct kd_error *err = NULL;
 	if (opts->format == KD_SAVE_ELF && dump->big_endian)
@@ -979,6 +997,12 @@ KD_EXPORT struct kd_error *kd_save_fd(struct kd_kernel *kernel, int fd,
 			s.pf = NULL;
 		}
 	}
+	// Without struct pages every present page is kept, whatever the level.
+	s.codec = resolve_codec(opts->codec,
+				s.pf ? opts->dump_level : opts->dump_level & KD_DL_ZERO);
+	s.codec_flag = codec_flag(s.codec);
+	stats->codec = s.codec;
+	stats->level = opts->level;
 	s.ps = s.pf ? kd_pagefilter_page_size(s.pf) : 4096;
 	if (!s.pf) {
 		uint64_t ps = 0;

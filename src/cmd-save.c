@@ -63,9 +63,9 @@ static void summary(FILE *f, bool json, const char *dest,
 		json_begin_object(&j, NULL);
 		json_string(&j, "dest", dest);
 		json_string(&j, "format", kd_save_format_name(o->format));
-		json_string(&j, "compress", kd_save_codec_name(o->codec));
-		if (o->level)
-			json_i64(&j, "level", o->level);
+		json_string(&j, "compress", kd_save_codec_name(st->codec));
+		if (st->level)
+			json_i64(&j, "level", st->level);
 		json_u64(&j, "dump_level", o->dump_level);
 		json_u64(&j, "threads", st->threads);
 		json_bool(&j, "complete", !st->incomplete);
@@ -97,9 +97,13 @@ static void summary(FILE *f, bool json, const char *dest,
 			(unsigned long long)st->pages_excluded[c]);
 		sep = ", ";
 	}
-	fprintf(f, "%s), %.1f MiB read, %.1f MiB written, %.2f s\n",
+	char level[16] = "";
+	if (st->level)
+		snprintf(level, sizeof(level), ":%d", st->level);
+	fprintf(f, "%s), %.1f MiB read, %.1f MiB written (%s%s), %.2f s\n",
 		*sep ? "" : "none", (double)st->bytes_in / (1 << 20),
-		(double)st->bytes_out / (1 << 20), secs);
+		(double)st->bytes_out / (1 << 20), kd_save_codec_name(st->codec),
+		level, secs);
 }
 
 int cmd_save(int argc, char **argv)
@@ -120,9 +124,9 @@ int cmd_save(int argc, char **argv)
 	};
 	static const char usage[] =
 		"kexdump save [-d LEVEL] [--format kdump|elf|flat] "
-		"[--compress zstd[:L]|lz4|zlib[:L]|lzo|snappy|none] [-j N] [--mem-limit MiB] "
+		"[--compress auto|zstd[:L]|lz4|zlib[:L]|lzo|snappy|none] [-j N] [--mem-limit MiB] "
 		"[--buffered] [--force] [--json] SOURCE DEST|-";
-	struct kd_save_options o = { .dump_level = 31 };
+	struct kd_save_options o = { .dump_level = 31, .codec = KD_SAVE_AUTO };
 	bool force = false, json = false;
 	int progress = -1, c;
 	struct kd_error *err;

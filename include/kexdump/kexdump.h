@@ -322,6 +322,13 @@ enum kd_save_codec {
 	KD_SAVE_LZO,
 	KD_SAVE_SNAPPY,
 	KD_SAVE_NONE,
+	/**
+	 * zstd (level -1) when the dump level excludes page cache and user
+	 * pages (what is left is the kernel's own memory, compressed hard),
+	 * lzo when it keeps them (gigabytes, compressed fast: the machine is
+	 * down meanwhile). kd_save_stats says which one was used.
+	 */
+	KD_SAVE_AUTO,
 };
 
 /** Progress of a save, for a progress line. */
@@ -351,6 +358,8 @@ struct kd_save_stats {
 	uint64_t bytes_in;		/**< bytes of page data read */
 	uint64_t bytes_out;		/**< bytes written */
 	unsigned int threads;
+	enum kd_save_codec codec;	/**< the codec used (never KD_SAVE_AUTO) */
+	int level;			/**< its level, 0 = its default */
 	bool incomplete;		/**< stopped early; output marked incomplete */
 	char warning[256];		/**< non-fatal: e.g. why no page filtering */
 };
@@ -366,7 +375,7 @@ struct kd_error *kd_save_fd(struct kd_kernel *kernel, int fd, bool seekable,
 			    const struct kd_save_options *opts,
 			    struct kd_save_stats *stats);
 
-/** "zstd", "lz4", "zlib", "lzo", "snappy", "none"; NULL when out of range. */
+/** "zstd", "lz4", "zlib", "lzo", "snappy", "none", "auto"; NULL when out of range. */
 const char *kd_save_codec_name(enum kd_save_codec codec);
 /** "kdump", "elf", "flat"; NULL when out of range. */
 const char *kd_save_format_name(enum kd_save_format format);

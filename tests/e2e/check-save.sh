@@ -67,6 +67,12 @@ d=json.load(open(sys.argv[1]))
 print("%d pages written, %.1f MiB" % (d["pages_written"], d["bytes_out"] / 1048576))' "$work/$1.json" 2>/dev/null ||
 		echo "no JSON summary"
 }
+# codec_is TAG CODEC DESC: the save's JSON names CODEC as the one used.
+codec_is() {
+	local got
+	got=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["compress"])' "$work/$1.json" 2>&1)
+	[[ $got == "$2" ]] && ok "$3: compressed with $2" || nok "$3: compressed with '$got', not $2"
+}
 # save_ok TAG DESC ARGS...: a save that must succeed.
 save_ok() {
 	local tag=$1 desc=$2
@@ -249,8 +255,12 @@ if save_ok flat "--format flat -d 31" --format flat -d 31 "$vmcore" "$work/ff.fl
 fi
 
 # ------------------------------------------- re-filtering kexdump's output
+# The default codec (auto) is lzo at -d 1 (zstd at -d 31, checked with
+# --force below): crash reads it as it reads the source.
 if save_ok d1 "-d 1" -d 1 "$vmcore" "$work/d1.kdump" &&
 	save_ok d1-31 "-d 31 of the -d 1 output" -d 31 --compress zstd "$work/d1.kdump" "$work/d1-31.kdump"; then
+	codec_is d1 lzo "-d 1 with the default codec"
+	((src_oracle_rc == 0)) && oracle d1-lzo "$work/d1.kdump"
 	cmp_pages "-d 1" "$vmcore" "$work/d1.kdump"
 	# Both ways: the same set of pages, all identical.
 	if [[ -f $work/kz.kdump ]]; then
@@ -278,6 +288,7 @@ else
 fi
 if save_ok force "--force over an existing DEST" -d 31 --force "$vmcore" "$work/exists"; then
 	cmp_pages "--force" "$vmcore" "$work/exists"
+	codec_is force zstd "-d 31 with the default codec"
 	mode=$(stat -c %a "$work/exists")
 	[[ $mode == 600 ]] && ok "--force: mode 0600" || nok "--force: mode '$mode', wanted 600"
 fi
@@ -322,16 +333,16 @@ t_saves=$((SECONDS - t_save))
 # ------------------------------------------------------------ crash oracle
 t_crash=$SECONDS
 if [[ -z $vmlinux ]]; then
-	for tag in kdump-zstd kdump-zlib elf; do
+	for tag in kdump-zstd kdump-zlib elf d1-lzo; do
 		skip "crash log/bt/ps/kmem -i on $tag as on the source" "$crash_why"
 	done
 elif ((src_oracle_rc != 0)); then
 	why=$(sed 's/^crash (exit [0-9]*) wrote no .* output: //' "$work/crash-src.why")
-	for tag in kdump-zstd kdump-zlib elf; do
+	for tag in kdump-zstd kdump-zlib elf d1-lzo; do
 		skip "crash log/bt/ps/kmem -i on $tag as on the source" "${crash_ver:-crash} cannot read $release: $why"
 	done
 else
-	for tag in kdump-zstd kdump-zlib elf; do
+	for tag in kdump-zstd kdump-zlib elf d1-lzo; do
 		if [[ -z ${oracle_pid[$tag]:-} ]]; then
 			nok "crash on $tag: no output to run it on"
 			continue

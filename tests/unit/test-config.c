@@ -29,7 +29,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.target, "");
 	assert_string_equal(cfg.path, "/var/crash");
 	assert_int_equal(cfg.dump_level, 31);
-	assert_int_equal(cfg.codec, KD_SAVE_ZSTD);
+	assert_int_equal(cfg.codec, KD_SAVE_AUTO);
 	assert_int_equal(cfg.format, KD_SAVE_KDUMP);
 	assert_int_equal(cfg.final_action, KD_ACTION_REBOOT);
 	assert_int_equal(cfg.failure_action, KD_ACTION_REBOOT);
@@ -124,7 +124,7 @@ static void test_errors(void **state)
 	expect_error("raw LABEL=x\n",
 		     "test.conf:1: expected /dev/NAME or UUID=...: 'LABEL=x'");
 	expect_error("compress gzip\n",
-		     "test.conf:1: unknown compression 'gzip' (zstd, lz4, zlib, lzo, snappy, none; zstd and zlib take :LEVEL)");
+		     "test.conf:1: unknown compression 'gzip' (auto, zstd, lz4, zlib, lzo, snappy, none; zstd and zlib take :LEVEL)");
 	expect_error("compress lzo:3\n",
 		     "test.conf:1: 'lzo:3': compression level 3 is not valid for lzo (zstd: -7..-1 or 1..19, zlib: 1..9, others: none)");
 	expect_error("format flat\n", "test.conf:1: unknown format 'flat' (kdump, elf)");
@@ -197,7 +197,7 @@ static void test_round_trip(void **state)
 		"cmdline_append x=1 y\ndevice_timeout 0\nhostname h\n";
 	assert_null(parse(text, &cfg));
 	round_trip(&cfg);
-	for (int c = KD_SAVE_ZSTD; c <= KD_SAVE_NONE; c++) {
+	for (int c = KD_SAVE_ZSTD; c <= KD_SAVE_AUTO; c++) {
 		cfg.codec = c;
 		round_trip(&cfg);
 	}

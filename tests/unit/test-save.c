@@ -157,6 +157,40 @@ static void test_formats_and_codecs(void **state)
 	synth_fixture_close(&f);
 }
 
+// --compress auto: lzo where the bulk of memory is kept (-d 1, or any
+// level when there are no struct pages to filter by, as here), with the
+// pages read back right; the codec used is reported.
+static void test_auto_codec(void **state)
+{
+	(void)state;
+	struct synth_fixture f = open_source();
+	for (unsigned int level = 1; level <= 31; level += 30) {
+		struct kd_save_options o = {
+			.codec = KD_SAVE_AUTO, .dump_level = level, .threads = 2,
+		};
+		struct kd_save_stats st;
+		char *p = save(f.kernel, &o, &st);
+		check_pages(p);
+		assert_int_equal(st.codec, KD_SAVE_LZO);
+		assert_int_equal(st.level, 0);
+		assert_int_equal(level == 31, st.warning[0] != 0);
+		unlink(p);
+		free(p);
+	}
+	struct kd_save_options o = { .codec = KD_SAVE_AUTO, .level = 3 };
+	struct kd_save_stats st;
+	char *p = tmpname();
+	int fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0600);
+	struct kd_error *err = kd_save_fd(f.kernel, fd, true, &o, &st);
+	assert_non_null(err);
+	assert_int_equal(kd_error_code(err), KD_ERROR_INVALID);
+	kd_error_destroy(err);
+	close(fd);
+	unlink(p);
+	free(p);
+	synth_fixture_close(&f);
+}
+
 static uint8_t *slurp(const char *path, size_t *len)
 {
 	FILE *fp = fopen(path, "rb");
@@ -390,6 +424,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_formats_and_codecs),
+		cmocka_unit_test(test_auto_codec),
 		cmocka_unit_test(test_threads_identical),
 		cmocka_unit_test(test_full_disk),
 		cmocka_unit_test(test_save_file_rules),
