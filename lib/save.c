@@ -964,6 +964,16 @@ KD_EXPORT struct kd_error *kd_save_fd(struct kd_kernel *kernel, int fd,
 				      const struct kd_save_options *opts,
 				      struct kd_save_stats *stats)
 {
+	return kd_save_fd_windowed(kernel, fd, seekable, opts, stats,
+				   WINDOW_PFNS);
+}
+
+struct kd_error *kd_save_fd_windowed(struct kd_kernel *kernel, int fd,
+				     bool seekable,
+				     const struct kd_save_options *opts,
+				     struct kd_save_stats *stats,
+				     uint64_t window_pfns)
+{
 	memset(stats, 0, sizeof(*stats));
 	struct kd_dump *dump = kd_kernel_dump(kernel);
 	if (opts->dump_level > 31)
@@ -1021,7 +1031,8 @@ KD_EXPORT struct kd_error *kd_save_fd(struct kd_kernel *kernel, int fd,
 	s.max_pfn = round_up((end + s.ps - 1) / s.ps, 8);
 	if (s.pf && kd_pagefilter_max_pfn(s.pf) > s.max_pfn)
 		s.max_pfn = round_up(kd_pagefilter_max_pfn(s.pf), 8);
-	s.window = s.max_pfn < WINDOW_PFNS ? s.max_pfn : WINDOW_PFNS;
+	window_pfns = round_up(window_pfns ? window_pfns : 8, 8);
+	s.window = s.max_pfn < window_pfns ? s.max_pfn : window_pfns;
 	if (!s.window)
 		s.window = 8;
 	s.nwin = (size_t)((s.max_pfn + s.window - 1) / s.window);

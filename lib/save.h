@@ -139,6 +139,17 @@ struct kd_error *kd_pipeline_drain(struct kd_pipeline *pl);
 /* Stop the workers (after drain, or to abandon); frees everything. */
 void kd_pipeline_destroy(struct kd_pipeline *pl);
 
+/* ----------------------------------------------------------------- save */
+
+/* kd_save_fd() with the page bitmaps processed in windows of @p
+ * window_pfns pages (a multiple of 8; kd_save_fd() uses 2^21, 8 GiB of 4
+ * KiB pages): tests make dumps span many windows with it. */
+struct kd_error *kd_save_fd_windowed(struct kd_kernel *kernel, int fd,
+				     bool seekable,
+				     const struct kd_save_options *opts,
+				     struct kd_save_stats *stats,
+				     uint64_t window_pfns);
+
 /* ---------------------------------------------------------------- notes */
 
 /* The dump's notes as one ELF note section (4-byte aligned, as read),
