@@ -987,7 +987,7 @@ struct kd_error *kd_save_fd_windowed(struct kd_kernel *kernel, int fd,
 			"the output is not seekable: only the flattened format can be streamed");
 	struct saver s = {
 		.kernel = kernel, .dump = dump, .opts = opts, .stats = stats,
-		.cached_win = SIZE_MAX,
+		.cached_win = SIZE_MAX, .app = { .dfd = -1 },
 	};
 	struct kd_error *err = NULL;
 	if (opts->format == KD_SAVE_ELF && dump->big_endian)
@@ -1078,6 +1078,7 @@ struct kd_error *kd_save_fd_windowed(struct kd_kernel *kernel, int fd,
 out:
 	stats->bytes_in = s.prog.bytes_in;
 	stats->bytes_out = s.sink.bytes;
+	kd_append_abandon(&s.app);	// after an error before its end
 	kd_pagefilter_close(s.pf);
 	free(s.present);
 	free(s.keep);
