@@ -290,9 +290,7 @@ def bars(all_med, with_kexdump, lines):
         out.append((None, f"{name}: -d 31 floor on {ncpu} cores: the default's CPU with -j 1 "
                     f"({fmt_s(j31[1])}) / {ncpu} = {fmt_s(j31[1] / ncpu)}, against "
                     f"{fmt_s(l31[0] / 1.5)} for 1.5x `makedumpfile -l`; "
-                    f"`--compress none` takes {fmt_s(med['kexdump save -d 31 --compress none'][0])}"
-                    if "kexdump save -d 31 --compress none" in med else
-                    f"{name}: -d 31 floor: {fmt_s(j31[1] / ncpu)}"))
+                    f"`--compress none` takes {fmt_s(med['kexdump save -d 31 --compress none'][0])}"))
         rss = max(v[2] for lbl, v in med.items() if lbl.startswith("kexdump"))
         out.append((rss <= 32 * 1024, f"{name}: kexdump peak RSS <= 32 MiB ({rss / 1024:.1f} MiB)"))
         for lvl in (31, 1):

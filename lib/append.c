@@ -134,8 +134,10 @@ static struct kd_error *flush(struct kd_append *a, bool pad)
 	size_t out = pad && tail ? whole + ALIGN : whole;
 	if (!out)
 		return NULL;
-	if (out > a->len)
+	if (out > a->len) {
 		memset(a->buf + a->len, 0, out - a->len);
+		a->padded = true;
+	}
 	struct kd_error *err = direct_write(a, out, a->len);
 	if (err || a->dfd < 0) {
 		// Failed, or buffered from now on: nothing stays buffered.
@@ -196,12 +198,12 @@ struct kd_error *kd_append_end(struct kd_append *a)
 		// The last partial block, exactly, through the page cache.
 		if (!err && a->len)
 			err = rewrite(a, a->buf, a->len, a->base);
-		// A padded block written by an early flush may reach past the
-		// end: the data ends the file.
-		if (!err && a->regular && ftruncate(a->sink->fd, (off_t)a->pos))
-			err = kd_error_os(errno, "%s: cannot set the file size",
-					  a->sink->name);
 	}
+	// A padded block written by an early flush may reach past the end,
+	// also when the writes went buffered after it: the data ends the file.
+	if (!err && a->padded && a->regular && ftruncate(a->sink->fd, (off_t)a->pos))
+		err = kd_error_os(errno, "%s: cannot set the file size",
+				  a->sink->name);
 	kd_append_abandon(a);
 	return err;
 }

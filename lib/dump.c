@@ -279,8 +279,7 @@ const uint8_t *kd_dump_map_phys(struct kd_dump *dump, struct kd_map *m,
 		uint64_t end = start + MAP_WINDOW;
 		if (end > dump->file_size)
 			end = dump->file_size;
-		void *p = mmap(NULL, end - start, PROT_READ,
-			       MAP_SHARED | (m->populate ? MAP_POPULATE : 0),
+		void *p = mmap(NULL, end - start, PROT_READ, MAP_SHARED,
 			       dump->fd, (off_t)start);
 		if (p == MAP_FAILED) {
 			m->failed = true;

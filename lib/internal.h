@@ -151,7 +151,6 @@ struct kd_map {
 	uint64_t off;		/* file offset of base */
 	size_t len;
 	bool failed;		/* mmap() refused once: do not try again */
-	bool populate;		/* MAP_POPULATE: the window is read densely */
 };
 /*
  * A pointer to @p len bytes of physical memory at @p paddr inside the

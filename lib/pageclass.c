@@ -936,7 +936,6 @@ KD_EXPORT struct kd_error *kd_pagefilter_open(struct kd_kernel *kernel,
 	}
 	if ((err = load_layout(pf)) || (err = load_sparsemem(pf)))
 		goto fail;
-	pf->map.populate = true;	// struct pages are read back to back
 	pf->buf = malloc(CHUNK_PFNS * pf->sp_size);
 	pf->good = malloc(CHUNK_PFNS);
 	pf->next = malloc(pf->sp_size);

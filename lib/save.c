@@ -629,7 +629,6 @@ static struct kd_error *save_kdump(struct saver *s, unsigned int workers,
 		err = flush_descs(s);
 	else
 		flush_durable_descs(s);
-	kd_append_abandon(&s->app);
 	if (!err)
 		err = write_kdump_header(s, sub_blocks, s->codec_flag);
 out:
@@ -886,7 +885,6 @@ static struct kd_error *save_elf(struct saver *s, unsigned int workers,
 		err = kd_pipeline_flush(pl, job);
 	if (!err)
 		err = kd_append_end(&s->app);
-	kd_append_abandon(&s->app);
 	if (!err) {
 		// Complete: the status note's value, the last 4 bytes of notes.
 		static const uint8_t done[4] = { 0 };

@@ -46,6 +46,7 @@ struct kd_append {
 	struct kd_sink *sink;
 	int dfd;		/* O_DIRECT descriptor, -1 = buffered */
 	bool regular;		/* a regular file (can be truncated) */
+	bool padded;		/* a padded block was written: cut at the end */
 	uint8_t *buf;		/* aligned; holds [base, base + len) */
 	size_t len;
 	uint64_t base, pos;	/* pos: the end of the data appended */
