@@ -3,7 +3,7 @@
 #ifndef KEXDUMP_CLI_H
 #define KEXDUMP_CLI_H
 
-#include <kexdump/kexdump.h>
+#include <kexdump/service.h>
 
 #include <stdbool.h>
 #include <stdio.h>

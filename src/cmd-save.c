@@ -185,7 +185,7 @@ int cmd_save(int argc, char **argv)
 	if (!strcmp(src, "-")) {
 		if (to_stdout)
 			return cli_usage("reassembling needs a DEST file, not -");
-		err = kd_flat_reassemble(0, "standard input", dest, force);
+		err = kd_save_file_reassemble(0, "standard input", dest, force);
 		return err ? cli_fail(err) : 0;
 	}
 	if (to_stdout) {

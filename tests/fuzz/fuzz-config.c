@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // libFuzzer target: /etc/kexdump.conf text. A config that parses must
 // write out (kd_config_write) as text that parses back to the same config.
-#include <kexdump/kexdump.h>
+#include <kexdump/service.h>
 
 #include <stdlib.h>
 #include <string.h>

@@ -29,8 +29,8 @@ if [[ -x $mksynth ]]; then
 fi
 flags=(-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
 	-fno-sanitize-recover=undefined -I"$src/include" -I"$src/lib")
-libsrc=("$src"/lib/*.c)
-# The page codecs of lib/codec.c, as meson.build links them.
+libsrc=("$src"/lib/*/*.c)
+# The page codecs of lib/dump/codec.c and liblzma of lib/service, as meson.build links them.
 libs=($(pkg-config --libs zlib libzstd liblz4 liblzma) -llzo2 -lsnappy -lpthread)
 # The config target starts from a config that sets every key.
 mkdir -p "$out/fuzz-config.corpus"

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "save.h"
+#include "save/save.h"
 
 #define START 8192u
 #define TOTAL (7u << 20)	// several KD_APPEND_BUF fills

@@ -16,7 +16,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "service/service.h"
 #include "synth.h"
 
 static char tmpdir[64];

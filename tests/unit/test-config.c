@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "service/service.h"
 
 static struct kd_error *parse(const char *text, struct kd_config *cfg)
 {

@@ -22,8 +22,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "cpio.h"
-#include "internal.h"
+#include "service/service.h"
 #include "synth.h"
 
 // Test paths are short; truncation checks on every snprintf would only add noise.

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "kernel/kernel.h"
 #include "synth.h"
 
 static uint8_t page_a[0x3000], page_b[0x2000];

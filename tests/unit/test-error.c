@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "internal.h"
+#include "util/util.h"
 
 static void test_create(void **state)
 {

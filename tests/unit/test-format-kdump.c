@@ -18,7 +18,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "internal.h"
+#include "kernel/kernel.h"
 #include "synth.h"
 
 #define PAGE 4096u

@@ -15,8 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "kexec-priv.h"
+#include "service/service.h"
 
 #define MIB (UINT64_C(1) << 20)
 #define ADDED "nr_cpus=1 reset_devices irqpoll panic=10"

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "kernel/kernel.h"
 #include "synth.h"
 
 #define MEM_SIZE 0x10000u

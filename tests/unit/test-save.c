@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// kd_save_fd()/kd_save_file()/kd_flat_reassemble() on a synthetic dump:
+// kd_save_fd()/kd_save_file()/kd_save_file_reassemble() on a synthetic dump:
 // every format and codec read back page for page, zero pages, identical
 // output for any thread count, a full disk, and the never-overwrite rules.
 // Filtering by struct page is tested in test-pageclass.c and on real dumps.
@@ -17,8 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "save.h"
+#include "save/save.h"
 #include "synth.h"
 
 #define PAGE 4096u
@@ -350,7 +349,7 @@ static void test_flat_reassemble(void **state)
 	char *direct = save(f.kernel, &o, &st);
 	char *re = tmpname();
 	int in = open(flat, O_RDONLY);
-	assert_null(kd_flat_reassemble(in, flat, re, false));
+	assert_null(kd_save_file_reassemble(in, flat, re, false));
 	close(in);
 	size_t l1, l2;
 	uint8_t *a = slurp(direct, &l1), *b = slurp(re, &l2);
@@ -366,7 +365,7 @@ static void test_flat_reassemble(void **state)
 	fclose(fp);
 	char *re2 = tmpname();
 	in = open(cut, O_RDONLY);
-	struct kd_error *err = kd_flat_reassemble(in, cut, re2, false);
+	struct kd_error *err = kd_save_file_reassemble(in, cut, re2, false);
 	close(in);
 	assert_non_null(err);
 	kd_error_destroy(err);

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "kernel/kernel.h"
 
 static struct kd_error *parse(struct kd_symtab *tab, const char *text)
 {

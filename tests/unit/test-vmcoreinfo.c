@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "internal.h"
+#include "kernel/kernel.h"
 
 // Lines as a real Debian 6.1 kernel writes them (kernel-facts.md §1a).
 static const char sample[] =

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "kernel/kernel.h"
 #include "synth.h"
 
 #define MEM_SIZE 0x400000u	/* 4 MiB of physical memory at 0 */

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * @file kernel.h
+ * Kernel knowledge on top of a dump: VMCOREINFO, address translation,
+ * symbols, the kernel log, page classes (lib/kernel/).
+ */
+#ifndef KEXDUMP_KERNEL_H
+#define KEXDUMP_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kexdump/dump.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* --------------------------------------------------------------- vmcoreinfo */
+
+/** VMCOREINFO parsed into key=value look-ups. */
+struct kd_vmcoreinfo;
+
+/** Parse VMCOREINFO text. Malformed lines are an error (KD_ERROR_CORRUPT). */
+struct kd_error *kd_vmcoreinfo_parse(const char *text, size_t len,
+				     struct kd_vmcoreinfo **ret);
+void kd_vmcoreinfo_destroy(struct kd_vmcoreinfo *vi);
+
+/** The value text of KEY (e.g. "OSRELEASE", "SYMBOL(prb)"); KD_ERROR_NOTFOUND if absent. */
+struct kd_error *kd_vmcoreinfo_string(const struct kd_vmcoreinfo *vi,
+				      const char *key, const char **ret);
+/** SYMBOL(name): an address, written in hex. */
+struct kd_error *kd_vmcoreinfo_symbol(const struct kd_vmcoreinfo *vi,
+				      const char *name, uint64_t *ret);
+/** OFFSET(name), SIZE(name), LENGTH(name): decimal. */
+struct kd_error *kd_vmcoreinfo_offset(const struct kd_vmcoreinfo *vi,
+				      const char *name, uint64_t *ret);
+struct kd_error *kd_vmcoreinfo_size(const struct kd_vmcoreinfo *vi,
+				    const char *name, uint64_t *ret);
+struct kd_error *kd_vmcoreinfo_length(const struct kd_vmcoreinfo *vi,
+				      const char *name, uint64_t *ret);
+/** NUMBER(name): signed decimal (e.g. PAGE_BUDDY_MAPCOUNT_VALUE=-129). */
+struct kd_error *kd_vmcoreinfo_number(const struct kd_vmcoreinfo *vi,
+				      const char *name, int64_t *ret);
+/** KERNELOFFSET (hex). */
+struct kd_error *kd_vmcoreinfo_kerneloffset(const struct kd_vmcoreinfo *vi,
+					    uint64_t *ret);
+/** PAGESIZE, CRASHTIME (decimal). */
+struct kd_error *kd_vmcoreinfo_u64(const struct kd_vmcoreinfo *vi,
+				   const char *key, int base, uint64_t *ret);
+/** Iterate over all entries in file order; returns false past the end. */
+bool kd_vmcoreinfo_entry(const struct kd_vmcoreinfo *vi, size_t i,
+			 const char **key_ret, const char **value_ret);
+
+/* ------------------------------------------------------------------ kernels */
+
+/** The dumped kernel: VMCOREINFO, architecture, symbols. Borrows the dump. */
+struct kd_kernel;
+
+struct kd_kernel_options {
+	/** A System.map for kernels whose VMCOREINFO lacks kallsyms (< 6.0), or NULL. */
+	const char *system_map;
+};
+
+/**
+ * Bind kernel knowledge to @p dump: parse VMCOREINFO and set up the
+ * architecture's address translation. Symbols (kallsyms from the dump, else
+ * the System.map) load on first use, so reading the log costs no symbol
+ * decoding; kd_kernel_load_symbols() loads them now and reports failures.
+ */
+struct kd_error *kd_kernel_open(struct kd_dump *dump,
+				const struct kd_kernel_options *opts,
+				struct kd_kernel **ret);
+void kd_kernel_close(struct kd_kernel *kernel);
+
+struct kd_dump *kd_kernel_dump(const struct kd_kernel *kernel);
+const struct kd_vmcoreinfo *kd_kernel_vmcoreinfo(const struct kd_kernel *kernel);
+/** Architecture name ("x86_64"). */
+const char *kd_kernel_arch_name(const struct kd_kernel *kernel);
+/** Page-table levels in use (4 or 5 on x86_64). */
+unsigned int kd_kernel_paging_levels(const struct kd_kernel *kernel);
+/** Base of the kernel's direct map of physical memory (page_offset_base on
+ * x86_64), or 0 while unknown (it is read once symbols are loaded). */
+uint64_t kd_kernel_direct_map_base(const struct kd_kernel *kernel);
+/** Where symbols came from: "kallsyms", "System.map" or "none". Loads them. */
+const char *kd_kernel_symbol_source(struct kd_kernel *kernel);
+/**
+ * Load the symbol table if not done yet. Without a source (no kallsyms in
+ * VMCOREINFO before Linux 6.0, no System.map) this succeeds with no symbols;
+ * a damaged source is an error, returned again by later look-ups.
+ */
+struct kd_error *kd_kernel_load_symbols(struct kd_kernel *kernel);
+
+/** Translate a kernel virtual address; KD_ERROR_FAULT when not mapped. */
+struct kd_error *kd_kernel_vtop(struct kd_kernel *kernel, uint64_t vaddr,
+				uint64_t *ret);
+/** Read kernel virtual memory, page by page through kd_kernel_vtop(). */
+struct kd_error *kd_kernel_read_virt(struct kd_kernel *kernel, uint64_t vaddr,
+				     void *buf, size_t len);
+struct kd_error *kd_kernel_read_u64(struct kd_kernel *kernel, uint64_t vaddr,
+				    uint64_t *ret);
+struct kd_error *kd_kernel_read_u32(struct kd_kernel *kernel, uint64_t vaddr,
+				    uint32_t *ret);
+
+/** Address of symbol @p name; KD_ERROR_NOTFOUND if unknown. */
+struct kd_error *kd_kernel_symbol(struct kd_kernel *kernel,
+				  const char *name, uint64_t *ret);
+/**
+ * The symbol containing @p addr: its name and the offset into it.
+ * KD_ERROR_NOTFOUND when below the first symbol or without symbols.
+ */
+struct kd_error *kd_kernel_symbolize(struct kd_kernel *kernel,
+				     uint64_t addr, const char **name_ret,
+				     uint64_t *offset_ret);
+/** Number of symbols, and the i-th in address order (for System.map export). */
+size_t kd_kernel_num_symbols(struct kd_kernel *kernel);
+bool kd_kernel_symbol_at(struct kd_kernel *kernel, size_t i,
+			 const char **name_ret, char *type_ret, uint64_t *addr_ret);
+
+/* ------------------------------------------------------------- kernel log */
+
+/** One kernel log record. text is not NUL-terminated and valid only in the callback. */
+struct kd_printk_record {
+	uint64_t seq;
+	uint64_t ts_nsec;
+	const char *text;
+	size_t text_len;
+	uint8_t level;		/**< 0 (emerg) .. 7 (debug) */
+	uint8_t facility;
+	uint32_t caller_id;	/**< bit 31 set: CPU number, else task id; 0 when unknown */
+	bool has_caller_id;
+};
+
+/** Called once per record, oldest first. Return non-NULL to stop with that error. */
+typedef struct kd_error *kd_printk_fn(const struct kd_printk_record *rec, void *arg);
+
+/**
+ * Walk the kernel log: the lockless ring buffer (5.10+) or the older
+ * log_buf/printk_log format, whichever VMCOREINFO describes.
+ */
+struct kd_error *kd_printk_iterate(struct kd_kernel *kernel, kd_printk_fn *fn,
+				   void *arg);
+
+/**
+ * Format one record as makedumpfile --dump-dmesg does: "[%5llu.%06lu] text\n",
+ * continuation lines indented to the text column, non-printable bytes as \xNN.
+ * With @p caller_id, a "[  T123] " field follows the time stamp (as with
+ * CONFIG_PRINTK_CALLER and makedumpfile >= 1.7.5). Returns a malloc'd string.
+ */
+struct kd_error *kd_printk_format(const struct kd_printk_record *rec,
+				  bool caller_id, char **ret, size_t *len_ret);
+
+/* ------------------------------------------------------- page filtering */
+
+/* makedumpfile's dump level bits (-d): which pages a dump leaves out. */
+#define KD_DL_ZERO 1u		/**< pages filled with zero (decided by their data) */
+#define KD_DL_CACHE 2u		/**< page cache without private data */
+#define KD_DL_CACHE_PRIVATE 4u	/**< page cache with private data */
+#define KD_DL_USER 8u		/**< user process data: anonymous and hugetlbfs pages */
+#define KD_DL_FREE 16u		/**< free pages (buddy allocator, unaccepted memory) */
+
+/** Why a page is excluded. hwpoison and offline pages are excluded at every
+ * dump level, as makedumpfile does. */
+enum kd_page_class {
+	KD_PAGE_ZERO,
+	KD_PAGE_CACHE,
+	KD_PAGE_CACHE_PRIVATE,
+	KD_PAGE_USER,
+	KD_PAGE_FREE,
+	KD_PAGE_HWPOISON,
+	KD_PAGE_OFFLINE,
+	KD_PAGE_NCLASSES
+};
+/** "zero", "cache", "cache_private", "user", "free", "hwpoison", "offline". */
+const char *kd_page_class_name(enum kd_page_class c);
+
+/** Classifies pages by the dumped kernel's struct page array (mem_map). */
+struct kd_pagefilter;
+
+/**
+ * Prepare to classify the pages of @p kernel's dump at @p dump_level (0-31;
+ * the ZERO bit is ignored here: zero pages are decided by their data). Fails
+ * with KD_ERROR_UNSUPPORTED or KD_ERROR_NODATA, naming the dump and the
+ * missing VMCOREINFO entry, when mem_map cannot be found; callers then fall
+ * back to dump level 0/1.
+ */
+struct kd_error *kd_pagefilter_open(struct kd_kernel *kernel,
+				    unsigned int dump_level,
+				    struct kd_pagefilter **ret);
+void kd_pagefilter_close(struct kd_pagefilter *pf);
+/** One past the highest pfn the dump holds (end of its last range, rounded up). */
+uint64_t kd_pagefilter_max_pfn(const struct kd_pagefilter *pf);
+uint32_t kd_pagefilter_page_size(const struct kd_pagefilter *pf);
+/**
+ * Classify the window [@p start_pfn, @p start_pfn + @p npfns) (both multiples
+ * of 8; windows in increasing order). Bitmaps hold bit (pfn - start_pfn) % 8
+ * of byte (pfn - start_pfn) / 8, least significant bit first (makedumpfile's
+ * layout). @p present (may be NULL) gets the pages wholly inside the dump's
+ * ranges (the kdump format's 1st bitmap); @p keep the present pages that the
+ * source stores and this level does not exclude (the 2nd bitmap, before zero
+ * pages). @p counts[c] grows by the present pages excluded as class c. A free
+ * block or compound page that crosses the window's end is finished in the
+ * next window.
+ */
+struct kd_error *kd_pagefilter_window(struct kd_pagefilter *pf,
+				      uint64_t start_pfn, uint64_t npfns,
+				      uint8_t *present, uint8_t *keep,
+				      uint64_t counts[KD_PAGE_NCLASSES]);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KEXDUMP_KERNEL_H */

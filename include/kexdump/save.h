@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * @file save.h
+ * Saving a filtered, compressed copy of a dump (lib/save/).
+ */
+#ifndef KEXDUMP_SAVE_H
+#define KEXDUMP_SAVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kexdump/kernel.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ save */
+
+/** Output formats of kd_save(). */
+enum kd_save_format {
+	KD_SAVE_KDUMP,	/**< kdump-compressed (makedumpfile's; crash reads it) */
+	KD_SAVE_ELF,	/**< ELF core without the excluded pages (gdb, crash) */
+	KD_SAVE_FLAT,	/**< flattened kdump-compressed, for pipes */
+};
+
+/** Page codecs. crash 8.0.2 reads zlib, lzo, snappy and zstd; lz4 is only
+ * read by kexdump. */
+enum kd_save_codec {
+	KD_SAVE_ZSTD,
+	KD_SAVE_LZ4,
+	KD_SAVE_ZLIB,
+	KD_SAVE_LZO,
+	KD_SAVE_SNAPPY,
+	KD_SAVE_NONE,
+	/**
+	 * zstd (level -1) when the dump level excludes page cache and user
+	 * pages (what is left is the kernel's own memory, compressed hard),
+	 * lzo when it keeps them (gigabytes, compressed fast: the machine is
+	 * down meanwhile). kd_save_stats says which one was used.
+	 */
+	KD_SAVE_AUTO,
+};
+
+/** Progress of a save, for a progress line. */
+struct kd_save_progress {
+	uint64_t pages_done, pages_total;
+	uint64_t bytes_in, bytes_out;
+};
+typedef void kd_save_progress_fn(const struct kd_save_progress *p, void *arg);
+
+struct kd_save_options {
+	enum kd_save_format format;
+	enum kd_save_codec codec;
+	int level;			/**< zstd -7..-1, 1..19; zlib 1..9; 0 = default (zstd -1, zlib 1) */
+	unsigned int dump_level;	/**< makedumpfile's -d, 0-31 */
+	unsigned int threads;		/**< compression threads; 0 = online CPUs */
+	size_t mem_limit;		/**< buffer budget in bytes; 0 = 32 MiB */
+	bool buffered;			/**< no O_DIRECT for the page data */
+	kd_save_progress_fn *progress;	/**< called from the calling thread */
+	void *progress_arg;
+};
+
+struct kd_save_stats {
+	uint64_t pages_present;		/**< pages in the source's memory ranges */
+	uint64_t pages_excluded[KD_PAGE_NCLASSES];
+	uint64_t pages_not_stored;	/**< absent from an already filtered source */
+	uint64_t pages_written;		/**< pages the output holds */
+	uint64_t bytes_in;		/**< bytes of page data read */
+	uint64_t bytes_out;		/**< bytes written */
+	unsigned int threads;
+	enum kd_save_codec codec;	/**< the codec used (never KD_SAVE_AUTO) */
+	int level;			/**< its level, 0 = its default */
+	bool incomplete;		/**< stopped early; output marked incomplete */
+	char warning[256];		/**< non-fatal: e.g. why no page filtering */
+};
+
+/**
+ * Write the dump that @p kernel reads to @p fd: at offsets with pwrite()
+ * when @p seekable, else sequentially (only KD_SAVE_FLAT). Output is the
+ * same for any number of threads. The dump is marked incomplete until the
+ * very end; when a write fails (ENOSPC, EIO) what was written stays
+ * readable, stats->incomplete is set and the error is returned.
+ */
+struct kd_error *kd_save_fd(struct kd_kernel *kernel, int fd, bool seekable,
+			    const struct kd_save_options *opts,
+			    struct kd_save_stats *stats);
+
+/** "zstd", "lz4", "zlib", "lzo", "snappy", "none", "auto"; NULL when out of range. */
+const char *kd_save_codec_name(enum kd_save_codec codec);
+/** "kdump", "elf", "flat"; NULL when out of range. */
+const char *kd_save_format_name(enum kd_save_format format);
+/** "CODEC" or "CODEC:LEVEL" (zstd:-1, zlib:6); KD_ERROR_INVALID says what is wrong. */
+struct kd_error *kd_save_parse_codec(const char *text, enum kd_save_codec *codec,
+				     int *level);
+struct kd_error *kd_save_parse_format(const char *text, enum kd_save_format *format);
+/** Whether @p level is valid for @p codec (0, the default, always is). */
+struct kd_error *kd_save_check_level(enum kd_save_codec codec, int level);
+
+/**
+ * kd_save_fd() into @p path safely: the dump is written to
+ * "PATH.incomplete" (mode 0600), fsync'ed and renamed to PATH, then the
+ * directory is fsync'ed. An existing PATH is an error unless @p force.
+ * When a write fails midway the partial dump, marked incomplete, is still
+ * renamed to PATH and the write's error is returned (stats->incomplete).
+ */
+struct kd_error *kd_save_file(struct kd_kernel *kernel, const char *path,
+			      bool force, const struct kd_save_options *opts,
+			      struct kd_save_stats *stats);
+
+/**
+ * makedumpfile -R: turn the flattened stream read from @p in_fd into the
+ * kdump-compressed file @p path (same safety as kd_save_file()).
+ */
+struct kd_error *kd_save_file_reassemble(int in_fd, const char *in_name,
+				    const char *path, bool force);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KEXDUMP_SAVE_H */

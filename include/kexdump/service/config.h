@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * @file config.h
+ * The crash-dump service's configuration (/etc/kexdump.conf), block devices
+ * found by UUID/label without udev, and the dump folders on the target.
+ * Part of libkexdump-service; included by service.h.
+ */
+#ifndef KEXDUMP_SERVICE_CONFIG_H
+#define KEXDUMP_SERVICE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct kd_error;
+
+/* ------------------------------------------------------------- config */
+
+/** What the capture init does after the save (or after a failure). */
+enum kd_action {
+	KD_ACTION_REBOOT,
+	KD_ACTION_POWEROFF,
+	KD_ACTION_HALT,
+	KD_ACTION_SHELL,	/**< an emergency console prompt (kexdump's own) */
+};
+
+enum kd_target_kind {
+	KD_TARGET_FS,		/**< a filesystem: dumps go in a folder under path */
+	KD_TARGET_RAW,		/**< a raw block device: the dump is written onto it */
+};
+
+#define KD_CONFIG_MAX_MODULES 32
+
+/**
+ * /etc/kexdump.conf, "key value" lines, '#' comments. Keys:
+ *   target UUID=..|LABEL=..|/dev/NAME   filesystem holding the dumps
+ *                                       (default: the one holding path)
+ *   raw /dev/NAME|UUID=..               a raw block device instead
+ *   path /var/crash                     folder on the target filesystem
+ *   fstype ext4                         (set by setup when it resolves)
+ *   dump_level 31                       makedumpfile's -d
+ *   compress zstd|lz4|zlib|lzo|snappy|none   (zstd:L, zlib:L for a level)
+ *   format kdump|elf
+ *   final_action reboot|poweroff|halt|shell
+ *   failure_action reboot|poweroff|halt|shell
+ *   modules NAME...                     extra kernel modules (repeatable)
+ *   cmdline_append ARGS                 added to the capture kernel's cmdline
+ *   device_timeout 30                   seconds to wait for the target
+ *   hostname NAME                       used in the dump folder's name
+ *                                       (setup writes the machine's)
+ */
+struct kd_config {
+	enum kd_target_kind target_kind;
+	char target[256];	/**< "UUID=…", "LABEL=…", "/dev/…" or "" (unresolved) */
+	char path[256];		/**< absolute, default "/var/crash" */
+	char fstype[32];	/**< "" = unknown */
+	unsigned int dump_level;	/**< default 31 */
+	int codec;		/**< enum kd_save_codec, default zstd */
+	int level;		/**< its level ("compress zstd:-1"), 0 = default */
+	int format;		/**< enum kd_save_format, default kdump */
+	enum kd_action final_action;	/**< default reboot */
+	enum kd_action failure_action;	/**< default reboot */
+	char modules[KD_CONFIG_MAX_MODULES][64];
+	size_t nmodules;
+	char cmdline_append[512];
+	unsigned int device_timeout;	/**< seconds, default 30, max 600 */
+	char hostname[65];
+};
+
+/** Fill @p cfg with the defaults listed above. */
+void kd_config_default(struct kd_config *cfg);
+/**
+ * Parse configuration text; @p name (the file name) prefixes errors, which
+ * say the line number and what is wrong ("kexdump.conf:3: unknown key 'foo'").
+ * Starts from the defaults.
+ */
+struct kd_error *kd_config_parse(const char *name, const char *text, size_t len,
+				 struct kd_config *cfg);
+/** Read and parse @p path; a missing file gives the defaults when @p missing_ok. */
+struct kd_error *kd_config_load(const char *path, bool missing_ok, struct kd_config *cfg);
+/** Write @p cfg as config text (every key, resolved values) to @p fd. */
+struct kd_error *kd_config_write(const struct kd_config *cfg, int fd);
+const char *kd_action_name(enum kd_action action);
+
+/* --------------------------------------------------------- block devices */
+
+/** What a block device's superblock says (ext2/3/4, xfs, btrfs, vfat). */
+struct kd_blkdev_info {
+	char name[32];		/**< "vda1" (sysfs name) */
+	char fstype[16];	/**< "ext4", "xfs", "btrfs", "vfat" or "" */
+	char uuid[40];		/**< canonical text form, "" if none */
+	char label[64];
+	unsigned int major, minor;
+	uint64_t size;		/**< bytes */
+};
+
+/** Probe the superblock of the device node or image file @p path. */
+struct kd_error *kd_blkdev_probe(const char *path, struct kd_blkdev_info *info);
+/**
+ * Find the block device named by @p spec ("UUID=…", "LABEL=…", "/dev/NAME")
+ * by scanning @p sysfs_root/class/block (sysfs_root NULL = "/sys") and
+ * probing each device through @p dev_root/NAME (NULL = "/dev"); no udev
+ * needed. KD_ERROR_NOTFOUND when absent (the capture init retries).
+ */
+struct kd_error *kd_blkdev_find(const char *spec, const char *sysfs_root,
+				const char *dev_root, struct kd_blkdev_info *info);
+/**
+ * Where the filesystem on device @p major:@p minor is mounted, from
+ * /proc/self/mountinfo (@p mountinfo NULL = that file). NOTFOUND if it is not.
+ */
+struct kd_error *kd_blkdev_mountpoint(unsigned int major, unsigned int minor,
+				      const char *mountinfo, char *out, size_t outlen);
+/** The device (major:minor) and fstype of the filesystem holding @p path. */
+struct kd_error *kd_blkdev_of_path(const char *path, const char *mountinfo,
+				   unsigned int *major, unsigned int *minor,
+				   char *fstype, size_t fstypelen);
+
+/* ---------------------------------------------------------- dump folders */
+
+/**
+ * One dump folder "<host>-<YYYY-MM-DD-HH:MM:SS>/" written by the capture
+ * init: vmcore, dmesg.txt and summary (key=value lines, see lib/dumpdir.c).
+ */
+struct kd_dumpdir_entry {
+	char dir[512];		/**< full path of the folder */
+	char host[65];
+	char date[32];		/**< "YYYY-MM-DD HH:MM:SS" (UTC, from the folder name) */
+	char release[65];	/**< kernel release of the crashed kernel, "" if unknown */
+	char panic[256];	/**< the panic line, "" if unknown */
+	char status[16];	/**< "complete", "incomplete", "failed" or "unknown" */
+	char error[256];	/**< why it is not complete, "" otherwise */
+	uint64_t vmcore_size;	/**< bytes of the vmcore file, 0 if absent */
+	bool has_vmcore, has_dmesg;
+};
+
+/**
+ * List the dump folders under @p path, oldest first. A missing @p path is
+ * an empty list. The array is malloc'ed; free() it.
+ */
+struct kd_error *kd_dumpdir_list(const char *path, struct kd_dumpdir_entry **ret,
+				 size_t *nret);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

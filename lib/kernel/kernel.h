@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internals of the kernel area (lib/kernel/): the kernel handle, the
+ * architecture ops and the symbol table. Never installed. */
+#ifndef KEXDUMP_KERNEL_PRIV_H
+#define KEXDUMP_KERNEL_PRIV_H
+
+#include "dump/dump.h"
+#include <kexdump/kernel.h>
+
+struct kd_kernel;
+
+/*
+ * An architecture's address translation. init() reads what it needs from
+ * VMCOREINFO and memory (paging mode, direct-map base); vtop() translates one
+ * kernel virtual address. Every architecture is built on every host, so a
+ * dump is read wherever it is analysed.
+ */
+struct kd_arch_ops {
+	const char *name;
+	uint16_t elf_machine;
+	struct kd_error *(*init)(struct kd_kernel *kernel);
+	struct kd_error *(*vtop)(struct kd_kernel *kernel, uint64_t vaddr,
+				 uint64_t *ret);
+	/* Second stage, once symbols are known (e.g. read page_offset_base). */
+	struct kd_error *(*init_symbols)(struct kd_kernel *kernel);
+	size_t arch_size;		/* bytes of per-kernel arch state */
+	/* Optional: vtop() that also gives the bytes from vaddr to the end of
+	 * the page or mapping translating it (4 KiB, 2 MiB, 1 GiB page, or a
+	 * linear map), all physically contiguous: long reads such as mem_map
+	 * in vmemmap then translate once per huge page. */
+	struct kd_error *(*vtop_extent)(struct kd_kernel *kernel, uint64_t vaddr,
+					uint64_t *ret, uint64_t *extent_ret);
+};
+
+extern const struct kd_arch_ops kd_arch_x86_64;
+
+/* --------------------------------------------------------------- symbols */
+
+struct kd_symbol {
+	uint64_t addr;
+	char *name;
+	char type;
+};
+
+struct kd_symtab_pool;
+
+/* A symbol table: sorted by address for symbolize, and by name via an index.
+ * Names live in a pool of large blocks (symtab.c), so 100k+ symbols cost a
+ * handful of allocations and name pointers never move. */
+struct kd_symtab {
+	struct kd_symbol *syms;	/* sorted by address */
+	size_t nsyms;
+	size_t cap;		/* entries allocated in syms */
+	size_t *by_name;	/* indices into syms, sorted by name */
+	struct kd_symtab_pool *pool;	/* newest block first */
+};
+
+void kd_symtab_deinit(struct kd_symtab *tab);
+/* Add a symbol (copying name); sort with kd_symtab_finish(). */
+struct kd_error *kd_symtab_add(struct kd_symtab *tab, uint64_t addr, char type,
+			       const char *name, size_t name_len);
+struct kd_error *kd_symtab_finish(struct kd_symtab *tab);
+const struct kd_symbol *kd_symtab_find(const struct kd_symtab *tab,
+				       const char *name);
+const struct kd_symbol *kd_symtab_containing(const struct kd_symtab *tab,
+					     uint64_t addr);
+/* Parse System.map text ("ffffffff81000000 T _stext" lines). */
+struct kd_error *kd_symtab_parse_system_map(struct kd_symtab *tab,
+					    const char *path, const char *text,
+					    size_t len);
+/* Decode the kallsyms tables that VMCOREINFO points at (kernels 6.0+). */
+struct kd_error *kd_kallsyms_load(struct kd_kernel *kernel,
+				  struct kd_symtab *tab);
+
+/* ---------------------------------------------------------------- kernel */
+
+struct kd_kernel {
+	struct kd_dump *dump;
+	struct kd_vmcoreinfo *vi;
+	const struct kd_arch_ops *arch;
+	void *arch_state;
+	unsigned int paging_levels;
+	uint64_t direct_map_base;
+	struct kd_symtab symtab;
+	const char *symbol_source;
+	char *system_map;		/* from the options, or NULL */
+	bool symbols_tried;		/* kd_kernel_load_symbols() ran */
+	char *symbols_error;		/* its failure, repeated to later callers */
+};
+
+#endif

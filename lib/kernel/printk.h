@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The kernel log readers: shared between printk.c (the lockless ring
+ * buffer, 5.10+) and printk-legacy.c (log_buf/printk_log, up to 5.9). */
+#ifndef KEXDUMP_PRINTK_PRIV_H
+#define KEXDUMP_PRINTK_PRIV_H
+
+#include "kernel/kernel.h"
+
+/*
+ * A VMCOREINFO number the kernel log reader cannot do without: @p kind is
+ * "SYMBOL", "OFFSET" or "SIZE". A missing key is a KD_ERROR_NOTFOUND error
+ * naming the dump and the key.
+ */
+struct kd_error *kd_printk_need(struct kd_kernel *kernel, const char *kind,
+				const char *name, uint64_t *ret);
+
+/* Walk the log_buf/printk_log kernel log (Linux 3.5 to 5.9). */
+struct kd_error *kd_printk_iterate_legacy(struct kd_kernel *kernel,
+					  kd_printk_fn *fn, void *arg);
+
+/*
+ * The syslog level of the byte holding "u8 flags:5, level:3" in struct
+ * printk_info (and the older struct printk_log). GCC allocates bit-fields
+ * from the least significant bit on little-endian targets and from the
+ * most significant bit on big-endian ones, so level is the top three bits
+ * on the former and the bottom three on the latter.
+ */
+static inline uint8_t kd_printk_level(const struct kd_kernel *k, uint8_t b)
+{
+	return k->dump->big_endian ? (uint8_t)(b & 7) : (uint8_t)(b >> 5);
+}
+
+#endif

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Writing a dump file without ever losing one: a new file "PATH.incomplete"
+// (0600, O_EXCL), fsync, rename to PATH, fsync of the directory. Until the
+// rename the final name does not exist, so a crash or reset of the capture
+// kernel leaves either no PATH or a complete one; a full disk leaves a
+// dump whose header says it is incomplete.
+#include "save/save.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define INCOMPLETE_SUFFIX ".incomplete"
+
+static struct kd_error *create_tmp(const char *path, bool force, char **tmp_ret,
+				   int *fd_ret)
+{
+	struct stat st;
+	if (!force && lstat(path, &st) == 0)
+		return kd_error_create(KD_ERROR_INVALID,
+			"%s: already exists (use --force to replace it)", path);
+	size_t n = strlen(path) + sizeof(INCOMPLETE_SUFFIX);
+	char *tmp = malloc(n);
+	if (!tmp)
+		return &kd_enomem;
+	snprintf(tmp, n, "%s%s", path, INCOMPLETE_SUFFIX);
+	// Read-write: kd_save_fd() reads its own bitmaps back.
+	int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST && force) {
+		unlink(tmp);
+		fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	}
+	if (fd < 0) {
+		struct kd_error *err = errno == EEXIST ?
+			kd_error_create(KD_ERROR_INVALID,
+				"%s: exists, left by an interrupted save (use --force to replace it)",
+				tmp) :
+			kd_error_os(errno, "%s: cannot create", tmp);
+		free(tmp);
+		return err;
+	}
+	*tmp_ret = tmp;
+	*fd_ret = fd;
+	return NULL;
+}
+
+static void sync_dir(const char *path)
+{
+	char *copy = strdup(path);
+	if (!copy)
+		return;
+	int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	free(copy);
+}
+
+// fsync, close and rename tmp to path. @p err is the writer's outcome: on
+// success a failing fsync is the error; a partial dump is still renamed.
+static struct kd_error *finish(int fd, char *tmp, const char *path,
+			       struct kd_error *err, bool keep_partial)
+{
+	if (fsync(fd) && !err)
+		err = kd_error_os(errno, "%s: fsync failed", tmp);
+	if (close(fd) && !err)
+		err = kd_error_os(errno, "%s: close failed", tmp);
+	if (!err || keep_partial) {
+		if (rename(tmp, path)) {
+			if (!err)
+				err = kd_error_os(errno, "cannot rename %s to %s",
+						  tmp, path);
+		} else {
+			sync_dir(path);
+		}
+	}
+	free(tmp);
+	return err;
+}
+
+KD_EXPORT struct kd_error *kd_save_file(struct kd_kernel *kernel,
+					const char *path, bool force,
+					const struct kd_save_options *opts,
+					struct kd_save_stats *stats)
+{
+	char *tmp;
+	int fd;
+	memset(stats, 0, sizeof(*stats));
+	struct kd_error *err = create_tmp(path, force, &tmp, &fd);
+	if (err)
+		return err;
+	err = kd_save_fd(kernel, fd, true, opts, stats);
+	if (err && !stats->incomplete) {
+		// Not a write failure (a source that cannot be read, no memory):
+		// nothing worth keeping under the final name; the partial file
+		// stays as PATH.incomplete for inspection.
+		close(fd);
+		free(tmp);
+		return err;
+	}
+	return finish(fd, tmp, path, err, true);
+}
+
+// Read len bytes; *eof when the stream ends first (an error if it ends
+// inside the span, unless @p short_ok).
+static struct kd_error *read_full(int fd, const char *name, void *buf,
+				  size_t len, bool *eof, bool short_ok)
+{
+	uint8_t *p = buf;
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = read(fd, p + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return kd_error_os(errno, "%s: read failed", name);
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	*eof = got < len;
+	if (*eof && got && !short_ok)
+		return kd_error_create(KD_ERROR_CORRUPT,
+			"%s: flattened stream ends inside a record", name);
+	return NULL;
+}
+
+// The records of the stream (format-flat.c) written to their offsets.
+static struct kd_error *reassemble(int in, const char *name, int out,
+				   const char *tmp, bool *complete)
+{
+	enum { CHUNK = 1 << 20 };
+	_Static_assert(CHUNK >= MDF_HEADER_SIZE, "the header fits the buffer");
+	uint8_t *buf = malloc(CHUNK);
+	if (!buf)
+		return &kd_enomem;
+	bool eof;
+	struct kd_error *err = read_full(in, name, buf, MDF_HEADER_SIZE, &eof, true);
+	if (!err && (eof || memcmp(buf, MDF_SIGNATURE, sizeof(MDF_SIGNATURE)) ||
+		     kd_be64(buf + MDF_TYPE_OFF) != TYPE_FLAT_HEADER))
+		err = kd_error_create(KD_ERROR_FORMAT,
+			"%s: not a flattened dump (makedumpfile -F or kexdump save to -)",
+			name);
+	struct kd_sink sink;
+	kd_sink_init(&sink, out, false, tmp);
+	*complete = false;
+	while (!err) {
+		uint8_t rec[MDF_RECORD_SIZE];
+		if ((err = read_full(in, name, rec, sizeof(rec), &eof, false)) || eof)
+			break;
+		int64_t off = (int64_t)kd_be64(rec), size = (int64_t)kd_be64(rec + 8);
+		if (off == -1 && size == -1) {
+			*complete = true;
+			break;
+		}
+		if (off < 0 || size < 0)
+			err = kd_error_create(KD_ERROR_CORRUPT,
+				"%s: record with negative offset or size", name);
+		for (uint64_t left = (uint64_t)size; !err && left;) {
+			size_t n = left < CHUNK ? (size_t)left : CHUNK;
+			if ((err = read_full(in, name, buf, n, &eof, false)))
+				break;
+			if (eof) {
+				err = kd_error_create(KD_ERROR_CORRUPT,
+					"%s: flattened stream ends inside a record", name);
+				break;
+			}
+			err = kd_sink_write(&sink, buf, n, (uint64_t)off);
+			off += (int64_t)n;
+			left -= n;
+		}
+	}
+	free(buf);
+	return err;
+}
+
+KD_EXPORT struct kd_error *kd_save_file_reassemble(int in_fd, const char *in_name,
+					      const char *path, bool force)
+{
+	char *tmp;
+	int fd;
+	struct kd_error *err = create_tmp(path, force, &tmp, &fd);
+	if (err)
+		return err;
+	bool complete;
+	err = reassemble(in_fd, in_name, fd, tmp, &complete);
+	if (!err && !complete)
+		err = kd_error_create(KD_ERROR_CORRUPT,
+			"%s: flattened stream ended without its end record: the dump is incomplete",
+			in_name);
+	return finish(fd, tmp, path, err,
+		      !err || kd_error_code(err) != KD_ERROR_FORMAT);
+}

@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The kdump-compressed writer of kd_save() (save.c drives it).
+//
+// Format: makedumpfile.c write_kdump_header, write_kdump_bitmap*,
+// write_kdump_pages_and_bitmap_cyclic; crash's diskdump.c reads it. A
+// header, a sub header with VMCOREINFO and the ELF notes, the two bitmaps,
+// one descriptor per kept page (pfn order), then the page data. The header
+// says "incomplete" until the last write, and a descriptor is written only
+// after its page's data, so a dump cut short by a full disk or a reset
+// reads as incomplete with the pages written so far. Pages that analysis
+// needs first (the printk ring, the kernel image) are written first.
+#include "save/save.h"
+#include "dump/kdump-layout.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#define PRIO_TIERS 2	// tier 0: what `kexdump dmesg` reads; 1: the kernel image
+
+_Static_assert(KD_SAVE_DESC_BUF_BYTES == KD_SAVE_DESC_BUF * PD_LEN,
+	       "descriptor buffer size");
+
+// The keep bits of window w in the writing passes: read back from the
+// kdump output's second bitmap, where the first pass wrote them (1 bit per
+// page, against 64 bytes of struct page to classify again: on the 8 GiB
+// dump each classification pass costs 0.12 s), else classified again.
+static struct kd_error *save_kdump_load_keep(struct kd_saver *s, size_t w)
+{
+	if (!s->reread || s->cached_win == w)
+		return kd_saver_load_window(s, w);
+	size_t nbytes = (size_t)(kd_saver_window_pfns(s, w) / 8);
+	uint64_t off = s->bitmap_off + s->bitmap_bytes + w * (s->window / 8);
+	for (size_t done = 0; done < nbytes;) {
+		ssize_t n = pread(s->sink.fd, s->keep + done, nbytes - done,
+				  (off_t)(off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return kd_error_os(n < 0 ? errno : EIO,
+					   "%s: cannot read back its bitmap",
+					   s->sink.name);
+		done += (size_t)n;
+	}
+	s->cached_win = w;
+	return NULL;
+}
+
+// Whether the output can be read back (kd_save_file opens it read-write;
+// a caller's descriptor may be write-only, a stream never is).
+static bool save_kdump_can_reread(const struct kd_saver *s)
+{
+	uint8_t b;
+	return !s->sink.flat && s->nwin > 1 &&
+	       pread(s->sink.fd, &b, 1, (off_t)(s->bitmap_off + s->bitmap_bytes)) == 1;
+}
+
+// The write phase of a page: its lowest priority tier, PRIO_TIERS for the
+// rest.
+static int save_kdump_phase_of(const struct kd_saver *s, uint64_t pfn)
+{
+	int t = PRIO_TIERS;
+	for (size_t i = 0; i < s->nprio; i++)
+		if (pfn >= s->prio[i].pfn && pfn < s->prio[i].pfn + s->prio[i].n &&
+		    s->prio_tier[i] < t)
+			t = s->prio_tier[i];
+	return t;
+}
+
+/* ---------------------------------------------------- what to write first */
+
+static void save_kdump_add_prio_va(struct kd_saver *s, int tier, uint64_t va, uint64_t len)
+{
+	uint64_t pa;
+	struct kd_error *err = kd_kernel_vtop(s->kernel, va, &pa);
+	if (err) {
+		kd_error_destroy(err);
+		return;
+	}
+	if (s->nprio < KD_SAVE_MAX_PRIO && len) {
+		s->prio_tier[s->nprio] = tier;
+		s->prio[s->nprio++] = (struct kd_save_run){
+			pa / s->ps, (pa % s->ps + len + s->ps - 1) / s->ps, 0 };
+	}
+}
+
+// What to write first, so that a dump cut short by a full disk still has
+// its log: tier 0 is what `kexdump dmesg` reads, the `prb` pointer, the
+// ring (kernel/printk/printk_ringbuffer.h, as VMCOREINFO describes it) and
+// its three arrays; tier 1 the kernel image. Only VMCOREINFO is used
+// (decoding kallsyms for _end would cost more than the rest of a -d 31
+// save), so the image is taken as KERNEL_IMAGE_GUESS bytes from _stext:
+// a wrong guess only changes the order pages are written in.
+#define KERNEL_IMAGE_GUESS (64u << 20)
+static void save_kdump_find_priority(struct kd_saver *s)
+{
+	uint64_t stext, prb;
+	const struct kd_vmcoreinfo *vi = kd_kernel_vmcoreinfo(s->kernel);
+	struct kd_error *e = kd_vmcoreinfo_symbol(vi, "_stext", &stext);
+	if (!e)
+		save_kdump_add_prio_va(s, 1, stext, KERNEL_IMAGE_GUESS);
+	kd_error_destroy(e);
+	uint64_t o_desc, o_text, o_cbits, o_descs, o_infos, o_sbits, o_data;
+	uint64_t sz_desc, sz_info, sz_rb, rb;
+	uint32_t cbits, sbits;
+	uint64_t descs, infos, data;
+	struct kd_error *err = NULL;
+	if ((err = kd_vmcoreinfo_symbol(vi, "prb", &prb)) ||
+	    (err = kd_vmcoreinfo_size(vi, "printk_ringbuffer", &sz_rb)) ||
+	    (err = kd_vmcoreinfo_offset(vi, "printk_ringbuffer.desc_ring", &o_desc)) ||
+	    (err = kd_vmcoreinfo_offset(vi, "printk_ringbuffer.text_data_ring", &o_text)) ||
+	    (err = kd_vmcoreinfo_offset(vi, "prb_desc_ring.count_bits", &o_cbits)) ||
+	    (err = kd_vmcoreinfo_offset(vi, "prb_desc_ring.descs", &o_descs)) ||
+	    (err = kd_vmcoreinfo_offset(vi, "prb_desc_ring.infos", &o_infos)) ||
+	    (err = kd_vmcoreinfo_offset(vi, "prb_data_ring.size_bits", &o_sbits)) ||
+	    (err = kd_vmcoreinfo_offset(vi, "prb_data_ring.data", &o_data)) ||
+	    (err = kd_vmcoreinfo_size(vi, "prb_desc", &sz_desc)) ||
+	    (err = kd_vmcoreinfo_size(vi, "printk_info", &sz_info)) ||
+	    (err = kd_kernel_read_u64(s->kernel, prb, &rb)) ||
+	    (err = kd_kernel_read_u32(s->kernel, rb + o_desc + o_cbits, &cbits)) ||
+	    (err = kd_kernel_read_u64(s->kernel, rb + o_desc + o_descs, &descs)) ||
+	    (err = kd_kernel_read_u64(s->kernel, rb + o_desc + o_infos, &infos)) ||
+	    (err = kd_kernel_read_u32(s->kernel, rb + o_text + o_sbits, &sbits)) ||
+	    (err = kd_kernel_read_u64(s->kernel, rb + o_text + o_data, &data))) {
+		kd_error_destroy(err);
+		return;
+	}
+	if (cbits > 30 || sbits > 34)
+		return;
+	save_kdump_add_prio_va(s, 0, prb, 8);
+	save_kdump_add_prio_va(s, 0, rb, sz_rb);
+	save_kdump_add_prio_va(s, 0, descs, sz_desc << cbits);
+	save_kdump_add_prio_va(s, 0, infos, sz_info << cbits);
+	save_kdump_add_prio_va(s, 0, data, 1ull << sbits);
+}
+
+/* ---------------------------------------------------------- kdump output */
+
+// Descriptors only ever point at data already written: a dump cut short
+// (full disk, reset) has every page it describes.
+static struct kd_error *save_kdump_flush_descs(struct kd_saver *s)
+{
+	if (!s->dbuf_n)
+		return NULL;
+	struct kd_error *err = NULL;
+	if (kd_append_durable(&s->app) < s->dbuf_data_end)
+		err = kd_append_flush(&s->app);
+	if (!err)
+		err = kd_sink_write(&s->sink, s->dbuf, s->dbuf_n * PD_LEN,
+				    s->desc_off + s->dbuf_rank * PD_LEN);
+	s->dbuf_n = 0;
+	return err;
+}
+
+// After a failed write: the buffered descriptors whose data did make it.
+static void save_kdump_flush_durable_descs(struct kd_saver *s)
+{
+	size_t n = 0;
+	for (; n < s->dbuf_n; n++) {
+		const uint8_t *d = s->dbuf + n * PD_LEN;
+		uint64_t off = kd_le64(d + PD_OFFSET);
+		if (off != s->zero_off &&
+		    off + kd_le32(d + PD_SIZE) > kd_append_durable(&s->app))
+			break;
+	}
+	struct kd_error *err = kd_sink_write(&s->sink, s->dbuf, n * PD_LEN,
+					     s->desc_off + s->dbuf_rank * PD_LEN);
+	kd_error_destroy(err);	// the first failure is the one reported
+	s->dbuf_n = 0;
+}
+
+static struct kd_error *save_kdump_add_desc(struct kd_saver *s, uint64_t rank, uint64_t off,
+				 uint32_t size, uint32_t flags)
+{
+	struct kd_error *err;
+	if (s->dbuf_n && (rank != s->dbuf_rank + s->dbuf_n || s->dbuf_n == KD_SAVE_DESC_BUF)) {
+		if ((err = save_kdump_flush_descs(s)))
+			return err;
+	}
+	if (!s->dbuf_n)
+		s->dbuf_rank = rank;
+	uint8_t *d = s->dbuf + s->dbuf_n++ * PD_LEN;
+	if (off + size > s->dbuf_data_end)
+		s->dbuf_data_end = off + size;
+	memset(d, 0, PD_LEN);
+	kd_put_le64(d + PD_OFFSET, off);
+	kd_put_le32(d + PD_SIZE, size);
+	kd_put_le32(d + PD_FLAGS, flags);
+	return NULL;
+}
+
+static struct kd_error *save_kdump_job_done(struct kd_job *job, void *arg)
+{
+	struct kd_saver *s = arg;
+	struct kd_error *err = kd_append_write(&s->app, job->out, job->out_len);
+	if (err)
+		return err;
+	uint64_t pos = s->data_pos;
+	s->data_pos += job->out_len;
+	for (size_t i = 0; i < job->n; i++) {
+		const struct kd_job_page *pg = &job->pages[i];
+		if (pg->zero) {
+			s->stats->pages_excluded[KD_PAGE_ZERO]++;
+			err = save_kdump_add_desc(s, job->ranks[i], s->zero_off, s->ps, 0);
+		} else {
+			s->stats->pages_written++;
+			err = save_kdump_add_desc(s, job->ranks[i], pos, pg->size, pg->flags);
+			pos += pg->size;
+		}
+		if (err)
+			return err;
+	}
+	// Descriptors as soon as their data is written (at once when
+	// buffered; direct I/O writes every 2 MiB of data).
+	if (kd_append_durable(&s->app) >= s->dbuf_data_end &&
+	    (err = save_kdump_flush_descs(s)))
+		return err;
+	kd_saver_report(s, job->n);
+	return NULL;
+}
+
+// The utsname of the dumped kernel (init_uts_ns), for the header; crash
+// prints it and checks the release against the vmlinux.
+static void save_kdump_utsname(struct kd_saver *s, uint8_t *uts)
+{
+	const struct kd_vmcoreinfo *vi = kd_kernel_vmcoreinfo(s->kernel);
+	uint64_t ns, off = 0;
+	struct kd_error *err = kd_vmcoreinfo_symbol(vi, "init_uts_ns", &ns);
+	if (!err)
+		err = kd_vmcoreinfo_offset(vi, "uts_namespace.name", &off);
+	if (!err)
+		err = kd_kernel_read_virt(s->kernel, ns + off, uts, 6 * UTS_FIELD);
+	if (!err) {
+		for (int i = 0; i < 6; i++)
+			uts[i * UTS_FIELD + UTS_FIELD - 1] = '\0';
+		return;
+	}
+	kd_error_destroy(err);
+	memset(uts, 0, 6 * UTS_FIELD);
+	const char *rel = NULL;
+	memcpy(uts, "Linux", 5);
+	err = kd_vmcoreinfo_string(vi, "OSRELEASE", &rel);
+	if (!err && rel)
+		strncpy((char *)uts + 2 * UTS_FIELD, rel, UTS_FIELD - 1);
+	kd_error_destroy(err);
+	strncpy((char *)uts + 4 * UTS_FIELD, kd_kernel_arch_name(s->kernel),
+		UTS_FIELD - 1);
+}
+
+static uint32_t save_kdump_codec_flag(enum kd_save_codec c)
+{
+	switch (c) {
+	case KD_SAVE_ZSTD:
+		return DUMP_DH_COMPRESSED_ZSTD;
+	case KD_SAVE_LZ4:
+		return KEXDUMP_DH_COMPRESSED_LZ4;
+	case KD_SAVE_ZLIB:
+		return DUMP_DH_COMPRESSED_ZLIB;
+	case KD_SAVE_LZO:
+		return DUMP_DH_COMPRESSED_LZO;
+	case KD_SAVE_SNAPPY:
+		return DUMP_DH_COMPRESSED_SNAPPY;
+	case KD_SAVE_NONE:
+	case KD_SAVE_AUTO:	// resolved before
+		break;
+	}
+	return 0;
+}
+
+static enum kd_codec save_kdump_codec_of(enum kd_save_codec c)
+{
+	switch (c) {
+	case KD_SAVE_LZ4:
+		return KD_CODEC_LZ4;
+	case KD_SAVE_ZLIB:
+		return KD_CODEC_ZLIB;
+	case KD_SAVE_LZO:
+		return KD_CODEC_LZO;
+	case KD_SAVE_SNAPPY:
+		return KD_CODEC_SNAPPY;
+	default:
+		return KD_CODEC_ZSTD;
+	}
+}
+
+static struct kd_error *save_kdump_write_header(struct kd_saver *s, uint32_t sub_blocks,
+					   uint32_t status)
+{
+	uint8_t dh[DH_SIZE] = { 0 };
+	memcpy(dh + DH_SIGNATURE, KDUMP_SIGNATURE, 8);
+	kd_put_le32(dh + DH_HEADER_VERSION, KDUMP_HEADER_VERSION);
+	save_kdump_utsname(s, dh + DH_UTSNAME);
+	uint64_t t = 0;
+	struct kd_error *err = kd_vmcoreinfo_u64(kd_kernel_vmcoreinfo(s->kernel),
+						 "CRASHTIME", 10, &t);
+	if (err) {
+		// No crash time: 0 rather than now, so that saving the same
+		// dump twice gives the same bytes.
+		kd_error_destroy(err);
+		t = 0;
+	}
+	kd_put_le64(dh + DH_TIMESTAMP, t);
+	kd_put_le32(dh + DH_STATUS, status);
+	kd_put_le32(dh + DH_BLOCK_SIZE, s->ps);
+	kd_put_le32(dh + DH_SUB_HDR_SIZE, sub_blocks);
+	kd_put_le32(dh + DH_BITMAP_BLOCKS, (uint32_t)(2 * s->bitmap_bytes / s->ps));
+	kd_put_le32(dh + DH_MAX_MAPNR,
+		 s->max_pfn > UINT32_MAX ? UINT32_MAX : (uint32_t)s->max_pfn);
+	kd_put_le32(dh + DH_NR_CPUS, (uint32_t)kd_dump_num_cpus(s->dump));
+	return kd_sink_write(&s->sink, dh, sizeof(dh), 0);
+}
+
+struct kd_error *kd_save_kdump(struct kd_saver *s, unsigned int workers,
+				   size_t jobs)
+{
+	struct kd_error *err;
+	const unsigned int level = s->opts->dump_level;
+	save_kdump_find_priority(s);
+	s->codec_flag = save_kdump_codec_flag(s->codec);
+	s->bitmap_bytes = kd_round_up(s->max_pfn / 8, s->ps);
+	s->win_kept = calloc(s->nwin, sizeof(*s->win_kept));
+	s->dbuf = malloc(KD_SAVE_DESC_BUF_BYTES);
+	if (!s->win_kept || !s->dbuf)
+		return &kd_enomem;
+
+	// Sub header, then VMCOREINFO, then the notes, in whole blocks.
+	uint8_t *notes = NULL;
+	size_t notes_len = 0;
+	if ((err = kd_notes_serialize(s->dump, false, &notes, &notes_len)))
+		return err;
+	size_t vi_len = 0;
+	const char *vi = kd_dump_vmcoreinfo_raw(s->dump, &vi_len);
+	uint64_t vi_off = s->ps + KH_SIZE;
+	uint64_t note_off = vi_off + vi_len;
+	uint64_t sub_end = kd_round_up(note_off + notes_len, s->ps);
+	uint32_t sub_blocks = (uint32_t)(sub_end / s->ps - 1);
+	s->bitmap_off = sub_end;
+	s->desc_off = s->bitmap_off + 2 * s->bitmap_bytes;
+
+	// Pass 1: classify, count and write both bitmaps.
+	s->filter_counts = true;
+	for (size_t w = 0; w < s->nwin; w++) {
+		if ((err = kd_saver_load_window(s, w)))
+			goto out;
+		uint64_t nbytes = kd_saver_window_pfns(s, w) / 8;
+		s->win_kept[w] = kd_saver_popcount(s->keep, nbytes);
+		s->nkept += s->win_kept[w];
+		s->stats->pages_present += kd_saver_popcount(s->present, nbytes);
+		uint64_t off = w * (s->window / 8);
+		if ((err = kd_sink_write(&s->sink, s->present, nbytes,
+					 s->bitmap_off + off)) ||
+		    (err = kd_sink_write(&s->sink, s->keep, nbytes,
+					 s->bitmap_off + s->bitmap_bytes + off)))
+			goto out;
+	}
+	s->filter_counts = false;
+	s->reread = save_kdump_can_reread(s);
+	s->prog.pages_total = s->nkept;
+	kd_saver_not_stored(s, s->nkept);
+
+	uint8_t kh[KH_SIZE] = { 0 };
+	int64_t phys_base = 0;
+	err = kd_vmcoreinfo_number(kd_kernel_vmcoreinfo(s->kernel), "phys_base",
+				   &phys_base);
+	kd_error_destroy(err);
+	kd_put_le64(kh + KH_PHYS_BASE, (uint64_t)phys_base);
+	kd_put_le32(kh + 8, level);	// dump_level
+	kd_put_le64(kh + KH_OFFSET_VMCOREINFO, vi_off);
+	kd_put_le64(kh + KH_SIZE_VMCOREINFO, vi_len);
+	kd_put_le64(kh + KH_OFFSET_NOTE, note_off);
+	kd_put_le64(kh + KH_SIZE_NOTE, notes_len);
+	kd_put_le64(kh + KH_MAX_MAPNR_64, s->max_pfn);
+	uint32_t status = DUMP_DH_COMPRESSED_INCOMPLETE | s->codec_flag;
+	if ((err = save_kdump_write_header(s, sub_blocks, status)) ||
+	    (err = kd_sink_write(&s->sink, kh, sizeof(kh), s->ps)) ||
+	    (err = kd_sink_write(&s->sink, vi, vi_len, vi_off)) ||
+	    (err = kd_sink_write(&s->sink, notes, notes_len, note_off)))
+		goto out;
+
+	// The descriptor table is written as the data arrives: its blocks
+	// are reserved now so that a disk filling up later still takes the
+	// descriptors of the data it took (best effort: not every file
+	// system has fallocate). The data starts block-aligned, for
+	// O_DIRECT; crash finds each page by its descriptor's offset.
+	if (s->nkept && !s->sink.flat &&
+	    fallocate(s->sink.fd, 0, (off_t)s->desc_off, (off_t)(s->nkept * PD_LEN))) {
+		// EOPNOTSUPP, EINVAL (not a file), ENOSPC: written later.
+	}
+	s->data_pos = kd_round_up(s->desc_off + s->nkept * PD_LEN, s->ps);
+	if (level & KD_DL_ZERO) {
+		// One zero page all zero pages point at (makedumpfile's pd_zero).
+		uint8_t *z = calloc(1, s->ps);
+		if (!z) {
+			err = &kd_enomem;
+			goto out;
+		}
+		err = kd_sink_write(&s->sink, z, s->ps, s->data_pos);
+		free(z);
+		if (err)
+			goto out;
+		s->zero_off = s->data_pos;
+		s->data_pos += s->ps;
+	}
+	kd_append_init(&s->app, &s->sink, s->data_pos, !s->opts->buffered);
+
+	struct kd_pipeline_config cfg = {
+		.dump = s->dump, .workers = workers, .jobs = jobs,
+		.batch = KD_SAVE_BATCH_PAGES, .page_size = s->ps,
+		.mode = KD_JOB_COMPRESS, .find_zero = level & KD_DL_ZERO,
+		.compress = s->codec != KD_SAVE_NONE,
+		.codec = save_kdump_codec_of(s->codec), .codec_flag = s->codec_flag,
+		.level = s->opts->level,
+	};
+	struct kd_pipeline *pl;
+	if ((err = kd_pipeline_create(&cfg, save_kdump_job_done, s, &pl)))
+		goto out;
+	// One pass per priority tier, then the rest; each page's descriptor
+	// index is its rank among the kept pages.
+	struct kd_job *job = NULL;
+	for (int phase = s->nprio ? 0 : PRIO_TIERS; phase <= PRIO_TIERS && !err; phase++) {
+		uint64_t rank = 0;
+		if ((err = kd_saver_begin_pass(s)))
+			break;
+		for (size_t w = 0; w < s->nwin && !err; w++) {
+			if ((err = save_kdump_load_keep(s, w)))
+				break;
+			uint64_t start = w * s->window;
+			for (uint64_t i = 0; i < s->window && start + i < s->max_pfn; i++) {
+				if (!(i % 8) && !s->keep[i / 8]) {
+					i += 7;
+					continue;
+				}
+				if (!kd_saver_bit(s->keep, i))
+					continue;
+				uint64_t pfn = start + i, r = rank++;
+				if ((s->nprio ? save_kdump_phase_of(s, pfn) : PRIO_TIERS) != phase)
+					continue;
+				if ((err = kd_pipeline_add(pl, &job, pfn, r)))
+					break;
+			}
+		}
+	}
+	if (!err)
+		err = kd_pipeline_flush(pl, job);
+	kd_pipeline_destroy(pl);
+	if (!err)
+		err = kd_append_end(&s->app);
+	if (!err)
+		err = save_kdump_flush_descs(s);
+	else
+		save_kdump_flush_durable_descs(s);
+	if (!err)
+		err = save_kdump_write_header(s, sub_blocks, s->codec_flag);
+out:
+	free(notes);
+	return err;
+}
+

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internals of kd_save(): the output sink (a file written at offsets, or a
+ * flattened stream), the read-compress pipeline, and the two writers. */
+#ifndef KEXDUMP_SAVE_PRIV_H
+#define KEXDUMP_SAVE_PRIV_H
+
+#include "dump/codec.h"
+#include "kernel/kernel.h"
+#include <kexdump/save.h>
+
+#include <pthread.h>
+
+/* ------------------------------------------------------------------ sink */
+
+/*
+ * Where a dump goes. A seekable file takes pwrite()s; a pipe takes
+ * makedumpfile's flattened format (format-flat.c): every write becomes a
+ * record {be64 offset, be64 size, data} that a reader places at offset.
+ */
+struct kd_sink {
+	int fd;
+	bool flat;
+	const char *name;	/* for error messages */
+	uint64_t bytes;		/* payload bytes written */
+};
+
+struct kd_error *kd_sink_init(struct kd_sink *sink, int fd, bool flat,
+			      const char *name);
+/* Write all of buf at off; a failure is KD_ERROR_OS with the errno. */
+struct kd_error *kd_sink_write(struct kd_sink *sink, const void *buf,
+			       size_t len, uint64_t off);
+/* End a flattened stream (the {-1, -1} record); nothing for files. */
+struct kd_error *kd_sink_finish(struct kd_sink *sink);
+
+/* ---------------------------------------------------------------- append */
+
+/*
+ * The page data of a dump, appended at increasing offsets of a seekable
+ * sink, with O_DIRECT where the file system takes it (append.c). Readers
+ * must not be pointed at data before kd_append_flush() (or, when
+ * direct I/O is off, before each append returns): kd_append_durable()
+ * says how far the data is written.
+ */
+#define KD_APPEND_BUF (2u << 20)	/* per direct write: ~1 ms at 1.7 GB/s */
+
+struct kd_append {
+	struct kd_sink *sink;
+	int dfd;		/* O_DIRECT descriptor, -1 = buffered */
+	bool regular;		/* a regular file (can be truncated) */
+	bool padded;		/* a padded block was written: cut at the end */
+	uint8_t *buf;		/* aligned; holds [base, base + len) */
+	size_t len;
+	uint64_t base, pos;	/* pos: the end of the data appended */
+	uint64_t durable;	/* data below is written */
+};
+
+/* Start appending at @p start; direct I/O when @p direct, the sink a file
+ * and start block-aligned, else plain pwrite()s. Never fails. */
+void kd_append_init(struct kd_append *a, struct kd_sink *sink, uint64_t start,
+		    bool direct);
+bool kd_append_is_direct(const struct kd_append *a);
+struct kd_error *kd_append_write(struct kd_append *a, const void *buf,
+				 size_t len);
+/* Make everything appended so far written (durable == pos). */
+struct kd_error *kd_append_flush(struct kd_append *a);
+static inline uint64_t kd_append_durable(const struct kd_append *a)
+{
+	return a->durable;
+}
+/* Write the rest, set the file's size to the end of the data, free. */
+struct kd_error *kd_append_end(struct kd_append *a);
+/* Free without writing (after an error). */
+void kd_append_abandon(struct kd_append *a);
+
+/* -------------------------------------------------------------- pipeline */
+
+enum kd_job_mode {
+	KD_JOB_COMPRESS,	/* read, find zero pages, compress */
+	KD_JOB_SCAN,		/* read, find zero pages only */
+	KD_JOB_RAW,		/* read only */
+};
+
+/* What became of one page of a job. */
+struct kd_job_page {
+	uint32_t size;		/* bytes in the job's output, 0 for zero pages */
+	uint32_t flags;		/* DUMP_DH_COMPRESSED_* of the page, 0 = raw */
+	bool zero;
+};
+
+/*
+ * A batch of pages, filled by the main thread in output order, processed by
+ * a worker, written back by the main thread in the same order: the output
+ * is the same for any number of workers.
+ */
+struct kd_job {
+	uint64_t *pfns;
+	uint64_t *ranks;	/* caller's per-page tag (descriptor index) */
+	size_t n, cap;
+	struct kd_job_page *pages;
+	uint8_t *in;		/* cap pages as read */
+	uint8_t *out;		/* compressed pages, back to back */
+	size_t out_len;
+	struct kd_error *err;
+	/* pipeline private */
+	int state;
+	uint64_t seq;
+};
+
+struct kd_pipeline_config {
+	struct kd_dump *dump;
+	unsigned int workers;	/* >= 1 */
+	size_t jobs;		/* ring size, >= 2 */
+	size_t batch;		/* pages per job */
+	uint32_t page_size;
+	enum kd_job_mode mode;
+	bool find_zero;
+	bool compress;		/* false: store pages raw */
+	enum kd_codec codec;
+	uint32_t codec_flag;	/* page_desc flag for compressed pages */
+	int level;		/* codec level, 0 = default */
+};
+
+struct kd_pipeline;
+
+typedef struct kd_error *kd_job_done_fn(struct kd_job *job, void *arg);
+
+struct kd_error *kd_pipeline_create(const struct kd_pipeline_config *cfg,
+				    kd_job_done_fn *done, void *arg,
+				    struct kd_pipeline **ret);
+/* A free job to fill (n = 0); may first hand finished jobs to done(). */
+struct kd_error *kd_pipeline_get(struct kd_pipeline *pl, struct kd_job **ret);
+void kd_pipeline_submit(struct kd_pipeline *pl, struct kd_job *job);
+/* Append a page (and its tag) to *job, first getting a free job when *job
+ * is NULL; a full job is submitted and *job becomes NULL. */
+struct kd_error *kd_pipeline_add(struct kd_pipeline *pl, struct kd_job **job,
+				 uint64_t pfn, uint64_t rank);
+/* Submit the partly filled job (may be NULL), then drain. */
+struct kd_error *kd_pipeline_flush(struct kd_pipeline *pl, struct kd_job *job);
+/* Wait for every submitted job and hand each to done(), in order. */
+struct kd_error *kd_pipeline_drain(struct kd_pipeline *pl);
+/* Stop the workers (after drain, or to abandon); frees everything. */
+void kd_pipeline_destroy(struct kd_pipeline *pl);
+
+/* ----------------------------------------------------------------- save */
+
+/* kd_save_fd() with the page bitmaps processed in windows of @p
+ * window_pfns pages (a multiple of 8; kd_save_fd() uses 2^21, 8 GiB of 4
+ * KiB pages): tests make dumps span many windows with it. */
+struct kd_error *kd_save_fd_windowed(struct kd_kernel *kernel, int fd,
+				     bool seekable,
+				     const struct kd_save_options *opts,
+				     struct kd_save_stats *stats,
+				     uint64_t window_pfns);
+
+/* ------------------------------------------------------------ the saver */
+
+/* What save.c shares with its two writers, save-kdump.c and save-elf.c. */
+#define KD_SAVE_BATCH_PAGES 128	/* pages per pipeline job */
+#define KD_SAVE_DESC_BUF 4096		/* kdump descriptors buffered per write */
+#define KD_SAVE_DESC_BUF_BYTES (KD_SAVE_DESC_BUF * 24u)	/* PD_LEN each */
+#define KD_SAVE_MAX_PRIO 8
+
+// Pages [pfn, pfn + n) kept, then up to pfn + memn zero pages left out:
+// an ELF segment whose p_memsz tail reads as zeros (as gdb, crash and
+// format-elf.c read it; makedumpfile -E does the same).
+struct kd_save_run {
+	uint64_t pfn, n, memn;
+};
+
+struct kd_saver {
+	struct kd_kernel *kernel;
+	struct kd_dump *dump;
+	const struct kd_save_options *opts;
+	struct kd_save_stats *stats;
+	struct kd_sink sink;
+	struct kd_append app;		// the page data
+	enum kd_save_codec codec;	// resolved: never KD_SAVE_AUTO
+	uint32_t ps;
+	uint64_t max_pfn;		// exclusive, a multiple of 8
+	uint64_t window;
+	size_t nwin;
+	uint8_t *present, *keep;	// the bitmaps of one window
+	uint8_t *zero;			// ELF: pages found to be zero
+	size_t cached_win;		// which, or SIZE_MAX
+	bool reread;			// keep bits read back from the output
+	struct kd_pagefilter *pf;	// NULL: no struct page filtering
+	bool filter_counts;		// count exclusions (first pass only)
+	uint64_t *win_kept;
+	uint64_t nkept;
+	struct kd_save_run prio[KD_SAVE_MAX_PRIO];	// pfn ranges written first...
+	int prio_tier[KD_SAVE_MAX_PRIO];	// ...lowest tier first
+	size_t nprio;
+	// kdump-compressed layout
+	uint64_t bitmap_off, bitmap_bytes, desc_off, data_pos, zero_off;
+	uint32_t codec_flag;
+	uint8_t *dbuf;
+	size_t dbuf_n;
+	uint64_t dbuf_rank;
+	uint64_t dbuf_data_end;		// the end of the data dbuf points at
+	// ELF
+	struct kd_save_run *runs;
+	size_t nruns, runs_cap;
+	uint64_t elf_pos;
+	struct kd_save_progress prog;
+};
+
+/* The classification window (lib/save/save.c). */
+uint64_t kd_saver_window_pfns(const struct kd_saver *s, size_t w);
+struct kd_error *kd_saver_load_window(struct kd_saver *s, size_t w);
+struct kd_error *kd_saver_begin_pass(struct kd_saver *s);
+uint64_t kd_saver_popcount(const uint8_t *b, size_t n);
+void kd_saver_not_stored(struct kd_saver *s, uint64_t kept);
+void kd_saver_report(struct kd_saver *s, size_t pages);
+static inline bool kd_saver_bit(const uint8_t *bm, uint64_t i)
+{
+	return bm[i / 8] & (1u << (i % 8));
+}
+
+/* The two writers. */
+struct kd_error *kd_save_kdump(struct kd_saver *s, unsigned int workers,
+			       size_t jobs);
+struct kd_error *kd_save_elf(struct kd_saver *s, unsigned int workers,
+			     size_t jobs);
+
+#endif

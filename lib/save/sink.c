@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Output sinks of kd_save(): a file written with pwrite(), or makedumpfile's
+// flattened format on a stream (makedumpfile.h struct makedumpfile_header
+// and makedumpfile_data_header; format-flat.c is the reader): a 4096-byte
+// header, then {be64 offset, be64 size} records each followed by its data,
+// ended by {-1, -1}.
+#include "save/save.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+static struct kd_error *write_all(struct kd_sink *sink, const void *buf,
+				  size_t len)
+{
+	const uint8_t *p = buf;
+	while (len) {
+		ssize_t n = write(sink->fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return kd_error_os(n < 0 ? errno : EIO, "%s: write failed",
+					   sink->name);
+		p += n;
+		len -= (size_t)n;
+	}
+	return NULL;
+}
+
+struct kd_error *kd_sink_init(struct kd_sink *sink, int fd, bool flat,
+			      const char *name)
+{
+	*sink = (struct kd_sink){ .fd = fd, .flat = flat, .name = name };
+	if (!flat)
+		return NULL;
+	uint8_t h[MDF_HEADER_SIZE] = { 0 };
+	memcpy(h, MDF_SIGNATURE, sizeof(MDF_SIGNATURE));
+	kd_put_be64(h + MDF_TYPE_OFF, TYPE_FLAT_HEADER);
+	kd_put_be64(h + MDF_VERSION_OFF, VERSION_FLAT_HEADER);
+	return write_all(sink, h, sizeof(h));
+}
+
+struct kd_error *kd_sink_write(struct kd_sink *sink, const void *buf,
+			       size_t len, uint64_t off)
+{
+	if (!len)
+		return NULL;
+	if (sink->flat) {
+		uint8_t rec[MDF_RECORD_SIZE];
+		kd_put_be64(rec, off);
+		kd_put_be64(rec + 8, len);
+		struct kd_error *err = write_all(sink, rec, sizeof(rec));
+		if (!err)
+			err = write_all(sink, buf, len);
+		if (!err)
+			sink->bytes += len;
+		return err;
+	}
+	const uint8_t *p = buf;
+	while (len) {
+		ssize_t n = pwrite(sink->fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return kd_error_os(n < 0 ? errno : ENOSPC,
+					   "%s: write of %zu bytes at offset %#llx failed",
+					   sink->name, len, (unsigned long long)off);
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+		sink->bytes += (uint64_t)n;
+	}
+	return NULL;
+}
+
+struct kd_error *kd_sink_finish(struct kd_sink *sink)
+{
+	if (!sink->flat)
+		return NULL;
+	uint8_t end[MDF_RECORD_SIZE];
+	memset(end, 0xff, sizeof(end));	// {-1, -1}: END_FLAG_FLAT_HEADER
+	return write_all(sink, end, sizeof(end));
+}

@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// /etc/kexdump.conf: "key value" lines, '#' comments, validated strictly at
+// set-up time so that nothing is discovered at crash time. Every error names
+// the file and line ("kexdump.conf:3: unknown key 'foo'"). kd_config_write()
+// emits every key with its resolved value; the capture init parses that
+// text back with kd_config_parse(). docs/kexdump.conf.md describes the keys.
+#include "service/service.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+// Larger files are certainly not a config file.
+#define CONFIG_MAX_SIZE (64u * 1024)
+
+// Names of enum kd_action, in order.
+static const char *const action_names[] = {
+	[KD_ACTION_REBOOT] = "reboot", [KD_ACTION_POWEROFF] = "poweroff",
+	[KD_ACTION_HALT] = "halt", [KD_ACTION_SHELL] = "shell",
+};
+// Filesystems the capture init can probe and mount (lib/blkdev.c).
+static const char *const fstype_names[] = {
+	"ext2", "ext3", "ext4", "xfs", "btrfs", "vfat",
+};
+
+KD_EXPORT const char *kd_action_name(enum kd_action action)
+{
+	if ((unsigned int)action < KD_ARRAY_SIZE(action_names))
+		return action_names[action];
+	return "unknown";
+}
+
+KD_EXPORT void kd_config_default(struct kd_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->target_kind = KD_TARGET_FS;
+	strcpy(cfg->path, "/var/crash");
+	cfg->dump_level = 31;
+	cfg->codec = KD_SAVE_AUTO;
+	cfg->format = KD_SAVE_KDUMP;
+	cfg->final_action = KD_ACTION_REBOOT;
+	cfg->failure_action = KD_ACTION_REBOOT;
+	cfg->device_timeout = 30;
+}
+
+static int lookup(const char *const *names, size_t n, const char *value)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && !strcmp(names[i], value))
+			return (int)i;
+	return -1;
+}
+
+// A block device spec: "UUID=" hex digits and dashes (ext/xfs/btrfs UUIDs,
+// vfat's XXXX-XXXX serial), "LABEL=" a non-empty printable label, or
+// "/dev/NAME" with a plain device name.
+static const char *check_device(const char *v, bool raw)
+{
+	if (!strncmp(v, "UUID=", 5)) {
+		const char *u = v + 5;
+		if (!*u || strlen(u) > 36)
+			return "UUID= needs a UUID of at most 36 characters";
+		for (; *u; u++)
+			if (!isxdigit((unsigned char)*u) && *u != '-')
+				return "a UUID holds only hex digits and '-'";
+		return NULL;
+	}
+	if (!raw && !strncmp(v, "LABEL=", 6)) {
+		if (!v[6] || strlen(v + 6) > 63)
+			return "LABEL= needs a label of 1 to 63 characters";
+		return NULL;
+	}
+	if (!strncmp(v, "/dev/", 5)) {
+		const char *n = v + 5;
+		if (!*n || strstr(n, ".."))
+			return "a device needs a name after /dev/";
+		for (; *n; n++)
+			if (!isalnum((unsigned char)*n) && !strchr("/_-.:+", *n))
+				return "bad character in the device name";
+		return NULL;
+	}
+	return raw ? "expected /dev/NAME or UUID=..." :
+		     "expected UUID=..., LABEL=... or /dev/NAME";
+}
+
+static const char *check_path(const char *v)
+{
+	if (v[0] != '/')
+		return "path not absolute";
+	for (const char *p = v; *p; p++)
+		if (isspace((unsigned char)*p))
+			return "path holds white space";
+	// ".." could lead out of the target filesystem's mount point.
+	for (const char *p = v; (p = strstr(p, "..")); p += 2)
+		if (p[-1] == '/' && (p[2] == '/' || !p[2]))
+			return "path holds a '..' component";
+	return NULL;
+}
+
+// RFC 1123 host names: labels of letters, digits and '-', separated by dots.
+// The name becomes part of the dump folder's name, so no '/' can get in.
+static const char *check_hostname(const char *v)
+{
+	size_t n = strlen(v);
+	if (n == 0 || n > 64)
+		return "hostname must have 1 to 64 characters";
+	if (v[0] == '-' || v[0] == '.' || v[n - 1] == '-' || v[n - 1] == '.')
+		return "hostname cannot begin or end with '-' or '.'";
+	for (const char *p = v; *p; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
+			return "hostname holds only letters, digits, '-' and '.'";
+		if (*p == '.' && p[1] == '.')
+			return "hostname has an empty label";
+	}
+	return NULL;
+}
+
+// Module names as modules.dep has them: letters, digits, '_' and '-'.
+static const char *check_module(const char *v)
+{
+	if (strlen(v) >= 64)
+		return "module name too long";
+	for (const char *p = v; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+			return "bad character in module name";
+	return NULL;
+}
+
+static bool parse_uint(const char *v, unsigned int max, unsigned int *ret)
+{
+	if (!isdigit((unsigned char)v[0]) || strlen(v) > 9)
+		return false;
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
+	if (*end || n > max)
+		return false;
+	*ret = (unsigned int)n;
+	return true;
+}
+
+enum {
+	SEEN_TARGET = 1 << 0, SEEN_PATH = 1 << 1, SEEN_FSTYPE = 1 << 2,
+	SEEN_LEVEL = 1 << 3, SEEN_CODEC = 1 << 4, SEEN_FORMAT = 1 << 5,
+	SEEN_FINAL = 1 << 6, SEEN_FAILURE = 1 << 7, SEEN_TIMEOUT = 1 << 8,
+	SEEN_HOST = 1 << 9, SEEN_CMDLINE = 1 << 10,
+};
+
+struct parse_state {
+	const char *name;
+	unsigned int line;
+	unsigned int seen;
+	struct kd_config *cfg;
+};
+
+static struct kd_error *bad(const struct parse_state *st, const char *fmt,
+			    const char *a, const char *b)
+{
+	return kd_error_prefix(kd_error_create(KD_ERROR_INVALID, fmt, a, b),
+			       "%s:%u: ", st->name, st->line);
+}
+
+static struct kd_error *once(struct parse_state *st, unsigned int bit,
+			     const char *key)
+{
+	if (st->seen & bit)
+		return bad(st, "duplicate '%s'%s", key,
+			   bit == SEEN_TARGET ? " (target and raw name one dump target)" : "");
+	st->seen |= bit;
+	return NULL;
+}
+
+static struct kd_error *copy(const struct parse_state *st, const char *key,
+			     char *dst, size_t size, const char *v)
+{
+	if (strlen(v) >= size) {
+		char max[24];
+		snprintf(max, sizeof(max), "%zu", size - 1);
+		return bad(st, "'%s' value longer than %s characters", key, max);
+	}
+	strcpy(dst, v);
+	return NULL;
+}
+
+// One "key value" line; the value is the rest of the line, trimmed, so
+// that labels and cmdline_append may hold spaces.
+static struct kd_error *parse_line(struct parse_state *st, char *key, char *v)
+{
+	struct kd_config *cfg = st->cfg;
+	struct kd_error *err;
+	const char *why;
+	int i;
+
+	if (!strcmp(key, "modules")) {
+		if (!*v)
+			return bad(st, "'%s' needs at least one module name%s", key, "");
+		for (char *save, *m = strtok_r(v, " \t", &save); m;
+		     m = strtok_r(NULL, " \t", &save)) {
+			if ((why = check_module(m)))
+				return bad(st, "%s: '%s'", why, m);
+			bool dup = false;
+			for (size_t j = 0; j < cfg->nmodules; j++)
+				dup |= !strcmp(cfg->modules[j], m);
+			if (dup)
+				continue;
+			if (cfg->nmodules == KD_CONFIG_MAX_MODULES)
+				return bad(st, "too many modules (at most %s)%s", "32", "");
+			strcpy(cfg->modules[cfg->nmodules++], m);
+		}
+		return NULL;
+	}
+	if (!strcmp(key, "cmdline_append")) {
+		if ((err = once(st, SEEN_CMDLINE, key)))
+			return err;
+		return copy(st, key, cfg->cmdline_append, sizeof(cfg->cmdline_append), v);
+	}
+	if (!*v)
+		return bad(st, "'%s' needs a value%s", key, "");
+	if (!strcmp(key, "target") || !strcmp(key, "raw")) {
+		bool raw = key[0] == 'r';
+		if ((err = once(st, SEEN_TARGET, key)))
+			return err;
+		if ((why = check_device(v, raw)))
+			return bad(st, "%s: '%s'", why, v);
+		cfg->target_kind = raw ? KD_TARGET_RAW : KD_TARGET_FS;
+		return copy(st, key, cfg->target, sizeof(cfg->target), v);
+	}
+	if (!strcmp(key, "path")) {
+		if ((err = once(st, SEEN_PATH, key)))
+			return err;
+		if ((why = check_path(v)))
+			return bad(st, "%s: '%s'", why, v);
+		return copy(st, key, cfg->path, sizeof(cfg->path), v);
+	}
+	if (!strcmp(key, "fstype")) {
+		if ((err = once(st, SEEN_FSTYPE, key)))
+			return err;
+		if (lookup(fstype_names, KD_ARRAY_SIZE(fstype_names), v) < 0)
+			return bad(st, "unknown fstype '%s' (ext2, ext3, ext4, xfs, btrfs, vfat)%s", v, "");
+		return copy(st, key, cfg->fstype, sizeof(cfg->fstype), v);
+	}
+	if (!strcmp(key, "dump_level")) {
+		if ((err = once(st, SEEN_LEVEL, key)))
+			return err;
+		if (!parse_uint(v, 31, &cfg->dump_level))
+			return bad(st, "dump_level '%s' is not a number from 0 to 31%s", v, "");
+		return NULL;
+	}
+	if (!strcmp(key, "compress")) {
+		if ((err = once(st, SEEN_CODEC, key)))
+			return err;
+		enum kd_save_codec codec;
+		if ((err = kd_save_parse_codec(v, &codec, &cfg->level))) {
+			struct kd_error *e = bad(st, "%s%s", kd_error_message(err), "");
+			kd_error_destroy(err);
+			return e;
+		}
+		cfg->codec = (int)codec;
+		return NULL;
+	}
+	if (!strcmp(key, "format")) {
+		if ((err = once(st, SEEN_FORMAT, key)))
+			return err;
+		// The flattened format is for pipes; a file or block
+		// device takes kdump.
+		if (strcmp(v, "kdump") && strcmp(v, "elf"))
+			return bad(st, "unknown format '%s' (kdump, elf)%s", v, "");
+		enum kd_save_format format;
+		kd_error_destroy(kd_save_parse_format(v, &format));
+		cfg->format = (int)format;
+		return NULL;
+	}
+	if (!strcmp(key, "final_action") || !strcmp(key, "failure_action")) {
+		bool final = key[1] == 'i';
+		if ((err = once(st, final ? SEEN_FINAL : SEEN_FAILURE, key)))
+			return err;
+		if ((i = lookup(action_names, KD_ARRAY_SIZE(action_names), v)) < 0)
+			return bad(st, "unknown %s '%s' (reboot, poweroff, halt, shell)", key, v);
+		*(final ? &cfg->final_action : &cfg->failure_action) = (enum kd_action)i;
+		return NULL;
+	}
+	if (!strcmp(key, "device_timeout")) {
+		if ((err = once(st, SEEN_TIMEOUT, key)))
+			return err;
+		if (!parse_uint(v, 600, &cfg->device_timeout))
+			return bad(st, "device_timeout '%s' is not a number of seconds from 0 to 600%s", v, "");
+		return NULL;
+	}
+	if (!strcmp(key, "hostname")) {
+		if ((err = once(st, SEEN_HOST, key)))
+			return err;
+		if ((why = check_hostname(v)))
+			return bad(st, "%s: '%s'", why, v);
+		return copy(st, key, cfg->hostname, sizeof(cfg->hostname), v);
+	}
+	return bad(st, "unknown key '%s'%s", key, "");
+}
+
+KD_EXPORT struct kd_error *kd_config_parse(const char *name, const char *text,
+					   size_t len, struct kd_config *cfg)
+{
+	struct kd_config tmp;
+	kd_config_default(&tmp);
+	struct parse_state st = { .name = name ? name : "kexdump.conf", .cfg = &tmp };
+	char buf[1024];
+
+	for (size_t pos = 0; pos < len;) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+		const char *line = text + pos;
+		pos += n + 1;
+		st.line++;
+		if (n >= sizeof(buf))
+			return bad(&st, "line longer than %s characters%s", "1023", "");
+		if (memchr(line, '\0', n))
+			return bad(&st, "NUL byte in the line%s%s", "", "");
+		memcpy(buf, line, n);
+		buf[n] = '\0';
+		if (n && buf[n - 1] == '\r')
+			buf[--n] = '\0';
+		// Trim both ends; skip blank lines and comments.
+		char *s = buf;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		char *e = s + strlen(s);
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		if (!*s || *s == '#')
+			continue;
+		// Printable ASCII only: values end up on the kernel command
+		// line, in folder names and on the console.
+		for (char *p = s; *p; p++)
+			if (((unsigned char)*p < 0x20 && *p != '\t') || (unsigned char)*p > 0x7e)
+				return bad(&st, "control or non-ASCII character in the line%s%s", "", "");
+		char *key = s, *v = s;
+		while (*v && *v != ' ' && *v != '\t')
+			v++;
+		if (*v) {
+			*v++ = '\0';
+			while (*v == ' ' || *v == '\t')
+				v++;
+		}
+		struct kd_error *err = parse_line(&st, key, v);
+		if (err)
+			return err;
+	}
+	*cfg = tmp;
+	return NULL;
+}
+
+KD_EXPORT struct kd_error *kd_config_load(const char *path, bool missing_ok,
+					  struct kd_config *cfg)
+{
+	char *text;
+	size_t len;
+	struct kd_error *err = kd_read_file(path, CONFIG_MAX_SIZE, &text, &len);
+	if (err && kd_error_errno(err) == ENOENT && missing_ok) {
+		kd_error_destroy(err);
+		kd_config_default(cfg);
+		return NULL;
+	}
+	if (err)
+		return err;
+	err = kd_config_parse(path, text, len, cfg);
+	free(text);
+	return err;
+}
+
+KD_EXPORT struct kd_error *kd_config_write(const struct kd_config *cfg, int fd)
+{
+	if (!kd_save_codec_name(cfg->codec) ||
+	    (cfg->format != KD_SAVE_KDUMP && cfg->format != KD_SAVE_ELF) ||
+	    cfg->nmodules > KD_CONFIG_MAX_MODULES)
+		return kd_error_create(KD_ERROR_INVALID,
+				       "config: codec, format or modules out of range");
+	struct kd_error *err = kd_save_check_level(cfg->codec, cfg->level);
+	if (err)
+		return kd_error_prefix(err, "config: ");
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return &kd_enomem;
+	fprintf(f, "# kexdump.conf, every key with its resolved value (kexdump.conf.md)\n");
+	// Empty values have no "key value" form; they stay the defaults.
+	if (cfg->target[0])
+		fprintf(f, "%s %s\n", cfg->target_kind == KD_TARGET_RAW ? "raw" : "target",
+			cfg->target);
+	else
+		fprintf(f, "# target: the filesystem holding path\n");
+	fprintf(f, "path %s\n", cfg->path);
+	if (cfg->fstype[0])
+		fprintf(f, "fstype %s\n", cfg->fstype);
+	else
+		fprintf(f, "# fstype: probed at crash time\n");
+	fprintf(f, "dump_level %u\n", cfg->dump_level);
+	if (cfg->level)
+		fprintf(f, "compress %s:%d\n", kd_save_codec_name(cfg->codec), cfg->level);
+	else
+		fprintf(f, "compress %s\n", kd_save_codec_name(cfg->codec));
+	fprintf(f, "format %s\n", kd_save_format_name(cfg->format));
+	fprintf(f, "final_action %s\n", kd_action_name(cfg->final_action));
+	fprintf(f, "failure_action %s\n", kd_action_name(cfg->failure_action));
+	if (cfg->nmodules) {
+		fprintf(f, "modules");
+		for (size_t i = 0; i < cfg->nmodules; i++)
+			fprintf(f, " %s", cfg->modules[i]);
+		fprintf(f, "\n");
+	}
+	if (cfg->cmdline_append[0])
+		fprintf(f, "cmdline_append %s\n", cfg->cmdline_append);
+	fprintf(f, "device_timeout %u\n", cfg->device_timeout);
+	if (cfg->hostname[0])
+		fprintf(f, "hostname %s\n", cfg->hostname);
+	if (fclose(f) != 0) {
+		free(text);
+		return &kd_enomem;
+	}
+	err = NULL;
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			err = kd_error_os(w < 0 ? errno : EIO, "config: cannot write");
+			break;
+		}
+		off += (size_t)w;
+	}
+	free(text);
+	return err;
+}
