@@ -91,7 +91,7 @@ static struct kd_error *resolve_target(struct kd_config *cfg, const char *sysfs,
 	struct kd_error *err = kd_blkdev_of_path(path, NULL, &maj, &min, fstype,
 						 sizeof(fstype));
 	if (err)
-		return kd_error_prefix(err, "finding the filesystem of %s: ", cfg->path);
+		return kd_error_prefix(err, "finding the filesystem of %s", cfg->path);
 	// /sys/dev/block/MAJ:MIN links to the device's directory (its name).
 	char link[PATH_MAX], target[PATH_MAX];
 	snprintf(link, sizeof(link), "%s/dev/block/%u:%u", sysfs ? sysfs : "/sys", maj, min);
@@ -107,7 +107,7 @@ static struct kd_error *resolve_target(struct kd_config *cfg, const char *sysfs,
 	struct kd_blkdev_info info;
 	err = kd_blkdev_probe(node, &info);
 	if (err)
-		return kd_error_prefix(err, "the filesystem holding %s: ", cfg->path);
+		return kd_error_prefix(err, "the filesystem holding %s", cfg->path);
 	if (info.uuid[0])
 		snprintf(cfg->target, sizeof(cfg->target), "UUID=%s", info.uuid);
 	else if ((size_t)snprintf(cfg->target, sizeof(cfg->target), "/dev/%s", name) >=

@@ -38,7 +38,8 @@ struct kd_error *kd_error_create(enum kd_error_code code, const char *fmt, ...)
 /** Create a KD_ERROR_OS error from errno value @p errnum; ": strerror" is appended. */
 struct kd_error *kd_error_os(int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/** Prefix the message of @p err with more context ("file: ..."); returns @p err. */
+/** Prefix the message of @p err with context: "CONTEXT: MESSAGE" (the ": " is
+ * added here, callers pass the context alone); returns @p err. */
 struct kd_error *kd_error_prefix(struct kd_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 enum kd_error_code kd_error_code(const struct kd_error *err);

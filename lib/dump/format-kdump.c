@@ -447,7 +447,7 @@ static struct kd_error *load_page(struct kd_dump *dump, struct kdump *kd,
 	err = kd_codec_decompress(&kd->codec, codec, kd->cbuf, size, kd->page,
 				  kd->page_size);
 	if (err && err != &kd_enomem)
-		err = kd_error_prefix(err, "%s: page at physical address %#llx (offset %#llx): ",
+		err = kd_error_prefix(err, "%s: page at physical address %#llx (offset %#llx)",
 				      dump->path, paddr, (unsigned long long)off);
 	return err;
 }

@@ -215,7 +215,7 @@ static struct kd_error *x86_64_init_symbols(struct kd_kernel *k)
 	}
 	err = kd_kernel_read_u64(k, addr, &base);
 	if (err)
-		return kd_error_prefix(err, "reading page_offset_base: ");
+		return kd_error_prefix(err, "reading page_offset_base");
 	k->direct_map_base = base;
 	return NULL;
 }

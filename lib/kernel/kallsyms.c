@@ -105,7 +105,7 @@ static struct kd_error *load_tokens(struct kd_kernel *k, const struct tables *t,
 	uint8_t raw[512];
 	struct kd_error *err = kd_kernel_read_virt(k, t->token_index, raw, sizeof(raw));
 	if (err)
-		return kd_error_prefix(err, "kallsyms_token_index: ");
+		return kd_error_prefix(err, "kallsyms_token_index");
 	uint16_t index[256];
 	uint32_t max_index = 0;
 	for (int i = 0; i < 256; i++) {
@@ -127,7 +127,7 @@ static struct kd_error *load_tokens(struct kd_kernel *k, const struct tables *t,
 		return &kd_enomem;
 	err = kd_kernel_read_virt(k, t->token_table, tok->buf, size);
 	if (err)
-		return kd_error_prefix(err, "kallsyms_token_table: ");
+		return kd_error_prefix(err, "kallsyms_token_table");
 	for (int i = 0; i < 256; i++) {
 		if (index[i] >= size)
 			return kd_error_create(KD_ERROR_CORRUPT,
@@ -176,7 +176,7 @@ static struct kd_error *names_need(struct names_reader *r, size_t n,
 			r->limit, sym, nsyms);
 	struct kd_error *err = kd_kernel_read_virt(r->k, r->next, r->buf + keep, chunk);
 	if (err)
-		return kd_error_prefix(err, "kallsyms_names: ");
+		return kd_error_prefix(err, "kallsyms_names");
 	r->next += chunk;
 	r->len += chunk;
 	return NULL;
@@ -237,7 +237,7 @@ static struct kd_error *decode_names(struct kd_kernel *k, const struct tables *t
 		}
 		err = kd_symtab_add(tab, 0, name[0], name + 1, n - 1);
 		if (err) {
-			err = kd_error_prefix(err, "kallsyms_names: symbol %" PRIu32 ": ", i);
+			err = kd_error_prefix(err, "kallsyms_names: symbol %" PRIu32, i);
 			break;
 		}
 	}
@@ -383,7 +383,7 @@ static struct kd_error *read_array(struct kd_kernel *k, uint64_t addr,
 	struct kd_error *err = kd_kernel_read_virt(k, addr, buf, size);
 	if (err) {
 		free(buf);
-		return kd_error_prefix(err, "%s: ", what);
+		return kd_error_prefix(err, "%s", what);
 	}
 	*ret = buf;
 	return NULL;
@@ -399,7 +399,7 @@ static struct kd_error *set_addresses(struct kd_kernel *k, const struct tables *
 		uint8_t raw[8];
 		err = kd_kernel_read_virt(k, t->relative_base, raw, sizeof(raw));
 		if (err)
-			return kd_error_prefix(err, "kallsyms_relative_base: ");
+			return kd_error_prefix(err, "kallsyms_relative_base");
 		uint64_t base = kd_dump_u64(k->dump, raw);
 		err = read_array(k, t->offsets, 4 * n, "kallsyms_offsets", &arr);
 		if (err)
@@ -446,7 +446,7 @@ struct kd_error *kd_kallsyms_load(struct kd_kernel *k, struct kd_symtab *tab)
 	uint32_t nsyms;
 	err = kd_kernel_read_u32(k, t.num_syms, &nsyms);
 	if (err)
-		return kd_error_prefix(err, "kallsyms_num_syms: ");
+		return kd_error_prefix(err, "kallsyms_num_syms");
 	if (nsyms == 0 || nsyms > KALLSYMS_MAX_SYMS)
 		return kd_error_create(KD_ERROR_CORRUPT,
 			"kallsyms_num_syms at %#" PRIx64 " is %" PRIu32 " (expected 1 to %d)",

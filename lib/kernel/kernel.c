@@ -39,7 +39,7 @@ static struct kd_error *load_symbols(struct kd_kernel *k)
 		}
 		err = kd_kallsyms_load(k, &k->symtab);
 		if (err)
-			return kd_error_prefix(err, "%s: kallsyms: ", k->dump->path);
+			return kd_error_prefix(err, "%s: kallsyms", k->dump->path);
 		k->symbol_source = "kallsyms";
 	}
 	return k->arch->init_symbols ? k->arch->init_symbols(k) : NULL;
@@ -84,7 +84,7 @@ KD_EXPORT struct kd_error *kd_kernel_open(struct kd_dump *dump,
 	k->symbol_source = "none";
 	struct kd_error *err = kd_vmcoreinfo_parse(raw, len, &k->vi);
 	if (err) {
-		err = kd_error_prefix(err, "%s: ", dump->path);
+		err = kd_error_prefix(err, "%s", dump->path);
 		goto fail;
 	}
 	for (size_t i = 0; i < KD_ARRAY_SIZE(arches); i++)
@@ -184,7 +184,7 @@ KD_EXPORT struct kd_error *kd_kernel_read_virt(struct kd_kernel *k,
 			chunk = len;
 		err = kd_dump_read_phys(k->dump, paddr, p, chunk);
 		if (err)
-			return kd_error_prefix(err, "reading %#" PRIx64 ": ", vaddr);
+			return kd_error_prefix(err, "reading %#" PRIx64, vaddr);
 		p += chunk;
 		vaddr += chunk;
 		len -= chunk;

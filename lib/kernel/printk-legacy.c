@@ -58,7 +58,7 @@ static struct kd_error *read_layout(struct legacy *lg)
 	err = kd_vmcoreinfo_offset(k->vi, "printk_log.caller_id", &lg->o_caller_id);
 	lg->has_caller_id = !err;
 	if (err && kd_error_code(err) != KD_ERROR_NOTFOUND)
-		return kd_error_prefix(err, "%s: ", k->dump->path);
+		return kd_error_prefix(err, "%s", k->dump->path);
 	kd_error_destroy(err);
 	if (lg->has_caller_id &&
 	    (err = check_field(lg, "printk_log.caller_id", lg->o_caller_id, 4)))
@@ -80,7 +80,7 @@ static struct kd_error *read_u32_var(struct legacy *lg, const char *name,
 	if (err)
 		return err;
 	err = kd_kernel_read_u32(lg->k, addr, ret);
-	return err ? kd_error_prefix(err, "kernel log %s: ", name) : NULL;
+	return err ? kd_error_prefix(err, "kernel log %s", name) : NULL;
 }
 
 // The kernel does not export log_first_seq; with a symbol table (e.g. a
@@ -112,7 +112,7 @@ static struct kd_error *open_log(struct legacy *lg)
 	// setup_log_buf() allocated for log_buf_len=.
 	err = kd_kernel_read_u64(k, ptr_sym, &buf_addr);
 	if (err)
-		return kd_error_prefix(err, "kernel log pointer log_buf: ");
+		return kd_error_prefix(err, "kernel log pointer log_buf");
 	if (lg->buf_len < lg->hdr_size || lg->buf_len > MAX_LOG_BUF_LEN)
 		return kd_error_create(KD_ERROR_CORRUPT,
 			"%s: kernel log_buf_len %" PRIu32 " is out of range (%" PRIu64 "..%" PRIu32 ")",
@@ -126,7 +126,7 @@ static struct kd_error *open_log(struct legacy *lg)
 		return &kd_enomem;
 	err = kd_kernel_read_virt(k, buf_addr, lg->buf, lg->buf_len);
 	if (err)
-		return kd_error_prefix(err, "kernel log buffer log_buf: ");
+		return kd_error_prefix(err, "kernel log buffer log_buf");
 	read_first_seq(lg);
 	return NULL;
 }

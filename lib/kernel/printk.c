@@ -72,7 +72,7 @@ struct kd_error *kd_printk_need(struct kd_kernel *k, const char *kind,
 	if (!err)
 		return NULL;
 	if (kd_error_code(err) != KD_ERROR_NOTFOUND)
-		return kd_error_prefix(err, "%s: ", k->dump->path);
+		return kd_error_prefix(err, "%s", k->dump->path);
 	kd_error_destroy(err);
 	return kd_error_create(KD_ERROR_NOTFOUND,
 		"%s: VMCOREINFO has no %s(%s), needed to read the kernel log",
@@ -86,7 +86,7 @@ static struct kd_error *maybe_offset(struct kd_kernel *k, const char *name,
 	struct kd_error *err = kd_vmcoreinfo_offset(k->vi, name, ret);
 	*present = !err;
 	if (!err || kd_error_code(err) != KD_ERROR_NOTFOUND)
-		return err ? kd_error_prefix(err, "%s: ", k->dump->path) : NULL;
+		return err ? kd_error_prefix(err, "%s", k->dump->path) : NULL;
 	kd_error_destroy(err);
 	*ret = 0;
 	return NULL;
@@ -188,14 +188,14 @@ static struct kd_error *read_ring_u32(struct prb *p, uint64_t addr,
 				      const char *what, uint32_t *ret)
 {
 	struct kd_error *err = kd_kernel_read_u32(p->k, addr, ret);
-	return err ? kd_error_prefix(err, "printk ring buffer %s: ", what) : NULL;
+	return err ? kd_error_prefix(err, "printk ring buffer %s", what) : NULL;
 }
 
 static struct kd_error *read_ring_u64(struct prb *p, uint64_t addr,
 				      const char *what, uint64_t *ret)
 {
 	struct kd_error *err = kd_kernel_read_u64(p->k, addr, ret);
-	return err ? kd_error_prefix(err, "printk ring buffer %s: ", what) : NULL;
+	return err ? kd_error_prefix(err, "printk ring buffer %s", what) : NULL;
 }
 
 // struct prb_desc_ring: count_bits, descs, infos, head_id, tail_id.
@@ -284,7 +284,7 @@ static struct kd_error *open_prb(struct prb *p)
 	if (!p->data || !p->desc_buf || !p->info_buf)
 		return &kd_enomem;
 	err = kd_kernel_read_virt(k, p->data_addr, p->data, data_size);
-	return err ? kd_error_prefix(err, "printk ring buffer text data: ") : NULL;
+	return err ? kd_error_prefix(err, "printk ring buffer text data") : NULL;
 }
 
 // Where a record's data block lies in the text data ring, following the
@@ -359,11 +359,11 @@ static struct kd_error *read_chunk(struct prb *p, uint64_t idx, size_t n)
 	err = kd_kernel_read_virt(p->k, p->descs + idx * p->l.desc_size,
 				  p->desc_buf, n * p->l.desc_size);
 	if (err)
-		return kd_error_prefix(err, "printk ring buffer descriptors: ");
+		return kd_error_prefix(err, "printk ring buffer descriptors");
 	err = kd_kernel_read_virt(p->k, p->infos + idx * p->l.info_size,
 				  p->info_buf, n * p->l.info_size);
 	if (err)
-		return kd_error_prefix(err, "printk ring buffer infos: ");
+		return kd_error_prefix(err, "printk ring buffer infos");
 	return NULL;
 }
 
@@ -418,7 +418,7 @@ static struct kd_error *has_symbol(struct kd_kernel *k, const char *name,
 	struct kd_error *err = kd_vmcoreinfo_symbol(k->vi, name, &addr);
 	*ret = !err;
 	if (!err || kd_error_code(err) != KD_ERROR_NOTFOUND)
-		return err ? kd_error_prefix(err, "%s: ", k->dump->path) : NULL;
+		return err ? kd_error_prefix(err, "%s", k->dump->path) : NULL;
 	kd_error_destroy(err);
 	return NULL;
 }

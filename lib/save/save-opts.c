@@ -62,7 +62,7 @@ KD_EXPORT struct kd_error *kd_save_parse_codec(const char *text,
 		}
 		struct kd_error *err = kd_save_check_level((enum kd_save_codec)i, l);
 		if (err)
-			return kd_error_prefix(err, "'%s': ", text);
+			return kd_error_prefix(err, "'%s'", text);
 		*codec = (enum kd_save_codec)i;
 		*level = l;
 		return NULL;

@@ -158,7 +158,7 @@ static struct kd_error *bad(const struct parse_state *st, const char *fmt,
 			    const char *a, const char *b)
 {
 	return kd_error_prefix(kd_error_create(KD_ERROR_INVALID, fmt, a, b),
-			       "%s:%u: ", st->name, st->line);
+			       "%s:%u", st->name, st->line);
 }
 
 static struct kd_error *once(struct parse_state *st, unsigned int bit,
@@ -376,7 +376,7 @@ KD_EXPORT struct kd_error *kd_config_write(const struct kd_config *cfg, int fd)
 				       "config: codec, format or modules out of range");
 	struct kd_error *err = kd_save_check_level(cfg->codec, cfg->level);
 	if (err)
-		return kd_error_prefix(err, "config: ");
+		return kd_error_prefix(err, "config");
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);

@@ -116,7 +116,7 @@ static struct kd_error *slurp(const char *dir, const char *file, bool optional,
 			*ret = strdup("");
 			return *ret ? NULL : &kd_enomem;
 		}
-		return kd_error_prefix(err, "run depmod for this kernel: ");
+		return kd_error_prefix(err, "run depmod for this kernel");
 	}
 	return err;
 }
@@ -537,14 +537,14 @@ static struct kd_error *add_device(struct kd_modset *set, const char *dir)
 		const char *name = strrchr(link, '/');
 		name = name ? name + 1 : link;
 		struct kd_error *err = kd_modset_add(set, name);
-		return err ? kd_error_prefix(err, "driver of %s: ", dir) : NULL;
+		return err ? kd_error_prefix(err, "driver of %s", dir) : NULL;
 	}
 	char modalias[512];
 	if (!read_attr(dir, "modalias", modalias, sizeof(modalias)))
 		return NULL;
 	bool found;
 	struct kd_error *err = add_resolved(set, modalias, &found);
-	return err ? kd_error_prefix(err, "%s/modalias: ", dir) : NULL;
+	return err ? kd_error_prefix(err, "%s/modalias", dir) : NULL;
 }
 
 KD_EXPORT struct kd_error *kd_modset_add_blockdev(struct kd_modset *set,
@@ -574,7 +574,7 @@ KD_EXPORT struct kd_error *kd_modset_add_blockdev(struct kd_modset *set,
 	while (strlen(dir) > root_len) {
 		struct kd_error *err = add_device(set, dir);
 		if (err)
-			return kd_error_prefix(err, "block device %s: ", devname);
+			return kd_error_prefix(err, "block device %s", devname);
 		*strrchr(dir, '/') = '\0';
 	}
 	return NULL;
@@ -599,7 +599,7 @@ KD_EXPORT struct kd_error *kd_modset_add_fs(struct kd_modset *set, const char *f
 	if (!err && !found)
 		err = kd_modset_add(set, fstype);
 	if (err)
-		return kd_error_prefix(err, "filesystem %s: ", fstype);
+		return kd_error_prefix(err, "filesystem %s", fstype);
 	if (!strcmp(fstype, "vfat") || !strcmp(fstype, "msdos"))
 		for (size_t i = 0; !err && i < KD_ARRAY_SIZE(fat_nls); i++)
 			err = add_resolved(set, fat_nls[i], &found);
@@ -617,7 +617,7 @@ KD_EXPORT struct kd_error *kd_modset_add_target(struct kd_modset *set,
 	struct kd_blkdev_info info;
 	struct kd_error *err = kd_blkdev_find(cfg->target, sysfs_root, dev_root, &info);
 	if (err)
-		return kd_error_prefix(err, "dump target: ");
+		return kd_error_prefix(err, "dump target");
 	err = kd_modset_add_blockdev(set, info.name, sysfs_root);
 	if (err)
 		return err;

@@ -75,7 +75,7 @@ KD_EXPORT struct kd_error *kd_error_prefix(struct kd_error *err,
 	va_end(ap);
 	if (r < 0)
 		return err;
-	if (asprintf(&msg, "%s%s", prefix, err->message) >= 0) {
+	if (asprintf(&msg, "%s: %s", prefix, err->message) >= 0) {
 		free(err->message);
 		err->message = msg;
 	}

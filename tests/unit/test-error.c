@@ -36,7 +36,7 @@ static void test_prefix(void **state)
 {
 	(void)state;
 	struct kd_error *err = kd_error_create(KD_ERROR_NODATA, "page missing");
-	assert_ptr_equal(kd_error_prefix(err, "%s: ", "dump"), err);
+	assert_ptr_equal(kd_error_prefix(err, "%s", "dump"), err);
 	assert_string_equal(kd_error_message(err), "dump: page missing");
 	assert_int_equal(kd_error_code(err), KD_ERROR_NODATA);
 	kd_error_destroy(err);
@@ -46,7 +46,7 @@ static void test_enomem_static(void **state)
 {
 	(void)state;
 	// Prefixing or destroying the static error must leave it intact.
-	assert_ptr_equal(kd_error_prefix(&kd_enomem, "x: "), &kd_enomem);
+	assert_ptr_equal(kd_error_prefix(&kd_enomem, "x"), &kd_enomem);
 	kd_error_destroy(&kd_enomem);
 	assert_string_equal(kd_error_message(&kd_enomem), "out of memory");
 	assert_int_equal(kd_error_code(&kd_enomem), KD_ERROR_NOMEM);
