@@ -45,8 +45,31 @@ struct kd_error *kd_error_prefix(struct kd_error *err, const char *fmt, ...)
 enum kd_error_code kd_error_code(const struct kd_error *err);
 int kd_error_errno(const struct kd_error *err);
 const char *kd_error_message(const struct kd_error *err);
-/** Free an error; NULL is a no-op. */
+/** Free an error; NULL is a no-op, and so is the static &kd_stop. */
 void kd_error_destroy(struct kd_error *err);
+
+/**
+ * Not an error: "stop here". An iteration callback (kd_printk_fn, ...)
+ * returns &kd_stop to end the walk early. The walkers of libkexdump turn it
+ * into success: they return NULL to their caller, never &kd_stop, so the
+ * caller learns whether the walk was cut short from its own callback state.
+ * It is static: kd_error_destroy() and kd_error_prefix() leave it alone. Its
+ * code is 0, which is no enum kd_error_code value, so kd_error_catch() never
+ * catches it by mistake.
+ */
+extern struct kd_error kd_stop;
+
+/**
+ * If @p *err has code @p code, destroy it, set @p *err to NULL and return
+ * true; otherwise (no error, or another code) leave it and return false.
+ * The idiom for an absence that is not a failure:
+ *
+ *     err = kd_vmcoreinfo_offset(vi, "printk_log.caller_id", &off);
+ *     has_caller_id = !err;
+ *     if (err && !kd_error_catch(&err, KD_ERROR_NOTFOUND))
+ *             return err;
+ */
+bool kd_error_catch(struct kd_error **err, enum kd_error_code code);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,14 @@ struct kd_error kd_enomem = {
 	.message = (char *)"out of memory",
 };
 
+// "Stop the walk", returned by iteration callbacks; code 0 is no real code.
+KD_EXPORT struct kd_error kd_stop = {
+	.code = 0,
+	.errnum = 0,
+	.is_static = true,
+	.message = (char *)"stopped",
+};
+
 static struct kd_error *error_vcreate(enum kd_error_code code, int errnum,
 				      const char *fmt, va_list ap)
 {
@@ -104,4 +112,13 @@ KD_EXPORT void kd_error_destroy(struct kd_error *err)
 		return;
 	free(err->message);
 	free(err);
+}
+
+KD_EXPORT bool kd_error_catch(struct kd_error **err, enum kd_error_code code)
+{
+	if (!*err || (*err)->code != code)
+		return false;
+	kd_error_destroy(*err);
+	*err = NULL;
+	return true;
 }
