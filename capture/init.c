@@ -226,7 +226,7 @@ static struct kd_error *find_panic(const struct kd_printk_record *rec, void *arg
 	if (panic) {
 		p->found_panic = true;
 		// The first panic line is the one; stop walking.
-		return kd_error_create(KD_ERROR_NOTFOUND, "done");
+		return &kd_stop;
 	}
 	return NULL;
 }
@@ -245,7 +245,7 @@ static bool open_dump(struct capture *c)
 		first_line(rel, strlen(rel), c->release, sizeof(c->release));
 	struct panic_ctx p = { .out = c->panic, .outlen = sizeof(c->panic) };
 	err = kd_printk_iterate(c->kernel, find_panic, &p);
-	if (err && !p.found_panic)
+	if (err)
 		say("no panic line: %s", kd_error_message(err));
 	kd_error_destroy(err);
 	return true;
@@ -333,16 +333,16 @@ static bool wait_device(struct capture *c, struct kd_blkdev_info *info)
 		struct kd_error *err = kd_blkdev_find(c->cfg.target, NULL, NULL, info);
 		if (!err)
 			return true;
-		if (kd_error_code(err) != KD_ERROR_NOTFOUND || now() >= deadline) {
-			if (kd_error_code(err) == KD_ERROR_NOTFOUND)
-				fail(c, "target %s did not appear within %u s (driver module missing?)",
-				     c->cfg.target, c->cfg.device_timeout);
-			else
-				fail(c, "target %s: %s", c->cfg.target, kd_error_message(err));
+		if (!kd_error_catch(&err, KD_ERROR_NOTFOUND)) {
+			fail(c, "target %s: %s", c->cfg.target, kd_error_message(err));
 			kd_error_destroy(err);
 			return false;
 		}
-		kd_error_destroy(err);
+		if (now() >= deadline) {
+			fail(c, "target %s did not appear within %u s (driver module missing?)",
+			     c->cfg.target, c->cfg.device_timeout);
+			return false;
+		}
 		if (!told) {
 			say("waiting up to %u s for %s", c->cfg.device_timeout, c->cfg.target);
 			told = true;

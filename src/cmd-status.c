@@ -43,7 +43,7 @@ static void read_slot(enum kd_kexec_slot slot, bool loaded, struct slot_view *v)
 		v->recorded = true;
 		return;
 	}
-	if (kd_error_code(err) != KD_ERROR_NOTFOUND)
+	if (!kd_error_catch(&err, KD_ERROR_NOTFOUND))
 		snprintf(v->error, sizeof(v->error), "%s", kd_error_message(err));
 	kd_error_destroy(err);
 }

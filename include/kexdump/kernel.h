@@ -132,12 +132,17 @@ struct kd_printk_record {
 	bool has_caller_id;
 };
 
-/** Called once per record, oldest first. Return non-NULL to stop with that error. */
+/**
+ * Called once per record, oldest first. Return NULL to go on, &kd_stop to
+ * end the walk early (kd_printk_iterate() then returns NULL), or another
+ * error to stop with that error (kd_printk_iterate() returns it).
+ */
 typedef struct kd_error *kd_printk_fn(const struct kd_printk_record *rec, void *arg);
 
 /**
  * Walk the kernel log: the lockless ring buffer (5.10+) or the older
- * log_buf/printk_log format, whichever VMCOREINFO describes.
+ * log_buf/printk_log format, whichever VMCOREINFO describes. Returns NULL
+ * when every record was visited or @p fn returned &kd_stop.
  */
 struct kd_error *kd_printk_iterate(struct kd_kernel *kernel, kd_printk_fn *fn,
 				   void *arg);

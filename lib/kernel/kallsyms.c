@@ -50,11 +50,8 @@ static struct kd_error *symbol(const struct kd_kernel *k, const char *name,
 	struct kd_error *err = kd_vmcoreinfo_symbol(k->vi, name, ret);
 	if (!err)
 		return NULL;
-	if (!required && kd_error_code(err) == KD_ERROR_NOTFOUND) {
-		kd_error_destroy(err);
+	if (!required && kd_error_catch(&err, KD_ERROR_NOTFOUND))
 		*ret = 0;
-		return NULL;
-	}
 	return err;
 }
 

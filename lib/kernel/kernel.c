@@ -227,9 +227,8 @@ KD_EXPORT struct kd_error *kd_kernel_symbol(struct kd_kernel *k,
 	}
 	// VMCOREINFO names a few symbols itself; they work without kallsyms.
 	err = kd_vmcoreinfo_symbol(k->vi, name, ret);
-	if (!err || kd_error_code(err) != KD_ERROR_NOTFOUND)
+	if (!kd_error_catch(&err, KD_ERROR_NOTFOUND))
 		return err;
-	kd_error_destroy(err);
 	return kd_error_create(KD_ERROR_NOTFOUND, "%s: unknown symbol %s%s",
 			       k->dump->path, name,
 			       k->symtab.nsyms ? "" :

@@ -134,10 +134,7 @@ static struct kd_error *missing(const struct kd_pagefilter *pf, const char *what
 static struct kd_error *absent_ok(struct kd_error *err, bool *has)
 {
 	*has = !err;
-	if (err && kd_error_code(err) == KD_ERROR_NOTFOUND) {
-		kd_error_destroy(err);
-		return NULL;
-	}
+	kd_error_catch(&err, KD_ERROR_NOTFOUND);
 	return err;
 }
 

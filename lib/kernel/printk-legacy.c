@@ -57,9 +57,8 @@ static struct kd_error *read_layout(struct legacy *lg)
 	// caller_id exists only with CONFIG_PRINTK_CALLER (5.1+).
 	err = kd_vmcoreinfo_offset(k->vi, "printk_log.caller_id", &lg->o_caller_id);
 	lg->has_caller_id = !err;
-	if (err && kd_error_code(err) != KD_ERROR_NOTFOUND)
+	if (err && !kd_error_catch(&err, KD_ERROR_NOTFOUND))
 		return kd_error_prefix(err, "%s", k->dump->path);
-	kd_error_destroy(err);
 	if (lg->has_caller_id &&
 	    (err = check_field(lg, "printk_log.caller_id", lg->o_caller_id, 4)))
 		return err;

@@ -71,9 +71,8 @@ struct kd_error *kd_printk_need(struct kd_kernel *k, const char *kind,
 		err = kd_vmcoreinfo_size(k->vi, name, ret);
 	if (!err)
 		return NULL;
-	if (kd_error_code(err) != KD_ERROR_NOTFOUND)
+	if (!kd_error_catch(&err, KD_ERROR_NOTFOUND))
 		return kd_error_prefix(err, "%s", k->dump->path);
-	kd_error_destroy(err);
 	return kd_error_create(KD_ERROR_NOTFOUND,
 		"%s: VMCOREINFO has no %s(%s), needed to read the kernel log",
 		k->dump->path, kind, name);
@@ -85,11 +84,9 @@ static struct kd_error *maybe_offset(struct kd_kernel *k, const char *name,
 {
 	struct kd_error *err = kd_vmcoreinfo_offset(k->vi, name, ret);
 	*present = !err;
-	if (!err || kd_error_code(err) != KD_ERROR_NOTFOUND)
-		return err ? kd_error_prefix(err, "%s", k->dump->path) : NULL;
-	kd_error_destroy(err);
-	*ret = 0;
-	return NULL;
+	if (kd_error_catch(&err, KD_ERROR_NOTFOUND))
+		*ret = 0;
+	return kd_error_prefix(err, "%s", k->dump->path);
 }
 
 // A field of @p width bytes at @p off must lie inside a struct of @p size.
@@ -417,10 +414,8 @@ static struct kd_error *has_symbol(struct kd_kernel *k, const char *name,
 	uint64_t addr;
 	struct kd_error *err = kd_vmcoreinfo_symbol(k->vi, name, &addr);
 	*ret = !err;
-	if (!err || kd_error_code(err) != KD_ERROR_NOTFOUND)
-		return err ? kd_error_prefix(err, "%s", k->dump->path) : NULL;
-	kd_error_destroy(err);
-	return NULL;
+	kd_error_catch(&err, KD_ERROR_NOTFOUND);
+	return kd_error_prefix(err, "%s", k->dump->path);
 }
 
 KD_EXPORT struct kd_error *kd_printk_iterate(struct kd_kernel *k,
@@ -431,13 +426,15 @@ KD_EXPORT struct kd_error *kd_printk_iterate(struct kd_kernel *k,
 	if (err)
 		return err;
 	if (lockless)
-		return iterate_lockless(k, fn, arg);
-	err = has_symbol(k, "log_buf", &legacy);
-	if (err)
+		err = iterate_lockless(k, fn, arg);
+	else if ((err = has_symbol(k, "log_buf", &legacy)))
 		return err;
-	if (legacy)
-		return kd_printk_iterate_legacy(k, fn, arg);
-	return kd_error_create(KD_ERROR_NOTFOUND,
-		"%s: the dump's VMCOREINFO describes no kernel log (neither SYMBOL(prb) nor SYMBOL(log_buf))",
-		k->dump->path);
+	else if (legacy)
+		err = kd_printk_iterate_legacy(k, fn, arg);
+	else
+		return kd_error_create(KD_ERROR_NOTFOUND,
+			"%s: the dump's VMCOREINFO describes no kernel log (neither SYMBOL(prb) nor SYMBOL(log_buf))",
+			k->dump->path);
+	// A callback's &kd_stop ends the walk early; that is success.
+	return err == &kd_stop ? NULL : err;
 }

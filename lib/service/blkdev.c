@@ -542,11 +542,10 @@ KD_EXPORT struct kd_error *kd_blkdev_of_path(const char *path, const char *mount
 	char type[64] = "";
 	struct kd_error *err = find_mount(mountinfo, major(st.st_dev), minor(st.st_dev),
 					  NULL, 0, type, sizeof(type));
-	if (err && kd_error_code(err) != KD_ERROR_NOTFOUND)
-		return err;
 	// No mountinfo line (btrfs subvolumes report another st_dev): the
 	// device is still known, the type is not.
-	kd_error_destroy(err);
+	if (err && !kd_error_catch(&err, KD_ERROR_NOTFOUND))
+		return err;
 	*major = major(st.st_dev);
 	*minor = minor(st.st_dev);
 	if (fstype && fstypelen)

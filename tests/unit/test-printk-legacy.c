@@ -156,12 +156,15 @@ struct seen {
 	char out[4096];
 	size_t out_len;
 	bool caller_id;
+	size_t stop_after;	/* return &kd_stop after this many records; 0 = never */
 };
 
 static struct kd_error *collect(const struct kd_printk_record *rec, void *arg)
 {
 	struct seen *s = arg;
 	assert_true(s->n < 16);
+	if (s->stop_after && s->n == s->stop_after)
+		return &kd_stop;
 	size_t i = s->n++;
 	s->seq[i] = rec->seq;
 	s->ts[i] = rec->ts_nsec;
@@ -314,6 +317,23 @@ static void test_empty_log(void **state)
 	log_free(g);
 }
 
+// &kd_stop from the callback ends the walk early without an error.
+static void test_kd_stop(void **state)
+{
+	(void)state;
+	struct log *g = log_new(&L54, 256);
+	uint32_t idx = 0;
+	idx = put_rec(g, idx, 0, "one", 5, 1);
+	idx = put_rec(g, idx, 1, "two", 5, 1);
+	idx = put_rec(g, idx, 2, "three", 5, 1);
+	g->next = idx;
+	struct seen s = { .stop_after = 2 };
+	iterate(g, &s);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.text[1], "two");
+	log_free(g);
+}
+
 // text_len beyond the record is clamped to the record.
 static void test_text_len_clamped(void **state)
 {
@@ -436,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_other_layout),
 		cmocka_unit_test(test_wrap_marker),
 		cmocka_unit_test(test_empty_log),
+		cmocka_unit_test(test_kd_stop),
 		cmocka_unit_test(test_text_len_clamped),
 		cmocka_unit_test(test_missing_keys),
 		cmocka_unit_test(test_bad_sizes),

@@ -238,12 +238,15 @@ struct seen {
 	size_t out_len;
 	bool caller_id;
 	size_t stop_at;		/* fail on this record (1-based); 0 = never */
+	bool stop_quietly;	/* ... with &kd_stop rather than an error */
 };
 
 static struct kd_error *collect(const struct kd_printk_record *rec, void *arg)
 {
 	struct seen *s = arg;
 	assert_true(s->n < 32);
+	if (s->stop_at && s->n + 1 == s->stop_at && s->stop_quietly)
+		return &kd_stop;
 	if (s->stop_at && s->n + 1 == s->stop_at)
 		return kd_error_create(KD_ERROR_INVALID, "stop at %zu", s->n);
 	size_t i = s->n++;
@@ -507,6 +510,24 @@ static void test_callback_error_stops(void **state)
 	ring_free(r);
 }
 
+// &kd_stop ends the walk early, and the walk returns success.
+static void test_callback_kd_stop(void **state)
+{
+	(void)state;
+	struct ring *r = ring_new(&L61, 4, 8);
+	uint64_t lpos = add(r, 0, 0, 0, 0, "one");
+	lpos = add(r, 1, lpos, 1, 0, "two");
+	add(r, 2, lpos, 2, 0, "three");
+	r->head = 2;
+	struct seen s = { .stop_at = 2, .stop_quietly = true };
+	struct synth_fixture f = open_ring(r, NULL);
+	assert_null(kd_printk_iterate(f.kernel, collect, &s));
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.text[0], "one");
+	synth_fixture_close(&f);
+	ring_free(r);
+}
+
 // A missing VMCOREINFO key is a NOTFOUND error naming it and the dump.
 static void test_missing_keys(void **state)
 {
@@ -646,6 +667,7 @@ int main(void)
 		cmocka_unit_test(test_caller_id),
 		cmocka_unit_test(test_no_caller_id_offset),
 		cmocka_unit_test(test_callback_error_stops),
+		cmocka_unit_test(test_callback_kd_stop),
 		cmocka_unit_test(test_missing_keys),
 		cmocka_unit_test(test_no_kernel_log),
 		cmocka_unit_test(test_absurd_sizes),
