@@ -318,7 +318,7 @@ static struct kd_error *mkdir_p(const char *path)
 		char saved = *s;
 		*s = '\0';
 		if (mkdir(p, 0700) < 0 && errno != EEXIST)
-			return kd_error_os(errno, "cannot create %s", p);
+			return kd_error_os(errno, "%s: cannot create", p);
 		if (!saved)
 			return NULL;
 		*s = saved;
@@ -433,7 +433,7 @@ static bool make_dir(struct capture *c)
 			return true;
 		}
 		if (errno != EEXIST) {
-			fail(c, "cannot create %s: %s", path, strerror(errno));
+			fail(c, "%s: cannot create: %s", path, strerror(errno));
 			return false;
 		}
 		sleep_ms(1000);

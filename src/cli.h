@@ -11,9 +11,18 @@
 /* Exit codes: 0 success, 1 the dump or input was bad, 2 usage. */
 enum { EXIT_BAD_INPUT = 1, EXIT_USAGE = 2 };
 
-/* Print "kexdump: MESSAGE" on stderr, destroy err, return EXIT_BAD_INPUT. */
+/* Every message a user sees is one line on stderr, "kexdump: WHAT: PROBLEM",
+ * and says what to do where there is something to do. These print it so:
+ * a trailing newline is added, embedded ones are collapsed into "; ". */
+
+/* Print "kexdump: MESSAGE" (plus "(run as root)" for EACCES/EPERM as a user),
+ * destroy err, return EXIT_BAD_INPUT. */
 int cli_fail(struct kd_error *err);
-/* Print "kexdump: usage: ..." on stderr and return EXIT_USAGE. */
+/* Print "kexdump: MESSAGE" and return EXIT_BAD_INPUT. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "kexdump: warning: MESSAGE"; the command goes on. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "kexdump: usage: ..." and return EXIT_USAGE. */
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Open DUMP and its kernel (system_map may be NULL). On failure prints and

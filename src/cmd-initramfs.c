@@ -35,8 +35,7 @@ static int list_archive(const char *path)
 {
 	gzFile f = gzopen(path, "rb");
 	if (!f) {
-		fprintf(stderr, "kexdump: %s: cannot open\n", path);
-		return EXIT_BAD_INPUT;
+		return cli_fail(kd_error_os(errno ? errno : ENOMEM, "%s: cannot open", path));
 	}
 	char hdr[110], name[4096], buf[65536];
 	for (;;) {
@@ -66,8 +65,7 @@ static int list_archive(const char *path)
 	}
 bad:
 	gzclose(f);
-	fprintf(stderr, "kexdump: %s: not a complete newc cpio archive\n", path);
-	return EXIT_BAD_INPUT;
+	return cli_error("%s: not a complete newc cpio archive", path);
 }
 
 // The config names no target: take the filesystem holding its path (or
@@ -184,7 +182,9 @@ int cmd_initramfs(int argc, char **argv)
 
 	struct kd_config cfg;
 	struct kd_error *err = kd_config_load(config, false, &cfg);
-	if (!err && !cfg.target[0])
+	if (err)
+		return cli_fail(err);
+	if (!cfg.target[0])
 		err = resolve_target(&cfg, sysfs, dev);
 	// The archive's config names the filesystem type the modules were
 	// chosen for, so the capture init mounts it as that type.
@@ -195,7 +195,7 @@ int cmd_initramfs(int argc, char **argv)
 			snprintf(cfg.fstype, sizeof(cfg.fstype), "%s", info.fstype);
 	}
 	if (err)
-		return cli_fail(err);
+		return cli_fail(kd_error_prefix(err, "%s", config));
 	struct kd_modset *set;
 	err = kd_modset_open(moddir, &set);
 	if (err)

@@ -3,10 +3,12 @@
 // oldest first, with whether each completed and the panic line.
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define DEFAULT_CONFIG "/etc/kexdump.conf"
 
@@ -18,9 +20,8 @@ static int resolve_dir(const char *config, bool config_given, char *out, size_t 
 	if (err)
 		return cli_fail(err);
 	if (cfg.target_kind == KD_TARGET_RAW) {
-		fprintf(stderr, "kexdump: the target is the raw device %s: its dump is read "
-			"with kexdump info %s, not listed\n", cfg.target, cfg.target);
-		return EXIT_BAD_INPUT;
+		return cli_error("%s: the target is the raw device %s: its dump is read "
+				 "with kexdump info %s, not listed", config, cfg.target, cfg.target);
 	}
 	if (!cfg.target[0]) {
 		snprintf(out, len, "%s", cfg.path);
@@ -28,20 +29,18 @@ static int resolve_dir(const char *config, bool config_given, char *out, size_t 
 	}
 	struct kd_blkdev_info info;
 	if ((err = kd_blkdev_find(cfg.target, NULL, NULL, &info))) {
-		fprintf(stderr, "kexdump: target %s: %s\n", cfg.target, kd_error_message(err));
-		kd_error_destroy(err);
-		return EXIT_BAD_INPUT;
+		return cli_fail(kd_error_prefix(err, "%s", config));
 	}
 	char mnt[4096];
 	if ((err = kd_blkdev_mountpoint(info.major, info.minor, NULL, mnt, sizeof(mnt)))) {
-		kd_error_destroy(err);
-		fprintf(stderr, "kexdump: target %s (/dev/%s) is not mounted; mount it or "
-			"pass the folder: kexdump list DIR\n", cfg.target, info.name);
-		return EXIT_BAD_INPUT;
+		if (!kd_error_catch(&err, KD_ERROR_NOTFOUND))
+			return cli_fail(kd_error_prefix(err, "%s: target %s (/dev/%s)", config,
+							cfg.target, info.name));
+		return cli_error("%s: target %s (/dev/%s) is not mounted: mount it or "
+				 "pass the folder: kexdump list DIR", config, cfg.target, info.name);
 	}
 	if ((size_t)snprintf(out, len, "%s%s", strcmp(mnt, "/") ? mnt : "", cfg.path) >= len) {
-		fprintf(stderr, "kexdump: %s%s: path too long\n", mnt, cfg.path);
-		return EXIT_BAD_INPUT;
+		return cli_error("%s%s: path too long", mnt, cfg.path);
 	}
 	return 0;
 }
@@ -120,6 +119,11 @@ int cmd_list(int argc, char **argv)
 		return cli_usage("%s", usage);
 	char dir[4096];
 	if (optind < argc) {
+		// A folder named on the command line must exist (a typo is not
+		// "no dumps"); the configured one may not have been created yet.
+		struct stat st;
+		if (stat(argv[optind], &st))
+			return cli_fail(kd_error_os(errno, "%s: cannot list", argv[optind]));
 		snprintf(dir, sizeof(dir), "%s", argv[optind]);
 	} else {
 		int rc = resolve_dir(config, config_given, dir, sizeof(dir));

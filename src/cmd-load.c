@@ -58,7 +58,7 @@ struct kd_error *cli_load_and_record(enum kd_kexec_slot slot, const char *kernel
 	if (err) {
 		// The kernel is loaded all the same; only status will not know
 		// which one.
-		fprintf(stderr, "kexdump: warning: %s\n", kd_error_message(err));
+		cli_warn("%s", kd_error_message(err));
 		kd_error_destroy(err);
 	}
 	return NULL;
@@ -170,8 +170,8 @@ int cmd_load(int argc, char **argv)
 				snprintf(initrd_buf, sizeof(initrd_buf), "/boot/initramfs-%s.img",
 					 uts.release);
 			if (!exists(initrd_buf)) {
-				fprintf(stderr, "kexdump: no /boot/initrd.img-%s or %s: loading %s without an initramfs\n",
-					uts.release, initrd_buf, kernel);
+				cli_warn("no /boot/initrd.img-%s or %s: loading %s without an initramfs",
+					 uts.release, initrd_buf, kernel);
 				initrd_buf[0] = '\0';
 			}
 		}

@@ -216,7 +216,7 @@ int cmd_save(int argc, char **argv)
 	if (err && !st.incomplete)
 		return cli_fail(err);
 	if (st.warning[0])
-		fprintf(stderr, "kexdump: warning: %s\n", st.warning);
+		cli_warn("%s", st.warning);
 	summary(json ? report : stderr, json, dest, &o, &st, since(&pr.start, &now));
 	if (err) {
 		cli_fail(err);

@@ -69,7 +69,7 @@ static struct kd_error *mkdir_p(const char *path, mode_t mode)
 		char c = *p;
 		*p = '\0';
 		if (mkdir(buf, mode) && errno != EEXIST)
-			return kd_error_os(errno, "creating %s", buf);
+			return kd_error_os(errno, "%s: cannot create", buf);
 		*p = c;
 		if (!c)
 			break;
@@ -91,7 +91,7 @@ static struct kd_error *write_file_atomic(const char *path, const char *text, mo
 		return kd_error_create(KD_ERROR_INVALID, "%s: path too long", path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
-		return kd_error_os(errno, "creating %s", tmp);
+		return kd_error_os(errno, "%s: cannot create", tmp);
 	size_t len = strlen(text), off = 0;
 	while (off < len) {
 		ssize_t n = write(fd, text + off, len - off);
@@ -101,19 +101,19 @@ static struct kd_error *write_file_atomic(const char *path, const char *text, mo
 			int e = n < 0 ? errno : EIO;
 			close(fd);
 			unlink(tmp);
-			return kd_error_os(e, "writing %s", tmp);
+			return kd_error_os(e, "%s: cannot write", tmp);
 		}
 		off += (size_t)n;
 	}
 	if (fchmod(fd, mode) || fsync(fd) || close(fd)) {
 		int e = errno;
 		unlink(tmp);
-		return kd_error_os(e, "writing %s", tmp);
+		return kd_error_os(e, "%s: cannot write", tmp);
 	}
 	if (rename(tmp, path)) {
 		int e = errno;
 		unlink(tmp);
-		return kd_error_os(e, "renaming %s to %s", tmp, path);
+		return kd_error_os(e, "%s: cannot rename it to %s", tmp, path);
 	}
 	return NULL;
 }
@@ -249,7 +249,7 @@ static struct kd_error *resolve_target(const struct kd_config *cfg, bool create,
 	} else {
 		err = kd_blkdev_find(cfg->target, NULL, NULL, &t->dev);
 		if (err)
-			return kd_error_prefix(err, "target %s", cfg->target);
+			return err;	// it names the target
 		// Device names can change between boots; UUIDs do not.
 		if (!strncmp(cfg->target, "/dev/", 5) && t->dev.uuid[0])
 			snprintf(t->cfg.target, sizeof(t->cfg.target), "UUID=%s", t->dev.uuid);
@@ -605,8 +605,7 @@ int cmd_setup(int argc, char **argv)
 		return 0;
 	}
 	if (geteuid() != 0) {
-		fprintf(stderr, "kexdump: setup needs root (it loads a kernel): run it with sudo\n");
-		return EXIT_BAD_INPUT;
+		return cli_error("setup: needs root (it loads a kernel): run it with sudo");
 	}
 	// 1. The config and the target, checked now rather than at crash
 	// time; 2. the kernel's kexec state.
@@ -617,9 +616,8 @@ int cmd_setup(int argc, char **argv)
 	if (err)
 		return cli_fail(err);
 	if (st.load_disabled) {
-		fprintf(stderr, "kexdump: kexec is disabled on this machine (kernel.kexec_load_disabled = 1, "
-				"which only a reboot can reset): boot without it to use crash dumps\n");
-		return EXIT_BAD_INPUT;
+		return cli_error("kexec is disabled on this machine (kernel.kexec_load_disabled = 1, "
+				 "which only a reboot can reset): boot without it to use crash dumps");
 	}
 
 	// 3. The capture initramfs for the running kernel.
@@ -630,9 +628,8 @@ int cmd_setup(int argc, char **argv)
 	snprintf(moddir, sizeof(moddir), "/lib/modules/%s", u.release);
 	snprintf(initrd, sizeof(initrd), "%s/initramfs-%s.img", INITRAMFS_DIR, u.release);
 	if (access(kernel, R_OK)) {
-		fprintf(stderr, "kexdump: %s: %s (the running kernel's image is needed for the capture kernel)\n",
-			kernel, strerror(errno));
-		return EXIT_BAD_INPUT;
+		return cli_error("%s: %s (the running kernel's image is needed for the capture kernel)",
+				 kernel, strerror(errno));
 	}
 	struct kd_modset *set = NULL;
 	err = kd_modset_open(moddir, &set);
@@ -740,14 +737,13 @@ int cmd_test(int argc, char **argv)
 	if (parse_opts(argc, argv, &o, &yes))
 		return cli_usage("%s", usage);
 	if (!yes) {
-		fprintf(stderr, "kexdump: test crashes this machine on purpose (a kernel panic "
-				"through sysrq-c) to check that a dump is written; if that is what "
-				"you want, run: kexdump test --yes-crash-now\n");
+		cli_error("test: this crashes the machine on purpose (a kernel panic "
+			  "through sysrq-c) to check that a dump is written; if that is what "
+			  "you want, run: kexdump test --yes-crash-now");
 		return EXIT_USAGE;
 	}
 	if (geteuid() != 0) {
-		fprintf(stderr, "kexdump: test needs root: run it with sudo\n");
-		return EXIT_BAD_INPUT;
+		return cli_error("test: needs root: run it with sudo");
 	}
 	struct kd_config cfg;
 	struct target t;
@@ -756,9 +752,8 @@ int cmd_test(int argc, char **argv)
 	if (err)
 		return cli_fail(err);
 	if (!st.crash_loaded) {
-		fprintf(stderr, "kexdump: not armed: no capture kernel is loaded "
-				"(/sys/kernel/kexec_crash_loaded is 0); run kexdump setup first\n");
-		return EXIT_BAD_INPUT;
+		return cli_error("not armed: no capture kernel is loaded "
+				 "(/sys/kernel/kexec_crash_loaded is 0): run kexdump setup first");
 	}
 	struct kd_kexec_record rec;
 	err = kd_kexec_record_read(NULL, KD_KEXEC_CRASH, &rec);
@@ -784,6 +779,5 @@ int cmd_test(int argc, char **argv)
 	}
 	close(fd);
 	sleep(5);
-	fprintf(stderr, "kexdump: still running 5 s after sysrq-c: the kernel did not panic\n");
-	return EXIT_BAD_INPUT;
+	return cli_error("still running 5 s after sysrq-c: the kernel did not panic");
 }

@@ -3,6 +3,8 @@
 // libkexdump; this one dispatches and holds the shared helpers.
 #include "cli.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -38,20 +40,83 @@ static void usage(FILE *out)
 		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
 }
 
+// Write "kexdump: " + @p what + the formatted message on stderr as exactly
+// one line: trailing white space dropped, embedded line breaks (and the
+// indentation after them) collapsed into "; ", one newline at the end.
+static void put_line(const char *what, const char *msg, const char *hint)
+{
+	flockfile(stderr);
+	fputs("kexdump: ", stderr);
+	fputs(what, stderr);
+	size_t n = strlen(msg);
+	while (n && isspace((unsigned char)msg[n - 1]))
+		n--;
+	size_t i = 0;
+	while (i < n && isspace((unsigned char)msg[i]))
+		i++;
+	for (char prev = ' '; i < n; i++) {
+		char ch = msg[i];
+		if (ch == '\n' || ch == '\r') {
+			while (i + 1 < n && isspace((unsigned char)msg[i + 1]))
+				i++;
+			fputs(strchr(":;,.", prev) ? " " : "; ", stderr);
+			prev = ' ';
+			continue;
+		}
+		putc_unlocked(ch, stderr);
+		prev = ch;
+	}
+	if (hint)
+		fputs(hint, stderr);
+	putc_unlocked('\n', stderr);
+	funlockfile(stderr);
+}
+
+static void put_vline(const char *what, const char *fmt, va_list ap)
+{
+	char *msg;
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		put_line(what, fmt, NULL);
+		return;
+	}
+	put_line(what, msg, NULL);
+	free(msg);
+}
+
 int cli_fail(struct kd_error *err)
 {
-	fprintf(stderr, "kexdump: %s\n", kd_error_message(err));
+	// A permission error as a user: most of what kexdump touches (block
+	// devices, kexec, /proc/vmcore) is root's.
+	int e = kd_error_errno(err);
+	const char *hint = (e == EACCES || e == EPERM) && geteuid() != 0 ?
+		" (run as root)" : NULL;
+	put_line("", kd_error_message(err), hint);
 	kd_error_destroy(err);
 	return EXIT_BAD_INPUT;
+}
+
+int cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	put_vline("", fmt, ap);
+	va_end(ap);
+	return EXIT_BAD_INPUT;
+}
+
+void cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	put_vline("warning: ", fmt, ap);
+	va_end(ap);
 }
 
 int cli_usage(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("kexdump: usage: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	put_vline("usage: ", fmt, ap);
 	va_end(ap);
 	return EXIT_USAGE;
 }
@@ -95,10 +160,8 @@ int main(int argc, char **argv)
 		return capture_main(argc, argv);
 	// Option errors are reported by each command's one usage line.
 	opterr = 0;
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc < 2)
+		return cli_usage("kexdump COMMAND [ARGS] (kexdump --help lists the commands)");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "help")) {
 		usage(stdout);
@@ -111,6 +174,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "kexdump: unknown command '%s' (kexdump --help lists them)\n", argv[1]);
+	fprintf(stderr, "kexdump: %s: unknown command (kexdump --help lists them)\n", argv[1]);
 	return EXIT_USAGE;
 }
