@@ -38,7 +38,7 @@ static struct kd_error *create_tmp(const char *path, bool force, char **tmp_ret,
 			kd_error_create(KD_ERROR_INVALID,
 				"%s: exists, left by an interrupted save (use --force to replace it)",
 				tmp) :
-			kd_error_os(errno, "%s: cannot create", tmp);
+			kd_error_os(errno, "%s: cannot create %s", path, tmp);
 		free(tmp);
 		return err;
 	}
@@ -93,7 +93,7 @@ KD_EXPORT struct kd_error *kd_save_file(struct kd_kernel *kernel,
 	struct kd_error *err = create_tmp(path, force, &tmp, &fd);
 	if (err)
 		return err;
-	err = kd_save_fd(kernel, fd, true, opts, stats);
+	err = kd_save_fd_named(kernel, fd, path, true, opts, stats);
 	if (err && !stats->incomplete) {
 		// Not a write failure (a source that cannot be read, no memory):
 		// nothing worth keeping under the final name; the partial file
@@ -131,7 +131,7 @@ static struct kd_error *read_full(int fd, const char *name, void *buf,
 
 // The records of the stream (format-flat.c) written to their offsets.
 static struct kd_error *reassemble(int in, const char *name, int out,
-				   const char *tmp, bool *complete)
+				   const char *out_name, bool *complete)
 {
 	enum { CHUNK = 1 << 20 };
 	_Static_assert(CHUNK >= MDF_HEADER_SIZE, "the header fits the buffer");
@@ -146,7 +146,7 @@ static struct kd_error *reassemble(int in, const char *name, int out,
 			"%s: not a flattened dump (makedumpfile -F or kexdump save to -)",
 			name);
 	struct kd_sink sink;
-	kd_sink_init(&sink, out, false, tmp);
+	kd_sink_init(&sink, out, false, out_name);
 	*complete = false;
 	while (!err) {
 		uint8_t rec[MDF_RECORD_SIZE];
@@ -187,11 +187,17 @@ KD_EXPORT struct kd_error *kd_save_file_reassemble(int in_fd, const char *in_nam
 	if (err)
 		return err;
 	bool complete;
-	err = reassemble(in_fd, in_name, fd, tmp, &complete);
+	err = reassemble(in_fd, in_name, fd, path, &complete);
+	if (err && kd_error_code(err) == KD_ERROR_FORMAT) {
+		// Not a flattened stream: nothing was written, nothing to keep.
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		return err;
+	}
 	if (!err && !complete)
 		err = kd_error_create(KD_ERROR_CORRUPT,
 			"%s: flattened stream ended without its end record: the dump is incomplete",
 			in_name);
-	return finish(fd, tmp, path, err,
-		      !err || kd_error_code(err) != KD_ERROR_FORMAT);
+	return finish(fd, tmp, path, err, true);
 }

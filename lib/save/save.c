@@ -135,13 +135,26 @@ static enum kd_save_codec save_resolve_codec(enum kd_save_codec codec,
 	return (dump_level & bulk) == bulk ? KD_SAVE_ZSTD : KD_SAVE_LZO;
 }
 
+static struct kd_error *save_fd(struct kd_kernel *kernel, int fd,
+				const char *name, bool seekable,
+				const struct kd_save_options *opts,
+				struct kd_save_stats *stats, uint64_t window_pfns);
+
 KD_EXPORT struct kd_error *kd_save_fd(struct kd_kernel *kernel, int fd,
 				      bool seekable,
 				      const struct kd_save_options *opts,
 				      struct kd_save_stats *stats)
 {
-	return kd_save_fd_windowed(kernel, fd, seekable, opts, stats,
-				   WINDOW_PFNS);
+	return save_fd(kernel, fd, fd == 1 ? "standard output" : "output", seekable,
+		       opts, stats, WINDOW_PFNS);
+}
+
+struct kd_error *kd_save_fd_named(struct kd_kernel *kernel, int fd,
+				  const char *name, bool seekable,
+				  const struct kd_save_options *opts,
+				  struct kd_save_stats *stats)
+{
+	return save_fd(kernel, fd, name, seekable, opts, stats, WINDOW_PFNS);
 }
 
 struct kd_error *kd_save_fd_windowed(struct kd_kernel *kernel, int fd,
@@ -149,6 +162,14 @@ struct kd_error *kd_save_fd_windowed(struct kd_kernel *kernel, int fd,
 				     const struct kd_save_options *opts,
 				     struct kd_save_stats *stats,
 				     uint64_t window_pfns)
+{
+	return save_fd(kernel, fd, "output", seekable, opts, stats, window_pfns);
+}
+
+static struct kd_error *save_fd(struct kd_kernel *kernel, int fd,
+				const char *name, bool seekable,
+				const struct kd_save_options *opts,
+				struct kd_save_stats *stats, uint64_t window_pfns)
 {
 	memset(stats, 0, sizeof(*stats));
 	struct kd_dump *dump = kd_kernel_dump(kernel);
@@ -238,7 +259,7 @@ struct kd_error *kd_save_fd_windowed(struct kd_kernel *kernel, int fd,
 		goto out;
 	}
 	if ((err = kd_sink_init(&s.sink, fd, !seekable || opts->format == KD_SAVE_FLAT,
-				"output")))
+				name)))
 		goto out;
 	if (opts->format == KD_SAVE_ELF) {
 		err = kd_save_elf(&s, workers, jobs);

@@ -151,6 +151,12 @@ struct kd_error *kd_save_fd_windowed(struct kd_kernel *kernel, int fd,
 				     const struct kd_save_options *opts,
 				     struct kd_save_stats *stats,
 				     uint64_t window_pfns);
+/* kd_save_fd() whose write errors name @p name (the file being written)
+ * rather than "output". */
+struct kd_error *kd_save_fd_named(struct kd_kernel *kernel, int fd,
+				  const char *name, bool seekable,
+				  const struct kd_save_options *opts,
+				  struct kd_save_stats *stats);
 
 /* ------------------------------------------------------------ the saver */
 

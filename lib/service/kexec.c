@@ -606,6 +606,10 @@ KD_EXPORT struct kd_error *kd_kexec_unload(enum kd_kexec_slot slot)
 		return kd_error_create(KD_ERROR_OS,
 				       "unloading the %s kernel: kexec is disabled until reboot (kernel.kexec_load_disabled=1)",
 				       slot_name(slot));
+	if (e == ENOSYS)
+		return kd_error_create(KD_ERROR_UNSUPPORTED,
+				       "unloading the %s kernel: this kernel has no kexec (CONFIG_KEXEC_FILE, CONFIG_KEXEC)",
+				       slot_name(slot));
 	return kd_error_os(e, "unloading the %s kernel", slot_name(slot));
 }
 
