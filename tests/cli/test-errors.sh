@@ -357,6 +357,11 @@ if ((EUID == 0)); then
 		fi
 		expect_fail 1 -n "$work/$c.conf" -- setup --no-systemd --config "$work/$c.conf"
 	done
+	# A dump folder on a filesystem with no block device (proc here, a
+	# btrfs subvolume or tmpfs elsewhere): the message names its type.
+	printf 'path /proc/kexdump-test\n' >"$work/proc.conf"
+	expect_fail 1 -n "$work/proc.conf" -m '/proc/kexdump-test is on a proc filesystem with no block device.*set .target.' -- \
+		setup --no-systemd --config "$work/proc.conf"
 	# A target that does not exist: setup stops at resolving it.
 	expect_fail 1 -n "$work/nodev.conf" -m 'kexdump-no-such-disk' -- setup --no-systemd --config "$work/nodev.conf"
 	expect_fail 1 -n "$work/nouuid.conf" -m '00000000-0000-0000-0000-00000000dead' -- \
