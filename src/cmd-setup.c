@@ -274,10 +274,9 @@ static struct kd_error *resolve_target(const struct kd_config *cfg, bool create,
 	err = kd_blkdev_mountpoint(t->dev.major, t->dev.minor, NULL, t->mountpoint,
 				   sizeof(t->mountpoint));
 	if (err) {
-		if (kd_error_code(err) != KD_ERROR_NOTFOUND)
+		if (!kd_error_catch(&err, KD_ERROR_NOTFOUND))
 			return err;
 		// Not mounted here: the capture init creates the folder.
-		kd_error_destroy(err);
 		t->mountpoint[0] = '\0';
 		return NULL;
 	}

@@ -145,9 +145,8 @@ static struct kd_error *walk(struct kd_kernel *k, uint64_t vaddr, uint64_t *ret,
 		uint64_t ea = table + 8 * pt_index(vaddr, level);
 		struct kd_error *err = kd_dump_read_phys(k->dump, ea, raw, 8);
 		if (err) {
-			if (kd_error_code(err) != KD_ERROR_NODATA)
+			if (!kd_error_catch(&err, KD_ERROR_NODATA))
 				return err;
-			kd_error_destroy(err);
 			return kd_error_create(KD_ERROR_FAULT,
 				"%s: cannot translate %#" PRIx64 ": level-%u page table at %#" PRIx64 " is not in the dump",
 				k->dump->path, vaddr, level, table);
