@@ -186,9 +186,9 @@ struct kd_pagefilter;
 /**
  * Prepare to classify the pages of @p kernel's dump at @p dump_level (0-31;
  * the ZERO bit is ignored here: zero pages are decided by their data). Fails
- * with KD_ERROR_UNSUPPORTED or KD_ERROR_NODATA, naming the dump and the
- * missing VMCOREINFO entry, when mem_map cannot be found; callers then fall
- * back to dump level 0/1.
+ * with KD_ERROR_NOTFOUND, naming the dump, the missing VMCOREINFO entry and
+ * what needs it, or with KD_ERROR_NODATA when mem_map is not in the dump;
+ * callers then fall back to dump level 0/1.
  */
 struct kd_error *kd_pagefilter_open(struct kd_kernel *kernel,
 				    unsigned int dump_level,

@@ -44,27 +44,20 @@ struct tables {
 	uint64_t offsets, relative_base, addresses;	/* 0 = absent */
 };
 
-static struct kd_error *symbol(const struct kd_kernel *k, const char *name,
-			       bool required, uint64_t *ret)
-{
-	struct kd_error *err = kd_vmcoreinfo_symbol(k->vi, name, ret);
-	if (!err)
-		return NULL;
-	if (!required && kd_error_catch(&err, KD_ERROR_NOTFOUND))
-		*ret = 0;
-	return err;
-}
-
 static struct kd_error *find_tables(const struct kd_kernel *k, struct tables *t)
 {
 	struct kd_error *err;
-	if ((err = symbol(k, "kallsyms_names", true, &t->names)) ||
-	    (err = symbol(k, "kallsyms_num_syms", true, &t->num_syms)) ||
-	    (err = symbol(k, "kallsyms_token_table", true, &t->token_table)) ||
-	    (err = symbol(k, "kallsyms_token_index", true, &t->token_index)) ||
-	    (err = symbol(k, "kallsyms_offsets", false, &t->offsets)) ||
-	    (err = symbol(k, "kallsyms_relative_base", false, &t->relative_base)) ||
-	    (err = symbol(k, "kallsyms_addresses", false, &t->addresses)))
+	// The tables every layout has, then those of one layout or the other
+	// (0 = absent).
+	const struct kd_vmcoreinfo *vi = k->vi;
+	const char *why = "the symbol table";
+	if ((err = kd_vmcoreinfo_need(vi, KD_VI_SYMBOL, "kallsyms_names", why, &t->names)) ||
+	    (err = kd_vmcoreinfo_need(vi, KD_VI_SYMBOL, "kallsyms_num_syms", why, &t->num_syms)) ||
+	    (err = kd_vmcoreinfo_need(vi, KD_VI_SYMBOL, "kallsyms_token_table", why, &t->token_table)) ||
+	    (err = kd_vmcoreinfo_need(vi, KD_VI_SYMBOL, "kallsyms_token_index", why, &t->token_index)) ||
+	    (err = kd_vmcoreinfo_opt(vi, KD_VI_SYMBOL, "kallsyms_offsets", 0, &t->offsets, NULL)) ||
+	    (err = kd_vmcoreinfo_opt(vi, KD_VI_SYMBOL, "kallsyms_relative_base", 0, &t->relative_base, NULL)) ||
+	    (err = kd_vmcoreinfo_opt(vi, KD_VI_SYMBOL, "kallsyms_addresses", 0, &t->addresses, NULL)))
 		return err;
 	if (!t->addresses && !(t->offsets && t->relative_base))
 		return kd_error_create(KD_ERROR_NOTFOUND,

@@ -34,6 +34,46 @@ struct kd_arch_ops {
 
 extern const struct kd_arch_ops kd_arch_x86_64;
 
+/* ------------------------------------------------------------ VMCOREINFO */
+
+/* The typed entries KIND(name) of VMCOREINFO (kernel/vmcore_info.c:
+ * VMCOREINFO_SYMBOL(), _OFFSET(), _SIZE(), _LENGTH(), _NUMBER()), and
+ * KD_VI_KEY for a plain decimal KEY such as PAGESIZE. */
+enum kd_vi_kind {
+	KD_VI_SYMBOL,
+	KD_VI_OFFSET,
+	KD_VI_SIZE,
+	KD_VI_LENGTH,
+	KD_VI_NUMBER,		/* signed: the _number() look-ups only */
+	KD_VI_KEY,
+};
+
+/*
+ * The entry KIND(@p name) a reader cannot do without. Absent, it is a
+ * KD_ERROR_NOTFOUND error that names the key and @p what_for ("VMCOREINFO
+ * has no OFFSET(page.flags), needed for page filtering"; callers prefix the
+ * dump's path); a malformed value is KD_ERROR_CORRUPT. Every reader of the
+ * kernel area looks its VMCOREINFO up through these four (vmcoreinfo.c).
+ */
+struct kd_error *kd_vmcoreinfo_need(const struct kd_vmcoreinfo *vi,
+				    enum kd_vi_kind kind, const char *name,
+				    const char *what_for, uint64_t *ret);
+/*
+ * The entry KIND(@p name) that some kernels lack: absent, *ret is @p dflt
+ * and *found_ret (may be NULL) false; a malformed value is still an error
+ * (KD_ERROR_CORRUPT), not the default.
+ */
+struct kd_error *kd_vmcoreinfo_opt(const struct kd_vmcoreinfo *vi,
+				   enum kd_vi_kind kind, const char *name,
+				   uint64_t dflt, uint64_t *ret, bool *found_ret);
+/* The same for the signed NUMBER(@p name). */
+struct kd_error *kd_vmcoreinfo_need_number(const struct kd_vmcoreinfo *vi,
+					   const char *name,
+					   const char *what_for, int64_t *ret);
+struct kd_error *kd_vmcoreinfo_opt_number(const struct kd_vmcoreinfo *vi,
+					  const char *name, int64_t dflt,
+					  int64_t *ret, bool *found_ret);
+
 /* --------------------------------------------------------------- symbols */
 
 struct kd_symbol {

@@ -47,7 +47,7 @@
 #define MAX_PAGE_STRUCT 512u
 
 // A VMCOREINFO number that a kernel may or may not export.
-struct opt {
+struct pagefilter_opt {
 	bool has;
 	int64_t v;
 };
@@ -75,12 +75,12 @@ struct kd_pagefilter {
 	unsigned int order_width, dtor_width;
 	// Page flag bits: NUMBER(PG_*), NUMBER(PG_head_mask).
 	unsigned int pg_lru, pg_private, pg_swapcache;
-	struct opt pg_swapbacked, pg_slab, pg_hwpoison, pg_hugetlb;
+	struct pagefilter_opt pg_swapbacked, pg_slab, pg_hwpoison, pg_hugetlb;
 	uint64_t head_mask;
 	// Page types in _mapcount: NUMBER(PAGE_*_MAPCOUNT_VALUE).
-	struct opt buddy, offline, slab_type, hugetlb_type, unaccepted;
-	struct opt hugetlb_dtor;	// NUMBER(HUGETLB_PAGE_DTOR), 4.4 - 6.5
-	struct opt free_huge_page;	// SYMBOL(free_huge_page), before 4.4
+	struct pagefilter_opt buddy, offline, slab_type, hugetlb_type, unaccepted;
+	struct pagefilter_opt hugetlb_dtor;	// NUMBER(HUGETLB_PAGE_DTOR), 4.4 - 6.5
+	struct pagefilter_opt free_huge_page;	// SYMBOL(free_huge_page), before 4.4
 	uint64_t free_area_len;		// LENGTH(zone.free_area): MAX_ORDER + 1
 
 	// SPARSEMEM: SYMBOL(mem_section) is the root array (EXTREME) or the
@@ -123,92 +123,75 @@ KD_EXPORT const char *kd_page_class_name(enum kd_page_class c)
 
 /* ------------------------------------------------------------ VMCOREINFO */
 
-static struct kd_error *missing(const struct kd_pagefilter *pf, const char *what)
+// What the look-ups below name in their errors ("VMCOREINFO has no
+// SIZE(page), needed for page filtering").
+#define PAGEFILTER_WHY "page filtering"
+
+static struct kd_error *pagefilter_at(const struct kd_pagefilter *pf,
+				      struct kd_error *err)
 {
-	return kd_error_create(KD_ERROR_UNSUPPORTED,
-		"%s: cannot filter pages: VMCOREINFO has no %s",
-		pf->dump->path, what);
+	return err ? kd_error_prefix(err, "%s", pf->dump->path) : NULL;
 }
 
-// Optional entries: absent is fine, malformed is an error.
-static struct kd_error *absent_ok(struct kd_error *err, bool *has)
+static struct kd_error *pagefilter_need(struct kd_pagefilter *pf,
+					enum kd_vi_kind kind, const char *name,
+					const char *why, uint64_t *ret)
 {
-	*has = !err;
-	kd_error_catch(&err, KD_ERROR_NOTFOUND);
-	return err;
+	return pagefilter_at(pf, kd_vmcoreinfo_need(pf->kernel->vi, kind, name,
+						    why, ret));
 }
 
-static struct kd_error *opt_number(const struct kd_vmcoreinfo *vi,
-				   const char *name, struct opt *ret)
+// An entry some kernels lack: absent, *ret is 0 and *has false.
+static struct kd_error *pagefilter_opt(struct kd_pagefilter *pf,
+				       enum kd_vi_kind kind, const char *name,
+				       uint64_t *ret, bool *has)
 {
-	return absent_ok(kd_vmcoreinfo_number(vi, name, &ret->v), &ret->has);
+	return pagefilter_at(pf, kd_vmcoreinfo_opt(pf->kernel->vi, kind, name,
+						   0, ret, has));
 }
 
-enum vi_kind { VI_OFFSET, VI_SIZE, VI_LENGTH, VI_SYMBOL };
+static struct kd_error *pagefilter_opt_number(struct kd_pagefilter *pf,
+					      const char *name,
+					      struct pagefilter_opt *ret)
+{
+	return pagefilter_at(pf, kd_vmcoreinfo_opt_number(pf->kernel->vi, name,
+							  0, &ret->v, &ret->has));
+}
 
-static struct kd_error *opt_u64(const struct kd_vmcoreinfo *vi,
-				enum vi_kind kind, const char *name,
-				uint64_t *ret, bool *has)
+static struct kd_error *pagefilter_need_number(struct kd_pagefilter *pf,
+					       const char *name, const char *why,
+					       int64_t *ret)
+{
+	return pagefilter_at(pf, kd_vmcoreinfo_need_number(pf->kernel->vi, name,
+							   why, ret));
+}
+
+// NUMBER(PG_*), a bit of page->flags: required unless @p why is NULL.
+static struct kd_error *pagefilter_flag_bit(struct kd_pagefilter *pf,
+					    const char *name, const char *why,
+					    struct pagefilter_opt *ret)
 {
 	struct kd_error *err;
-	switch (kind) {
-	case VI_OFFSET:
-		err = kd_vmcoreinfo_offset(vi, name, ret);
-		break;
-	case VI_SIZE:
-		err = kd_vmcoreinfo_size(vi, name, ret);
-		break;
-	case VI_LENGTH:
-		err = kd_vmcoreinfo_length(vi, name, ret);
-		break;
-	default:
-		err = kd_vmcoreinfo_symbol(vi, name, ret);
-		break;
+	if (why) {
+		err = pagefilter_need_number(pf, name, why, &ret->v);
+		ret->has = !err;
+	} else {
+		err = pagefilter_opt_number(pf, name, ret);
 	}
-	return absent_ok(err, has);
-}
-
-static struct kd_error *need_u64(struct kd_pagefilter *pf, enum vi_kind kind,
-				 const char *name, uint64_t *ret)
-{
-	static const char *const kinds[] = { "OFFSET", "SIZE", "LENGTH", "SYMBOL" };
-	bool has;
-	struct kd_error *err = opt_u64(pf->kernel->vi, kind, name, ret, &has);
-	if (err || has)
-		return err;
-	char key[128];
-	snprintf(key, sizeof(key), "%s(%s)", kinds[kind], name);
-	return missing(pf, key);
-}
-
-static struct kd_error *need_bit(struct kd_pagefilter *pf, const char *name,
-				 unsigned int *ret)
-{
-	struct opt o;
-	struct kd_error *err = opt_number(pf->kernel->vi, name, &o);
-	if (err)
-		return err;
-	if (!o.has) {
-		char key[128];
-		snprintf(key, sizeof(key), "NUMBER(%s)", name);
-		return missing(pf, key);
-	}
-	if (o.v < 0 || o.v > 63)
-		return kd_error_create(KD_ERROR_CORRUPT,
-			"%s: VMCOREINFO NUMBER(%s)=%" PRId64 " is not a page flag bit",
-			pf->dump->path, name, o.v);
-	*ret = (unsigned int)o.v;
-	return NULL;
-}
-
-static struct kd_error *opt_bit(struct kd_pagefilter *pf, const char *name,
-				struct opt *ret)
-{
-	struct kd_error *err = opt_number(pf->kernel->vi, name, ret);
 	if (!err && ret->has && (ret->v < 0 || ret->v > 63))
 		err = kd_error_create(KD_ERROR_CORRUPT,
 			"%s: VMCOREINFO NUMBER(%s)=%" PRId64 " is not a page flag bit",
 			pf->dump->path, name, ret->v);
+	return err;
+}
+
+static struct kd_error *pagefilter_need_bit(struct kd_pagefilter *pf,
+					    const char *name, unsigned int *ret)
+{
+	struct pagefilter_opt o;
+	struct kd_error *err = pagefilter_flag_bit(pf, name, PAGEFILTER_WHY, &o);
+	if (!err)
+		*ret = (unsigned int)o.v;
 	return err;
 }
 
@@ -220,16 +203,15 @@ static struct kd_error *tail_offset(struct kd_pagefilter *pf, const char *folio,
 				    const char *page, bool has_fallback,
 				    uint64_t fallback, uint64_t *ret)
 {
-	const struct kd_vmcoreinfo *vi = pf->kernel->vi;
 	uint64_t off;
 	bool has;
-	struct kd_error *err = opt_u64(vi, VI_OFFSET, folio, &off, &has);
+	struct kd_error *err = pagefilter_opt(pf, KD_VI_OFFSET, folio, &off, &has);
 	if (err || (has && off >= pf->sp_size)) {
 		if (!err)
 			*ret = off - pf->sp_size;
 		return err;
 	}
-	if ((err = opt_u64(vi, VI_OFFSET, page, &off, &has)))
+	if ((err = pagefilter_opt(pf, KD_VI_OFFSET, page, &off, &has)))
 		return err;
 	if (has)
 		*ret = off;
@@ -259,20 +241,23 @@ static struct kd_error *load_layout(struct kd_pagefilter *pf)
 {
 	const struct kd_vmcoreinfo *vi = pf->kernel->vi;
 	struct kd_error *err;
-	if ((err = need_u64(pf, VI_SIZE, "page", &pf->sp_size)) ||
-	    (err = need_u64(pf, VI_OFFSET, "page.flags", &pf->off_flags)) ||
-	    (err = need_u64(pf, VI_OFFSET, "page.mapping", &pf->off_mapping)) ||
-	    (err = opt_u64(vi, VI_OFFSET, "page._mapcount", &pf->off_mapcount,
-			   &pf->has_mapcount)) ||
-	    (err = opt_u64(vi, VI_OFFSET, "page.private", &pf->off_private,
-			   &pf->has_private)) ||
-	    (err = opt_u64(vi, VI_OFFSET, "page.compound_head", &pf->off_head,
-			   &pf->has_head)))
+	const char *why = PAGEFILTER_WHY;
+	if ((err = pagefilter_need(pf, KD_VI_SIZE, "page", why, &pf->sp_size)) ||
+	    (err = pagefilter_need(pf, KD_VI_OFFSET, "page.flags", why,
+				   &pf->off_flags)) ||
+	    (err = pagefilter_need(pf, KD_VI_OFFSET, "page.mapping", why,
+				   &pf->off_mapping)) ||
+	    (err = pagefilter_opt(pf, KD_VI_OFFSET, "page._mapcount",
+				  &pf->off_mapcount, &pf->has_mapcount)) ||
+	    (err = pagefilter_opt(pf, KD_VI_OFFSET, "page.private",
+				  &pf->off_private, &pf->has_private)) ||
+	    (err = pagefilter_opt(pf, KD_VI_OFFSET, "page.compound_head",
+				  &pf->off_head, &pf->has_head)))
 		return err;
 	// Linux 7.1 renamed compound_head (makedumpfile commit f50c015).
 	if (!pf->has_head &&
-	    (err = opt_u64(vi, VI_OFFSET, "page.compound_info", &pf->off_head,
-			   &pf->has_head)))
+	    (err = pagefilter_opt(pf, KD_VI_OFFSET, "page.compound_info",
+				  &pf->off_head, &pf->has_head)))
 		return err;
 	if (pf->sp_size < 16 || pf->sp_size > MAX_PAGE_STRUCT ||
 	    pf->off_flags > pf->sp_size - 8 || pf->off_mapping > pf->sp_size - 8 ||
@@ -289,9 +274,11 @@ static struct kd_error *load_layout(struct kd_pagefilter *pf)
 	uint32_t kv = kernel_version(vi);
 	uint64_t lru = 0, prev = 0, next = 0;
 	bool has_lru = false, has_prev = false, has_next = false;
-	if ((err = opt_u64(vi, VI_OFFSET, "page.lru", &lru, &has_lru)) ||
-	    (err = opt_u64(vi, VI_OFFSET, "list_head.prev", &prev, &has_prev)) ||
-	    (err = opt_u64(vi, VI_OFFSET, "list_head.next", &next, &has_next)))
+	if ((err = pagefilter_opt(pf, KD_VI_OFFSET, "page.lru", &lru, &has_lru)) ||
+	    (err = pagefilter_opt(pf, KD_VI_OFFSET, "list_head.prev", &prev,
+				  &has_prev)) ||
+	    (err = pagefilter_opt(pf, KD_VI_OFFSET, "list_head.next", &next,
+				  &has_next)))
 		return err;
 	bool old = kv && kv < KV(4, 4, 0) && has_lru;
 	if ((err = tail_offset(pf, "folio._folio_order", "page.compound_order",
@@ -309,46 +296,53 @@ static struct kd_error *load_layout(struct kd_pagefilter *pf)
 	if (pf->dtor_off > pf->sp_size - pf->dtor_width)
 		pf->dtor_off = 0;
 
-	if ((err = need_bit(pf, "PG_lru", &pf->pg_lru)) ||
-	    (err = need_bit(pf, "PG_private", &pf->pg_private)) ||
-	    (err = need_bit(pf, "PG_swapcache", &pf->pg_swapcache)) ||
-	    (err = opt_bit(pf, "PG_swapbacked", &pf->pg_swapbacked)) ||
-	    (err = opt_bit(pf, "PG_slab", &pf->pg_slab)) ||
-	    (err = opt_bit(pf, "PG_hwpoison", &pf->pg_hwpoison)) ||
-	    (err = opt_bit(pf, "PG_hugetlb", &pf->pg_hugetlb)) ||
-	    (err = opt_number(vi, "PAGE_BUDDY_MAPCOUNT_VALUE", &pf->buddy)) ||
-	    (err = opt_number(vi, "PAGE_OFFLINE_MAPCOUNT_VALUE", &pf->offline)) ||
-	    (err = opt_number(vi, "PAGE_SLAB_MAPCOUNT_VALUE", &pf->slab_type)) ||
-	    (err = opt_number(vi, "PAGE_HUGETLB_MAPCOUNT_VALUE", &pf->hugetlb_type)) ||
-	    (err = opt_number(vi, "PAGE_UNACCEPTED_MAPCOUNT_VALUE", &pf->unaccepted)) ||
-	    (err = opt_number(vi, "HUGETLB_PAGE_DTOR", &pf->hugetlb_dtor)))
+	if ((err = pagefilter_need_bit(pf, "PG_lru", &pf->pg_lru)) ||
+	    (err = pagefilter_need_bit(pf, "PG_private", &pf->pg_private)) ||
+	    (err = pagefilter_need_bit(pf, "PG_swapcache", &pf->pg_swapcache)) ||
+	    (err = pagefilter_flag_bit(pf, "PG_swapbacked", NULL, &pf->pg_swapbacked)) ||
+	    (err = pagefilter_flag_bit(pf, "PG_slab", NULL, &pf->pg_slab)) ||
+	    (err = pagefilter_flag_bit(pf, "PG_hwpoison", NULL, &pf->pg_hwpoison)) ||
+	    (err = pagefilter_flag_bit(pf, "PG_hugetlb", NULL, &pf->pg_hugetlb)) ||
+	    (err = pagefilter_opt_number(pf, "PAGE_BUDDY_MAPCOUNT_VALUE", &pf->buddy)) ||
+	    (err = pagefilter_opt_number(pf, "PAGE_OFFLINE_MAPCOUNT_VALUE", &pf->offline)) ||
+	    (err = pagefilter_opt_number(pf, "PAGE_SLAB_MAPCOUNT_VALUE", &pf->slab_type)) ||
+	    (err = pagefilter_opt_number(pf, "PAGE_HUGETLB_MAPCOUNT_VALUE", &pf->hugetlb_type)) ||
+	    (err = pagefilter_opt_number(pf, "PAGE_UNACCEPTED_MAPCOUNT_VALUE", &pf->unaccepted)) ||
+	    (err = pagefilter_opt_number(pf, "HUGETLB_PAGE_DTOR", &pf->hugetlb_dtor)))
 		return err;
 	uint64_t sym;
-	if ((err = opt_u64(vi, VI_SYMBOL, "free_huge_page", &sym,
-			   &pf->free_huge_page.has)))
+	if ((err = pagefilter_opt(pf, KD_VI_SYMBOL, "free_huge_page", &sym,
+				  &pf->free_huge_page.has)))
 		return err;
 	pf->free_huge_page.v = (int64_t)sym;
-	struct opt head;
-	if ((err = opt_number(vi, "PG_head_mask", &head)))
+	int64_t head;
+	if ((err = pagefilter_need_number(pf, "PG_head_mask", why, &head)))
 		return err;
-	if (!head.has)
-		return missing(pf, "NUMBER(PG_head_mask)");
-	pf->head_mask = (uint64_t)head.v;
+	pf->head_mask = (uint64_t)head;
 	// Slab is a page flag up to 6.9 and a page type from 6.10.
 	if (!pf->pg_slab.has && !pf->slab_type.has)
-		return missing(pf, "NUMBER(PG_slab) or NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)");
+		return kd_error_create(KD_ERROR_NOTFOUND,
+			"%s: VMCOREINFO has no NUMBER(PG_slab) or NUMBER(PAGE_SLAB_MAPCOUNT_VALUE), needed for %s",
+			pf->dump->path, why);
 	if (pf->level & KD_DL_FREE) {
 		// makedumpfile walks the free lists instead when there is no
 		// buddy page type (kernels before 2.6.38); that is not done here.
-		if (!pf->buddy.has)
-			return missing(pf, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)");
-		if (!pf->has_mapcount)
-			return missing(pf, "OFFSET(page._mapcount)");
-		if (!pf->has_private)
-			return missing(pf, "OFFSET(page.private)");
-		if ((err = need_u64(pf, VI_LENGTH, "zone.free_area", &pf->free_area_len)))
+		// Optional above, these are required for free pages: an absent
+		// one is looked up as required again for the error.
+		why = "excluding free pages";
+		if ((!pf->buddy.has &&
+		     (err = pagefilter_need_number(pf, "PAGE_BUDDY_MAPCOUNT_VALUE",
+						   why, &pf->buddy.v))) ||
+		    (!pf->has_mapcount &&
+		     (err = pagefilter_need(pf, KD_VI_OFFSET, "page._mapcount",
+					    why, &pf->off_mapcount))) ||
+		    (!pf->has_private &&
+		     (err = pagefilter_need(pf, KD_VI_OFFSET, "page.private",
+					    why, &pf->off_private))) ||
+		    (err = pagefilter_need(pf, KD_VI_LENGTH, "zone.free_area",
+					   why, &pf->free_area_len)))
 			return err;
-		if (pf->free_area_len == 0 || pf->free_area_len > 64)
+	if (pf->free_area_len == 0 || pf->free_area_len > 64)
 			return kd_error_create(KD_ERROR_CORRUPT,
 				"%s: VMCOREINFO LENGTH(zone.free_area)=%" PRIu64 " is implausible",
 				pf->dump->path, pf->free_area_len);
@@ -360,36 +354,35 @@ static struct kd_error *load_layout(struct kd_pagefilter *pf)
 
 static struct kd_error *load_sparsemem(struct kd_pagefilter *pf)
 {
-	const struct kd_vmcoreinfo *vi = pf->kernel->vi;
 	struct kd_error *err;
 	uint64_t bits;
-	struct opt ssb, mpb;
+	int64_t ssb, mpb;
 	bool has_len;
-	if ((err = need_u64(pf, VI_SYMBOL, "mem_section", &pf->mem_section)) ||
-	    (err = need_u64(pf, VI_SIZE, "mem_section", &pf->ms_size)) ||
-	    (err = need_u64(pf, VI_OFFSET, "mem_section.section_mem_map",
-			    &pf->ms_map_off)) ||
-	    (err = opt_number(vi, "SECTION_SIZE_BITS", &ssb)) ||
-	    (err = opt_number(vi, "MAX_PHYSMEM_BITS", &mpb)) ||
-	    (err = opt_u64(vi, VI_LENGTH, "mem_section", &pf->nr_roots, &has_len)))
+	const char *why = PAGEFILTER_WHY;
+	if ((err = pagefilter_need(pf, KD_VI_SYMBOL, "mem_section", why,
+				   &pf->mem_section)) ||
+	    (err = pagefilter_need(pf, KD_VI_SIZE, "mem_section", why,
+				   &pf->ms_size)) ||
+	    (err = pagefilter_need(pf, KD_VI_OFFSET, "mem_section.section_mem_map",
+				   why, &pf->ms_map_off)) ||
+	    (err = pagefilter_need_number(pf, "SECTION_SIZE_BITS", why, &ssb)) ||
+	    (err = pagefilter_need_number(pf, "MAX_PHYSMEM_BITS", why, &mpb)) ||
+	    (err = pagefilter_opt(pf, KD_VI_LENGTH, "mem_section", &pf->nr_roots,
+				  &has_len)))
 		return err;
-	if (!ssb.has)
-		return missing(pf, "NUMBER(SECTION_SIZE_BITS)");
-	if (!mpb.has)
-		return missing(pf, "NUMBER(MAX_PHYSMEM_BITS)");
-	if (ssb.v <= (int64_t)pf->page_shift || ssb.v >= 64 ||
-	    mpb.v < ssb.v || mpb.v > 64 ||
+	if (ssb <= (int64_t)pf->page_shift || ssb >= 64 ||
+	    mpb < ssb || mpb > 64 ||
 	    pf->ms_size < 8 || pf->ms_size > pf->page_size ||
 	    pf->ms_map_off > pf->ms_size - 8)
 		return kd_error_create(KD_ERROR_CORRUPT,
 			"%s: VMCOREINFO sparsemem layout is implausible (SECTION_SIZE_BITS=%" PRId64 ", MAX_PHYSMEM_BITS=%" PRId64 ", SIZE(mem_section)=%" PRIu64 ")",
-			pf->dump->path, ssb.v, mpb.v, pf->ms_size);
-	bits = (uint64_t)ssb.v;
+			pf->dump->path, ssb, mpb, pf->ms_size);
+	bits = (uint64_t)ssb;
 	pf->section_shift = (unsigned int)bits - pf->page_shift;
 	// makedumpfile is_sparsemem_extreme(): the roots are pages of
 	// sections, as many as NR_MEM_SECTIONS needs (or LENGTH is absent).
-	uint64_t nr_sections = mpb.v - ssb.v >= 63 ? UINT64_MAX
-						   : 1ull << (mpb.v - ssb.v);
+	uint64_t nr_sections = mpb - ssb >= 63 ? UINT64_MAX
+						   : 1ull << (mpb - ssb);
 	uint64_t per_root = pf->page_size / pf->ms_size;
 	uint64_t roots = nr_sections / per_root + (nr_sections % per_root != 0);
 	pf->extreme = !has_len || pf->nr_roots == roots;
@@ -684,13 +677,13 @@ static bool flag(uint64_t flags, unsigned int bit)
 	return flags >> bit & 1;
 }
 
-static bool opt_flag(uint64_t flags, struct opt bit)
+static bool opt_flag(uint64_t flags, struct pagefilter_opt bit)
 {
 	return bit.has && flag(flags, (unsigned int)bit.v);
 }
 
 // _mapcount is an unsigned int compared with (int)NUMBER(...).
-static bool is_type(uint32_t mapcount, struct opt value)
+static bool is_type(uint32_t mapcount, struct pagefilter_opt value)
 {
 	return value.has && mapcount == (uint32_t)value.v;
 }
@@ -898,9 +891,9 @@ KD_EXPORT struct kd_error *kd_pagefilter_open(struct kd_kernel *kernel,
 	pf->dump = dump;
 	pf->level = dump_level;
 	struct kd_error *err = NULL;
-	uint64_t ps = 4096;
-	bool has_ps;
-	err = absent_ok(kd_vmcoreinfo_u64(kernel->vi, "PAGESIZE", 10, &ps), &has_ps);
+	uint64_t ps;
+	err = pagefilter_at(pf, kd_vmcoreinfo_opt(kernel->vi, KD_VI_KEY,
+						  "PAGESIZE", 4096, &ps, NULL));
 	if (err)
 		goto fail;
 	if (ps < 512 || ps > (1u << 20) || (ps & (ps - 1))) {
@@ -921,8 +914,8 @@ KD_EXPORT struct kd_error *kd_pagefilter_open(struct kd_kernel *kernel,
 	// makedumpfile create_2nd_bitmap(): mem_map is scanned for the cache,
 	// user and free levels, and always when the kernel has PG_hwpoison
 	// (hwpoison and offline pages go at every level).
-	struct opt hwp;
-	err = opt_number(kernel->vi, "PG_hwpoison", &hwp);
+	struct pagefilter_opt hwp;
+	err = pagefilter_opt_number(pf, "PG_hwpoison", &hwp);
 	if (err)
 		goto fail;
 	pf->scan = (dump_level & (KD_DL_CACHE | KD_DL_CACHE_PRIVATE |

@@ -41,10 +41,10 @@ static struct kd_error *read_layout(struct legacy *lg)
 {
 	struct kd_kernel *k = lg->k;
 	struct kd_error *err;
-	if ((err = kd_printk_need(k, "SIZE", "printk_log", &lg->hdr_size)) ||
-	    (err = kd_printk_need(k, "OFFSET", "printk_log.ts_nsec", &lg->o_ts)) ||
-	    (err = kd_printk_need(k, "OFFSET", "printk_log.len", &lg->o_len)) ||
-	    (err = kd_printk_need(k, "OFFSET", "printk_log.text_len", &lg->o_text_len)))
+	if ((err = kd_printk_need(k, KD_VI_SIZE, "printk_log", &lg->hdr_size)) ||
+	    (err = kd_printk_need(k, KD_VI_OFFSET, "printk_log.ts_nsec", &lg->o_ts)) ||
+	    (err = kd_printk_need(k, KD_VI_OFFSET, "printk_log.len", &lg->o_len)) ||
+	    (err = kd_printk_need(k, KD_VI_OFFSET, "printk_log.text_len", &lg->o_text_len)))
 		return err;
 	if (lg->hdr_size == 0 || lg->hdr_size > MAX_HDR_SIZE)
 		return kd_error_create(KD_ERROR_CORRUPT,
@@ -55,10 +55,9 @@ static struct kd_error *read_layout(struct legacy *lg)
 	    (err = check_field(lg, "printk_log.text_len", lg->o_text_len, 2)))
 		return err;
 	// caller_id exists only with CONFIG_PRINTK_CALLER (5.1+).
-	err = kd_vmcoreinfo_offset(k->vi, "printk_log.caller_id", &lg->o_caller_id);
-	lg->has_caller_id = !err;
-	if (err && !kd_error_catch(&err, KD_ERROR_NOTFOUND))
-		return kd_error_prefix(err, "%s", k->dump->path);
+	if ((err = kd_printk_opt(k, KD_VI_OFFSET, "printk_log.caller_id",
+				 &lg->o_caller_id, &lg->has_caller_id)))
+		return err;
 	if (lg->has_caller_id &&
 	    (err = check_field(lg, "printk_log.caller_id", lg->o_caller_id, 4)))
 		return err;
@@ -75,7 +74,7 @@ static struct kd_error *read_u32_var(struct legacy *lg, const char *name,
 				     uint32_t *ret)
 {
 	uint64_t addr;
-	struct kd_error *err = kd_printk_need(lg->k, "SYMBOL", name, &addr);
+	struct kd_error *err = kd_printk_need(lg->k, KD_VI_SYMBOL, name, &addr);
 	if (err)
 		return err;
 	err = kd_kernel_read_u32(lg->k, addr, ret);
@@ -102,7 +101,7 @@ static struct kd_error *open_log(struct legacy *lg)
 	uint64_t ptr_sym, buf_addr;
 	struct kd_error *err;
 	if ((err = read_layout(lg)) ||
-	    (err = kd_printk_need(k, "SYMBOL", "log_buf", &ptr_sym)) ||
+	    (err = kd_printk_need(k, KD_VI_SYMBOL, "log_buf", &ptr_sym)) ||
 	    (err = read_u32_var(lg, "log_buf_len", &lg->buf_len)) ||
 	    (err = read_u32_var(lg, "log_first_idx", &lg->first)) ||
 	    (err = read_u32_var(lg, "log_next_idx", &lg->next)))

@@ -59,34 +59,21 @@ struct prb {
 	uint8_t *info_buf;	/* DESC_CHUNK printk_infos */
 };
 
-struct kd_error *kd_printk_need(struct kd_kernel *k, const char *kind,
+struct kd_error *kd_printk_need(struct kd_kernel *k, enum kd_vi_kind kind,
 				const char *name, uint64_t *ret)
 {
-	struct kd_error *err;
-	if (!strcmp(kind, "SYMBOL"))
-		err = kd_vmcoreinfo_symbol(k->vi, name, ret);
-	else if (!strcmp(kind, "OFFSET"))
-		err = kd_vmcoreinfo_offset(k->vi, name, ret);
-	else
-		err = kd_vmcoreinfo_size(k->vi, name, ret);
-	if (!err)
-		return NULL;
-	if (!kd_error_catch(&err, KD_ERROR_NOTFOUND))
-		return kd_error_prefix(err, "%s", k->dump->path);
-	return kd_error_create(KD_ERROR_NOTFOUND,
-		"%s: VMCOREINFO has no %s(%s), needed to read the kernel log",
-		k->dump->path, kind, name);
+	struct kd_error *err = kd_vmcoreinfo_need(k->vi, kind, name,
+						  "reading the kernel log", ret);
+	return err ? kd_error_prefix(err, "%s", k->dump->path) : NULL;
 }
 
-// An OFFSET() that may be absent: *present says whether it was there.
-static struct kd_error *maybe_offset(struct kd_kernel *k, const char *name,
-				     uint64_t *ret, bool *present)
+// An entry that may be absent (0 then): *found_ret says whether it was there.
+struct kd_error *kd_printk_opt(struct kd_kernel *k, enum kd_vi_kind kind,
+			       const char *name, uint64_t *ret, bool *found_ret)
 {
-	struct kd_error *err = kd_vmcoreinfo_offset(k->vi, name, ret);
-	*present = !err;
-	if (kd_error_catch(&err, KD_ERROR_NOTFOUND))
-		*ret = 0;
-	return kd_error_prefix(err, "%s", k->dump->path);
+	struct kd_error *err = kd_vmcoreinfo_opt(k->vi, kind, name, 0, ret,
+						 found_ret);
+	return err ? kd_error_prefix(err, "%s", k->dump->path) : NULL;
 }
 
 // A field of @p width bytes at @p off must lie inside a struct of @p size.
@@ -115,11 +102,11 @@ static struct kd_error *read_desc_layout(struct kd_kernel *k,
 {
 	uint64_t lpos, begin, next;
 	struct kd_error *err;
-	if ((err = kd_printk_need(k, "SIZE", "prb_desc", &l->desc_size)) ||
-	    (err = kd_printk_need(k, "OFFSET", "prb_desc.state_var", &l->desc_sv)) ||
-	    (err = kd_printk_need(k, "OFFSET", "prb_desc.text_blk_lpos", &lpos)) ||
-	    (err = kd_printk_need(k, "OFFSET", "prb_data_blk_lpos.begin", &begin)) ||
-	    (err = kd_printk_need(k, "OFFSET", "prb_data_blk_lpos.next", &next)))
+	if ((err = kd_printk_need(k, KD_VI_SIZE, "prb_desc", &l->desc_size)) ||
+	    (err = kd_printk_need(k, KD_VI_OFFSET, "prb_desc.state_var", &l->desc_sv)) ||
+	    (err = kd_printk_need(k, KD_VI_OFFSET, "prb_desc.text_blk_lpos", &lpos)) ||
+	    (err = kd_printk_need(k, KD_VI_OFFSET, "prb_data_blk_lpos.begin", &begin)) ||
+	    (err = kd_printk_need(k, KD_VI_OFFSET, "prb_data_blk_lpos.next", &next)))
 		return err;
 	if (lpos > MAX_STRUCT_SIZE || begin > MAX_STRUCT_SIZE ||
 	    next > MAX_STRUCT_SIZE)
@@ -140,12 +127,12 @@ static struct kd_error *read_info_layout(struct kd_kernel *k,
 					 struct prb_layout *l)
 {
 	struct kd_error *err;
-	if ((err = kd_printk_need(k, "SIZE", "printk_info", &l->info_size)) ||
-	    (err = kd_printk_need(k, "OFFSET", "printk_info.seq", &l->info_seq)) ||
-	    (err = kd_printk_need(k, "OFFSET", "printk_info.ts_nsec", &l->info_ts)) ||
-	    (err = kd_printk_need(k, "OFFSET", "printk_info.text_len", &l->info_text_len)) ||
-	    (err = maybe_offset(k, "printk_info.caller_id", &l->info_caller_id,
-				&l->has_caller_id)))
+	if ((err = kd_printk_need(k, KD_VI_SIZE, "printk_info", &l->info_size)) ||
+	    (err = kd_printk_need(k, KD_VI_OFFSET, "printk_info.seq", &l->info_seq)) ||
+	    (err = kd_printk_need(k, KD_VI_OFFSET, "printk_info.ts_nsec", &l->info_ts)) ||
+	    (err = kd_printk_need(k, KD_VI_OFFSET, "printk_info.text_len", &l->info_text_len)) ||
+	    (err = kd_printk_opt(k, KD_VI_OFFSET, "printk_info.caller_id",
+				 &l->info_caller_id, &l->has_caller_id)))
 		return err;
 	if ((err = check_size(k, "printk_info", l->info_size)) ||
 	    (err = check_field(k, "printk_info.seq", l->info_seq, 8, l->info_size)) ||
@@ -168,9 +155,9 @@ static struct kd_error *read_info_layout(struct kd_kernel *k,
 
 static struct kd_error *read_layout(struct kd_kernel *k, struct prb_layout *l)
 {
-	bool present;
-	struct kd_error *err = maybe_offset(k, "atomic_long_t.counter",
-					    &l->counter, &present);
+	struct kd_error *err = kd_printk_opt(k, KD_VI_OFFSET,
+					     "atomic_long_t.counter",
+					     &l->counter, NULL);
 	if (err)
 		return err;
 	if (l->counter > 8)
@@ -201,12 +188,12 @@ static struct kd_error *read_desc_ring(struct prb *p, uint64_t rb)
 	struct kd_kernel *k = p->k;
 	uint64_t ring, o_bits, o_descs, o_infos, o_head, o_tail;
 	struct kd_error *err;
-	if ((err = kd_printk_need(k, "OFFSET", "printk_ringbuffer.desc_ring", &ring)) ||
-	    (err = kd_printk_need(k, "OFFSET", "prb_desc_ring.count_bits", &o_bits)) ||
-	    (err = kd_printk_need(k, "OFFSET", "prb_desc_ring.descs", &o_descs)) ||
-	    (err = kd_printk_need(k, "OFFSET", "prb_desc_ring.infos", &o_infos)) ||
-	    (err = kd_printk_need(k, "OFFSET", "prb_desc_ring.head_id", &o_head)) ||
-	    (err = kd_printk_need(k, "OFFSET", "prb_desc_ring.tail_id", &o_tail)))
+	if ((err = kd_printk_need(k, KD_VI_OFFSET, "printk_ringbuffer.desc_ring", &ring)) ||
+	    (err = kd_printk_need(k, KD_VI_OFFSET, "prb_desc_ring.count_bits", &o_bits)) ||
+	    (err = kd_printk_need(k, KD_VI_OFFSET, "prb_desc_ring.descs", &o_descs)) ||
+	    (err = kd_printk_need(k, KD_VI_OFFSET, "prb_desc_ring.infos", &o_infos)) ||
+	    (err = kd_printk_need(k, KD_VI_OFFSET, "prb_desc_ring.head_id", &o_head)) ||
+	    (err = kd_printk_need(k, KD_VI_OFFSET, "prb_desc_ring.tail_id", &o_tail)))
 		return err;
 	ring += rb;
 	uint64_t counter = p->l.counter;
@@ -225,9 +212,9 @@ static struct kd_error *read_data_ring(struct prb *p, uint64_t rb)
 	struct kd_kernel *k = p->k;
 	uint64_t ring, o_bits, o_data;
 	struct kd_error *err;
-	if ((err = kd_printk_need(k, "OFFSET", "printk_ringbuffer.text_data_ring", &ring)) ||
-	    (err = kd_printk_need(k, "OFFSET", "prb_data_ring.size_bits", &o_bits)) ||
-	    (err = kd_printk_need(k, "OFFSET", "prb_data_ring.data", &o_data)))
+	if ((err = kd_printk_need(k, KD_VI_OFFSET, "printk_ringbuffer.text_data_ring", &ring)) ||
+	    (err = kd_printk_need(k, KD_VI_OFFSET, "prb_data_ring.size_bits", &o_bits)) ||
+	    (err = kd_printk_need(k, KD_VI_OFFSET, "prb_data_ring.data", &o_data)))
 		return err;
 	ring += rb;
 	if ((err = read_ring_u32(p, ring + o_bits, "size_bits", &p->size_bits)) ||
@@ -266,7 +253,7 @@ static struct kd_error *open_prb(struct prb *p)
 	uint64_t prb_sym, rb;
 	struct kd_error *err;
 	if ((err = read_layout(k, &p->l)) ||
-	    (err = kd_printk_need(k, "SYMBOL", "prb", &prb_sym)))
+	    (err = kd_printk_need(k, KD_VI_SYMBOL, "prb", &prb_sym)))
 		return err;
 	// prb is a pointer: to printk_rb_static, or to printk_rb_dynamic once
 	// setup_log_buf() has moved the log (kernel/printk/printk.c).
@@ -407,27 +394,19 @@ static struct kd_error *iterate_lockless(struct kd_kernel *k, kd_printk_fn *fn,
 	return err;
 }
 
-// Whether VMCOREINFO has SYMBOL(name); a malformed value is an error.
-static struct kd_error *has_symbol(struct kd_kernel *k, const char *name,
-				   bool *ret)
-{
-	uint64_t addr;
-	struct kd_error *err = kd_vmcoreinfo_symbol(k->vi, name, &addr);
-	*ret = !err;
-	kd_error_catch(&err, KD_ERROR_NOTFOUND);
-	return kd_error_prefix(err, "%s", k->dump->path);
-}
-
 KD_EXPORT struct kd_error *kd_printk_iterate(struct kd_kernel *k,
 					     kd_printk_fn *fn, void *arg)
 {
 	bool lockless, legacy;
-	struct kd_error *err = has_symbol(k, "prb", &lockless);
+	uint64_t addr;
+	struct kd_error *err = kd_printk_opt(k, KD_VI_SYMBOL, "prb", &addr,
+					     &lockless);
 	if (err)
 		return err;
 	if (lockless)
 		err = iterate_lockless(k, fn, arg);
-	else if ((err = has_symbol(k, "log_buf", &legacy)))
+	else if ((err = kd_printk_opt(k, KD_VI_SYMBOL, "log_buf", &addr,
+				      &legacy)))
 		return err;
 	else if (legacy)
 		err = kd_printk_iterate_legacy(k, fn, arg);

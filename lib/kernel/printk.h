@@ -6,13 +6,12 @@
 
 #include "kernel/kernel.h"
 
-/*
- * A VMCOREINFO number the kernel log reader cannot do without: @p kind is
- * "SYMBOL", "OFFSET" or "SIZE". A missing key is a KD_ERROR_NOTFOUND error
- * naming the dump and the key.
- */
-struct kd_error *kd_printk_need(struct kd_kernel *kernel, const char *kind,
+/* kd_vmcoreinfo_need() and _opt() (absent: 0) for the kernel log readers:
+ * errors name what needs the entry and the dump. */
+struct kd_error *kd_printk_need(struct kd_kernel *kernel, enum kd_vi_kind kind,
 				const char *name, uint64_t *ret);
+struct kd_error *kd_printk_opt(struct kd_kernel *kernel, enum kd_vi_kind kind,
+			       const char *name, uint64_t *ret, bool *found_ret);
 
 /* Walk the log_buf/printk_log kernel log (Linux 3.5 to 5.9). */
 struct kd_error *kd_printk_iterate_legacy(struct kd_kernel *kernel,

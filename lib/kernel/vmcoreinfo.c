@@ -87,23 +87,31 @@ KD_EXPORT void kd_vmcoreinfo_destroy(struct kd_vmcoreinfo *vi)
 	free(vi);
 }
 
+// The value of @p key, or NULL. The kernel writes each key once; should one
+// repeat, the last wins, as with makedumpfile's and crash's readers.
+static const char *vmcoreinfo_find(const struct kd_vmcoreinfo *vi,
+				   const char *key)
+{
+	for (size_t i = vi->n; i-- > 0;)
+		if (!strcmp(vi->entries[i].key, key))
+			return vi->entries[i].value;
+	return NULL;
+}
+
 KD_EXPORT struct kd_error *kd_vmcoreinfo_string(const struct kd_vmcoreinfo *vi,
 						const char *key,
 						const char **ret)
 {
-	// The kernel writes each key once; should one repeat, the last wins,
-	// as with makedumpfile's and crash's readers.
-	for (size_t i = vi->n; i-- > 0;) {
-		if (!strcmp(vi->entries[i].key, key)) {
-			*ret = vi->entries[i].value;
-			return NULL;
-		}
-	}
-	return kd_error_create(KD_ERROR_NOTFOUND, "VMCOREINFO has no %s", key);
+	const char *s = vmcoreinfo_find(vi, key);
+	if (!s)
+		return kd_error_create(KD_ERROR_NOTFOUND, "VMCOREINFO has no %s",
+				       key);
+	*ret = s;
+	return NULL;
 }
 
-static struct kd_error *parse_u64(const char *key, const char *s, int base,
-				  uint64_t *ret)
+static struct kd_error *vmcoreinfo_parse_u64(const char *key, const char *s,
+					     int base, uint64_t *ret)
 {
 	char *end;
 	errno = 0;
@@ -119,72 +127,10 @@ bad:
 			       "VMCOREINFO %s has a bad value \"%.40s\"", key, s);
 }
 
-KD_EXPORT struct kd_error *kd_vmcoreinfo_u64(const struct kd_vmcoreinfo *vi,
-					     const char *key, int base,
-					     uint64_t *ret)
+// NUMBER() is a long (VMCOREINFO_NUMBER() prints it with %ld).
+static struct kd_error *vmcoreinfo_parse_s64(const char *key, const char *s,
+					     int64_t *ret)
 {
-	const char *s;
-	struct kd_error *err = kd_vmcoreinfo_string(vi, key, &s);
-	if (err)
-		return err;
-	return parse_u64(key, s, base, ret);
-}
-
-// The value text of KIND(name), e.g. SYMBOL(prb); key receives the key.
-static struct kd_error *lookup(const struct kd_vmcoreinfo *vi, const char *kind,
-			       const char *name, char (*key)[256],
-			       const char **ret)
-{
-	if ((size_t)snprintf(*key, sizeof(*key), "%s(%s)", kind, name) >= sizeof(*key))
-		return kd_error_create(KD_ERROR_INVALID,
-				       "VMCOREINFO key name too long: %s", name);
-	return kd_vmcoreinfo_string(vi, *key, ret);
-}
-
-static struct kd_error *lookup_u64(const struct kd_vmcoreinfo *vi,
-				   const char *kind, const char *name,
-				   int base, uint64_t *ret)
-{
-	char key[256];
-	const char *s;
-	struct kd_error *err = lookup(vi, kind, name, &key, &s);
-	if (err)
-		return err;
-	return parse_u64(key, s, base, ret);
-}
-
-KD_EXPORT struct kd_error *kd_vmcoreinfo_symbol(const struct kd_vmcoreinfo *vi,
-						const char *name, uint64_t *ret)
-{
-	return lookup_u64(vi, "SYMBOL", name, 16, ret);
-}
-
-KD_EXPORT struct kd_error *kd_vmcoreinfo_offset(const struct kd_vmcoreinfo *vi,
-						const char *name, uint64_t *ret)
-{
-	return lookup_u64(vi, "OFFSET", name, 10, ret);
-}
-
-KD_EXPORT struct kd_error *kd_vmcoreinfo_size(const struct kd_vmcoreinfo *vi,
-					      const char *name, uint64_t *ret)
-{
-	return lookup_u64(vi, "SIZE", name, 10, ret);
-}
-
-KD_EXPORT struct kd_error *kd_vmcoreinfo_length(const struct kd_vmcoreinfo *vi,
-						const char *name, uint64_t *ret)
-{
-	return lookup_u64(vi, "LENGTH", name, 10, ret);
-}
-
-KD_EXPORT struct kd_error *kd_vmcoreinfo_number(const struct kd_vmcoreinfo *vi,
-						const char *name, int64_t *ret)
-{
-	char key[256];
-	const char *s;
-	struct kd_error *err = lookup(vi, "NUMBER", name, &key, &s);
-	if (err)
-		return err;
 	char *end;
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
@@ -193,6 +139,190 @@ KD_EXPORT struct kd_error *kd_vmcoreinfo_number(const struct kd_vmcoreinfo *vi,
 			"VMCOREINFO %s has a bad value \"%.40s\"", key, s);
 	*ret = v;
 	return NULL;
+}
+
+KD_EXPORT struct kd_error *kd_vmcoreinfo_u64(const struct kd_vmcoreinfo *vi,
+					     const char *key, int base,
+					     uint64_t *ret)
+{
+	const char *s;
+	struct kd_error *err = kd_vmcoreinfo_string(vi, key, &s);
+	if (err)
+		return err;
+	return vmcoreinfo_parse_u64(key, s, base, ret);
+}
+
+// kernel/vmcore_info.c writes SYMBOL() with %lx, the others with %lu (%ld
+// for NUMBER()); a plain KEY here is a decimal one such as PAGESIZE.
+static const struct {
+	const char *name;
+	int base;
+} vmcoreinfo_kinds[] = {
+	[KD_VI_SYMBOL] = { "SYMBOL", 16 },
+	[KD_VI_OFFSET] = { "OFFSET", 10 },
+	[KD_VI_SIZE] = { "SIZE", 10 },
+	[KD_VI_LENGTH] = { "LENGTH", 10 },
+	[KD_VI_NUMBER] = { "NUMBER", 10 },
+	[KD_VI_KEY] = { NULL, 10 },
+};
+
+// KIND(name), e.g. SYMBOL(prb), into @p key (@p kind is a valid one); its
+// value, or NULL when absent.
+static struct kd_error *vmcoreinfo_lookup(const struct kd_vmcoreinfo *vi,
+					  enum kd_vi_kind kind, const char *name,
+					  char (*key)[256], const char **ret)
+{
+	int n = kind == KD_VI_KEY ? snprintf(*key, sizeof(*key), "%s", name) :
+		snprintf(*key, sizeof(*key), "%s(%s)",
+			 vmcoreinfo_kinds[kind].name, name);
+	if (n < 0 || (size_t)n >= sizeof(*key))
+		return kd_error_create(KD_ERROR_INVALID,
+				       "VMCOREINFO key name too long: %s", name);
+	*ret = vmcoreinfo_find(vi, *key);
+	return NULL;
+}
+
+static struct kd_error *vmcoreinfo_missing(const char *key,
+					   const char *what_for)
+{
+	if (!what_for)
+		return kd_error_create(KD_ERROR_NOTFOUND, "VMCOREINFO has no %s",
+				       key);
+	return kd_error_create(KD_ERROR_NOTFOUND,
+			       "VMCOREINFO has no %s, needed for %s", key,
+			       what_for);
+}
+
+// The unsigned kinds; NUMBER() goes through the _number() variants.
+static struct kd_error *vmcoreinfo_get_u64(const struct kd_vmcoreinfo *vi,
+					   enum kd_vi_kind kind,
+					   const char *name, const char *what_for,
+					   uint64_t *ret, bool *found_ret)
+{
+	if (kind == KD_VI_NUMBER || (unsigned int)kind >= KD_ARRAY_SIZE(vmcoreinfo_kinds))
+		return kd_error_create(KD_ERROR_INVALID,
+			"VMCOREINFO look-up of %s: kind %d is not an unsigned one",
+			name, (int)kind);
+	char key[256];
+	const char *s;
+	struct kd_error *err = vmcoreinfo_lookup(vi, kind, name, &key, &s);
+	if (err)
+		return err;
+	if (!s) {
+		if (!found_ret)
+			return vmcoreinfo_missing(key, what_for);
+		*found_ret = false;
+		return NULL;
+	}
+	if ((err = vmcoreinfo_parse_u64(key, s, vmcoreinfo_kinds[kind].base, ret)))
+		return err;
+	if (found_ret)
+		*found_ret = true;
+	return NULL;
+}
+
+struct kd_error *kd_vmcoreinfo_need(const struct kd_vmcoreinfo *vi,
+				    enum kd_vi_kind kind, const char *name,
+				    const char *what_for, uint64_t *ret)
+{
+	return vmcoreinfo_get_u64(vi, kind, name, what_for, ret, NULL);
+}
+
+struct kd_error *kd_vmcoreinfo_opt(const struct kd_vmcoreinfo *vi,
+				   enum kd_vi_kind kind, const char *name,
+				   uint64_t dflt, uint64_t *ret, bool *found_ret)
+{
+	bool found;
+	uint64_t v;
+	struct kd_error *err = vmcoreinfo_get_u64(vi, kind, name, NULL, &v,
+						  &found);
+	if (err)
+		return err;
+	*ret = found ? v : dflt;
+	if (found_ret)
+		*found_ret = found;
+	return NULL;
+}
+
+static struct kd_error *vmcoreinfo_get_s64(const struct kd_vmcoreinfo *vi,
+					   const char *name, const char *what_for,
+					   int64_t *ret, bool *found_ret)
+{
+	char key[256];
+	const char *s;
+	struct kd_error *err = vmcoreinfo_lookup(vi, KD_VI_NUMBER, name, &key, &s);
+	if (err)
+		return err;
+	if (!s) {
+		if (!found_ret)
+			return vmcoreinfo_missing(key, what_for);
+		*found_ret = false;
+		return NULL;
+	}
+	if ((err = vmcoreinfo_parse_s64(key, s, ret)))
+		return err;
+	if (found_ret)
+		*found_ret = true;
+	return NULL;
+}
+
+struct kd_error *kd_vmcoreinfo_need_number(const struct kd_vmcoreinfo *vi,
+					   const char *name,
+					   const char *what_for, int64_t *ret)
+{
+	return vmcoreinfo_get_s64(vi, name, what_for, ret, NULL);
+}
+
+struct kd_error *kd_vmcoreinfo_opt_number(const struct kd_vmcoreinfo *vi,
+					  const char *name, int64_t dflt,
+					  int64_t *ret, bool *found_ret)
+{
+	bool found;
+	int64_t v;
+	struct kd_error *err = vmcoreinfo_get_s64(vi, name, NULL, &v, &found);
+	if (err)
+		return err;
+	*ret = found ? v : dflt;
+	if (found_ret)
+		*found_ret = found;
+	return NULL;
+}
+
+static struct kd_error *vmcoreinfo_lookup_u64(const struct kd_vmcoreinfo *vi,
+					      enum kd_vi_kind kind,
+					      const char *name, uint64_t *ret)
+{
+	return vmcoreinfo_get_u64(vi, kind, name, NULL, ret, NULL);
+}
+
+KD_EXPORT struct kd_error *kd_vmcoreinfo_symbol(const struct kd_vmcoreinfo *vi,
+						const char *name, uint64_t *ret)
+{
+	return vmcoreinfo_lookup_u64(vi, KD_VI_SYMBOL, name, ret);
+}
+
+KD_EXPORT struct kd_error *kd_vmcoreinfo_offset(const struct kd_vmcoreinfo *vi,
+						const char *name, uint64_t *ret)
+{
+	return vmcoreinfo_lookup_u64(vi, KD_VI_OFFSET, name, ret);
+}
+
+KD_EXPORT struct kd_error *kd_vmcoreinfo_size(const struct kd_vmcoreinfo *vi,
+					      const char *name, uint64_t *ret)
+{
+	return vmcoreinfo_lookup_u64(vi, KD_VI_SIZE, name, ret);
+}
+
+KD_EXPORT struct kd_error *kd_vmcoreinfo_length(const struct kd_vmcoreinfo *vi,
+						const char *name, uint64_t *ret)
+{
+	return vmcoreinfo_lookup_u64(vi, KD_VI_LENGTH, name, ret);
+}
+
+KD_EXPORT struct kd_error *kd_vmcoreinfo_number(const struct kd_vmcoreinfo *vi,
+						const char *name, int64_t *ret)
+{
+	return vmcoreinfo_get_s64(vi, name, NULL, ret, NULL);
 }
 
 KD_EXPORT struct kd_error *

@@ -613,15 +613,15 @@ static void test_missing_vmcoreinfo(void **state)
 		enum kd_error_code code;
 		const char *says;
 	} cases[] = {
-		{ "SIZE(page)", 31, KD_ERROR_UNSUPPORTED, "SIZE(page)" },
-		{ "SYMBOL(mem_section)", 2, KD_ERROR_UNSUPPORTED, "SYMBOL(mem_section)" },
-		{ "NUMBER(SECTION_SIZE_BITS)", 31, KD_ERROR_UNSUPPORTED, "SECTION_SIZE_BITS" },
-		{ "NUMBER(PG_lru)", 31, KD_ERROR_UNSUPPORTED, "NUMBER(PG_lru)" },
-		{ "NUMBER(PG_head_mask)", 8, KD_ERROR_UNSUPPORTED, "PG_head_mask" },
-		{ "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)", 16, KD_ERROR_UNSUPPORTED,
-		  "PAGE_BUDDY_MAPCOUNT_VALUE" },
-		{ "LENGTH(zone.free_area)", 16, KD_ERROR_UNSUPPORTED, "zone.free_area" },
-		{ "NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)", 31, KD_ERROR_UNSUPPORTED,
+		{ "SIZE(page)", 31, KD_ERROR_NOTFOUND, "VMCOREINFO has no SIZE(page), needed for page filtering" },
+		{ "SYMBOL(mem_section)", 2, KD_ERROR_NOTFOUND, "SYMBOL(mem_section)" },
+		{ "NUMBER(SECTION_SIZE_BITS)", 31, KD_ERROR_NOTFOUND, "SECTION_SIZE_BITS" },
+		{ "NUMBER(PG_lru)", 31, KD_ERROR_NOTFOUND, "NUMBER(PG_lru), needed for page filtering" },
+		{ "NUMBER(PG_head_mask)", 8, KD_ERROR_NOTFOUND, "PG_head_mask" },
+		{ "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)", 16, KD_ERROR_NOTFOUND,
+		  "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE), needed for excluding free pages" },
+		{ "LENGTH(zone.free_area)", 16, KD_ERROR_NOTFOUND, "LENGTH(zone.free_area), needed for excluding free pages" },
+		{ "NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)", 31, KD_ERROR_NOTFOUND,
 		  "PAGE_SLAB_MAPCOUNT_VALUE" },
 	};
 	build(&linux612);

@@ -142,6 +142,101 @@ static void test_empty(void **state)
 	kd_vmcoreinfo_destroy(vi);
 }
 
+// kd_vmcoreinfo_need(): present entries of every kind, and a missing one
+// is NOTFOUND naming the key and what needs it.
+static void test_need(void **state)
+{
+	(void)state;
+	struct kd_vmcoreinfo *vi = parse(sample, strlen(sample));
+	uint64_t u = 42;
+	assert_null(kd_vmcoreinfo_need(vi, KD_VI_SYMBOL, "init_uts_ns", "x", &u));
+	assert_int_equal(u, 0xffffffffbbffb000ULL);
+	assert_null(kd_vmcoreinfo_need(vi, KD_VI_OFFSET, "uts_namespace.name", "x", &u));
+	assert_int_equal(u, 0);
+	assert_null(kd_vmcoreinfo_need(vi, KD_VI_SIZE, "page", "x", &u));
+	assert_int_equal(u, 64);
+	assert_null(kd_vmcoreinfo_need(vi, KD_VI_LENGTH, "mem_section", "x", &u));
+	assert_int_equal(u, 4096);
+	assert_null(kd_vmcoreinfo_need(vi, KD_VI_KEY, "PAGESIZE", "x", &u));
+	assert_int_equal(u, 4096);
+	int64_t n = 0;
+	assert_null(kd_vmcoreinfo_need_number(vi, "PAGE_BUDDY_MAPCOUNT_VALUE", "x", &n));
+	assert_int_equal(n, -129);
+
+	u = 42;
+	struct kd_error *err = kd_vmcoreinfo_need(vi, KD_VI_OFFSET, "page.flags",
+						  "page filtering", &u);
+	assert_int_equal(kd_error_code(err), KD_ERROR_NOTFOUND);
+	assert_string_equal(kd_error_message(err),
+		"VMCOREINFO has no OFFSET(page.flags), needed for page filtering");
+	assert_int_equal(u, 42);
+	kd_error_destroy(err);
+	n = 7;
+	err = kd_vmcoreinfo_need_number(vi, "PG_lru", "page filtering", &n);
+	assert_int_equal(kd_error_code(err), KD_ERROR_NOTFOUND);
+	assert_string_equal(kd_error_message(err),
+		"VMCOREINFO has no NUMBER(PG_lru), needed for page filtering");
+	assert_int_equal(n, 7);
+	kd_error_destroy(err);
+	// Without a purpose the message is that of kd_vmcoreinfo_symbol().
+	err = kd_vmcoreinfo_need(vi, KD_VI_SYMBOL, "prb", NULL, &u);
+	assert_string_equal(kd_error_message(err), "VMCOREINFO has no SYMBOL(prb)");
+	kd_error_destroy(err);
+	// SIZE(page) is not OFFSET(page): the kind is part of the key.
+	err = kd_vmcoreinfo_need(vi, KD_VI_OFFSET, "page", "x", &u);
+	assert_int_equal(kd_error_code(err), KD_ERROR_NOTFOUND);
+	kd_error_destroy(err);
+	// NUMBER() is signed: only the _number() look-ups take it.
+	err = kd_vmcoreinfo_need(vi, KD_VI_NUMBER, "phys_base", "x", &u);
+	assert_int_equal(kd_error_code(err), KD_ERROR_INVALID);
+	kd_error_destroy(err);
+	kd_vmcoreinfo_destroy(vi);
+}
+
+// kd_vmcoreinfo_opt(): the default and found = false when absent, the value
+// and found = true when present, an error (not the default) when malformed.
+static void test_opt(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"OFFSET(page._mapcount)=48\nNUMBER(PG_slab)=7\n"
+		"OFFSET(page.private)=4x\nNUMBER(PG_hugetlb)=--1\n";
+	struct kd_vmcoreinfo *vi = parse(text, strlen(text));
+	uint64_t u = 0;
+	bool found = false;
+	assert_null(kd_vmcoreinfo_opt(vi, KD_VI_OFFSET, "page._mapcount", 9, &u, &found));
+	assert_true(found);
+	assert_int_equal(u, 48);
+	assert_null(kd_vmcoreinfo_opt(vi, KD_VI_OFFSET, "page.compound_head", 9, &u, &found));
+	assert_false(found);
+	assert_int_equal(u, 9);
+	// found_ret may be NULL.
+	assert_null(kd_vmcoreinfo_opt(vi, KD_VI_KEY, "PAGESIZE", 4096, &u, NULL));
+	assert_int_equal(u, 4096);
+	int64_t n = 0;
+	assert_null(kd_vmcoreinfo_opt_number(vi, "PG_slab", -1, &n, &found));
+	assert_true(found);
+	assert_int_equal(n, 7);
+	assert_null(kd_vmcoreinfo_opt_number(vi, "PG_hwpoison", -1, &n, &found));
+	assert_false(found);
+	assert_int_equal(n, -1);
+
+	u = 5;
+	found = true;
+	struct kd_error *err = kd_vmcoreinfo_opt(vi, KD_VI_OFFSET, "page.private",
+						 0, &u, &found);
+	assert_int_equal(kd_error_code(err), KD_ERROR_CORRUPT);
+	assert_non_null(strstr(kd_error_message(err), "OFFSET(page.private)"));
+	assert_int_equal(u, 5);	// outputs untouched on failure
+	assert_true(found);
+	kd_error_destroy(err);
+	err = kd_vmcoreinfo_opt_number(vi, "PG_hugetlb", 0, &n, &found);
+	assert_int_equal(kd_error_code(err), KD_ERROR_CORRUPT);
+	assert_non_null(strstr(kd_error_message(err), "NUMBER(PG_hugetlb)"));
+	kd_error_destroy(err);
+	kd_vmcoreinfo_destroy(vi);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +246,8 @@ int main(void)
 		cmocka_unit_test(test_malformed_line),
 		cmocka_unit_test(test_nul_padding_and_no_newline),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_need),
+		cmocka_unit_test(test_opt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
