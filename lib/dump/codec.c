@@ -6,6 +6,7 @@
 // kexdump reads it back.
 #include "dump/codec.h"
 #include "dump/dump.h"
+#include "dump/kdump-layout.h"
 
 #include <limits.h>
 #include <lz4.h>
@@ -14,21 +15,83 @@
 #include <zlib.h>
 #include <zstd.h>
 
+// In the order the command line lists them. Levels: zstd's negative ones
+// are its "fast" levels (no Huffman literals), 0 would mean zstd's own
+// default (3), so it is kept for "ours"; -1 is ours (see kd_codec_compress
+// below). zlib's are deflate's; 1 is makedumpfile's Z_BEST_SPEED
+// (makedumpfile.c write_kdump_pages_cyclic(): compress2(..., Z_BEST_SPEED)).
+const struct kd_codec_info kd_codecs[] = {
+	{ .name = "auto", .save = KD_SAVE_AUTO },
+	{ .name = "zstd", .save = KD_SAVE_ZSTD, .compresses = true,
+	  .codec = KD_CODEC_ZSTD, .flag = DUMP_DH_COMPRESSED_ZSTD,
+	  .level_min = -7, .level_max = 19, .level_default = -1 },
+	{ .name = "lz4", .save = KD_SAVE_LZ4, .compresses = true,
+	  .codec = KD_CODEC_LZ4, .flag = KEXDUMP_DH_COMPRESSED_LZ4 },
+	{ .name = "zlib", .save = KD_SAVE_ZLIB, .compresses = true,
+	  .codec = KD_CODEC_ZLIB, .flag = DUMP_DH_COMPRESSED_ZLIB,
+	  .level_min = 1, .level_max = 9, .level_default = 1 },
+	{ .name = "lzo", .save = KD_SAVE_LZO, .compresses = true,
+	  .codec = KD_CODEC_LZO, .flag = DUMP_DH_COMPRESSED_LZO },
+	{ .name = "snappy", .save = KD_SAVE_SNAPPY, .compresses = true,
+	  .codec = KD_CODEC_SNAPPY, .flag = DUMP_DH_COMPRESSED_SNAPPY },
+	{ .name = "none", .save = KD_SAVE_NONE },
+};
+const size_t kd_ncodecs = KD_ARRAY_SIZE(kd_codecs);
+
+const struct kd_codec_info *kd_codec_by_save(enum kd_save_codec save)
+{
+	for (size_t i = 0; i < kd_ncodecs; i++)
+		if (kd_codecs[i].save == save)
+			return &kd_codecs[i];
+	return NULL;
+}
+
+const struct kd_codec_info *kd_codec_by_codec(enum kd_codec codec)
+{
+	for (size_t i = 0; i < kd_ncodecs; i++)
+		if (kd_codecs[i].compresses && kd_codecs[i].codec == codec)
+			return &kd_codecs[i];
+	return NULL;
+}
+
+const struct kd_codec_info *kd_codec_by_name(const char *text, size_t len)
+{
+	for (size_t i = 0; i < kd_ncodecs; i++)
+		if (strlen(kd_codecs[i].name) == len &&
+		    !memcmp(kd_codecs[i].name, text, len))
+			return &kd_codecs[i];
+	return NULL;
+}
+
+const struct kd_codec_info *kd_codec_by_flags(uint32_t flags)
+{
+	const struct kd_codec_info *found = kd_codec_by_save(KD_SAVE_NONE);
+	for (size_t i = 0; i < kd_ncodecs; i++) {
+		if (!kd_codecs[i].flag || !(flags & kd_codecs[i].flag))
+			continue;
+		if (found->compresses)
+			return NULL;
+		found = &kd_codecs[i];
+	}
+	return found;
+}
+
+bool kd_codec_level_ok(const struct kd_codec_info *ci, int level)
+{
+	return !level || (level >= ci->level_min && level <= ci->level_max);
+}
+
 const char *kd_codec_name(enum kd_codec codec)
 {
-	switch (codec) {
-	case KD_CODEC_ZLIB:
-		return "zlib";
-	case KD_CODEC_LZO:
-		return "lzo";
-	case KD_CODEC_SNAPPY:
-		return "snappy";
-	case KD_CODEC_ZSTD:
-		return "zstd";
-	case KD_CODEC_LZ4:
-		return "lz4";
-	}
-	return "unknown";
+	const struct kd_codec_info *ci = kd_codec_by_codec(codec);
+	return ci ? ci->name : "unknown";
+}
+
+// The level to compress with: the caller's, else the codec's default.
+static int codec_level(const struct kd_codec_state *st, enum kd_codec codec)
+{
+	const struct kd_codec_info *ci = kd_codec_by_codec(codec);
+	return st->level || !ci ? st->level : ci->level_default;
 }
 
 void kd_codec_deinit(struct kd_codec_state *st)
@@ -181,7 +244,7 @@ static struct kd_error *zlib_compress(struct kd_codec_state *st,
 		zs = calloc(1, sizeof(*zs));
 		if (!zs)
 			return &kd_enomem;
-		if (deflateInit(zs, st->level ? st->level : Z_BEST_SPEED) != Z_OK) {
+		if (deflateInit(zs, codec_level(st, KD_CODEC_ZLIB)) != Z_OK) {
 			free(zs);
 			return comp_failed(KD_CODEC_ZLIB, "deflateInit");
 		}
@@ -247,7 +310,7 @@ struct kd_error *kd_codec_compress(struct kd_codec_state *st,
 		// who want them. Levels below -1 gain no speed on kernel pages
 		// (docs/benchmarks.md).
 		size_t n = ZSTD_compressCCtx(st->zstd_cctx, out, outcap, in, inlen,
-					     st->level ? st->level : -1);
+					     codec_level(st, codec));
 		if (ZSTD_isError(n))
 			return comp_failed(codec, ZSTD_getErrorName(n));
 		*outlen = n;

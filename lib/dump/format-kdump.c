@@ -409,42 +409,22 @@ static struct kd_error *load_page(struct kd_dump *dump, struct kdump *kd,
 			"%s: page descriptor %llu (physical address %#llx) points into the headers (offset %#llx)",
 			dump->path, (unsigned long long)idx, paddr,
 			(unsigned long long)off);
-	uint32_t codecs = flags & (DUMP_DH_COMPRESSED_ZLIB | DUMP_DH_COMPRESSED_LZO |
-				   DUMP_DH_COMPRESSED_SNAPPY | DUMP_DH_COMPRESSED_ZSTD |
-				   KEXDUMP_DH_COMPRESSED_LZ4);
-	if (!codecs) {
+	const struct kd_codec_info *ci = kd_codec_by_flags(flags);
+	if (!ci)
+		return kd_error_create(KD_ERROR_CORRUPT,
+			"%s: page at physical address %#llx claims several compressions (flags %#x)",
+			dump->path, paddr, flags);
+	if (!ci->compresses) {
 		if (size != kd->page_size)
 			return kd_error_create(KD_ERROR_CORRUPT,
 				"%s: uncompressed page at physical address %#llx has size %u; the page size is %u",
 				dump->path, paddr, size, kd->page_size);
 		return src_read(dump, kd, kd->page, size, off, "page data");
 	}
-	enum kd_codec codec;
-	switch (codecs) {
-	case DUMP_DH_COMPRESSED_ZLIB:
-		codec = KD_CODEC_ZLIB;
-		break;
-	case DUMP_DH_COMPRESSED_LZO:
-		codec = KD_CODEC_LZO;
-		break;
-	case DUMP_DH_COMPRESSED_SNAPPY:
-		codec = KD_CODEC_SNAPPY;
-		break;
-	case DUMP_DH_COMPRESSED_ZSTD:
-		codec = KD_CODEC_ZSTD;
-		break;
-	case KEXDUMP_DH_COMPRESSED_LZ4:
-		codec = KD_CODEC_LZ4;
-		break;
-	default:
-		return kd_error_create(KD_ERROR_CORRUPT,
-			"%s: page at physical address %#llx claims several compressions (flags %#x)",
-			dump->path, paddr, flags);
-	}
 	err = src_read(dump, kd, kd->cbuf, size, off, "page data");
 	if (err)
 		return err;
-	err = kd_codec_decompress(&kd->codec, codec, kd->cbuf, size, kd->page,
+	err = kd_codec_decompress(&kd->codec, ci->codec, kd->cbuf, size, kd->page,
 				  kd->page_size);
 	if (err && err != &kd_enomem)
 		err = kd_error_prefix(err, "%s: page at physical address %#llx (offset %#llx)",

@@ -247,42 +247,6 @@ static void save_kdump_utsname(struct kd_saver *s, uint8_t *uts)
 		UTS_FIELD - 1);
 }
 
-static uint32_t save_kdump_codec_flag(enum kd_save_codec c)
-{
-	switch (c) {
-	case KD_SAVE_ZSTD:
-		return DUMP_DH_COMPRESSED_ZSTD;
-	case KD_SAVE_LZ4:
-		return KEXDUMP_DH_COMPRESSED_LZ4;
-	case KD_SAVE_ZLIB:
-		return DUMP_DH_COMPRESSED_ZLIB;
-	case KD_SAVE_LZO:
-		return DUMP_DH_COMPRESSED_LZO;
-	case KD_SAVE_SNAPPY:
-		return DUMP_DH_COMPRESSED_SNAPPY;
-	case KD_SAVE_NONE:
-	case KD_SAVE_AUTO:	// resolved before
-		break;
-	}
-	return 0;
-}
-
-static enum kd_codec save_kdump_codec_of(enum kd_save_codec c)
-{
-	switch (c) {
-	case KD_SAVE_LZ4:
-		return KD_CODEC_LZ4;
-	case KD_SAVE_ZLIB:
-		return KD_CODEC_ZLIB;
-	case KD_SAVE_LZO:
-		return KD_CODEC_LZO;
-	case KD_SAVE_SNAPPY:
-		return KD_CODEC_SNAPPY;
-	default:
-		return KD_CODEC_ZSTD;
-	}
-}
-
 static struct kd_error *save_kdump_write_header(struct kd_saver *s, uint32_t sub_blocks,
 					   uint32_t status)
 {
@@ -316,7 +280,8 @@ struct kd_error *kd_save_kdump(struct kd_saver *s, unsigned int workers,
 	struct kd_error *err;
 	const unsigned int level = s->opts->dump_level;
 	save_kdump_find_priority(s);
-	s->codec_flag = save_kdump_codec_flag(s->codec);
+	const struct kd_codec_info *ci = kd_codec_by_save(s->codec);
+	s->codec_flag = ci->flag;
 	s->bitmap_bytes = kd_round_up(s->max_pfn / 8, s->ps);
 	s->win_kept = calloc(s->nwin, sizeof(*s->win_kept));
 	s->dbuf = malloc(KD_SAVE_DESC_BUF_BYTES);
@@ -407,8 +372,8 @@ struct kd_error *kd_save_kdump(struct kd_saver *s, unsigned int workers,
 		.dump = s->dump, .workers = workers, .jobs = jobs,
 		.batch = KD_SAVE_BATCH_PAGES, .page_size = s->ps,
 		.mode = KD_JOB_COMPRESS, .find_zero = level & KD_DL_ZERO,
-		.compress = s->codec != KD_SAVE_NONE,
-		.codec = save_kdump_codec_of(s->codec), .codec_flag = s->codec_flag,
+		.compress = ci->compresses,
+		.codec = ci->codec, .codec_flag = ci->flag,
 		.level = s->opts->level,
 	};
 	struct kd_pipeline *pl;
