@@ -106,38 +106,38 @@ void kd_codec_deinit(struct kd_codec_state *st)
 	memset(st, 0, sizeof(*st));
 }
 
-static struct kd_error *bad(enum kd_codec codec, const char *why)
+static struct kd_error *codec_bad(enum kd_codec codec, const char *why)
 {
 	return kd_error_create(KD_ERROR_CORRUPT, "bad %s data: %s",
 			       kd_codec_name(codec), why);
 }
 
-static struct kd_error *wrong_size(enum kd_codec codec, size_t got,
-				   size_t want)
+static struct kd_error *codec_wrong_size(enum kd_codec codec, size_t got,
+					 size_t want)
 {
 	return kd_error_create(KD_ERROR_CORRUPT,
 		"bad %s data: decompresses to %zu bytes instead of %zu",
 		kd_codec_name(codec), got, want);
 }
 
-static struct kd_error *zlib_decompress(const void *in, size_t inlen,
-					void *out, size_t outlen)
+static struct kd_error *codec_zlib_decompress(const void *in, size_t inlen,
+					      void *out, size_t outlen)
 {
 	if (inlen > ULONG_MAX || outlen > ULONG_MAX)
-		return bad(KD_CODEC_ZLIB, "too large");
+		return codec_bad(KD_CODEC_ZLIB, "too large");
 	uLongf n = (uLongf)outlen;
 	int rc = uncompress(out, &n, in, (uLong)inlen);
 	if (rc == Z_MEM_ERROR)
 		return &kd_enomem;
 	if (rc == Z_BUF_ERROR && n == outlen)
-		return bad(KD_CODEC_ZLIB, "output longer than a page, or truncated");
+		return codec_bad(KD_CODEC_ZLIB, "output longer than a page, or truncated");
 	if (rc != Z_OK)
-		return bad(KD_CODEC_ZLIB, zError(rc));
-	return n == outlen ? NULL : wrong_size(KD_CODEC_ZLIB, n, outlen);
+		return codec_bad(KD_CODEC_ZLIB, zError(rc));
+	return n == outlen ? NULL : codec_wrong_size(KD_CODEC_ZLIB, n, outlen);
 }
 
-static struct kd_error *lzo_decompress(const void *in, size_t inlen,
-				       void *out, size_t outlen)
+static struct kd_error *codec_lzo_decompress(const void *in, size_t inlen,
+					     void *out, size_t outlen)
 {
 	// lzo_init() only checks the library's build against this caller's
 	// types; it keeps no state, so calling it each time is harmless.
@@ -147,29 +147,29 @@ static struct kd_error *lzo_decompress(const void *in, size_t inlen,
 	lzo_uint n = outlen;
 	int rc = lzo1x_decompress_safe(in, inlen, out, &n, NULL);
 	if (rc == LZO_E_OUTPUT_OVERRUN)
-		return bad(KD_CODEC_LZO, "output longer than a page");
+		return codec_bad(KD_CODEC_LZO, "output longer than a page");
 	if (rc != LZO_E_OK)
-		return bad(KD_CODEC_LZO, rc == LZO_E_INPUT_OVERRUN ?
+		return codec_bad(KD_CODEC_LZO, rc == LZO_E_INPUT_OVERRUN ?
 				"input is truncated" : "malformed stream");
-	return n == outlen ? NULL : wrong_size(KD_CODEC_LZO, n, outlen);
+	return n == outlen ? NULL : codec_wrong_size(KD_CODEC_LZO, n, outlen);
 }
 
-static struct kd_error *snappy_decompress(const void *in, size_t inlen,
-					  void *out, size_t outlen)
+static struct kd_error *codec_snappy_decompress(const void *in, size_t inlen,
+						void *out, size_t outlen)
 {
 	size_t n;
 	if (snappy_uncompressed_length(in, inlen, &n) != SNAPPY_OK)
-		return bad(KD_CODEC_SNAPPY, "malformed length header");
+		return codec_bad(KD_CODEC_SNAPPY, "malformed length header");
 	if (n != outlen)
-		return wrong_size(KD_CODEC_SNAPPY, n, outlen);
+		return codec_wrong_size(KD_CODEC_SNAPPY, n, outlen);
 	if (snappy_uncompress(in, inlen, out, &n) != SNAPPY_OK)
-		return bad(KD_CODEC_SNAPPY, "malformed stream");
-	return n == outlen ? NULL : wrong_size(KD_CODEC_SNAPPY, n, outlen);
+		return codec_bad(KD_CODEC_SNAPPY, "malformed stream");
+	return n == outlen ? NULL : codec_wrong_size(KD_CODEC_SNAPPY, n, outlen);
 }
 
-static struct kd_error *zstd_decompress(struct kd_codec_state *st,
-					const void *in, size_t inlen,
-					void *out, size_t outlen)
+static struct kd_error *codec_zstd_decompress(struct kd_codec_state *st,
+					      const void *in, size_t inlen,
+					      void *out, size_t outlen)
 {
 	if (!st->zstd_dctx) {
 		st->zstd_dctx = ZSTD_createDCtx();
@@ -178,19 +178,19 @@ static struct kd_error *zstd_decompress(struct kd_codec_state *st,
 	}
 	size_t n = ZSTD_decompressDCtx(st->zstd_dctx, out, outlen, in, inlen);
 	if (ZSTD_isError(n))
-		return bad(KD_CODEC_ZSTD, ZSTD_getErrorName(n));
-	return n == outlen ? NULL : wrong_size(KD_CODEC_ZSTD, n, outlen);
+		return codec_bad(KD_CODEC_ZSTD, ZSTD_getErrorName(n));
+	return n == outlen ? NULL : codec_wrong_size(KD_CODEC_ZSTD, n, outlen);
 }
 
-static struct kd_error *lz4_decompress(const void *in, size_t inlen,
-				       void *out, size_t outlen)
+static struct kd_error *codec_lz4_decompress(const void *in, size_t inlen,
+					     void *out, size_t outlen)
 {
 	if (inlen > INT_MAX || outlen > INT_MAX)
-		return bad(KD_CODEC_LZ4, "too large");
+		return codec_bad(KD_CODEC_LZ4, "too large");
 	int n = LZ4_decompress_safe(in, out, (int)inlen, (int)outlen);
 	if (n < 0)
-		return bad(KD_CODEC_LZ4, "malformed block or output longer than a page");
-	return (size_t)n == outlen ? NULL : wrong_size(KD_CODEC_LZ4, (size_t)n, outlen);
+		return codec_bad(KD_CODEC_LZ4, "malformed block or output longer than a page");
+	return (size_t)n == outlen ? NULL : codec_wrong_size(KD_CODEC_LZ4, (size_t)n, outlen);
 }
 
 struct kd_error *kd_codec_decompress(struct kd_codec_state *st,
@@ -199,15 +199,15 @@ struct kd_error *kd_codec_decompress(struct kd_codec_state *st,
 {
 	switch (codec) {
 	case KD_CODEC_ZLIB:
-		return zlib_decompress(in, inlen, out, outlen);
+		return codec_zlib_decompress(in, inlen, out, outlen);
 	case KD_CODEC_LZO:
-		return lzo_decompress(in, inlen, out, outlen);
+		return codec_lzo_decompress(in, inlen, out, outlen);
 	case KD_CODEC_SNAPPY:
-		return snappy_decompress(in, inlen, out, outlen);
+		return codec_snappy_decompress(in, inlen, out, outlen);
 	case KD_CODEC_ZSTD:
-		return zstd_decompress(st, in, inlen, out, outlen);
+		return codec_zstd_decompress(st, in, inlen, out, outlen);
 	case KD_CODEC_LZ4:
-		return lz4_decompress(in, inlen, out, outlen);
+		return codec_lz4_decompress(in, inlen, out, outlen);
 	}
 	return kd_error_create(KD_ERROR_UNSUPPORTED, "unknown codec %d",
 			       (int)codec);
@@ -227,7 +227,7 @@ size_t kd_codec_bound(size_t inlen)
 	return m > lz ? m : lz;
 }
 
-static struct kd_error *comp_failed(enum kd_codec codec, const char *why)
+static struct kd_error *codec_comp_failed(enum kd_codec codec, const char *why)
 {
 	return kd_error_create(KD_ERROR_UNSUPPORTED, "%s compression failed: %s",
 			       kd_codec_name(codec), why);
@@ -235,9 +235,9 @@ static struct kd_error *comp_failed(enum kd_codec codec, const char *why)
 
 // zlib: makedumpfile's compress2(..., Z_BEST_SPEED), a zlib-wrapped deflate
 // stream; one z_stream reset per page saves deflateInit's allocations.
-static struct kd_error *zlib_compress(struct kd_codec_state *st,
-				      const void *in, size_t inlen, void *out,
-				      size_t outcap, size_t *outlen)
+static struct kd_error *codec_zlib_compress(struct kd_codec_state *st,
+					    const void *in, size_t inlen, void *out,
+					    size_t outcap, size_t *outlen)
 {
 	z_stream *zs = st->zlib_stream;
 	if (!zs) {
@@ -246,11 +246,11 @@ static struct kd_error *zlib_compress(struct kd_codec_state *st,
 			return &kd_enomem;
 		if (deflateInit(zs, codec_level(st, KD_CODEC_ZLIB)) != Z_OK) {
 			free(zs);
-			return comp_failed(KD_CODEC_ZLIB, "deflateInit");
+			return codec_comp_failed(KD_CODEC_ZLIB, "deflateInit");
 		}
 		st->zlib_stream = zs;
 	} else if (deflateReset(zs) != Z_OK) {
-		return comp_failed(KD_CODEC_ZLIB, "deflateReset");
+		return codec_comp_failed(KD_CODEC_ZLIB, "deflateReset");
 	}
 	zs->next_in = (Bytef *)(uintptr_t)in;
 	zs->avail_in = (uInt)inlen;
@@ -258,7 +258,7 @@ static struct kd_error *zlib_compress(struct kd_codec_state *st,
 	zs->avail_out = (uInt)outcap;
 	int rc = deflate(zs, Z_FINISH);
 	if (rc != Z_STREAM_END)
-		return comp_failed(KD_CODEC_ZLIB, zError(rc));
+		return codec_comp_failed(KD_CODEC_ZLIB, zError(rc));
 	*outlen = outcap - zs->avail_out;
 	return NULL;
 }
@@ -273,25 +273,25 @@ struct kd_error *kd_codec_compress(struct kd_codec_state *st,
 				       "compression buffer too small");
 	switch (codec) {
 	case KD_CODEC_ZLIB:
-		return zlib_compress(st, in, inlen, out, outcap, outlen);
+		return codec_zlib_compress(st, in, inlen, out, outcap, outlen);
 	case KD_CODEC_LZO: {
 		if (!st->lzo_wrkmem) {
 			if (lzo_init() != LZO_E_OK)
-				return comp_failed(codec, "lzo_init");
+				return codec_comp_failed(codec, "lzo_init");
 			st->lzo_wrkmem = malloc(LZO1X_1_MEM_COMPRESS);
 			if (!st->lzo_wrkmem)
 				return &kd_enomem;
 		}
 		lzo_uint n = outcap;
 		if (lzo1x_1_compress(in, inlen, out, &n, st->lzo_wrkmem) != LZO_E_OK)
-			return comp_failed(codec, "lzo1x_1_compress");
+			return codec_comp_failed(codec, "lzo1x_1_compress");
 		*outlen = n;
 		return NULL;
 	}
 	case KD_CODEC_SNAPPY: {
 		size_t n = outcap;
 		if (snappy_compress(in, inlen, out, &n) != SNAPPY_OK)
-			return comp_failed(codec, "snappy_compress");
+			return codec_comp_failed(codec, "snappy_compress");
 		*outlen = n;
 		return NULL;
 	}
@@ -312,14 +312,14 @@ struct kd_error *kd_codec_compress(struct kd_codec_state *st,
 		size_t n = ZSTD_compressCCtx(st->zstd_cctx, out, outcap, in, inlen,
 					     codec_level(st, codec));
 		if (ZSTD_isError(n))
-			return comp_failed(codec, ZSTD_getErrorName(n));
+			return codec_comp_failed(codec, ZSTD_getErrorName(n));
 		*outlen = n;
 		return NULL;
 	}
 	case KD_CODEC_LZ4: {
 		int n = LZ4_compress_default(in, out, (int)inlen, (int)outcap);
 		if (n <= 0)
-			return comp_failed(codec, "LZ4_compress_default");
+			return codec_comp_failed(codec, "LZ4_compress_default");
 		*outlen = (size_t)n;
 		return NULL;
 	}

@@ -154,7 +154,7 @@ KD_EXPORT const struct kd_phys_range *kd_dump_range(const struct kd_dump *dump,
 	return i < dump->nranges ? &dump->ranges[i] : NULL;
 }
 
-static int range_cmp(const void *a, const void *b)
+static int dump_range_cmp(const void *a, const void *b)
 {
 	const struct kd_phys_range *x = a, *y = b;
 	return x->start < y->start ? -1 : x->start > y->start;
@@ -174,8 +174,8 @@ struct kd_error *kd_dump_finish_ranges(struct kd_dump *dump)
 		tmp[i].r = dump->ranges[i];
 		tmp[i].off = dump->range_offsets[i];
 	}
-	// range_cmp compares the leading kd_phys_range member.
-	qsort(tmp, n, sizeof(*tmp), range_cmp);
+	// dump_range_cmp compares the leading kd_phys_range member.
+	qsort(tmp, n, sizeof(*tmp), dump_range_cmp);
 	for (size_t i = 0; i < n; i++) {
 		dump->ranges[i] = tmp[i].r;
 		dump->range_offsets[i] = tmp[i].off;
@@ -212,7 +212,7 @@ struct kd_error *kd_dump_finish_ranges(struct kd_dump *dump)
 }
 
 // Index of the range containing paddr, or the count if none.
-static size_t find_range(const struct kd_dump *dump, uint64_t paddr)
+static size_t dump_find_range(const struct kd_dump *dump, uint64_t paddr)
 {
 	size_t lo = 0, hi = dump->nranges;
 	while (lo < hi) {
@@ -234,7 +234,7 @@ KD_EXPORT struct kd_error *kd_dump_read_phys(struct kd_dump *dump,
 {
 	uint8_t *p = buf;
 	while (len) {
-		size_t i = find_range(dump, paddr);
+		size_t i = dump_find_range(dump, paddr);
 		if (i == dump->nranges)
 			return kd_error_create(KD_ERROR_NODATA,
 				"%s: physical address %#llx is not in the dump",
@@ -262,7 +262,7 @@ const uint8_t *kd_dump_map_phys(struct kd_dump *dump, struct kd_map *m,
 {
 	if (m->failed || dump->ops != &kd_format_elf || len > MAP_WINDOW / 2)
 		return NULL;
-	size_t i = find_range(dump, paddr);
+	size_t i = dump_find_range(dump, paddr);
 	if (i == dump->nranges || dump->range_offsets[i] == KD_RANGE_ZERO)
 		return NULL;
 	const struct kd_phys_range *r = &dump->ranges[i];
@@ -309,7 +309,7 @@ bool kd_dump_page_stored(struct kd_dump *dump, uint64_t paddr,
 	if (end < paddr)
 		return false;
 	for (uint64_t a = paddr; a < end;) {
-		size_t i = find_range(dump, a);
+		size_t i = dump_find_range(dump, a);
 		if (i == dump->nranges)
 			return false;
 		if (dump->ops->page_stored && !dump->ops->page_stored(dump, a))
@@ -360,7 +360,7 @@ struct kd_error *kd_dump_add_note(struct kd_dump *dump, const char *name,
 	return NULL;
 }
 
-static size_t align4(size_t x)
+static size_t dump_align4(size_t x)
 {
 	return (x + 3) & ~(size_t)3;
 }
@@ -380,8 +380,8 @@ struct kd_error *kd_dump_parse_notes(struct kd_dump *dump, const uint8_t *buf,
 		// The kernel pads PT_NOTE with zeros after the last note.
 		if (namesz == 0 && descsz == 0 && type == 0)
 			break;
-		if (namesz > len - off || align4(namesz) > len - off ||
-		    descsz > len - off - align4(namesz))
+		if (namesz > len - off || dump_align4(namesz) > len - off ||
+		    descsz > len - off - dump_align4(namesz))
 			return kd_error_create(KD_ERROR_CORRUPT,
 				"%s: ELF note at offset %zu runs past the end of its segment",
 				dump->path, off - 12);
@@ -389,13 +389,13 @@ struct kd_error *kd_dump_parse_notes(struct kd_dump *dump, const uint8_t *buf,
 		size_t nl = namesz < sizeof(name) ? namesz : sizeof(name) - 1;
 		memcpy(name, buf + off, nl);
 		name[nl] = '\0';
-		off += align4(namesz);
+		off += dump_align4(namesz);
 		struct kd_error *err = kd_dump_add_note(dump, name, type,
 							buf + off, descsz);
 		if (err)
 			return err;
 		// The last note's desc padding may be cut by the segment end.
-		off += align4(descsz) < len - off ? align4(descsz) : len - off;
+		off += dump_align4(descsz) < len - off ? dump_align4(descsz) : len - off;
 	}
 	return NULL;
 }

@@ -32,7 +32,7 @@ struct elf_phdr {
 	uint64_t offset, vaddr, paddr, filesz, memsz;
 };
 
-static struct kd_error *read_ehdr(struct kd_dump *dump, struct elf_hdr *ret)
+static struct kd_error *elf_read_ehdr(struct kd_dump *dump, struct elf_hdr *ret)
 {
 	uint8_t e[sizeof(Elf64_Ehdr)];
 	if (dump->file_size < sizeof(e))
@@ -92,8 +92,8 @@ static struct kd_error *read_ehdr(struct kd_dump *dump, struct elf_hdr *ret)
 	return NULL;
 }
 
-static void parse_phdr(const struct kd_dump *d, const uint8_t *p,
-		       struct elf_phdr *ph)
+static void elf_parse_phdr(const struct kd_dump *d, const uint8_t *p,
+			   struct elf_phdr *ph)
 {
 	ph->type = kd_dump_u32(d, p + offsetof(Elf64_Phdr, p_type));
 	ph->offset = kd_dump_u64(d, p + offsetof(Elf64_Phdr, p_offset));
@@ -103,8 +103,8 @@ static void parse_phdr(const struct kd_dump *d, const uint8_t *p,
 	ph->memsz = kd_dump_u64(d, p + offsetof(Elf64_Phdr, p_memsz));
 }
 
-static struct kd_error *check_extent(const struct kd_dump *dump, size_t i,
-				     const struct elf_phdr *ph)
+static struct kd_error *elf_check_extent(const struct kd_dump *dump, size_t i,
+					 const struct elf_phdr *ph)
 {
 	if (ph->offset > dump->file_size ||
 	    ph->filesz > dump->file_size - ph->offset)
@@ -116,8 +116,8 @@ static struct kd_error *check_extent(const struct kd_dump *dump, size_t i,
 	return NULL;
 }
 
-static struct kd_error *read_note_segment(struct kd_dump *dump, size_t i,
-					  const struct elf_phdr *ph)
+static struct kd_error *elf_read_note_segment(struct kd_dump *dump, size_t i,
+					      const struct elf_phdr *ph)
 {
 	if (ph->filesz > MAX_NOTES_SIZE)
 		return kd_error_create(KD_ERROR_CORRUPT,
@@ -136,7 +136,7 @@ static struct kd_error *read_note_segment(struct kd_dump *dump, size_t i,
 static struct kd_error *elf_open(struct kd_dump *dump)
 {
 	struct elf_hdr eh = {0};
-	struct kd_error *err = read_ehdr(dump, &eh);
+	struct kd_error *err = elf_read_ehdr(dump, &eh);
 	if (err)
 		return err;
 	size_t phsize = (size_t)eh.phnum * sizeof(Elf64_Phdr);
@@ -155,7 +155,7 @@ static struct kd_error *elf_open(struct kd_dump *dump)
 	}
 	for (size_t i = 0; i < eh.phnum; i++) {
 		struct elf_phdr ph;
-		parse_phdr(dump, phdrs + i * sizeof(Elf64_Phdr), &ph);
+		elf_parse_phdr(dump, phdrs + i * sizeof(Elf64_Phdr), &ph);
 		if (ph.type != PT_NOTE && ph.type != PT_LOAD)
 			continue;
 		// A dump kexdump save marked incomplete (its KEXDUMP note,
@@ -170,11 +170,11 @@ static struct kd_error *elf_open(struct kd_dump *dump)
 			ph.offset = none ? 0 : ph.offset;
 			clipped = true;
 		}
-		err = check_extent(dump, i, &ph);
+		err = elf_check_extent(dump, i, &ph);
 		if (err)
 			goto out;
 		if (ph.type == PT_NOTE) {
-			err = read_note_segment(dump, i, &ph);
+			err = elf_read_note_segment(dump, i, &ph);
 			if (err)
 				goto out;
 			continue;

@@ -42,7 +42,7 @@ static void flat_free(void *arg)
 	free(f);
 }
 
-static int rec_cmp(const void *a, const void *b)
+static int flat_rec_cmp(const void *a, const void *b)
 {
 	const struct flat_rec *x = a, *y = b;
 	if (x->off != y->off)
@@ -55,7 +55,7 @@ static int rec_cmp(const void *a, const void *b)
 // resolved by trimming, and the one case that would need splitting a
 // record in two (a later write inside an earlier one) by reading the
 // earlier record's tail as a record of its own.
-static struct kd_error *resolve_overlaps(struct kd_dump *dump, struct flat *f)
+static struct kd_error *flat_resolve_overlaps(struct kd_dump *dump, struct flat *f)
 {
 	size_t out = 0;
 	for (size_t i = 0; i < f->nrecs; i++) {
@@ -96,8 +96,8 @@ static struct kd_error *resolve_overlaps(struct kd_dump *dump, struct flat *f)
 	return NULL;
 }
 
-static struct kd_error *index_records(struct kd_dump *dump, struct flat *f,
-				      uint64_t *size_ret)
+static struct kd_error *flat_index_records(struct kd_dump *dump, struct flat *f,
+					   uint64_t *size_ret)
 {
 	uint64_t pos = MDF_HEADER_SIZE, end = 0;
 	size_t cap = 0;
@@ -153,8 +153,8 @@ static struct kd_error *index_records(struct kd_dump *dump, struct flat *f,
 	if (!f->nrecs)
 		return kd_error_create(KD_ERROR_CORRUPT,
 			"%s: flattened dump has no data records", dump->path);
-	qsort(f->recs, f->nrecs, sizeof(*f->recs), rec_cmp);
-	struct kd_error *err = resolve_overlaps(dump, f);
+	qsort(f->recs, f->nrecs, sizeof(*f->recs), flat_rec_cmp);
+	struct kd_error *err = flat_resolve_overlaps(dump, f);
 	if (err)
 		return err;
 	*size_ret = end;
@@ -227,7 +227,7 @@ static struct kd_error *flat_open(struct kd_dump *dump)
 	if (!f)
 		return &kd_enomem;
 	uint64_t size = 0;
-	err = index_records(dump, f, &size);
+	err = flat_index_records(dump, f, &size);
 	if (err) {
 		flat_free(f);
 		return err;

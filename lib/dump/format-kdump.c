@@ -58,9 +58,9 @@ static bool kdump_probe(const uint8_t *head, size_t len)
 	return len >= 8 && !memcmp(head, "KDUMP   ", 8);
 }
 
-static struct kd_error *src_read(struct kd_dump *dump, struct kdump *kd,
-				 void *buf, size_t len, uint64_t off,
-				 const char *what)
+static struct kd_error *kdump_src_read(struct kd_dump *dump, struct kdump *kd,
+				       void *buf, size_t len, uint64_t off,
+				       const char *what)
 {
 	if (off > kd->src.size || len > kd->src.size - off)
 		return kd_error_create(KD_ERROR_CORRUPT,
@@ -70,14 +70,14 @@ static struct kd_error *src_read(struct kd_dump *dump, struct kdump *kd,
 	return kd->src.read(dump, kd->src.arg, buf, len, off);
 }
 
-static struct kd_error *corrupt(struct kd_dump *dump, const char *what)
+static struct kd_error *kdump_corrupt(struct kd_dump *dump, const char *what)
 {
 	return kd_error_create(KD_ERROR_CORRUPT, "%s: bad kdump-compressed header: %s",
 			       dump->path, what);
 }
 
 // The (little-endian) machine named in utsname.machine.
-static uint16_t machine_of(const uint8_t *dh)
+static uint16_t kdump_machine_of(const uint8_t *dh)
 {
 	char m[UTS_FIELD + 1];
 	memcpy(m, dh + UTS_MACHINE, UTS_FIELD);
@@ -90,8 +90,8 @@ static uint16_t machine_of(const uint8_t *dh)
 }
 
 // Read the notes section (and VMCOREINFO when the notes lack it).
-static struct kd_error *read_notes(struct kd_dump *dump, struct kdump *kd,
-				   const uint8_t *kh)
+static struct kd_error *kdump_read_notes(struct kd_dump *dump, struct kdump *kd,
+					 const uint8_t *kh)
 {
 	uint64_t off = kd_le64(kh + KH_OFFSET_NOTE);
 	uint64_t size = kd_le64(kh + KH_SIZE_NOTE);
@@ -102,7 +102,7 @@ static struct kd_error *read_notes(struct kd_dump *dump, struct kdump *kd,
 	uint8_t *buf = malloc(size ? size : 1);
 	if (!buf)
 		return &kd_enomem;
-	struct kd_error *err = src_read(dump, kd, buf, size, off, "the ELF notes");
+	struct kd_error *err = kdump_src_read(dump, kd, buf, size, off, "the ELF notes");
 	if (!err)
 		err = kd_dump_parse_notes(dump, buf, size);
 	free(buf);
@@ -120,14 +120,14 @@ static struct kd_error *read_notes(struct kd_dump *dump, struct kdump *kd,
 	buf = malloc(size);
 	if (!buf)
 		return &kd_enomem;
-	err = src_read(dump, kd, buf, size, off, "VMCOREINFO");
+	err = kdump_src_read(dump, kd, buf, size, off, "VMCOREINFO");
 	if (!err)
 		err = kd_dump_add_note(dump, "VMCOREINFO", 0, buf, size);
 	free(buf);
 	return err;
 }
 
-static uint64_t bitmap_word(const uint8_t *bm, uint64_t nbytes, uint64_t i)
+static uint64_t kdump_bitmap_word(const uint8_t *bm, uint64_t nbytes, uint64_t i)
 {
 	if (8 * i + 8 <= nbytes)
 		return kd_le64(bm + 8 * i);
@@ -140,16 +140,16 @@ static uint64_t bitmap_word(const uint8_t *bm, uint64_t nbytes, uint64_t i)
 // Turn the runs of set bits below nbits into ranges (when ranges is not
 // NULL), each with the descriptor index of its first page. Returns the
 // number of runs; *npages_ret gets the number of set bits.
-static size_t scan_runs(const uint8_t *bm, uint64_t nbits, unsigned int shift,
-			struct kd_phys_range *ranges, uint64_t *first_desc,
-			uint64_t *npages_ret)
+static size_t kdump_scan_runs(const uint8_t *bm, uint64_t nbits, unsigned int shift,
+			      struct kd_phys_range *ranges, uint64_t *first_desc,
+			      uint64_t *npages_ret)
 {
 	uint64_t nbytes = (nbits + 7) / 8, nwords = (nbytes + 7) / 8;
 	uint64_t pages = 0, run_start = 0;
 	size_t nruns = 0;
 	bool in_run = false;
 	for (uint64_t wi = 0; wi < nwords; wi++) {
-		uint64_t w = bitmap_word(bm, nbytes, wi);
+		uint64_t w = kdump_bitmap_word(bm, nbytes, wi);
 		uint64_t base = wi * 64;
 		if (base + 64 > nbits)
 			w &= (nbits - base >= 64) ? ~0ull : ((1ull << (nbits - base)) - 1);
@@ -188,22 +188,22 @@ static size_t scan_runs(const uint8_t *bm, uint64_t nbits, unsigned int shift,
 	return nruns;
 }
 
-static struct kd_error *read_bitmap(struct kd_dump *dump, struct kdump *kd,
-				    uint64_t bitmap_off, uint64_t bitmap_len)
+static struct kd_error *kdump_read_bitmap(struct kd_dump *dump, struct kdump *kd,
+					  uint64_t bitmap_off, uint64_t bitmap_len)
 {
 	// The 2nd bitmap is the second half of the bitmap area.
 	uint64_t nbytes = (kd->max_mapnr + 7) / 8;
 	uint8_t *bm = malloc(nbytes ? nbytes : 1);
 	if (!bm)
 		return &kd_enomem;
-	struct kd_error *err = src_read(dump, kd, bm, nbytes,
-					bitmap_off + bitmap_len / 2,
-					"the 2nd bitmap");
+	struct kd_error *err = kdump_src_read(dump, kd, bm, nbytes,
+					      bitmap_off + bitmap_len / 2,
+					      "the 2nd bitmap");
 	if (err)
 		goto out;
 	uint64_t npages;
-	size_t n = scan_runs(bm, kd->max_mapnr, kd->page_shift, NULL, NULL,
-			     &npages);
+	size_t n = kdump_scan_runs(bm, kd->max_mapnr, kd->page_shift, NULL, NULL,
+				   &npages);
 	if (!n) {
 		err = kd_error_create(KD_ERROR_CORRUPT,
 			"%s: kdump-compressed dump holds no pages (2nd bitmap is empty)",
@@ -216,8 +216,8 @@ static struct kd_error *read_bitmap(struct kd_dump *dump, struct kdump *kd,
 		err = &kd_enomem;
 		goto out;
 	}
-	dump->nranges = scan_runs(bm, kd->max_mapnr, kd->page_shift,
-				  dump->ranges, dump->range_offsets, &npages);
+	dump->nranges = kdump_scan_runs(bm, kd->max_mapnr, kd->page_shift,
+					dump->ranges, dump->range_offsets, &npages);
 	kd->ndescs = npages;
 out:
 	free(bm);
@@ -237,8 +237,8 @@ struct kd_error *kd_kdump_open_source(struct kd_dump *dump,
 	dump->priv = kd;
 
 	uint8_t dh[DH_SIZE], kh[KH_SIZE];
-	struct kd_error *err = src_read(dump, kd, dh, sizeof(dh), 0,
-					"the disk_dump_header");
+	struct kd_error *err = kdump_src_read(dump, kd, dh, sizeof(dh), 0,
+					      "the disk_dump_header");
 	if (err)
 		return err;
 	int32_t version = (int32_t)kd_le32(dh + DH_HEADER_VERSION);
@@ -260,7 +260,7 @@ struct kd_error *kd_kdump_open_source(struct kd_dump *dump,
 	// The flattened reader may already know the image is cut short.
 	if (status & DUMP_DH_COMPRESSED_INCOMPLETE)
 		dump->incomplete = true;
-	dump->machine = machine_of(dh);
+	dump->machine = kdump_machine_of(dh);
 	dump->big_endian = false;
 	if (block_size < MIN_BLOCK_SIZE || block_size > MAX_BLOCK_SIZE ||
 	    (block_size & (block_size - 1)))
@@ -270,8 +270,8 @@ struct kd_error *kd_kdump_open_source(struct kd_dump *dump,
 	kd->page_size = block_size;
 	kd->page_shift = (unsigned int)__builtin_ctz(block_size);
 	if (sub_hdr_size == 0 || (uint64_t)sub_hdr_size * block_size < KH_SIZE)
-		return corrupt(dump, "sub header is too small");
-	err = src_read(dump, kd, kh, sizeof(kh), block_size, "the kdump_sub_header");
+		return kdump_corrupt(dump, "sub header is too small");
+	err = kdump_src_read(dump, kd, kh, sizeof(kh), block_size, "the kdump_sub_header");
 	if (err)
 		return err;
 	kd->max_mapnr = version >= 6 ? kd_le64(kh + KH_MAX_MAPNR_64)
@@ -282,7 +282,7 @@ struct kd_error *kd_kdump_open_source(struct kd_dump *dump,
 	uint64_t bitmap_len = (uint64_t)bitmap_blocks * block_size;
 	// Two bitmaps of equal size (makedumpfile.c write_kdump_header).
 	if (bitmap_blocks == 0 || bitmap_blocks % 2)
-		return corrupt(dump, "bitmap size is zero or an odd number of blocks");
+		return kdump_corrupt(dump, "bitmap size is zero or an odd number of blocks");
 	if (bitmap_len / 2 > MAX_BITMAP_BYTES)
 		return kd_error_create(KD_ERROR_CORRUPT,
 			"%s: bad kdump-compressed header: bitmaps of %llu bytes are implausibly large",
@@ -293,7 +293,7 @@ struct kd_error *kd_kdump_open_source(struct kd_dump *dump,
 			dump->path, (unsigned long long)kd->max_mapnr,
 			(unsigned long long)bitmap_len);
 	if (kd->max_mapnr > UINT64_MAX >> kd->page_shift)
-		return corrupt(dump, "page count overflows the physical address space");
+		return kdump_corrupt(dump, "page count overflows the physical address space");
 	kd->desc_off = bitmap_off + bitmap_len;
 	if (kd->desc_off > kd->src.size)
 		return kd_error_create(KD_ERROR_CORRUPT,
@@ -301,10 +301,10 @@ struct kd_error *kd_kdump_open_source(struct kd_dump *dump,
 			dump->path, (unsigned long long)kd->desc_off,
 			(unsigned long long)kd->src.size);
 
-	err = read_notes(dump, kd, kh);
+	err = kdump_read_notes(dump, kd, kh);
 	if (err)
 		return err;
-	err = read_bitmap(dump, kd, bitmap_off, bitmap_len);
+	err = kdump_read_bitmap(dump, kd, bitmap_off, bitmap_len);
 	if (err)
 		return err;
 	// An incomplete dump may stop inside its descriptors: pages whose
@@ -341,7 +341,7 @@ static struct kd_error *kdump_open(struct kd_dump *dump)
 	return kd_kdump_open_source(dump, &src);
 }
 
-static struct kd_error *not_written(struct kd_dump *dump, uint64_t pfn)
+static struct kd_error *kdump_not_written(struct kd_dump *dump, uint64_t pfn)
 {
 	return kd_error_create(KD_ERROR_NODATA,
 		"%s: page at physical address %#llx was not written (the dump is incomplete)",
@@ -349,8 +349,8 @@ static struct kd_error *not_written(struct kd_dump *dump, uint64_t pfn)
 }
 
 // The descriptor of the idx-th dumped page, through a cache of DESC_BATCH.
-static struct kd_error *get_desc(struct kd_dump *dump, struct kdump *kd,
-				 uint64_t pfn, uint64_t idx, size_t *slot_ret)
+static struct kd_error *kdump_get_desc(struct kd_dump *dump, struct kdump *kd,
+				       uint64_t pfn, uint64_t idx, size_t *slot_ret)
 {
 	if (idx >= kd->ndescs)
 		return kd_error_create(KD_ERROR_CORRUPT,
@@ -365,13 +365,13 @@ static struct kd_error *get_desc(struct kd_dump *dump, struct kdump *kd,
 		uint64_t avail = kd->src.size - kd->desc_off;
 		if (dump->incomplete && avail / PD_LEN < first + n) {
 			if (avail / PD_LEN <= idx)
-				return not_written(dump, pfn);
+				return kdump_not_written(dump, pfn);
 			n = avail / PD_LEN - first;
 		}
 		kd->dcache_n = 0;
-		struct kd_error *err = src_read(dump, kd, kd->dcache,
-						(size_t)n * PD_LEN, off,
-						"page descriptors");
+		struct kd_error *err = kdump_src_read(dump, kd, kd->dcache,
+						      (size_t)n * PD_LEN, off,
+						      "page descriptors");
 		if (err)
 			return err;
 		kd->dcache_first = first;
@@ -381,11 +381,11 @@ static struct kd_error *get_desc(struct kd_dump *dump, struct kdump *kd,
 	return NULL;
 }
 
-static struct kd_error *load_page(struct kd_dump *dump, struct kdump *kd,
-				  uint64_t pfn, uint64_t idx)
+static struct kd_error *kdump_load_page(struct kd_dump *dump, struct kdump *kd,
+					uint64_t pfn, uint64_t idx)
 {
 	size_t slot = 0;
-	struct kd_error *err = get_desc(dump, kd, pfn, idx, &slot);
+	struct kd_error *err = kdump_get_desc(dump, kd, pfn, idx, &slot);
 	if (err)
 		return err;
 	const uint8_t *pd = kd->dcache + slot * PD_LEN;
@@ -398,7 +398,7 @@ static struct kd_error *load_page(struct kd_dump *dump, struct kdump *kd,
 	if (dump->incomplete &&
 	    ((off == 0 && size == 0) || off > kd->src.size ||
 	     size > kd->src.size - off))
-		return not_written(dump, pfn);
+		return kdump_not_written(dump, pfn);
 	if (size == 0 || size > kd->page_size)
 		return kd_error_create(KD_ERROR_CORRUPT,
 			"%s: page descriptor %llu (physical address %#llx) has size %u; the page size is %u",
@@ -419,9 +419,9 @@ static struct kd_error *load_page(struct kd_dump *dump, struct kdump *kd,
 			return kd_error_create(KD_ERROR_CORRUPT,
 				"%s: uncompressed page at physical address %#llx has size %u; the page size is %u",
 				dump->path, paddr, size, kd->page_size);
-		return src_read(dump, kd, kd->page, size, off, "page data");
+		return kdump_src_read(dump, kd, kd->page, size, off, "page data");
 	}
-	err = src_read(dump, kd, kd->cbuf, size, off, "page data");
+	err = kdump_src_read(dump, kd, kd->cbuf, size, off, "page data");
 	if (err)
 		return err;
 	err = kd_codec_decompress(&kd->codec, ci->codec, kd->cbuf, size, kd->page,
@@ -447,7 +447,7 @@ struct kd_error *kd_kdump_read_phys(struct kd_dump *dump, size_t range,
 			kd->page_valid = false;
 			uint64_t idx = dump->range_offsets[range] +
 				       (pfn - (r->start >> kd->page_shift));
-			struct kd_error *err = load_page(dump, kd, pfn, idx);
+			struct kd_error *err = kdump_load_page(dump, kd, pfn, idx);
 			if (err)
 				return err;
 			kd->cached_pfn = pfn;
@@ -463,7 +463,7 @@ struct kd_error *kd_kdump_read_phys(struct kd_dump *dump, size_t range,
 
 // A complete dump stores every page of its ranges: they are the runs of its
 // 2nd bitmap. An incomplete one lacks the pages makedumpfile had not written
-// yet: no descriptor, a zeroed one or data past the end (as in load_page()).
+// yet: no descriptor, a zeroed one or data past the end (as in kdump_load_page()).
 bool kd_kdump_page_stored(struct kd_dump *dump, uint64_t paddr)
 {
 	if (!dump->incomplete)
@@ -482,7 +482,7 @@ bool kd_kdump_page_stored(struct kd_dump *dump, uint64_t paddr)
 			uint64_t idx = dump->range_offsets[mid] +
 				       (pfn - (r->start >> kd->page_shift));
 			size_t slot = 0;
-			struct kd_error *err = get_desc(dump, kd, pfn, idx, &slot);
+			struct kd_error *err = kdump_get_desc(dump, kd, pfn, idx, &slot);
 			if (err) {
 				kd_error_destroy(err);
 				return false;

@@ -25,20 +25,20 @@ struct x86_64_state {
 	uint64_t direct_map_limit;	/* end of physical memory in the dump */
 };
 
-static struct x86_64_state *state(struct kd_kernel *k)
+static struct x86_64_state *x86_64_state_of(struct kd_kernel *k)
 {
 	return k->arch_state;
 }
 
-static bool in_text_mapping(const struct x86_64_state *s, uint64_t vaddr)
+static bool x86_64_in_text_mapping(const struct x86_64_state *s, uint64_t vaddr)
 {
 	return vaddr >= START_KERNEL_MAP && vaddr - START_KERNEL_MAP < s->image_size;
 }
 
 // phys_base when VMCOREINFO lacks NUMBER(phys_base) (before Linux 4.10):
 // the PT_LOAD that maps the kernel text gives it.
-static struct kd_error *phys_base_from_ranges(struct kd_kernel *k,
-					      uint64_t *ret)
+static struct kd_error *x86_64_phys_base_from_ranges(struct kd_kernel *k,
+						     uint64_t *ret)
 {
 	for (size_t i = 0; i < k->dump->nranges; i++) {
 		const struct kd_phys_range *r = &k->dump->ranges[i];
@@ -54,7 +54,7 @@ static struct kd_error *phys_base_from_ranges(struct kd_kernel *k,
 
 static struct kd_error *x86_64_init(struct kd_kernel *k)
 {
-	struct x86_64_state *s = state(k);
+	struct x86_64_state *s = x86_64_state_of(k);
 	const struct kd_vmcoreinfo *vi = k->vi;
 	struct kd_error *err;
 	int64_t n;
@@ -64,7 +64,7 @@ static struct kd_error *x86_64_init(struct kd_kernel *k)
 		s->phys_base = (uint64_t)n;
 	} else {
 		kd_error_destroy(err);
-		err = phys_base_from_ranges(k, &s->phys_base);
+		err = x86_64_phys_base_from_ranges(k, &s->phys_base);
 		if (err)
 			return err;
 	}
@@ -96,7 +96,7 @@ static struct kd_error *x86_64_init(struct kd_kernel *k)
 		// Without page tables only the text and direct maps work.
 		kd_error_destroy(err);
 		s->pgd_paddr = UINT64_MAX;
-	} else if (!in_text_mapping(s, pgd)) {
+	} else if (!x86_64_in_text_mapping(s, pgd)) {
 		return kd_error_create(KD_ERROR_CORRUPT,
 			"%s: VMCOREINFO init_top_pgt %#" PRIx64 " is outside the kernel text mapping",
 			k->dump->path, pgd);
@@ -123,7 +123,7 @@ static struct kd_error *x86_64_init(struct kd_kernel *k)
 	return NULL;
 }
 
-static uint64_t pt_index(uint64_t vaddr, unsigned int level)
+static uint64_t x86_64_pt_index(uint64_t vaddr, unsigned int level)
 {
 	// level 1 = PTE (bits 12..20) ... level 5 = PGD with LA57 (48..56)
 	return (vaddr >> (12 + 9 * (level - 1))) & 0x1ff;
@@ -131,10 +131,10 @@ static uint64_t pt_index(uint64_t vaddr, unsigned int level)
 
 // Walk the page tables; *extent_ret (if not NULL) gets the bytes from vaddr
 // to the end of the page that maps it.
-static struct kd_error *walk(struct kd_kernel *k, uint64_t vaddr, uint64_t *ret,
-			     uint64_t *extent_ret)
+static struct kd_error *x86_64_walk(struct kd_kernel *k, uint64_t vaddr, uint64_t *ret,
+				    uint64_t *extent_ret)
 {
-	struct x86_64_state *s = state(k);
+	struct x86_64_state *s = x86_64_state_of(k);
 	if (s->pgd_paddr == UINT64_MAX)
 		return kd_error_create(KD_ERROR_FAULT,
 			"%s: cannot translate %#" PRIx64 ": no page table root in VMCOREINFO",
@@ -142,7 +142,7 @@ static struct kd_error *walk(struct kd_kernel *k, uint64_t vaddr, uint64_t *ret,
 	uint64_t table = s->pgd_paddr;
 	for (unsigned int level = k->paging_levels; level >= 1; level--) {
 		uint8_t raw[8];
-		uint64_t ea = table + 8 * pt_index(vaddr, level);
+		uint64_t ea = table + 8 * x86_64_pt_index(vaddr, level);
 		struct kd_error *err = kd_dump_read_phys(k->dump, ea, raw, 8);
 		if (err) {
 			if (!kd_error_catch(&err, KD_ERROR_NODATA))
@@ -179,8 +179,8 @@ static struct kd_error *x86_64_vtop_extent(struct kd_kernel *k, uint64_t vaddr,
 					   uint64_t *ret, uint64_t *extent_ret)
 {
 	// The text and direct maps are linear: contiguous to their ends.
-	struct x86_64_state *s = state(k);
-	if (in_text_mapping(s, vaddr)) {
+	struct x86_64_state *s = x86_64_state_of(k);
+	if (x86_64_in_text_mapping(s, vaddr)) {
 		*ret = vaddr - START_KERNEL_MAP + s->phys_base;
 		*extent_ret = s->image_size - (vaddr - START_KERNEL_MAP);
 		return NULL;
@@ -191,7 +191,7 @@ static struct kd_error *x86_64_vtop_extent(struct kd_kernel *k, uint64_t vaddr,
 		*extent_ret = s->direct_map_limit - *ret;
 		return NULL;
 	}
-	return walk(k, vaddr, ret, extent_ret);
+	return x86_64_walk(k, vaddr, ret, extent_ret);
 }
 
 static struct kd_error *x86_64_vtop(struct kd_kernel *k, uint64_t vaddr,

@@ -16,7 +16,7 @@
 //  - kallsyms_offsets (s32) and kallsyms_relative_base (unsigned long) with
 //    CONFIG_KALLSYMS_BASE_RELATIVE, else kallsyms_addresses (unsigned long).
 //    kallsyms_sym_address() reads the offsets in one of two ways, see
-//    decide_offsets() below.
+//    kallsyms_decide_offsets() below.
 // This decodes the 64-bit layout (unsigned long = 8 bytes); x86_64 is the
 // only architecture so far.
 #include "kernel/kernel.h"
@@ -44,7 +44,7 @@ struct tables {
 	uint64_t offsets, relative_base, addresses;	/* 0 = absent */
 };
 
-static struct kd_error *find_tables(const struct kd_kernel *k, struct tables *t)
+static struct kd_error *kallsyms_find_tables(const struct kd_kernel *k, struct tables *t)
 {
 	struct kd_error *err;
 	// The tables every layout has, then those of one layout or the other
@@ -68,7 +68,7 @@ static struct kd_error *find_tables(const struct kd_kernel *k, struct tables *t)
 // Where kallsyms_names must end: at the nearest other table above it (in
 // every layout scripts/kallsyms.c has written, the markers and then the token
 // table follow the names), and never more than NAMES_MAX past its start.
-static uint64_t names_limit(const struct tables *t)
+static uint64_t kallsyms_names_limit(const struct tables *t)
 {
 	uint64_t limit = t->names + NAMES_MAX;
 	if (limit < t->names)
@@ -89,8 +89,8 @@ struct tokens {
 	uint8_t len[256];
 };
 
-static struct kd_error *load_tokens(struct kd_kernel *k, const struct tables *t,
-				    struct tokens *tok)
+static struct kd_error *kallsyms_load_tokens(struct kd_kernel *k, const struct tables *t,
+					     struct tokens *tok)
 {
 	uint8_t raw[512];
 	struct kd_error *err = kd_kernel_read_virt(k, t->token_index, raw, sizeof(raw));
@@ -147,8 +147,8 @@ struct names_reader {
 };
 
 // Make at least n bytes available at r->buf + r->pos.
-static struct kd_error *names_need(struct names_reader *r, size_t n,
-				   uint32_t sym, uint32_t nsyms)
+static struct kd_error *kallsyms_names_need(struct names_reader *r, size_t n,
+					    uint32_t sym, uint32_t nsyms)
 {
 	if (r->len - r->pos >= n)
 		return NULL;
@@ -172,18 +172,18 @@ static struct kd_error *names_need(struct names_reader *r, size_t n,
 	return NULL;
 }
 
-static bool is_type(char c)
+static bool kallsyms_is_type(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
 // Expand every symbol into tab, with address 0 for now.
-static struct kd_error *decode_names(struct kd_kernel *k, const struct tables *t,
-				     const struct tokens *tok, uint32_t nsyms,
-				     struct kd_symtab *tab)
+static struct kd_error *kallsyms_decode_names(struct kd_kernel *k, const struct tables *t,
+					      const struct tokens *tok, uint32_t nsyms,
+					      struct kd_symtab *tab)
 {
 	struct names_reader r = {
-		.k = k, .next = t->names, .limit = names_limit(t),
+		.k = k, .next = t->names, .limit = kallsyms_names_limit(t),
 	};
 	r.buf = malloc(NAMES_CHUNK);
 	if (!r.buf)
@@ -191,7 +191,7 @@ static struct kd_error *decode_names(struct kd_kernel *k, const struct tables *t
 	struct kd_error *err = NULL;
 	char name[KALLSYMS_MAX_NAME + 256];
 	for (uint32_t i = 0; i < nsyms; i++) {
-		if ((err = names_need(&r, 2, i, nsyms)))
+		if ((err = kallsyms_names_need(&r, 2, i, nsyms)))
 			break;
 		// kernel/kallsyms.c kallsyms_expand_symbol(): a 7-bit
 		// little-endian variable-length length (since 6.1).
@@ -204,7 +204,7 @@ static struct kd_error *decode_names(struct kd_kernel *k, const struct tables *t
 				i, nsyms);
 			break;
 		}
-		if ((err = names_need(&r, len, i, nsyms)))
+		if ((err = kallsyms_names_need(&r, len, i, nsyms)))
 			break;
 		size_t n = 0;
 		for (size_t j = 0; j < len; j++) {
@@ -219,7 +219,7 @@ static struct kd_error *decode_names(struct kd_kernel *k, const struct tables *t
 			n += tok->len[c];
 		}
 		r.pos += len;
-		if (n < 2 || !is_type(name[0])) {
+		if (n < 2 || !kallsyms_is_type(name[0])) {
 			err = kd_error_create(KD_ERROR_CORRUPT,
 				"kallsyms_names: symbol %" PRIu32 " is not a type letter and a name (\"%.*s\")",
 				i, (int)n, name);
@@ -247,15 +247,15 @@ out:
  */
 enum interp { INTERP_ABS_PERCPU, INTERP_RELATIVE, NINTERP };
 
-static uint64_t offset_addr(enum interp how, uint64_t base, int32_t off)
+static uint64_t kallsyms_offset_addr(enum interp how, uint64_t base, int32_t off)
 {
 	if (how == INTERP_RELATIVE)
 		return base + (uint32_t)off;
 	return off >= 0 ? (uint64_t)off : base - 1 - (uint64_t)(int64_t)off;
 }
 
-static int32_t offset_at(const struct kd_kernel *k, const uint8_t *offsets,
-			 size_t i)
+static int32_t kallsyms_offset_at(const struct kd_kernel *k, const uint8_t *offsets,
+				  size_t i)
 {
 	return (int32_t)kd_dump_u32(k->dump, offsets + 4 * i);
 }
@@ -280,10 +280,10 @@ struct check {
 	uint64_t got[NINTERP];
 };
 
-static struct kd_error *decide_offsets(struct kd_kernel *k,
-				       const struct kd_symtab *tab,
-				       const uint8_t *offsets, uint64_t base,
-				       enum interp *ret)
+static struct kd_error *kallsyms_decide_offsets(struct kd_kernel *k,
+						const struct kd_symtab *tab,
+						const uint8_t *offsets, uint64_t base,
+						enum interp *ret)
 {
 	// VMCOREINFO has a dozen SYMBOL() lines; 32 is plenty, more are
 	// ignored.
@@ -324,8 +324,8 @@ static struct kd_error *decide_offsets(struct kd_kernel *k,
 				continue;
 			// A name may repeat (statics): any copy may match.
 			for (int h = 0; h < NINTERP; h++) {
-				c->got[h] = offset_addr((enum interp)h, base,
-							offset_at(k, offsets, i));
+				c->got[h] = kallsyms_offset_addr((enum interp)h, base,
+							kallsyms_offset_at(k, offsets, i));
 				if (c->got[h] == c->want)
 					c->hit[h] = true;
 			}
@@ -364,8 +364,8 @@ static struct kd_error *decide_offsets(struct kd_kernel *k,
 		example->got[INTERP_RELATIVE], base);
 }
 
-static struct kd_error *read_array(struct kd_kernel *k, uint64_t addr,
-				   size_t size, const char *what, uint8_t **ret)
+static struct kd_error *kallsyms_read_array(struct kd_kernel *k, uint64_t addr,
+					    size_t size, const char *what, uint8_t **ret)
 {
 	uint8_t *buf = malloc(size);
 	if (!buf)
@@ -379,8 +379,8 @@ static struct kd_error *read_array(struct kd_kernel *k, uint64_t addr,
 	return NULL;
 }
 
-static struct kd_error *set_addresses(struct kd_kernel *k, const struct tables *t,
-				      struct kd_symtab *tab)
+static struct kd_error *kallsyms_set_addresses(struct kd_kernel *k, const struct tables *t,
+					       struct kd_symtab *tab)
 {
 	struct kd_error *err;
 	uint8_t *arr = NULL;
@@ -391,17 +391,17 @@ static struct kd_error *set_addresses(struct kd_kernel *k, const struct tables *
 		if (err)
 			return kd_error_prefix(err, "kallsyms_relative_base");
 		uint64_t base = kd_dump_u64(k->dump, raw);
-		err = read_array(k, t->offsets, 4 * n, "kallsyms_offsets", &arr);
+		err = kallsyms_read_array(k, t->offsets, 4 * n, "kallsyms_offsets", &arr);
 		if (err)
 			return err;
 		enum interp how = INTERP_ABS_PERCPU;
-		err = decide_offsets(k, tab, arr, base, &how);
+		err = kallsyms_decide_offsets(k, tab, arr, base, &how);
 		if (!err)
 			for (size_t i = 0; i < n; i++)
-				tab->syms[i].addr = offset_addr(how, base,
-								offset_at(k, arr, i));
+				tab->syms[i].addr = kallsyms_offset_addr(how, base,
+								kallsyms_offset_at(k, arr, i));
 	} else {
-		err = read_array(k, t->addresses, 8 * n, "kallsyms_addresses", &arr);
+		err = kallsyms_read_array(k, t->addresses, 8 * n, "kallsyms_addresses", &arr);
 		if (err)
 			return err;
 		for (size_t i = 0; i < n; i++)
@@ -430,7 +430,7 @@ struct kd_error *kd_kallsyms_load(struct kd_kernel *k, struct kd_symtab *tab)
 		return kd_error_create(KD_ERROR_INVALID,
 				       "kallsyms: the symbol table is not empty");
 	struct tables t;
-	struct kd_error *err = find_tables(k, &t);
+	struct kd_error *err = kallsyms_find_tables(k, &t);
 	if (err)
 		return err;
 	uint32_t nsyms;
@@ -442,12 +442,12 @@ struct kd_error *kd_kallsyms_load(struct kd_kernel *k, struct kd_symtab *tab)
 			"kallsyms_num_syms at %#" PRIx64 " is %" PRIu32 " (expected 1 to %d)",
 			t.num_syms, nsyms, KALLSYMS_MAX_SYMS);
 	struct tokens tok = {0};
-	err = load_tokens(k, &t, &tok);
+	err = kallsyms_load_tokens(k, &t, &tok);
 	if (!err)
-		err = decode_names(k, &t, &tok, nsyms, tab);
+		err = kallsyms_decode_names(k, &t, &tok, nsyms, tab);
 	free(tok.buf);
 	if (!err)
-		err = set_addresses(k, &t, tab);
+		err = kallsyms_set_addresses(k, &t, tab);
 	if (!err)
 		err = kd_symtab_finish(tab);
 	if (err)

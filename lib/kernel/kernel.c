@@ -13,7 +13,7 @@ static const struct kd_arch_ops *const arches[] = {
 	&kd_arch_x86_64,
 };
 
-static struct kd_error *load_symbols(struct kd_kernel *k)
+static struct kd_error *kernel_load_symbols(struct kd_kernel *k)
 {
 	struct kd_error *err;
 	if (k->system_map) {
@@ -49,7 +49,7 @@ KD_EXPORT struct kd_error *kd_kernel_load_symbols(struct kd_kernel *k)
 {
 	if (!k->symbols_tried) {
 		k->symbols_tried = true;
-		struct kd_error *err = load_symbols(k);
+		struct kd_error *err = kernel_load_symbols(k);
 		if (!err)
 			return NULL;
 		kd_symtab_deinit(&k->symtab);

@@ -199,9 +199,9 @@ static struct kd_error *pagefilter_need_bit(struct kd_pagefilter *pf,
 // offset into struct folio, past the head page) from 6.3, PAGE before, or
 // @p fallback when @p has_fallback (in page.lru before 4.4). *ret is left
 // as it is when none applies.
-static struct kd_error *tail_offset(struct kd_pagefilter *pf, const char *folio,
-				    const char *page, bool has_fallback,
-				    uint64_t fallback, uint64_t *ret)
+static struct kd_error *pagefilter_tail_offset(struct kd_pagefilter *pf, const char *folio,
+					       const char *page, bool has_fallback,
+					       uint64_t fallback, uint64_t *ret)
 {
 	uint64_t off;
 	bool has;
@@ -221,7 +221,7 @@ static struct kd_error *tail_offset(struct kd_pagefilter *pf, const char *folio,
 }
 
 // KERNEL_VERSION(a, b, c) of OSRELEASE ("6.1.0-56-amd64"); 0 when unknown.
-static uint32_t kernel_version(const struct kd_vmcoreinfo *vi)
+static uint32_t pagefilter_kernel_version(const struct kd_vmcoreinfo *vi)
 {
 	const char *rel;
 	struct kd_error *err = kd_vmcoreinfo_string(vi, "OSRELEASE", &rel);
@@ -237,7 +237,7 @@ static uint32_t kernel_version(const struct kd_vmcoreinfo *vi)
 #define KV(a, b, c) ((uint32_t)(a) << 16 | (b) << 8 | (c))
 
 // Where each kernel keeps what classification reads in struct page.
-static struct kd_error *load_layout(struct kd_pagefilter *pf)
+static struct kd_error *pagefilter_load_layout(struct kd_pagefilter *pf)
 {
 	const struct kd_vmcoreinfo *vi = pf->kernel->vi;
 	struct kd_error *err;
@@ -271,7 +271,7 @@ static struct kd_error *load_layout(struct kd_pagefilter *pf)
 	// makedumpfile init_compound_offset(): the first tail page holds the
 	// order and destructor (folio._folio_order/_folio_dtor from 6.3,
 	// page.compound_order/compound_dtor before, in page.lru before 4.4).
-	uint32_t kv = kernel_version(vi);
+	uint32_t kv = pagefilter_kernel_version(vi);
 	uint64_t lru = 0, prev = 0, next = 0;
 	bool has_lru = false, has_prev = false, has_next = false;
 	if ((err = pagefilter_opt(pf, KD_VI_OFFSET, "page.lru", &lru, &has_lru)) ||
@@ -281,10 +281,10 @@ static struct kd_error *load_layout(struct kd_pagefilter *pf)
 				  &has_next)))
 		return err;
 	bool old = kv && kv < KV(4, 4, 0) && has_lru;
-	if ((err = tail_offset(pf, "folio._folio_order", "page.compound_order",
-			       old && has_prev, lru + prev, &pf->order_off)) ||
-	    (err = tail_offset(pf, "folio._folio_dtor", "page.compound_dtor",
-			       old && has_next, lru + next, &pf->dtor_off)))
+	if ((err = pagefilter_tail_offset(pf, "folio._folio_order", "page.compound_order",
+					  old && has_prev, lru + prev, &pf->order_off)) ||
+	    (err = pagefilter_tail_offset(pf, "folio._folio_dtor", "page.compound_dtor",
+					  old && has_next, lru + next, &pf->dtor_off)))
 		return err;
 	// Both became u8 in 4.16; compound_dtor was a u16 id from 4.4 and a
 	// function pointer before.
@@ -352,7 +352,7 @@ static struct kd_error *load_layout(struct kd_pagefilter *pf)
 
 /* -------------------------------------------------------------- mem_map */
 
-static struct kd_error *load_sparsemem(struct kd_pagefilter *pf)
+static struct kd_error *pagefilter_load_sparsemem(struct kd_pagefilter *pf)
 {
 	struct kd_error *err;
 	uint64_t bits;
@@ -397,8 +397,8 @@ static struct kd_error *load_sparsemem(struct kd_pagefilter *pf)
 }
 
 // Translate with the extent of the mapping when the architecture tells it.
-static struct kd_error *vtop_extent(struct kd_pagefilter *pf, uint64_t va,
-				    uint64_t *pa, uint64_t *extent)
+static struct kd_error *pagefilter_vtop_extent(struct kd_pagefilter *pf, uint64_t va,
+					       uint64_t *pa, uint64_t *extent)
 {
 	struct kd_kernel *k = pf->kernel;
 	if (k->arch->vtop_extent)
@@ -407,7 +407,7 @@ static struct kd_error *vtop_extent(struct kd_pagefilter *pf, uint64_t va,
 	return kd_kernel_vtop(k, va, pa);
 }
 
-static bool unreadable(const struct kd_error *err)
+static bool pagefilter_unreadable(const struct kd_error *err)
 {
 	enum kd_error_code c = kd_error_code(err);
 	return c == KD_ERROR_FAULT || c == KD_ERROR_NODATA;
@@ -418,8 +418,8 @@ static bool unreadable(const struct kd_error *err)
 // first pfn (in struct pages) with flags in the low bits
 // (mm/sparse.c sparse_encode_mem_map()). NO_MEM_MAP when the section has
 // none or its mem_section is not in the dump.
-static struct kd_error *section_mem_map(struct kd_pagefilter *pf, uint64_t nr,
-					uint64_t *ret)
+static struct kd_error *pagefilter_section_mem_map(struct kd_pagefilter *pf, uint64_t nr,
+						   uint64_t *ret)
 {
 	if (pf->have_cached && pf->cached_section == nr) {
 		*ret = pf->cached_mem_map;
@@ -453,14 +453,14 @@ out:
 	pf->have_cached = true;
 	return NULL;
 fail:
-	if (!unreadable(err))
+	if (!pagefilter_unreadable(err))
 		return err;
 	kd_error_destroy(err);
 	goto out;
 }
 
-static void mark_bad(struct kd_pagefilter *pf, uint8_t *good, uint64_t from,
-		     uint64_t to)
+static void pagefilter_mark_bad(struct kd_pagefilter *pf, uint8_t *good, uint64_t from,
+				uint64_t to)
 {
 	for (uint64_t i = from / pf->sp_size; i * pf->sp_size < to; i++)
 		good[i] = 0;
@@ -468,21 +468,21 @@ static void mark_bad(struct kd_pagefilter *pf, uint8_t *good, uint64_t from,
 
 // Read len bytes of vmemmap at va into buf, one translation per mapping;
 // struct pages that cannot be read get good[i] = 0.
-static struct kd_error *read_struct_pages(struct kd_pagefilter *pf, uint64_t va,
-					  uint8_t *buf, uint8_t *good,
-					  uint64_t len)
+static struct kd_error *pagefilter_read_struct_pages(struct kd_pagefilter *pf, uint64_t va,
+						     uint8_t *buf, uint8_t *good,
+						     uint64_t len)
 {
 	memset(good, 1, len / pf->sp_size);
 	for (uint64_t done = 0; done < len;) {
 		uint64_t pa, ext;
-		struct kd_error *err = vtop_extent(pf, va + done, &pa, &ext);
+		struct kd_error *err = pagefilter_vtop_extent(pf, va + done, &pa, &ext);
 		if (err) {
-			if (!unreadable(err))
+			if (!pagefilter_unreadable(err))
 				return err;
 			kd_error_destroy(err);
 			ext = pf->page_size - ((va + done) & (pf->page_size - 1));
 			ext = ext < len - done ? ext : len - done;
-			mark_bad(pf, good, done, done + ext);
+			pagefilter_mark_bad(pf, good, done, done + ext);
 			done += ext;
 			continue;
 		}
@@ -492,17 +492,17 @@ static struct kd_error *read_struct_pages(struct kd_pagefilter *pf, uint64_t va,
 			memcpy(buf + done, m, (size_t)n);
 		else
 			err = kd_dump_read_phys(pf->dump, pa, buf + done, (size_t)n);
-		if (err && unreadable(err) && n > pf->page_size) {
+		if (err && pagefilter_unreadable(err) && n > pf->page_size) {
 			// Part of a huge page may be missing: go page by page.
 			kd_error_destroy(err);
 			n = pf->page_size - (pa & (pf->page_size - 1));
 			err = kd_dump_read_phys(pf->dump, pa, buf + done, (size_t)n);
 		}
 		if (err) {
-			if (!unreadable(err))
+			if (!pagefilter_unreadable(err))
 				return err;
 			kd_error_destroy(err);
-			mark_bad(pf, good, done, done + n);
+			pagefilter_mark_bad(pf, good, done, done + n);
 		}
 		done += n;
 	}
@@ -510,14 +510,14 @@ static struct kd_error *read_struct_pages(struct kd_pagefilter *pf, uint64_t va,
 }
 
 // The struct page of pfn, or NULL when there is none to read.
-static struct kd_error *struct_page(struct kd_pagefilter *pf, uint64_t pfn,
-				    const uint8_t **ret)
+static struct kd_error *pagefilter_struct_page(struct kd_pagefilter *pf, uint64_t pfn,
+					       const uint8_t **ret)
 {
 	if (pfn - pf->buf_pfn >= pf->buf_n) {
 		pf->buf_pfn = pfn;
 		pf->buf_n = 0;
 		uint64_t nr = pfn >> pf->section_shift, mem_map;
-		struct kd_error *err = section_mem_map(pf, nr, &mem_map);
+		struct kd_error *err = pagefilter_section_mem_map(pf, nr, &mem_map);
 		if (err)
 			return err;
 		uint64_t sec_end = (nr + 1) << pf->section_shift;
@@ -528,7 +528,7 @@ static struct kd_error *struct_page(struct kd_pagefilter *pf, uint64_t pfn,
 			memset(pf->good, 0, (size_t)n);
 		} else {
 			uint64_t va = mem_map + (pfn - (nr << pf->section_shift)) * pf->sp_size;
-			err = read_struct_pages(pf, va, pf->buf, pf->good, n * pf->sp_size);
+			err = pagefilter_read_struct_pages(pf, va, pf->buf, pf->good, n * pf->sp_size);
 			if (err)
 				return err;
 		}
@@ -540,8 +540,8 @@ static struct kd_error *struct_page(struct kd_pagefilter *pf, uint64_t pfn,
 }
 
 // The struct page after pfn's (a compound head's first tail page).
-static struct kd_error *next_struct_page(struct kd_pagefilter *pf, uint64_t pfn,
-					 const uint8_t **ret)
+static struct kd_error *pagefilter_next_struct_page(struct kd_pagefilter *pf, uint64_t pfn,
+						    const uint8_t **ret)
 {
 	*ret = NULL;
 	if (pfn + 1 - pf->buf_pfn < pf->buf_n) {
@@ -553,12 +553,12 @@ static struct kd_error *next_struct_page(struct kd_pagefilter *pf, uint64_t pfn,
 	// Only with sections smaller than PGMM_CACHED: vmemmap is linear,
 	// the struct page follows pfn's (as makedumpfile reads it).
 	uint64_t nr = pfn >> pf->section_shift, mem_map;
-	struct kd_error *err = section_mem_map(pf, nr, &mem_map);
+	struct kd_error *err = pagefilter_section_mem_map(pf, nr, &mem_map);
 	if (err || mem_map == NO_MEM_MAP)
 		return err;
 	uint64_t va = mem_map + (pfn + 1 - (nr << pf->section_shift)) * pf->sp_size;
 	uint8_t good;
-	err = read_struct_pages(pf, va, pf->next, &good, pf->sp_size);
+	err = pagefilter_read_struct_pages(pf, va, pf->next, &good, pf->sp_size);
 	if (!err && good)
 		*ret = pf->next;
 	return err;
@@ -566,7 +566,7 @@ static struct kd_error *next_struct_page(struct kd_pagefilter *pf, uint64_t pfn,
 
 /* --------------------------------------------------------------- bitmaps */
 
-static void set_bits(uint8_t *bm, uint64_t from, uint64_t to)
+static void pagefilter_set_bits(uint8_t *bm, uint64_t from, uint64_t to)
 {
 	while (from < to && from % 8)
 		bm[from / 8] |= (uint8_t)(1u << (from % 8)), from++;
@@ -578,7 +578,7 @@ static void set_bits(uint8_t *bm, uint64_t from, uint64_t to)
 		bm[from / 8] |= (uint8_t)(1u << (from % 8)), from++;
 }
 
-static void clear_bits(uint8_t *bm, uint64_t from, uint64_t to)
+static void pagefilter_clear_bits(uint8_t *bm, uint64_t from, uint64_t to)
 {
 	while (from < to && from % 8)
 		bm[from / 8] &= (uint8_t)~(1u << (from % 8)), from++;
@@ -590,7 +590,7 @@ static void clear_bits(uint8_t *bm, uint64_t from, uint64_t to)
 		bm[from / 8] &= (uint8_t)~(1u << (from % 8)), from++;
 }
 
-static uint64_t count_bits(const uint8_t *bm, uint64_t from, uint64_t to)
+static uint64_t pagefilter_count_bits(const uint8_t *bm, uint64_t from, uint64_t to)
 {
 	uint64_t n = 0;
 	while (from < to && from % 8)
@@ -604,8 +604,8 @@ static uint64_t count_bits(const uint8_t *bm, uint64_t from, uint64_t to)
 
 // Pages wholly inside the dump's ranges. Adjacent ranges join: a page
 // split between two ELF segments is present.
-static void fill_present(struct kd_pagefilter *pf, uint64_t start, uint64_t end,
-			 uint8_t *present)
+static void pagefilter_fill_present(struct kd_pagefilter *pf, uint64_t start, uint64_t end,
+				    uint8_t *present)
 {
 	const struct kd_dump *d = pf->dump;
 	memset(present, 0, (size_t)((end - start) / 8));
@@ -635,7 +635,7 @@ static void fill_present(struct kd_pagefilter *pf, uint64_t start, uint64_t end,
 			if (last > end)
 				last = end;
 			if (first < last)
-				set_bits(present, first - start, last - start);
+				pagefilter_set_bits(present, first - start, last - start);
 		}
 		if (!r || r->start >> pf->page_shift >= end)
 			break;
@@ -655,8 +655,8 @@ struct window {
 
 // makedumpfile exclude_range(): clear [from, to) from the 2nd bitmap; what
 // lies past the window is left for the next one.
-static void exclude(struct kd_pagefilter *pf, struct window *w, uint64_t from,
-		    uint64_t to, enum kd_page_class c)
+static void pagefilter_exclude(struct kd_pagefilter *pf, struct window *w, uint64_t from,
+			       uint64_t to, enum kd_page_class c)
 {
 	if (to > w->end) {
 		pf->pend_start = w->end;
@@ -668,61 +668,61 @@ static void exclude(struct kd_pagefilter *pf, struct window *w, uint64_t from,
 		from = w->start;
 	if (from >= to)
 		return;
-	w->counts[c] += count_bits(w->present, from - w->start, to - w->start);
-	clear_bits(w->keep, from - w->start, to - w->start);
+	w->counts[c] += pagefilter_count_bits(w->present, from - w->start, to - w->start);
+	pagefilter_clear_bits(w->keep, from - w->start, to - w->start);
 }
 
-static bool flag(uint64_t flags, unsigned int bit)
+static bool pagefilter_flag(uint64_t flags, unsigned int bit)
 {
 	return flags >> bit & 1;
 }
 
-static bool opt_flag(uint64_t flags, struct pagefilter_opt bit)
+static bool pagefilter_opt_flag(uint64_t flags, struct pagefilter_opt bit)
 {
-	return bit.has && flag(flags, (unsigned int)bit.v);
+	return bit.has && pagefilter_flag(flags, (unsigned int)bit.v);
 }
 
 // _mapcount is an unsigned int compared with (int)NUMBER(...).
-static bool is_type(uint32_t mapcount, struct pagefilter_opt value)
+static bool pagefilter_is_type(uint32_t mapcount, struct pagefilter_opt value)
 {
 	return value.has && mapcount == (uint32_t)value.v;
 }
 
 // isSlab(): a page type from 6.10, a page flag before.
-static bool is_slab(const struct kd_pagefilter *pf, uint64_t flags,
-		    uint32_t mapcount)
+static bool pagefilter_is_slab(const struct kd_pagefilter *pf, uint64_t flags,
+			       uint32_t mapcount)
 {
-	return is_type(mapcount, pf->slab_type) || opt_flag(flags, pf->pg_slab);
+	return pagefilter_is_type(mapcount, pf->slab_type) || pagefilter_opt_flag(flags, pf->pg_slab);
 }
 
 // isAnon(): PAGE_MAPPING_ANON in page->mapping; a slab page's "mapping"
 // is other data (struct slab), hence the isSlab() test upstream added
 // for 6.10+. makedumpfile 1.7.2 tests the mapping bit alone.
-static bool is_anon(const struct kd_pagefilter *pf, uint64_t mapping,
-		    uint64_t flags, uint32_t mapcount)
+static bool pagefilter_is_anon(const struct kd_pagefilter *pf, uint64_t mapping,
+			       uint64_t flags, uint32_t mapcount)
 {
-	return (mapping & 1) && !is_slab(pf, flags, mapcount);
+	return (mapping & 1) && !pagefilter_is_slab(pf, flags, mapcount);
 }
 
 // is_cache_page(): on the LRU, or in the swap cache (PG_swapcache means
 // that only with PG_swapbacked, which exists from 4.10).
-static bool is_cache(const struct kd_pagefilter *pf, uint64_t flags)
+static bool pagefilter_is_cache(const struct kd_pagefilter *pf, uint64_t flags)
 {
-	if (flag(flags, pf->pg_lru))
+	if (pagefilter_flag(flags, pf->pg_lru))
 		return true;
-	return (!pf->pg_swapbacked.has || opt_flag(flags, pf->pg_swapbacked)) &&
-	       flag(flags, pf->pg_swapcache);
+	return (!pf->pg_swapbacked.has || pagefilter_opt_flag(flags, pf->pg_swapbacked)) &&
+	       pagefilter_flag(flags, pf->pg_swapcache);
 }
 
-static bool is_hugetlb(const struct kd_pagefilter *pf, uint64_t dtor)
+static bool pagefilter_is_hugetlb(const struct kd_pagefilter *pf, uint64_t dtor)
 {
 	return dtor == IS_HUGETLB ||
 	       (pf->hugetlb_dtor.has && (uint64_t)pf->hugetlb_dtor.v == dtor) ||
 	       (pf->free_huge_page.has && (uint64_t)pf->free_huge_page.v == dtor);
 }
 
-static uint64_t load(const struct kd_pagefilter *pf, const uint8_t *p,
-		     unsigned int width)
+static uint64_t pagefilter_load(const struct kd_pagefilter *pf, const uint8_t *p,
+				unsigned int width)
 {
 	switch (width) {
 	case 1:
@@ -736,12 +736,12 @@ static uint64_t load(const struct kd_pagefilter *pf, const uint8_t *p,
 
 // A compound head's order and destructor, from its first tail page
 // (the "isCompoundHead" block of __exclude_unnecessary_pages()).
-static struct kd_error *compound(struct kd_pagefilter *pf, uint64_t pfn,
-				 uint32_t mapcount, uint64_t *order_ret,
-				 uint64_t *dtor_ret)
+static struct kd_error *pagefilter_compound(struct kd_pagefilter *pf, uint64_t pfn,
+					    uint32_t mapcount, uint64_t *order_ret,
+					    uint64_t *dtor_ret)
 {
 	const uint8_t *tail;
-	struct kd_error *err = next_struct_page(pf, pfn, &tail);
+	struct kd_error *err = pagefilter_next_struct_page(pf, pfn, &tail);
 	if (err)
 		return err;
 	uint64_t order = 0, dtor = 0;
@@ -750,23 +750,23 @@ static struct kd_error *compound(struct kd_pagefilter *pf, uint64_t pfn,
 		// d99e3140a4d3); the order is the low byte of folio._flags_1.
 		if (tail)
 			order = kd_dump_u64(pf->dump, tail + pf->off_flags) & 0xff;
-		if (is_type(mapcount, pf->hugetlb_type))
+		if (pagefilter_is_type(mapcount, pf->hugetlb_type))
 			dtor = IS_HUGETLB;
 	} else if (pf->pg_hugetlb.has) {
 		// 6.6 - 6.8: PG_hugetlb in folio._flags_1.
 		if (tail) {
 			uint64_t f1 = kd_dump_u64(pf->dump, tail + pf->off_flags);
 			order = f1 & 0xff;
-			if (opt_flag(f1, pf->pg_hugetlb))
+			if (pagefilter_opt_flag(f1, pf->pg_hugetlb))
 				dtor = IS_HUGETLB;
 		}
 	} else if (tail) {
 		// Before 6.6: compound_order/compound_dtor fields; 1.7.2
 		// reads only these, so on 6.6+ it sees order 0 and no hugetlb.
 		if (pf->order_off)
-			order = load(pf, tail + pf->order_off, pf->order_width);
+			order = pagefilter_load(pf, tail + pf->order_off, pf->order_width);
 		if (pf->dtor_off)
-			dtor = load(pf, tail + pf->dtor_off, pf->dtor_width);
+			dtor = pagefilter_load(pf, tail + pf->dtor_off, pf->dtor_width);
 	}
 	if (order >= 64 || (pfn & ((1ull << order) - 1)))
 		order = 0;	// not a valid order for this pfn
@@ -777,12 +777,12 @@ static struct kd_error *compound(struct kd_pagefilter *pf, uint64_t pfn,
 
 // Decide one present pfn; *nr_ret pages from it are excluded as *class_ret,
 // or none (*nr_ret = 0).
-static struct kd_error *classify(struct kd_pagefilter *pf, uint64_t pfn,
-				 uint64_t *nr_ret, enum kd_page_class *class_ret)
+static struct kd_error *pagefilter_classify(struct kd_pagefilter *pf, uint64_t pfn,
+					    uint64_t *nr_ret, enum kd_page_class *class_ret)
 {
 	*nr_ret = 0;
 	const uint8_t *sp;
-	struct kd_error *err = struct_page(pf, pfn, &sp);
+	struct kd_error *err = pagefilter_struct_page(pf, pfn, &sp);
 	if (err || !sp)
 		return err;
 	const struct kd_dump *d = pf->dump;
@@ -793,41 +793,41 @@ static struct kd_error *classify(struct kd_pagefilter *pf, uint64_t pfn,
 	uint64_t head = pf->has_head ? kd_dump_u64(d, sp + pf->off_head) : 0;
 	uint64_t order = 0, dtor = 0;
 	if (pfn % PGMM_CACHED != PGMM_CACHED - 1 && (flags & pf->head_mask)) {
-		err = compound(pf, pfn, mapcount, &order, &dtor);
+		err = pagefilter_compound(pf, pfn, mapcount, &order, &dtor);
 		if (err)
 			return err;
 	}
 	uint64_t nr = 1ull << order;
 	enum kd_page_class c;
 	unsigned int level = pf->level;
-	bool cache = is_cache(pf, flags);
-	bool anon = is_anon(pf, mapping, flags, mapcount);
+	bool cache = pagefilter_is_cache(pf, flags);
+	bool anon = pagefilter_is_anon(pf, mapping, flags, mapcount);
 	if (head & 1) {
 		// A tail page: its head's range already took it, or keeps it.
 		return NULL;
-	} else if ((level & KD_DL_FREE) && !is_slab(pf, flags, mapcount) &&
-		   is_type(mapcount, pf->buddy)) {
+	} else if ((level & KD_DL_FREE) && !pagefilter_is_slab(pf, flags, mapcount) &&
+		   pagefilter_is_type(mapcount, pf->buddy)) {
 		// page_is_buddy_v3(); private holds the free block's order.
 		if (private >= pf->free_area_len)
 			return NULL;	// "Invalid free page order": kept
 		nr = 1ull << private;
 		c = KD_PAGE_FREE;
-	} else if ((level & KD_DL_FREE) && is_type(mapcount, pf->unaccepted)) {
+	} else if ((level & KD_DL_FREE) && pagefilter_is_type(mapcount, pf->unaccepted)) {
 		// 6.16+: unaccepted memory sits in MAX_PAGE_ORDER blocks.
 		nr = 1ull << (pf->free_area_len - 1);
 		c = KD_PAGE_FREE;
 	} else if ((level & KD_DL_CACHE) && cache &&
-		   !flag(flags, pf->pg_private) && !anon) {
+		   !pagefilter_flag(flags, pf->pg_private) && !anon) {
 		c = KD_PAGE_CACHE;
 	} else if ((level & KD_DL_CACHE_PRIVATE) && cache && !anon) {
-		c = flag(flags, pf->pg_private) ? KD_PAGE_CACHE_PRIVATE
+		c = pagefilter_flag(flags, pf->pg_private) ? KD_PAGE_CACHE_PRIVATE
 						: KD_PAGE_CACHE;
-	} else if ((level & KD_DL_USER) && (anon || is_hugetlb(pf, dtor))) {
+	} else if ((level & KD_DL_USER) && (anon || pagefilter_is_hugetlb(pf, dtor))) {
 		c = KD_PAGE_USER;
-	} else if (opt_flag(flags, pf->pg_hwpoison)) {
+	} else if (pagefilter_opt_flag(flags, pf->pg_hwpoison)) {
 		c = KD_PAGE_HWPOISON;
-	} else if (pf->offline.has && !is_slab(pf, flags, mapcount) &&
-		   is_type(mapcount, pf->offline)) {
+	} else if (pf->offline.has && !pagefilter_is_slab(pf, flags, mapcount) &&
+		   pagefilter_is_type(mapcount, pf->offline)) {
 		c = KD_PAGE_OFFLINE;
 	} else {
 		return NULL;
@@ -837,14 +837,14 @@ static struct kd_error *classify(struct kd_pagefilter *pf, uint64_t pfn,
 	return NULL;
 }
 
-static struct kd_error *scan_window(struct kd_pagefilter *pf, struct window *w)
+static struct kd_error *pagefilter_scan_window(struct kd_pagefilter *pf, struct window *w)
 {
 	uint64_t pfn = w->start;
 	if (pf->pend_end > pf->pend_start) {
 		uint64_t from = pf->pend_start, to = pf->pend_end;
 		pf->pend_start = pf->pend_end = 0;
 		if (to > w->start) {
-			exclude(pf, w, from, to, pf->pend_class);
+			pagefilter_exclude(pf, w, from, to, pf->pend_class);
 			pfn = to;
 		}
 	}
@@ -860,7 +860,7 @@ static struct kd_error *scan_window(struct kd_pagefilter *pf, struct window *w)
 		}
 		uint64_t nr;
 		enum kd_page_class c;
-		struct kd_error *err = classify(pf, pfn, &nr, &c);
+		struct kd_error *err = pagefilter_classify(pf, pfn, &nr, &c);
 		if (err)
 			return err;
 		if (!nr) {
@@ -868,7 +868,7 @@ static struct kd_error *scan_window(struct kd_pagefilter *pf, struct window *w)
 			continue;
 		}
 		uint64_t to = nr > UINT64_MAX - pfn ? UINT64_MAX : pfn + nr;
-		exclude(pf, w, pfn, to, c);
+		pagefilter_exclude(pf, w, pfn, to, c);
 		pfn = to;
 	}
 	return NULL;
@@ -924,7 +924,7 @@ KD_EXPORT struct kd_error *kd_pagefilter_open(struct kd_kernel *kernel,
 		*ret = pf;
 		return NULL;
 	}
-	if ((err = load_layout(pf)) || (err = load_sparsemem(pf)))
+	if ((err = pagefilter_load_layout(pf)) || (err = pagefilter_load_sparsemem(pf)))
 		goto fail;
 	pf->buf = malloc(CHUNK_PFNS * pf->sp_size);
 	pf->good = malloc(CHUNK_PFNS);
@@ -938,7 +938,7 @@ KD_EXPORT struct kd_error *kd_pagefilter_open(struct kd_kernel *kernel,
 	for (size_t i = 0; i < dump->nranges && !found; i++) {
 		uint64_t pfn = (dump->ranges[i].start + ps - 1) >> pf->page_shift;
 		uint64_t mm;
-		if ((err = section_mem_map(pf, pfn >> pf->section_shift, &mm)))
+		if ((err = pagefilter_section_mem_map(pf, pfn >> pf->section_shift, &mm)))
 			goto fail;
 		found = mm != NO_MEM_MAP;
 	}
@@ -1004,7 +1004,7 @@ KD_EXPORT struct kd_error *kd_pagefilter_window(struct kd_pagefilter *pf,
 		present = pf->present;
 	}
 	uint64_t end = start_pfn + npfns;
-	fill_present(pf, start_pfn, end, present);
+	pagefilter_fill_present(pf, start_pfn, end, present);
 	memcpy(keep, present, nbytes);
 	if (pf->dump->ops->page_stored) {
 		for (uint64_t i = 0; i < npfns; i++)
@@ -1021,5 +1021,5 @@ KD_EXPORT struct kd_error *kd_pagefilter_window(struct kd_pagefilter *pf,
 		.start = start_pfn, .end = end, .present = present, .keep = keep,
 		.counts = counts,
 	};
-	return scan_window(pf, &w);
+	return pagefilter_scan_window(pf, &w);
 }

@@ -18,19 +18,19 @@
 
 // isprint() and isspace() of the C locale, without <ctype.h> so the output
 // does not depend on the caller's locale.
-static bool is_print(uint8_t c)
+static bool printk_format_is_print(uint8_t c)
 {
 	return c >= 0x20 && c <= 0x7e;
 }
 
-static bool is_space(uint8_t c)
+static bool printk_format_is_space(uint8_t c)
 {
 	return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
 // The time stamp and optional caller field; returns its length.
-static size_t format_prefix(const struct kd_printk_record *rec,
-			    bool caller_id, char *buf, size_t size)
+static size_t printk_format_prefix(const struct kd_printk_record *rec,
+				   bool caller_id, char *buf, size_t size)
 {
 	uint64_t ts = rec->ts_nsec;
 	int n = snprintf(buf, size, "[%5" PRIu64 ".%06" PRIu64 "] ",
@@ -48,11 +48,11 @@ static size_t format_prefix(const struct kd_printk_record *rec,
 }
 
 // Bytes one text byte becomes in the output.
-static size_t out_len(uint8_t c, size_t indent)
+static size_t printk_format_out_len(uint8_t c, size_t indent)
 {
 	if (c == '\n')
 		return 1 + indent;
-	if (is_print(c) || is_space(c))
+	if (printk_format_is_print(c) || printk_format_is_space(c))
 		return 1;
 	return 4;
 }
@@ -63,7 +63,7 @@ KD_EXPORT struct kd_error *kd_printk_format(const struct kd_printk_record *rec,
 {
 	// At most "[18446744073.709551] [C4294967295] ": well within 64.
 	char prefix[64];
-	size_t indent = format_prefix(rec, caller_id, prefix, sizeof(prefix));
+	size_t indent = printk_format_prefix(rec, caller_id, prefix, sizeof(prefix));
 	const uint8_t *text = (const uint8_t *)rec->text;
 	if (rec->text_len > (SIZE_MAX - indent - 2) / (indent + 4))
 		return kd_error_create(KD_ERROR_INVALID,
@@ -71,7 +71,7 @@ KD_EXPORT struct kd_error *kd_printk_format(const struct kd_printk_record *rec,
 			rec->seq, rec->text_len);
 	size_t total = indent + 1;
 	for (size_t i = 0; i < rec->text_len; i++)
-		total += out_len(text[i], indent);
+		total += printk_format_out_len(text[i], indent);
 	char *out = malloc(total + 1);
 	if (!out)
 		return &kd_enomem;
@@ -83,7 +83,7 @@ KD_EXPORT struct kd_error *kd_printk_format(const struct kd_printk_record *rec,
 			*p++ = '\n';
 			memset(p, ' ', indent);
 			p += indent;
-		} else if (is_print(c) || is_space(c)) {
+		} else if (printk_format_is_print(c) || printk_format_is_space(c)) {
 			*p++ = (char)c;
 		} else {
 			// makedumpfile passes a plain (signed) char to "\\x%02x",

@@ -27,8 +27,8 @@ struct legacy {
 	uint64_t seq;
 };
 
-static struct kd_error *check_field(struct legacy *lg, const char *name,
-				    uint64_t off, uint64_t width)
+static struct kd_error *printk_legacy_check_field(struct legacy *lg, const char *name,
+						  uint64_t off, uint64_t width)
 {
 	if (off <= lg->hdr_size && width <= lg->hdr_size - off)
 		return NULL;
@@ -37,7 +37,7 @@ static struct kd_error *check_field(struct legacy *lg, const char *name,
 		lg->k->dump->path, name, off, width, lg->hdr_size);
 }
 
-static struct kd_error *read_layout(struct legacy *lg)
+static struct kd_error *printk_legacy_read_layout(struct legacy *lg)
 {
 	struct kd_kernel *k = lg->k;
 	struct kd_error *err;
@@ -50,16 +50,16 @@ static struct kd_error *read_layout(struct legacy *lg)
 		return kd_error_create(KD_ERROR_CORRUPT,
 			"%s: VMCOREINFO SIZE(printk_log)=%" PRIu64 " is out of range (1..%d)",
 			k->dump->path, lg->hdr_size, MAX_HDR_SIZE);
-	if ((err = check_field(lg, "printk_log.ts_nsec", lg->o_ts, 8)) ||
-	    (err = check_field(lg, "printk_log.len", lg->o_len, 2)) ||
-	    (err = check_field(lg, "printk_log.text_len", lg->o_text_len, 2)))
+	if ((err = printk_legacy_check_field(lg, "printk_log.ts_nsec", lg->o_ts, 8)) ||
+	    (err = printk_legacy_check_field(lg, "printk_log.len", lg->o_len, 2)) ||
+	    (err = printk_legacy_check_field(lg, "printk_log.text_len", lg->o_text_len, 2)))
 		return err;
 	// caller_id exists only with CONFIG_PRINTK_CALLER (5.1+).
 	if ((err = kd_printk_opt(k, KD_VI_OFFSET, "printk_log.caller_id",
 				 &lg->o_caller_id, &lg->has_caller_id)))
 		return err;
 	if (lg->has_caller_id &&
-	    (err = check_field(lg, "printk_log.caller_id", lg->o_caller_id, 4)))
+	    (err = printk_legacy_check_field(lg, "printk_log.caller_id", lg->o_caller_id, 4)))
 		return err;
 	// VMCOREINFO does not export facility and level. struct printk_log
 	// has "u16 text_len; u16 dict_len; u8 facility; u8 flags:5;
@@ -70,8 +70,8 @@ static struct kd_error *read_layout(struct legacy *lg)
 	return NULL;
 }
 
-static struct kd_error *read_u32_var(struct legacy *lg, const char *name,
-				     uint32_t *ret)
+static struct kd_error *printk_legacy_read_u32_var(struct legacy *lg, const char *name,
+						   uint32_t *ret)
 {
 	uint64_t addr;
 	struct kd_error *err = kd_printk_need(lg->k, KD_VI_SYMBOL, name, &addr);
@@ -83,7 +83,7 @@ static struct kd_error *read_u32_var(struct legacy *lg, const char *name,
 
 // The kernel does not export log_first_seq; with a symbol table (e.g. a
 // System.map) we start from it, otherwise records are numbered from 0.
-static void read_first_seq(struct legacy *lg)
+static void printk_legacy_read_first_seq(struct legacy *lg)
 {
 	uint64_t addr, seq;
 	struct kd_error *err = kd_kernel_symbol(lg->k, "log_first_seq", &addr);
@@ -94,17 +94,17 @@ static void read_first_seq(struct legacy *lg)
 	kd_error_destroy(err);
 }
 
-static struct kd_error *open_log(struct legacy *lg)
+static struct kd_error *printk_legacy_open_log(struct legacy *lg)
 {
 	struct kd_kernel *k = lg->k;
 	const char *path = k->dump->path;
 	uint64_t ptr_sym, buf_addr;
 	struct kd_error *err;
-	if ((err = read_layout(lg)) ||
+	if ((err = printk_legacy_read_layout(lg)) ||
 	    (err = kd_printk_need(k, KD_VI_SYMBOL, "log_buf", &ptr_sym)) ||
-	    (err = read_u32_var(lg, "log_buf_len", &lg->buf_len)) ||
-	    (err = read_u32_var(lg, "log_first_idx", &lg->first)) ||
-	    (err = read_u32_var(lg, "log_next_idx", &lg->next)))
+	    (err = printk_legacy_read_u32_var(lg, "log_buf_len", &lg->buf_len)) ||
+	    (err = printk_legacy_read_u32_var(lg, "log_first_idx", &lg->first)) ||
+	    (err = printk_legacy_read_u32_var(lg, "log_next_idx", &lg->next)))
 		return err;
 	// log_buf is a pointer: to __log_buf, or to a larger buffer that
 	// setup_log_buf() allocated for log_buf_len=.
@@ -125,12 +125,12 @@ static struct kd_error *open_log(struct legacy *lg)
 	err = kd_kernel_read_virt(k, buf_addr, lg->buf, lg->buf_len);
 	if (err)
 		return kd_error_prefix(err, "kernel log buffer log_buf");
-	read_first_seq(lg);
+	printk_legacy_read_first_seq(lg);
 	return NULL;
 }
 
-static struct kd_error *emit(struct legacy *lg, uint32_t idx, uint16_t len,
-			     kd_printk_fn *fn, void *arg)
+static struct kd_error *printk_legacy_emit(struct legacy *lg, uint32_t idx, uint16_t len,
+					   kd_printk_fn *fn, void *arg)
 {
 	const struct kd_kernel *k = lg->k;
 	const uint8_t *h = lg->buf + idx;
@@ -154,8 +154,8 @@ static struct kd_error *emit(struct legacy *lg, uint32_t idx, uint16_t len,
 	return fn(&rec, arg);
 }
 
-static struct kd_error *corrupt_at(const struct legacy *lg, uint32_t idx,
-				   const char *what)
+static struct kd_error *printk_legacy_corrupt_at(const struct legacy *lg, uint32_t idx,
+						 const char *what)
 {
 	return kd_error_create(KD_ERROR_CORRUPT,
 		"%s: kernel log record at log_buf+%" PRIu32 " %s (log_first_idx %" PRIu32 ", log_next_idx %" PRIu32 ", log_buf_len %" PRIu32 ")",
@@ -166,25 +166,25 @@ static struct kd_error *corrupt_at(const struct legacy *lg, uint32_t idx,
 // contiguous; when next < first they run to a len-0 marker and continue
 // at 0. Every step advances by at least SIZE(printk_log) and wraps at
 // most once, so the loop ends.
-static struct kd_error *walk(struct legacy *lg, kd_printk_fn *fn, void *arg)
+static struct kd_error *printk_legacy_walk(struct legacy *lg, kd_printk_fn *fn, void *arg)
 {
 	bool wrapped = false;
 	uint32_t idx = lg->first;
 	while (idx != lg->next) {
 		uint32_t limit = wrapped || lg->next > lg->first ? lg->next : lg->buf_len;
 		if (idx > limit || lg->hdr_size > limit - idx)
-			return corrupt_at(lg, idx, "runs past the end of the log");
+			return printk_legacy_corrupt_at(lg, idx, "runs past the end of the log");
 		uint16_t len = kd_dump_u16(lg->k->dump, lg->buf + idx + lg->o_len);
 		if (len == 0) {
 			if (wrapped || lg->next > lg->first)
-				return corrupt_at(lg, idx, "is an unexpected wrap marker");
+				return printk_legacy_corrupt_at(lg, idx, "is an unexpected wrap marker");
 			wrapped = true;
 			idx = 0;
 			continue;
 		}
 		if (len < lg->hdr_size || len > limit - idx)
-			return corrupt_at(lg, idx, "has a bad length");
-		struct kd_error *err = emit(lg, idx, len, fn, arg);
+			return printk_legacy_corrupt_at(lg, idx, "has a bad length");
+		struct kd_error *err = printk_legacy_emit(lg, idx, len, fn, arg);
 		if (err)
 			return err;
 		idx += len;
@@ -196,9 +196,9 @@ struct kd_error *kd_printk_iterate_legacy(struct kd_kernel *k,
 					  kd_printk_fn *fn, void *arg)
 {
 	struct legacy lg = { .k = k };
-	struct kd_error *err = open_log(&lg);
+	struct kd_error *err = printk_legacy_open_log(&lg);
 	if (!err)
-		err = walk(&lg, fn, arg);
+		err = printk_legacy_walk(&lg, fn, arg);
 	free(lg.buf);
 	return err;
 }

@@ -77,8 +77,8 @@ struct kd_error *kd_printk_opt(struct kd_kernel *k, enum kd_vi_kind kind,
 }
 
 // A field of @p width bytes at @p off must lie inside a struct of @p size.
-static struct kd_error *check_field(struct kd_kernel *k, const char *name,
-				    uint64_t off, uint64_t width, uint64_t size)
+static struct kd_error *printk_check_field(struct kd_kernel *k, const char *name,
+					   uint64_t off, uint64_t width, uint64_t size)
 {
 	if (off <= size && width <= size - off)
 		return NULL;
@@ -87,8 +87,8 @@ static struct kd_error *check_field(struct kd_kernel *k, const char *name,
 		k->dump->path, name, off, width, size);
 }
 
-static struct kd_error *check_size(struct kd_kernel *k, const char *name,
-				   uint64_t size)
+static struct kd_error *printk_check_size(struct kd_kernel *k, const char *name,
+					  uint64_t size)
 {
 	if (size && size <= MAX_STRUCT_SIZE)
 		return NULL;
@@ -97,8 +97,8 @@ static struct kd_error *check_size(struct kd_kernel *k, const char *name,
 		k->dump->path, name, size, MAX_STRUCT_SIZE);
 }
 
-static struct kd_error *read_desc_layout(struct kd_kernel *k,
-					 struct prb_layout *l)
+static struct kd_error *printk_read_desc_layout(struct kd_kernel *k,
+						struct prb_layout *l)
 {
 	uint64_t lpos, begin, next;
 	struct kd_error *err;
@@ -115,16 +115,16 @@ static struct kd_error *read_desc_layout(struct kd_kernel *k,
 			k->dump->path);
 	l->desc_begin = lpos + begin;
 	l->desc_next = lpos + next;
-	if ((err = check_size(k, "prb_desc", l->desc_size)) ||
-	    (err = check_field(k, "prb_desc.state_var", l->desc_sv + l->counter, 8, l->desc_size)) ||
-	    (err = check_field(k, "prb_data_blk_lpos.begin", l->desc_begin, 8, l->desc_size)) ||
-	    (err = check_field(k, "prb_data_blk_lpos.next", l->desc_next, 8, l->desc_size)))
+	if ((err = printk_check_size(k, "prb_desc", l->desc_size)) ||
+	    (err = printk_check_field(k, "prb_desc.state_var", l->desc_sv + l->counter, 8, l->desc_size)) ||
+	    (err = printk_check_field(k, "prb_data_blk_lpos.begin", l->desc_begin, 8, l->desc_size)) ||
+	    (err = printk_check_field(k, "prb_data_blk_lpos.next", l->desc_next, 8, l->desc_size)))
 		return err;
 	return NULL;
 }
 
-static struct kd_error *read_info_layout(struct kd_kernel *k,
-					 struct prb_layout *l)
+static struct kd_error *printk_read_info_layout(struct kd_kernel *k,
+						struct prb_layout *l)
 {
 	struct kd_error *err;
 	if ((err = kd_printk_need(k, KD_VI_SIZE, "printk_info", &l->info_size)) ||
@@ -134,13 +134,13 @@ static struct kd_error *read_info_layout(struct kd_kernel *k,
 	    (err = kd_printk_opt(k, KD_VI_OFFSET, "printk_info.caller_id",
 				 &l->info_caller_id, &l->has_caller_id)))
 		return err;
-	if ((err = check_size(k, "printk_info", l->info_size)) ||
-	    (err = check_field(k, "printk_info.seq", l->info_seq, 8, l->info_size)) ||
-	    (err = check_field(k, "printk_info.ts_nsec", l->info_ts, 8, l->info_size)) ||
-	    (err = check_field(k, "printk_info.text_len", l->info_text_len, 2, l->info_size)))
+	if ((err = printk_check_size(k, "printk_info", l->info_size)) ||
+	    (err = printk_check_field(k, "printk_info.seq", l->info_seq, 8, l->info_size)) ||
+	    (err = printk_check_field(k, "printk_info.ts_nsec", l->info_ts, 8, l->info_size)) ||
+	    (err = printk_check_field(k, "printk_info.text_len", l->info_text_len, 2, l->info_size)))
 		return err;
 	if (l->has_caller_id &&
-	    (err = check_field(k, "printk_info.caller_id", l->info_caller_id, 4, l->info_size)))
+	    (err = printk_check_field(k, "printk_info.caller_id", l->info_caller_id, 4, l->info_size)))
 		return err;
 	// VMCOREINFO does not export facility and level. struct printk_info
 	// (printk_ringbuffer.h) has "u16 text_len; u8 facility; u8 flags:5;
@@ -153,7 +153,7 @@ static struct kd_error *read_info_layout(struct kd_kernel *k,
 	return NULL;
 }
 
-static struct kd_error *read_layout(struct kd_kernel *k, struct prb_layout *l)
+static struct kd_error *printk_read_layout(struct kd_kernel *k, struct prb_layout *l)
 {
 	struct kd_error *err = kd_printk_opt(k, KD_VI_OFFSET,
 					     "atomic_long_t.counter",
@@ -164,26 +164,26 @@ static struct kd_error *read_layout(struct kd_kernel *k, struct prb_layout *l)
 		return kd_error_create(KD_ERROR_CORRUPT,
 			"%s: VMCOREINFO OFFSET(atomic_long_t.counter)=%" PRIu64 " is out of range",
 			k->dump->path, l->counter);
-	err = read_desc_layout(k, l);
-	return err ? err : read_info_layout(k, l);
+	err = printk_read_desc_layout(k, l);
+	return err ? err : printk_read_info_layout(k, l);
 }
 
-static struct kd_error *read_ring_u32(struct prb *p, uint64_t addr,
-				      const char *what, uint32_t *ret)
+static struct kd_error *printk_read_ring_u32(struct prb *p, uint64_t addr,
+					     const char *what, uint32_t *ret)
 {
 	struct kd_error *err = kd_kernel_read_u32(p->k, addr, ret);
 	return err ? kd_error_prefix(err, "printk ring buffer %s", what) : NULL;
 }
 
-static struct kd_error *read_ring_u64(struct prb *p, uint64_t addr,
-				      const char *what, uint64_t *ret)
+static struct kd_error *printk_read_ring_u64(struct prb *p, uint64_t addr,
+					     const char *what, uint64_t *ret)
 {
 	struct kd_error *err = kd_kernel_read_u64(p->k, addr, ret);
 	return err ? kd_error_prefix(err, "printk ring buffer %s", what) : NULL;
 }
 
 // struct prb_desc_ring: count_bits, descs, infos, head_id, tail_id.
-static struct kd_error *read_desc_ring(struct prb *p, uint64_t rb)
+static struct kd_error *printk_read_desc_ring(struct prb *p, uint64_t rb)
 {
 	struct kd_kernel *k = p->k;
 	uint64_t ring, o_bits, o_descs, o_infos, o_head, o_tail;
@@ -197,17 +197,17 @@ static struct kd_error *read_desc_ring(struct prb *p, uint64_t rb)
 		return err;
 	ring += rb;
 	uint64_t counter = p->l.counter;
-	if ((err = read_ring_u32(p, ring + o_bits, "count_bits", &p->count_bits)) ||
-	    (err = read_ring_u64(p, ring + o_descs, "descs", &p->descs)) ||
-	    (err = read_ring_u64(p, ring + o_infos, "infos", &p->infos)) ||
-	    (err = read_ring_u64(p, ring + o_head + counter, "head_id", &p->head_id)) ||
-	    (err = read_ring_u64(p, ring + o_tail + counter, "tail_id", &p->tail_id)))
+	if ((err = printk_read_ring_u32(p, ring + o_bits, "count_bits", &p->count_bits)) ||
+	    (err = printk_read_ring_u64(p, ring + o_descs, "descs", &p->descs)) ||
+	    (err = printk_read_ring_u64(p, ring + o_infos, "infos", &p->infos)) ||
+	    (err = printk_read_ring_u64(p, ring + o_head + counter, "head_id", &p->head_id)) ||
+	    (err = printk_read_ring_u64(p, ring + o_tail + counter, "tail_id", &p->tail_id)))
 		return err;
 	return NULL;
 }
 
 // struct prb_data_ring text_data_ring: size_bits, data.
-static struct kd_error *read_data_ring(struct prb *p, uint64_t rb)
+static struct kd_error *printk_read_data_ring(struct prb *p, uint64_t rb)
 {
 	struct kd_kernel *k = p->k;
 	uint64_t ring, o_bits, o_data;
@@ -217,13 +217,13 @@ static struct kd_error *read_data_ring(struct prb *p, uint64_t rb)
 	    (err = kd_printk_need(k, KD_VI_OFFSET, "prb_data_ring.data", &o_data)))
 		return err;
 	ring += rb;
-	if ((err = read_ring_u32(p, ring + o_bits, "size_bits", &p->size_bits)) ||
-	    (err = read_ring_u64(p, ring + o_data, "data", &p->data_addr)))
+	if ((err = printk_read_ring_u32(p, ring + o_bits, "size_bits", &p->size_bits)) ||
+	    (err = printk_read_ring_u64(p, ring + o_data, "data", &p->data_addr)))
 		return err;
 	return NULL;
 }
 
-static struct kd_error *check_rings(struct prb *p)
+static struct kd_error *printk_check_rings(struct prb *p)
 {
 	const char *path = p->k->dump->path;
 	if (p->size_bits < MIN_SIZE_BITS || p->size_bits > MAX_SIZE_BITS)
@@ -247,19 +247,19 @@ static struct kd_error *check_rings(struct prb *p)
 	return NULL;
 }
 
-static struct kd_error *open_prb(struct prb *p)
+static struct kd_error *printk_open_prb(struct prb *p)
 {
 	struct kd_kernel *k = p->k;
 	uint64_t prb_sym, rb;
 	struct kd_error *err;
-	if ((err = read_layout(k, &p->l)) ||
+	if ((err = printk_read_layout(k, &p->l)) ||
 	    (err = kd_printk_need(k, KD_VI_SYMBOL, "prb", &prb_sym)))
 		return err;
 	// prb is a pointer: to printk_rb_static, or to printk_rb_dynamic once
 	// setup_log_buf() has moved the log (kernel/printk/printk.c).
-	if ((err = read_ring_u64(p, prb_sym, "pointer prb", &rb)) ||
-	    (err = read_desc_ring(p, rb)) || (err = read_data_ring(p, rb)) ||
-	    (err = check_rings(p)))
+	if ((err = printk_read_ring_u64(p, prb_sym, "pointer prb", &rb)) ||
+	    (err = printk_read_desc_ring(p, rb)) || (err = printk_read_data_ring(p, rb)) ||
+	    (err = printk_check_rings(p)))
 		return err;
 	size_t data_size = (size_t)1 << p->size_bits;
 	p->data = malloc(data_size);
@@ -275,8 +275,8 @@ static struct kd_error *open_prb(struct prb *p)
 // kernel's get_data(): a regular block has begin < next in one wrap of the
 // ring; a block that would not fit at the end of the ring is stored at its
 // start, with next one wrap ahead of begin. false: no usable text.
-static bool locate_block(const struct prb *p, uint64_t begin, uint64_t next,
-			 size_t *off_ret, size_t *size_ret)
+static bool printk_locate_block(const struct prb *p, uint64_t begin, uint64_t next,
+				size_t *off_ret, size_t *size_ret)
 {
 	uint64_t size = UINT64_C(1) << p->size_bits, mask = size - 1;
 	// Data-less records (and, as makedumpfile checks, any block whose
@@ -298,9 +298,9 @@ static bool locate_block(const struct prb *p, uint64_t begin, uint64_t next,
 }
 
 // One descriptor and its printk_info, both already read.
-static struct kd_error *do_record(struct prb *p, uint64_t id,
-				  const uint8_t *desc, const uint8_t *info,
-				  kd_printk_fn *fn, void *arg)
+static struct kd_error *printk_do_record(struct prb *p, uint64_t id,
+					 const uint8_t *desc, const uint8_t *info,
+					 kd_printk_fn *fn, void *arg)
 {
 	const struct kd_kernel *k = p->k;
 	const struct prb_layout *l = &p->l;
@@ -312,8 +312,8 @@ static struct kd_error *do_record(struct prb *p, uint64_t id,
 	    (state != DESC_COMMITTED && state != DESC_FINALIZED))
 		return NULL;
 	size_t off, size;
-	if (!locate_block(p, kd_dump_u64(k->dump, desc + l->desc_begin),
-			  kd_dump_u64(k->dump, desc + l->desc_next), &off, &size))
+	if (!printk_locate_block(p, kd_dump_u64(k->dump, desc + l->desc_begin),
+				 kd_dump_u64(k->dump, desc + l->desc_next), &off, &size))
 		return NULL;
 	struct kd_printk_record rec = {
 		.seq = kd_dump_u64(k->dump, info + l->info_seq),
@@ -337,7 +337,7 @@ static struct kd_error *do_record(struct prb *p, uint64_t id,
 }
 
 // Read descriptors and infos [idx, idx + n) of the arrays.
-static struct kd_error *read_chunk(struct prb *p, uint64_t idx, size_t n)
+static struct kd_error *printk_read_chunk(struct prb *p, uint64_t idx, size_t n)
 {
 	struct kd_error *err;
 	err = kd_kernel_read_virt(p->k, p->descs + idx * p->l.desc_size,
@@ -353,7 +353,7 @@ static struct kd_error *read_chunk(struct prb *p, uint64_t idx, size_t n)
 
 // Ids tail_id .. head_id inclusive, oldest first, as makedumpfile does;
 // the descriptor of id is descs[id % 2^count_bits].
-static struct kd_error *walk(struct prb *p, kd_printk_fn *fn, void *arg)
+static struct kd_error *printk_walk(struct prb *p, kd_printk_fn *fn, void *arg)
 {
 	uint64_t count = UINT64_C(1) << p->count_bits;
 	uint64_t remaining = ((p->head_id - p->tail_id) & DESC_ID_MASK) + 1;
@@ -365,13 +365,13 @@ static struct kd_error *walk(struct prb *p, kd_printk_fn *fn, void *arg)
 			n = remaining;
 		if (n > DESC_CHUNK)
 			n = DESC_CHUNK;
-		struct kd_error *err = read_chunk(p, idx, (size_t)n);
+		struct kd_error *err = printk_read_chunk(p, idx, (size_t)n);
 		if (err)
 			return err;
 		for (size_t j = 0; j < n; j++) {
-			err = do_record(p, (id + j) & DESC_ID_MASK,
-					p->desc_buf + j * p->l.desc_size,
-					p->info_buf + j * p->l.info_size, fn, arg);
+			err = printk_do_record(p, (id + j) & DESC_ID_MASK,
+					       p->desc_buf + j * p->l.desc_size,
+					       p->info_buf + j * p->l.info_size, fn, arg);
 			if (err)
 				return err;
 		}
@@ -381,13 +381,13 @@ static struct kd_error *walk(struct prb *p, kd_printk_fn *fn, void *arg)
 	return NULL;
 }
 
-static struct kd_error *iterate_lockless(struct kd_kernel *k, kd_printk_fn *fn,
-					 void *arg)
+static struct kd_error *printk_iterate_lockless(struct kd_kernel *k, kd_printk_fn *fn,
+						void *arg)
 {
 	struct prb p = { .k = k };
-	struct kd_error *err = open_prb(&p);
+	struct kd_error *err = printk_open_prb(&p);
 	if (!err)
-		err = walk(&p, fn, arg);
+		err = printk_walk(&p, fn, arg);
 	free(p.data);
 	free(p.desc_buf);
 	free(p.info_buf);
@@ -404,7 +404,7 @@ KD_EXPORT struct kd_error *kd_printk_iterate(struct kd_kernel *k,
 	if (err)
 		return err;
 	if (lockless)
-		err = iterate_lockless(k, fn, arg);
+		err = printk_iterate_lockless(k, fn, arg);
 	else if ((err = kd_printk_opt(k, KD_VI_SYMBOL, "log_buf", &addr,
 				      &legacy)))
 		return err;

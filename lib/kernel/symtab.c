@@ -36,7 +36,7 @@ void kd_symtab_deinit(struct kd_symtab *tab)
 	*tab = (struct kd_symtab){0};
 }
 
-static char *pool_copy(struct kd_symtab *tab, const char *name, size_t len)
+static char *symtab_pool_copy(struct kd_symtab *tab, const char *name, size_t len)
 {
 	struct kd_symtab_pool *b = tab->pool;
 	if (!b || b->size - b->used < len + 1) {
@@ -79,7 +79,7 @@ struct kd_error *kd_symtab_add(struct kd_symtab *tab, uint64_t addr, char type,
 		tab->syms = syms;
 		tab->cap = cap;
 	}
-	char *copy = pool_copy(tab, name, name_len);
+	char *copy = symtab_pool_copy(tab, name, name_len);
 	if (!copy)
 		return &kd_enomem;
 	tab->syms[tab->nsyms++] = (struct kd_symbol){
@@ -88,22 +88,22 @@ struct kd_error *kd_symtab_add(struct kd_symtab *tab, uint64_t addr, char type,
 	return NULL;
 }
 
-static bool is_absolute(char type)
+static bool symtab_is_absolute(char type)
 {
 	return type == 'a' || type == 'A';
 }
 
-static bool is_weak(char type)
+static bool symtab_is_weak(char type)
 {
 	return type == 'w' || type == 'W' || type == 'v' || type == 'V';
 }
 
-static bool is_global(char type)
+static bool symtab_is_global(char type)
 {
 	return type >= 'A' && type <= 'Z';
 }
 
-static size_t leading_underscores(const char *s)
+static size_t symtab_leading_underscores(const char *s)
 {
 	size_t n = 0;
 	while (s[n] == '_')
@@ -117,14 +117,14 @@ static size_t leading_underscores(const char *s)
 // /proc/kallsyms: strong before weak, then fewer leading underscores (the
 // "real" name before linker-script markers), then by name so the order
 // does not depend on the input order.
-static int cmp_addr(const void *a, const void *b)
+static int symtab_cmp_addr(const void *a, const void *b)
 {
 	const struct kd_symbol *x = a, *y = b;
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
-	if (is_weak(x->type) != is_weak(y->type))
-		return is_weak(x->type) ? 1 : -1;
-	size_t ux = leading_underscores(x->name), uy = leading_underscores(y->name);
+	if (symtab_is_weak(x->type) != symtab_is_weak(y->type))
+		return symtab_is_weak(x->type) ? 1 : -1;
+	size_t ux = symtab_leading_underscores(x->name), uy = symtab_leading_underscores(y->name);
 	if (ux != uy)
 		return ux < uy ? -1 : 1;
 	int c = strcmp(x->name, y->name);
@@ -138,13 +138,13 @@ static int cmp_addr(const void *a, const void *b)
 // first entry is the one kd_symtab_find() returns: a global (uppercase
 // type) before locals, and then the lowest address. This is what a look-up
 // of a kernel variable by name nearly always means, and it is deterministic.
-static int cmp_name(const struct kd_symbol *x, const struct kd_symbol *y)
+static int symtab_cmp_name(const struct kd_symbol *x, const struct kd_symbol *y)
 {
 	int c = strcmp(x->name, y->name);
 	if (c)
 		return c;
-	if (is_global(x->type) != is_global(y->type))
-		return is_global(x->type) ? -1 : 1;
+	if (symtab_is_global(x->type) != symtab_is_global(y->type))
+		return symtab_is_global(x->type) ? -1 : 1;
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
 	return 0;
@@ -161,7 +161,7 @@ struct name_key {
 	const struct kd_symbol *sym;
 };
 
-static void fill_key(struct name_key *key, const struct kd_symbol *sym)
+static void symtab_fill_key(struct name_key *key, const struct kd_symbol *sym)
 {
 	uint8_t b[16] = {0};
 	size_t i;
@@ -173,8 +173,8 @@ static void fill_key(struct name_key *key, const struct kd_symbol *sym)
 	key->sym = sym;
 }
 
-static inline int cmp_name_key(const struct name_key *x,
-			       const struct name_key *y)
+static inline int symtab_cmp_name_key(const struct name_key *x,
+				      const struct name_key *y)
 {
 	for (int i = 0; i < 2; i++)
 		if (x->prefix[i] != y->prefix[i])
@@ -184,7 +184,7 @@ static inline int cmp_name_key(const struct name_key *x,
 	int c = strcmp(x->name, y->name);
 	if (c)
 		return c;
-	c = cmp_name(x->sym, y->sym);
+	c = symtab_cmp_name(x->sym, y->sym);
 	if (c)
 		return c;
 	return (x->sym > y->sym) - (x->sym < y->sym);
@@ -193,7 +193,7 @@ static inline int cmp_name_key(const struct name_key *x,
 // A bottom-up merge sort of the name keys with the comparison inlined:
 // qsort() through a function pointer is most of the load time of a 170k
 // symbol kallsyms table; this is about twice as fast. tmp holds n keys.
-static void sort_name_keys(struct name_key *keys, struct name_key *tmp, size_t n)
+static void symtab_sort_name_keys(struct name_key *keys, struct name_key *tmp, size_t n)
 {
 	struct name_key *src = keys, *dst = tmp;
 	for (size_t width = 1; width < n; width *= 2) {
@@ -202,7 +202,7 @@ static void sort_name_keys(struct name_key *keys, struct name_key *tmp, size_t n
 			size_t hi = mid + width < n ? mid + width : n;
 			size_t i = lo, j = mid, o = lo;
 			while (i < mid && j < hi)
-				dst[o++] = cmp_name_key(&src[j], &src[i]) < 0 ? src[j++] : src[i++];
+				dst[o++] = symtab_cmp_name_key(&src[j], &src[i]) < 0 ? src[j++] : src[i++];
 			while (i < mid)
 				dst[o++] = src[i++];
 			while (j < hi)
@@ -219,11 +219,11 @@ static void sort_name_keys(struct name_key *keys, struct name_key *tmp, size_t n
 // kallsyms lists symbols in address order already (scripts/kallsyms.c sorts
 // them), only aliases may be ordered differently: then sorting the runs of
 // equal addresses is enough and costs O(n) instead of a full sort.
-static void sort_by_addr(struct kd_symtab *tab)
+static void symtab_sort_by_addr(struct kd_symtab *tab)
 {
 	for (size_t i = 1; i < tab->nsyms; i++)
 		if (tab->syms[i - 1].addr > tab->syms[i].addr) {
-			qsort(tab->syms, tab->nsyms, sizeof(tab->syms[0]), cmp_addr);
+			qsort(tab->syms, tab->nsyms, sizeof(tab->syms[0]), symtab_cmp_addr);
 			return;
 		}
 	for (size_t i = 0; i < tab->nsyms;) {
@@ -231,7 +231,7 @@ static void sort_by_addr(struct kd_symtab *tab)
 		while (j < tab->nsyms && tab->syms[j].addr == tab->syms[i].addr)
 			j++;
 		if (j - i > 1)
-			qsort(tab->syms + i, j - i, sizeof(tab->syms[0]), cmp_addr);
+			qsort(tab->syms + i, j - i, sizeof(tab->syms[0]), symtab_cmp_addr);
 		i = j;
 	}
 }
@@ -242,7 +242,7 @@ struct kd_error *kd_symtab_finish(struct kd_symtab *tab)
 	tab->by_name = NULL;
 	if (!tab->nsyms)
 		return NULL;
-	sort_by_addr(tab);
+	symtab_sort_by_addr(tab);
 	struct name_key *keys = malloc(2 * tab->nsyms * sizeof(*keys));
 	size_t *by_name = malloc(tab->nsyms * sizeof(*by_name));
 	if (!keys || !by_name) {
@@ -251,8 +251,8 @@ struct kd_error *kd_symtab_finish(struct kd_symtab *tab)
 		return &kd_enomem;
 	}
 	for (size_t i = 0; i < tab->nsyms; i++)
-		fill_key(&keys[i], &tab->syms[i]);
-	sort_name_keys(keys, keys + tab->nsyms, tab->nsyms);
+		symtab_fill_key(&keys[i], &tab->syms[i]);
+	symtab_sort_name_keys(keys, keys + tab->nsyms, tab->nsyms);
 	for (size_t i = 0; i < tab->nsyms; i++)
 		by_name[i] = (size_t)(keys[i].sym - tab->syms);
 	free(keys);
@@ -261,7 +261,7 @@ struct kd_error *kd_symtab_finish(struct kd_symtab *tab)
 }
 
 // The first by_name position whose name is >= name: a lower bound, so that
-// among repeated names the preferred one (first in cmp_name order) is found
+// among repeated names the preferred one (first in symtab_cmp_name order) is found
 // in O(log n) without scanning duplicates, which bsearch() cannot do.
 const struct kd_symbol *kd_symtab_find(const struct kd_symtab *tab,
 				       const char *name)
@@ -297,7 +297,7 @@ const struct kd_symbol *kd_symtab_find(const struct kd_symtab *tab,
  *  - the highest symbol (_end in a kernel) has no known size, so it only
  *    contains its own address: modules and the fixmap lie above _end.
  * When several symbols share the address, the first in address order wins
- * (see cmp_addr()).
+ * (see symtab_cmp_addr()).
  */
 const struct kd_symbol *kd_symtab_containing(const struct kd_symtab *tab,
 					     uint64_t addr)
@@ -320,17 +320,17 @@ const struct kd_symbol *kd_symtab_containing(const struct kd_symtab *tab,
 		if (i == 0)
 			return NULL;
 		i--;
-	} while (is_absolute(tab->syms[i].type));
+	} while (symtab_is_absolute(tab->syms[i].type));
 	uint64_t at = tab->syms[i].addr;
 	for (size_t j = i; j > 0 && tab->syms[j - 1].addr == at; j--)
-		if (!is_absolute(tab->syms[j - 1].type))
+		if (!symtab_is_absolute(tab->syms[j - 1].type))
 			i = j - 1;
 	if ((at ^ addr) >> 63)
 		return NULL;
 	if (addr != at) {
 		bool last = true;
 		for (size_t j = lo; j < tab->nsyms; j++)
-			if (!is_absolute(tab->syms[j].type)) {
+			if (!symtab_is_absolute(tab->syms[j].type)) {
 				last = false;
 				break;
 			}
@@ -342,7 +342,7 @@ const struct kd_symbol *kd_symtab_containing(const struct kd_symtab *tab,
 
 // ------------------------------------------------------------- System.map
 
-static int hexval(char c)
+static int symtab_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -353,12 +353,12 @@ static int hexval(char c)
 	return -1;
 }
 
-static bool is_blank(char c)
+static bool symtab_is_blank(char c)
 {
 	return c == ' ' || c == '\t';
 }
 
-static bool is_letter(char c)
+static bool symtab_is_letter(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
@@ -372,35 +372,35 @@ static const char stub_marker[] = "The real System.map is in the ";
  * output). A fourth "[module]" field, as in /proc/kallsyms, is accepted and
  * ignored so that a saved /proc/kallsyms also works.
  */
-static struct kd_error *parse_line(struct kd_symtab *tab, const char *path,
-				   size_t lineno, const char *p, const char *end)
+static struct kd_error *symtab_parse_line(struct kd_symtab *tab, const char *path,
+					  size_t lineno, const char *p, const char *end)
 {
 	const char *start = p;
 	uint64_t addr = 0;
 	size_t digits = 0;
-	for (; p < end && hexval(*p) >= 0; p++, digits++)
-		addr = addr << 4 | (uint64_t)hexval(*p);
-	if (!digits || digits > 16 || p == end || !is_blank(*p))
+	for (; p < end && symtab_hexval(*p) >= 0; p++, digits++)
+		addr = addr << 4 | (uint64_t)symtab_hexval(*p);
+	if (!digits || digits > 16 || p == end || !symtab_is_blank(*p))
 		goto malformed;
-	while (p < end && is_blank(*p))
+	while (p < end && symtab_is_blank(*p))
 		p++;
-	if (p == end || !is_letter(*p) || p + 1 == end || !is_blank(p[1]))
+	if (p == end || !symtab_is_letter(*p) || p + 1 == end || !symtab_is_blank(p[1]))
 		goto malformed;
 	char type = *p++;
-	while (p < end && is_blank(*p))
+	while (p < end && symtab_is_blank(*p))
 		p++;
 	const char *name = p;
-	while (p < end && !is_blank(*p))
+	while (p < end && !symtab_is_blank(*p))
 		p++;
 	size_t name_len = (size_t)(p - name);
-	while (p < end && is_blank(*p))
+	while (p < end && symtab_is_blank(*p))
 		p++;
 	if (p < end) {
 		// Only a "[module]" field may follow the name.
 		if (*p != '[' || end[-1] != ']')
 			goto malformed;
 		for (const char *q = p; q < end; q++)
-			if (is_blank(*q))
+			if (symtab_is_blank(*q))
 				goto malformed;
 	}
 	if (!name_len)
@@ -434,7 +434,7 @@ struct kd_error *kd_symtab_parse_system_map(struct kd_symtab *tab,
 		if (eol > p && eol[-1] == '\r')
 			eol--;
 		const char *q = p;
-		while (q < eol && is_blank(*q))
+		while (q < eol && symtab_is_blank(*q))
 			q++;
 		if (q == eol) {
 			p = next;
@@ -450,7 +450,7 @@ struct kd_error *kd_symtab_parse_system_map(struct kd_symtab *tab,
 				path, lineno);
 			goto fail;
 		}
-		err = parse_line(tab, path, lineno, q, eol);
+		err = symtab_parse_line(tab, path, lineno, q, eol);
 		if (err)
 			goto fail;
 		p = next;

@@ -29,7 +29,7 @@
 
 _Static_assert(KD_APPEND_BUF % ALIGN == 0, "the buffer holds whole blocks");
 
-static void go_buffered(struct kd_append *a)
+static void append_go_buffered(struct kd_append *a)
 {
 	if (a->dfd >= 0)
 		close(a->dfd);
@@ -37,8 +37,8 @@ static void go_buffered(struct kd_append *a)
 }
 
 // A buffered write of bytes already counted in sink->bytes.
-static struct kd_error *rewrite(struct kd_append *a, const void *buf,
-				size_t len, uint64_t off)
+static struct kd_error *append_rewrite(struct kd_append *a, const void *buf,
+				       size_t len, uint64_t off)
 {
 	uint64_t bytes = a->sink->bytes;
 	struct kd_error *err = kd_sink_write(a->sink, buf, len, off);
@@ -81,7 +81,7 @@ void kd_append_init(struct kd_append *a, struct kd_sink *sink, uint64_t start,
 // After a failed write: what it left past the data is not data (no
 // descriptor points there, and ELF readers take the file's end as the end
 // of what was saved): end the file at the last byte known written.
-static void cut(struct kd_append *a)
+static void append_cut(struct kd_append *a)
 {
 	if (a->regular && ftruncate(a->sink->fd, (off_t)a->durable)) {
 		// Best effort: the write's own error is the one reported.
@@ -100,8 +100,8 @@ bool kd_append_is_direct(const struct kd_append *a)
 // (EINVAL from alignment rules stricter than ALIGN, or from a file size
 // limit that cuts the write to an odd length), and where both fail (ENOSPC,
 // EIO) the buffered write's error is the one to report.
-static struct kd_error *direct_write(struct kd_append *a, size_t len,
-				     size_t real)
+static struct kd_error *append_direct_write(struct kd_append *a, size_t len,
+					    size_t real)
 {
 	size_t done = 0;
 	while (done < len) {
@@ -110,11 +110,11 @@ static struct kd_error *direct_write(struct kd_append *a, size_t len,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			go_buffered(a);
+			append_go_buffered(a);
 			struct kd_error *err = done >= real ? NULL :
-				rewrite(a, a->buf + done, real - done, a->base + done);
+				append_rewrite(a, a->buf + done, real - done, a->base + done);
 			if (err)
-				cut(a);
+				append_cut(a);
 			return err;
 		}
 		done += (size_t)n;
@@ -127,7 +127,7 @@ static struct kd_error *direct_write(struct kd_append *a, size_t len,
 
 // Write out what is buffered: whole blocks, and with @p pad the last
 // partial block too (padded; kept in the buffer to be written again).
-static struct kd_error *flush(struct kd_append *a, bool pad)
+static struct kd_error *append_flush(struct kd_append *a, bool pad)
 {
 	size_t whole = a->len / ALIGN * ALIGN;
 	size_t tail = a->len - whole;
@@ -138,7 +138,7 @@ static struct kd_error *flush(struct kd_append *a, bool pad)
 		memset(a->buf + a->len, 0, out - a->len);
 		a->padded = true;
 	}
-	struct kd_error *err = direct_write(a, out, a->len);
+	struct kd_error *err = append_direct_write(a, out, a->len);
 	if (err || a->dfd < 0) {
 		// Failed, or buffered from now on: nothing stays buffered.
 		a->base += a->len;
@@ -159,7 +159,7 @@ struct kd_error *kd_append_write(struct kd_append *a, const void *buf,
 		a->pos += len;
 		struct kd_error *err = kd_sink_write(a->sink, p, len, a->pos - len);
 		if (err)
-			cut(a);
+			append_cut(a);
 		else
 			a->durable = a->pos;
 		return err;
@@ -173,7 +173,7 @@ struct kd_error *kd_append_write(struct kd_append *a, const void *buf,
 		p += n;
 		len -= n;
 		if (a->len == KD_APPEND_BUF) {
-			struct kd_error *err = flush(a, false);
+			struct kd_error *err = append_flush(a, false);
 			if (err)
 				return err;
 			if (a->dfd < 0)	// went buffered: the rest directly
@@ -187,17 +187,17 @@ struct kd_error *kd_append_flush(struct kd_append *a)
 {
 	if (a->dfd < 0 || a->durable == a->pos)
 		return NULL;
-	return flush(a, true);
+	return append_flush(a, true);
 }
 
 struct kd_error *kd_append_end(struct kd_append *a)
 {
 	struct kd_error *err = NULL;
 	if (a->dfd >= 0) {
-		err = flush(a, false);
+		err = append_flush(a, false);
 		// The last partial block, exactly, through the page cache.
 		if (!err && a->len)
-			err = rewrite(a, a->buf, a->len, a->base);
+			err = append_rewrite(a, a->buf, a->len, a->base);
 	}
 	// A padded block written by an early flush may reach past the end,
 	// also when the writes went buffered after it: the data ends the file.
@@ -210,7 +210,7 @@ struct kd_error *kd_append_end(struct kd_append *a)
 
 void kd_append_abandon(struct kd_append *a)
 {
-	go_buffered(a);
+	append_go_buffered(a);
 	free(a->buf);
 	a->buf = NULL;
 }

@@ -26,7 +26,7 @@ struct kd_pipeline {
 	unsigned int nthreads;
 };
 
-static bool is_zero(const uint8_t *p, size_t n)
+static bool pipeline_is_zero(const uint8_t *p, size_t n)
 {
 	// The first byte is zero and every byte equals the next one.
 	return p[0] == 0 && !memcmp(p, p + 1, n - 1);
@@ -37,9 +37,9 @@ static bool is_zero(const uint8_t *p, size_t n)
 // compressed or tested for zeros (a RAW job is written after the window
 // has moved on, so its pages are copied), else read into job->in. The
 // pointer is valid until the next call: the window moves.
-static struct kd_error *read_run(struct kd_pipeline *pl, struct kd_map *map,
-				 struct kd_job *job, size_t i, uint64_t paddr,
-				 size_t len, const uint8_t **ret)
+static struct kd_error *pipeline_read_run(struct kd_pipeline *pl, struct kd_map *map,
+					  struct kd_job *job, size_t i, uint64_t paddr,
+					  size_t len, const uint8_t **ret)
 {
 	const uint8_t *p = NULL;
 	if (pl->cfg.mode != KD_JOB_RAW && !pl->serial_reads)
@@ -60,8 +60,8 @@ static struct kd_error *read_run(struct kd_pipeline *pl, struct kd_map *map,
 	return NULL;
 }
 
-static struct kd_error *process(struct kd_pipeline *pl, struct kd_map *map,
-				struct kd_codec_state *cs, struct kd_job *job)
+static struct kd_error *pipeline_process(struct kd_pipeline *pl, struct kd_map *map,
+					 struct kd_codec_state *cs, struct kd_job *job)
 {
 	const struct kd_pipeline_config *c = &pl->cfg;
 	const uint32_t ps = c->page_size;
@@ -75,7 +75,7 @@ static struct kd_error *process(struct kd_pipeline *pl, struct kd_map *map,
 			end = i + 1;
 			while (end < job->n && job->pfns[end] == job->pfns[end - 1] + 1)
 				end++;
-			struct kd_error *err = read_run(pl, map, job, i,
+			struct kd_error *err = pipeline_read_run(pl, map, job, i,
 				job->pfns[i] * ps, (end - i) * ps, &run);
 			if (err)
 				return err;
@@ -83,7 +83,7 @@ static struct kd_error *process(struct kd_pipeline *pl, struct kd_map *map,
 		const uint8_t *p = run + (i - start) * ps;
 		struct kd_job_page *pg = &job->pages[i];
 		*pg = (struct kd_job_page){ .size = ps };
-		if (c->find_zero && is_zero(p, ps)) {
+		if (c->find_zero && pipeline_is_zero(p, ps)) {
 			*pg = (struct kd_job_page){ .zero = true };
 			continue;
 		}
@@ -108,7 +108,7 @@ static struct kd_error *process(struct kd_pipeline *pl, struct kd_map *map,
 	return NULL;
 }
 
-static void *worker(void *arg)
+static void *pipeline_worker(void *arg)
 {
 	struct kd_pipeline *pl = arg;
 	struct kd_codec_state cs = { .level = pl->cfg.level };
@@ -129,7 +129,7 @@ static void *worker(void *arg)
 		}
 		job->state = JOB_BUSY;
 		pthread_mutex_unlock(&pl->lock);
-		struct kd_error *err = process(pl, &map, &cs, job);
+		struct kd_error *err = pipeline_process(pl, &map, &cs, job);
 		pthread_mutex_lock(&pl->lock);
 		job->err = err;
 		job->state = JOB_DONE;
@@ -141,7 +141,7 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static void free_jobs(struct kd_pipeline *pl)
+static void pipeline_free_jobs(struct kd_pipeline *pl)
 {
 	if (!pl->jobs)
 		return;
@@ -193,7 +193,7 @@ struct kd_error *kd_pipeline_create(const struct kd_pipeline_config *cfg,
 	}
 	for (; pl->nthreads < cfg->workers; pl->nthreads++) {
 		int rc = pthread_create(&pl->threads[pl->nthreads], NULL,
-					worker, pl);
+					pipeline_worker, pl);
 		if (rc) {
 			struct kd_error *err = kd_error_os(rc,
 				"cannot start worker thread %u", pl->nthreads);
@@ -209,7 +209,7 @@ nomem:
 }
 
 // Wait for the oldest job and hand it to done(). Called with lock held.
-static struct kd_error *finish_oldest(struct kd_pipeline *pl)
+static struct kd_error *pipeline_finish_oldest(struct kd_pipeline *pl)
 {
 	struct kd_job *job = &pl->jobs[pl->write_seq % pl->cfg.jobs];
 	while (job->state != JOB_DONE)
@@ -230,7 +230,7 @@ struct kd_error *kd_pipeline_get(struct kd_pipeline *pl, struct kd_job **ret)
 	struct kd_error *err = NULL;
 	pthread_mutex_lock(&pl->lock);
 	while (!err && pl->next_seq - pl->write_seq >= pl->cfg.jobs)
-		err = finish_oldest(pl);
+		err = pipeline_finish_oldest(pl);
 	pthread_mutex_unlock(&pl->lock);
 	if (err)
 		return err;
@@ -278,7 +278,7 @@ struct kd_error *kd_pipeline_drain(struct kd_pipeline *pl)
 	struct kd_error *err = NULL;
 	pthread_mutex_lock(&pl->lock);
 	while (!err && pl->write_seq < pl->next_seq)
-		err = finish_oldest(pl);
+		err = pipeline_finish_oldest(pl);
 	pthread_mutex_unlock(&pl->lock);
 	return err;
 }
@@ -296,7 +296,7 @@ void kd_pipeline_destroy(struct kd_pipeline *pl)
 	// too, which is harmless (nobody writes them).
 	for (unsigned int i = 0; i < pl->nthreads; i++)
 		pthread_join(pl->threads[i], NULL);
-	free_jobs(pl);
+	pipeline_free_jobs(pl);
 	free(pl->threads);
 	pthread_mutex_destroy(&pl->lock);
 	pthread_mutex_destroy(&pl->read_lock);

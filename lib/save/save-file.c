@@ -15,8 +15,8 @@
 
 #define INCOMPLETE_SUFFIX ".incomplete"
 
-static struct kd_error *create_tmp(const char *path, bool force, char **tmp_ret,
-				   int *fd_ret)
+static struct kd_error *save_file_create_tmp(const char *path, bool force, char **tmp_ret,
+					     int *fd_ret)
 {
 	struct stat st;
 	if (!force && lstat(path, &st) == 0)
@@ -47,7 +47,7 @@ static struct kd_error *create_tmp(const char *path, bool force, char **tmp_ret,
 	return NULL;
 }
 
-static void sync_dir(const char *path)
+static void save_file_sync_dir(const char *path)
 {
 	char *copy = strdup(path);
 	if (!copy)
@@ -62,8 +62,8 @@ static void sync_dir(const char *path)
 
 // fsync, close and rename tmp to path. @p err is the writer's outcome: on
 // success a failing fsync is the error; a partial dump is still renamed.
-static struct kd_error *finish(int fd, char *tmp, const char *path,
-			       struct kd_error *err, bool keep_partial)
+static struct kd_error *save_file_finish(int fd, char *tmp, const char *path,
+					 struct kd_error *err, bool keep_partial)
 {
 	if (fsync(fd) && !err)
 		err = kd_error_os(errno, "%s: fsync failed", tmp);
@@ -75,7 +75,7 @@ static struct kd_error *finish(int fd, char *tmp, const char *path,
 				err = kd_error_os(errno, "cannot rename %s to %s",
 						  tmp, path);
 		} else {
-			sync_dir(path);
+			save_file_sync_dir(path);
 		}
 	}
 	free(tmp);
@@ -90,7 +90,7 @@ KD_EXPORT struct kd_error *kd_save_file(struct kd_kernel *kernel,
 	char *tmp;
 	int fd;
 	memset(stats, 0, sizeof(*stats));
-	struct kd_error *err = create_tmp(path, force, &tmp, &fd);
+	struct kd_error *err = save_file_create_tmp(path, force, &tmp, &fd);
 	if (err)
 		return err;
 	err = kd_save_fd_named(kernel, fd, path, true, opts, stats);
@@ -102,13 +102,13 @@ KD_EXPORT struct kd_error *kd_save_file(struct kd_kernel *kernel,
 		free(tmp);
 		return err;
 	}
-	return finish(fd, tmp, path, err, true);
+	return save_file_finish(fd, tmp, path, err, true);
 }
 
 // Read len bytes; *eof when the stream ends first (an error if it ends
 // inside the span, unless @p short_ok).
-static struct kd_error *read_full(int fd, const char *name, void *buf,
-				  size_t len, bool *eof, bool short_ok)
+static struct kd_error *save_file_read_full(int fd, const char *name, void *buf,
+					    size_t len, bool *eof, bool short_ok)
 {
 	uint8_t *p = buf;
 	size_t got = 0;
@@ -130,8 +130,8 @@ static struct kd_error *read_full(int fd, const char *name, void *buf,
 }
 
 // The records of the stream (format-flat.c) written to their offsets.
-static struct kd_error *reassemble(int in, const char *name, int out,
-				   const char *out_name, bool *complete)
+static struct kd_error *save_file_reassemble(int in, const char *name, int out,
+					     const char *out_name, bool *complete)
 {
 	enum { CHUNK = 1 << 20 };
 	_Static_assert(CHUNK >= MDF_HEADER_SIZE, "the header fits the buffer");
@@ -139,7 +139,7 @@ static struct kd_error *reassemble(int in, const char *name, int out,
 	if (!buf)
 		return &kd_enomem;
 	bool eof;
-	struct kd_error *err = read_full(in, name, buf, MDF_HEADER_SIZE, &eof, true);
+	struct kd_error *err = save_file_read_full(in, name, buf, MDF_HEADER_SIZE, &eof, true);
 	if (!err && (eof || memcmp(buf, MDF_SIGNATURE, sizeof(MDF_SIGNATURE)) ||
 		     kd_be64(buf + MDF_TYPE_OFF) != TYPE_FLAT_HEADER))
 		err = kd_error_create(KD_ERROR_FORMAT,
@@ -150,7 +150,7 @@ static struct kd_error *reassemble(int in, const char *name, int out,
 	*complete = false;
 	while (!err) {
 		uint8_t rec[MDF_RECORD_SIZE];
-		if ((err = read_full(in, name, rec, sizeof(rec), &eof, false)) || eof)
+		if ((err = save_file_read_full(in, name, rec, sizeof(rec), &eof, false)) || eof)
 			break;
 		int64_t off = (int64_t)kd_be64(rec), size = (int64_t)kd_be64(rec + 8);
 		if (off == -1 && size == -1) {
@@ -162,7 +162,7 @@ static struct kd_error *reassemble(int in, const char *name, int out,
 				"%s: record with negative offset or size", name);
 		for (uint64_t left = (uint64_t)size; !err && left;) {
 			size_t n = left < CHUNK ? (size_t)left : CHUNK;
-			if ((err = read_full(in, name, buf, n, &eof, false)))
+			if ((err = save_file_read_full(in, name, buf, n, &eof, false)))
 				break;
 			if (eof) {
 				err = kd_error_create(KD_ERROR_CORRUPT,
@@ -183,11 +183,11 @@ KD_EXPORT struct kd_error *kd_save_file_reassemble(int in_fd, const char *in_nam
 {
 	char *tmp;
 	int fd;
-	struct kd_error *err = create_tmp(path, force, &tmp, &fd);
+	struct kd_error *err = save_file_create_tmp(path, force, &tmp, &fd);
 	if (err)
 		return err;
 	bool complete;
-	err = reassemble(in_fd, in_name, fd, path, &complete);
+	err = save_file_reassemble(in_fd, in_name, fd, path, &complete);
 	if (err && kd_error_code(err) == KD_ERROR_FORMAT) {
 		// Not a flattened stream: nothing was written, nothing to keep.
 		close(fd);
@@ -199,5 +199,5 @@ KD_EXPORT struct kd_error *kd_save_file_reassemble(int in_fd, const char *in_nam
 		err = kd_error_create(KD_ERROR_CORRUPT,
 			"%s: flattened stream ended without its end record: the dump is incomplete",
 			in_name);
-	return finish(fd, tmp, path, err, true);
+	return save_file_finish(fd, tmp, path, err, true);
 }

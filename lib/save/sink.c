@@ -9,8 +9,8 @@
 #include <errno.h>
 #include <unistd.h>
 
-static struct kd_error *write_all(struct kd_sink *sink, const void *buf,
-				  size_t len)
+static struct kd_error *sink_write_all(struct kd_sink *sink, const void *buf,
+				       size_t len)
 {
 	const uint8_t *p = buf;
 	while (len) {
@@ -36,7 +36,7 @@ struct kd_error *kd_sink_init(struct kd_sink *sink, int fd, bool flat,
 	memcpy(h, MDF_SIGNATURE, sizeof(MDF_SIGNATURE));
 	kd_put_be64(h + MDF_TYPE_OFF, TYPE_FLAT_HEADER);
 	kd_put_be64(h + MDF_VERSION_OFF, VERSION_FLAT_HEADER);
-	return write_all(sink, h, sizeof(h));
+	return sink_write_all(sink, h, sizeof(h));
 }
 
 struct kd_error *kd_sink_write(struct kd_sink *sink, const void *buf,
@@ -48,9 +48,9 @@ struct kd_error *kd_sink_write(struct kd_sink *sink, const void *buf,
 		uint8_t rec[MDF_RECORD_SIZE];
 		kd_put_be64(rec, off);
 		kd_put_be64(rec + 8, len);
-		struct kd_error *err = write_all(sink, rec, sizeof(rec));
+		struct kd_error *err = sink_write_all(sink, rec, sizeof(rec));
 		if (!err)
-			err = write_all(sink, buf, len);
+			err = sink_write_all(sink, buf, len);
 		if (!err)
 			sink->bytes += len;
 		return err;
@@ -78,5 +78,5 @@ struct kd_error *kd_sink_finish(struct kd_sink *sink)
 		return NULL;
 	uint8_t end[MDF_RECORD_SIZE];
 	memset(end, 0xff, sizeof(end));	// {-1, -1}: END_FLAG_FLAT_HEADER
-	return write_all(sink, end, sizeof(end));
+	return sink_write_all(sink, end, sizeof(end));
 }
