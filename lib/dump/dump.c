@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const struct kd_format_ops *const formats[] = {
+static const struct kd_format_ops *const dump_formats[] = {
 	&kd_format_elf,
 	&kd_format_kdump,
 	&kd_format_flat,
@@ -83,9 +83,9 @@ KD_EXPORT struct kd_error *kd_dump_open(const char *path, struct kd_dump **ret)
 	err = kd_dump_pread(dump, head, headlen, 0);
 	if (err)
 		goto fail;
-	for (size_t i = 0; i < KD_ARRAY_SIZE(formats); i++) {
-		if (formats[i]->probe(head, headlen)) {
-			dump->ops = formats[i];
+	for (size_t i = 0; i < KD_ARRAY_SIZE(dump_formats); i++) {
+		if (dump_formats[i]->probe(head, headlen)) {
+			dump->ops = dump_formats[i];
 			break;
 		}
 	}

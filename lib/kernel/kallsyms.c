@@ -39,12 +39,12 @@ enum {
 	NAMES_MAX = 64 * 1024 * 1024,
 };
 
-struct tables {
+struct kallsyms_tables {
 	uint64_t names, num_syms, token_table, token_index;
 	uint64_t offsets, relative_base, addresses;	/* 0 = absent */
 };
 
-static struct kd_error *kallsyms_find_tables(const struct kd_kernel *k, struct tables *t)
+static struct kd_error *kallsyms_find_tables(const struct kd_kernel *k, struct kallsyms_tables *t)
 {
 	struct kd_error *err;
 	// The tables every layout has, then those of one layout or the other
@@ -68,7 +68,7 @@ static struct kd_error *kallsyms_find_tables(const struct kd_kernel *k, struct t
 // Where kallsyms_names must end: at the nearest other table above it (in
 // every layout scripts/kallsyms.c has written, the markers and then the token
 // table follow the names), and never more than NAMES_MAX past its start.
-static uint64_t kallsyms_names_limit(const struct tables *t)
+static uint64_t kallsyms_names_limit(const struct kallsyms_tables *t)
 {
 	uint64_t limit = t->names + NAMES_MAX;
 	if (limit < t->names)
@@ -83,14 +83,14 @@ static uint64_t kallsyms_names_limit(const struct tables *t)
 	return limit;
 }
 
-struct tokens {
+struct kallsyms_tokens {
 	uint8_t *buf;
 	const char *str[256];
 	uint8_t len[256];
 };
 
-static struct kd_error *kallsyms_load_tokens(struct kd_kernel *k, const struct tables *t,
-					     struct tokens *tok)
+static struct kd_error *kallsyms_load_tokens(struct kd_kernel *k, const struct kallsyms_tables *t,
+					     struct kallsyms_tokens *tok)
 {
 	uint8_t raw[512];
 	struct kd_error *err = kd_kernel_read_virt(k, t->token_index, raw, sizeof(raw));
@@ -138,7 +138,7 @@ static struct kd_error *kallsyms_load_tokens(struct kd_kernel *k, const struct t
 }
 
 // A window onto kallsyms_names, refilled in large chunks.
-struct names_reader {
+struct kallsyms_names_reader {
 	struct kd_kernel *k;
 	uint64_t next;		/* address of the next byte to read */
 	uint64_t limit;		/* no table byte lies at or above this */
@@ -147,7 +147,7 @@ struct names_reader {
 };
 
 // Make at least n bytes available at r->buf + r->pos.
-static struct kd_error *kallsyms_names_need(struct names_reader *r, size_t n,
+static struct kd_error *kallsyms_names_need(struct kallsyms_names_reader *r, size_t n,
 					    uint32_t sym, uint32_t nsyms)
 {
 	if (r->len - r->pos >= n)
@@ -178,11 +178,11 @@ static bool kallsyms_is_type(char c)
 }
 
 // Expand every symbol into tab, with address 0 for now.
-static struct kd_error *kallsyms_decode_names(struct kd_kernel *k, const struct tables *t,
-					      const struct tokens *tok, uint32_t nsyms,
+static struct kd_error *kallsyms_decode_names(struct kd_kernel *k, const struct kallsyms_tables *t,
+					      const struct kallsyms_tokens *tok, uint32_t nsyms,
 					      struct kd_symtab *tab)
 {
-	struct names_reader r = {
+	struct kallsyms_names_reader r = {
 		.k = k, .next = t->names, .limit = kallsyms_names_limit(t),
 	};
 	r.buf = malloc(NAMES_CHUNK);
@@ -272,7 +272,7 @@ static int32_t kallsyms_offset_at(const struct kd_kernel *k, const uint8_t *offs
  * The interpretation with strictly more matches wins; a kernel table agrees
  * with every entry under one and with none under the other.
  */
-struct check {
+struct kallsyms_check {
 	const char *key;	/* "SYMBOL(name)" */
 	char name[64];
 	uint64_t want;
@@ -287,7 +287,7 @@ static struct kd_error *kallsyms_decide_offsets(struct kd_kernel *k,
 {
 	// VMCOREINFO has a dozen SYMBOL() lines; 32 is plenty, more are
 	// ignored.
-	struct check checks[32];
+	struct kallsyms_check checks[32];
 	size_t nchecks = 0;
 	const char *key, *value;
 	for (size_t e = 0; kd_vmcoreinfo_entry(k->vi, e, &key, &value) &&
@@ -295,7 +295,7 @@ static struct kd_error *kallsyms_decide_offsets(struct kd_kernel *k,
 		size_t klen = strlen(key);
 		if (klen < 9 || strncmp(key, "SYMBOL(", 7) || key[klen - 1] != ')')
 			continue;
-		struct check *c = &checks[nchecks];
+		struct kallsyms_check *c = &checks[nchecks];
 		size_t nlen = klen - 8;
 		if (nlen >= sizeof(c->name))
 			continue;
@@ -319,7 +319,7 @@ static struct kd_error *kallsyms_decide_offsets(struct kd_kernel *k,
 	for (size_t i = 0; i < tab->nsyms; i++) {
 		const char *name = tab->syms[i].name;
 		for (size_t j = 0; j < nchecks; j++) {
-			struct check *c = &checks[j];
+			struct kallsyms_check *c = &checks[j];
 			if (c->name[0] != name[0] || strcmp(c->name, name))
 				continue;
 			// A name may repeat (statics): any copy may match.
@@ -333,9 +333,9 @@ static struct kd_error *kallsyms_decide_offsets(struct kd_kernel *k,
 		}
 	}
 	size_t match[NINTERP] = {0}, checked = 0;
-	const struct check *example = NULL;
+	const struct kallsyms_check *example = NULL;
 	for (size_t j = 0; j < nchecks; j++) {
-		const struct check *c = &checks[j];
+		const struct kallsyms_check *c = &checks[j];
 		if (!c->seen)
 			continue;
 		checked++;
@@ -379,7 +379,7 @@ static struct kd_error *kallsyms_read_array(struct kd_kernel *k, uint64_t addr,
 	return NULL;
 }
 
-static struct kd_error *kallsyms_set_addresses(struct kd_kernel *k, const struct tables *t,
+static struct kd_error *kallsyms_set_addresses(struct kd_kernel *k, const struct kallsyms_tables *t,
 					       struct kd_symtab *tab)
 {
 	struct kd_error *err;
@@ -429,7 +429,7 @@ struct kd_error *kd_kallsyms_load(struct kd_kernel *k, struct kd_symtab *tab)
 	if (tab->nsyms)
 		return kd_error_create(KD_ERROR_INVALID,
 				       "kallsyms: the symbol table is not empty");
-	struct tables t;
+	struct kallsyms_tables t;
 	struct kd_error *err = kallsyms_find_tables(k, &t);
 	if (err)
 		return err;
@@ -441,7 +441,7 @@ struct kd_error *kd_kallsyms_load(struct kd_kernel *k, struct kd_symtab *tab)
 		return kd_error_create(KD_ERROR_CORRUPT,
 			"kallsyms_num_syms at %#" PRIx64 " is %" PRIu32 " (expected 1 to %d)",
 			t.num_syms, nsyms, KALLSYMS_MAX_SYMS);
-	struct tokens tok = {0};
+	struct kallsyms_tokens tok = {0};
 	err = kallsyms_load_tokens(k, &t, &tok);
 	if (!err)
 		err = kallsyms_decode_names(k, &t, &tok, nsyms, tab);

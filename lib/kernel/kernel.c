@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const struct kd_arch_ops *const arches[] = {
+static const struct kd_arch_ops *const kernel_arches[] = {
 	&kd_arch_x86_64,
 };
 
@@ -87,9 +87,9 @@ KD_EXPORT struct kd_error *kd_kernel_open(struct kd_dump *dump,
 		err = kd_error_prefix(err, "%s", dump->path);
 		goto fail;
 	}
-	for (size_t i = 0; i < KD_ARRAY_SIZE(arches); i++)
-		if (arches[i]->elf_machine == dump->machine)
-			k->arch = arches[i];
+	for (size_t i = 0; i < KD_ARRAY_SIZE(kernel_arches); i++)
+		if (kernel_arches[i]->elf_machine == dump->machine)
+			k->arch = kernel_arches[i];
 	if (!k->arch) {
 		err = kd_error_create(KD_ERROR_UNSUPPORTED,
 			"%s: architecture not supported (ELF machine %u)",

@@ -106,7 +106,7 @@ struct kd_pagefilter {
 	uint64_t next_pfn;		// windows go up
 };
 
-static const char *const class_names[KD_PAGE_NCLASSES] = {
+static const char *const pagefilter_class_names[KD_PAGE_NCLASSES] = {
 	[KD_PAGE_ZERO] = "zero",
 	[KD_PAGE_CACHE] = "cache",
 	[KD_PAGE_CACHE_PRIVATE] = "cache_private",
@@ -118,7 +118,7 @@ static const char *const class_names[KD_PAGE_NCLASSES] = {
 
 KD_EXPORT const char *kd_page_class_name(enum kd_page_class c)
 {
-	return (unsigned int)c < KD_PAGE_NCLASSES ? class_names[c] : "unknown";
+	return (unsigned int)c < KD_PAGE_NCLASSES ? pagefilter_class_names[c] : "unknown";
 }
 
 /* ------------------------------------------------------------ VMCOREINFO */
@@ -646,7 +646,7 @@ static void pagefilter_fill_present(struct kd_pagefilter *pf, uint64_t start, ui
 
 /* -------------------------------------------------------- classification */
 
-struct window {
+struct pagefilter_window {
 	uint64_t start, end;
 	const uint8_t *present;
 	uint8_t *keep;
@@ -655,7 +655,7 @@ struct window {
 
 // makedumpfile exclude_range(): clear [from, to) from the 2nd bitmap; what
 // lies past the window is left for the next one.
-static void pagefilter_exclude(struct kd_pagefilter *pf, struct window *w, uint64_t from,
+static void pagefilter_exclude(struct kd_pagefilter *pf, struct pagefilter_window *w, uint64_t from,
 			       uint64_t to, enum kd_page_class c)
 {
 	if (to > w->end) {
@@ -837,7 +837,7 @@ static struct kd_error *pagefilter_classify(struct kd_pagefilter *pf, uint64_t p
 	return NULL;
 }
 
-static struct kd_error *pagefilter_scan_window(struct kd_pagefilter *pf, struct window *w)
+static struct kd_error *pagefilter_scan_window(struct kd_pagefilter *pf, struct pagefilter_window *w)
 {
 	uint64_t pfn = w->start;
 	if (pf->pend_end > pf->pend_start) {
@@ -1017,7 +1017,7 @@ KD_EXPORT struct kd_error *kd_pagefilter_window(struct kd_pagefilter *pf,
 	pf->next_pfn = end;
 	if (!pf->scan)
 		return NULL;
-	struct window w = {
+	struct pagefilter_window w = {
 		.start = start_pfn, .end = end, .present = present, .keep = keep,
 		.counts = counts,
 	};

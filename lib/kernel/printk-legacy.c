@@ -16,7 +16,7 @@
 #define MAX_LOG_BUF_LEN (UINT32_C(1) << 26)
 #define MAX_HDR_SIZE 256
 
-struct legacy {
+struct printk_legacy {
 	struct kd_kernel *k;
 	uint64_t hdr_size;	/* SIZE(printk_log) */
 	uint64_t o_ts, o_len, o_text_len, o_caller_id;
@@ -27,7 +27,7 @@ struct legacy {
 	uint64_t seq;
 };
 
-static struct kd_error *printk_legacy_check_field(struct legacy *lg, const char *name,
+static struct kd_error *printk_legacy_check_field(struct printk_legacy *lg, const char *name,
 						  uint64_t off, uint64_t width)
 {
 	if (off <= lg->hdr_size && width <= lg->hdr_size - off)
@@ -37,7 +37,7 @@ static struct kd_error *printk_legacy_check_field(struct legacy *lg, const char 
 		lg->k->dump->path, name, off, width, lg->hdr_size);
 }
 
-static struct kd_error *printk_legacy_read_layout(struct legacy *lg)
+static struct kd_error *printk_legacy_read_layout(struct printk_legacy *lg)
 {
 	struct kd_kernel *k = lg->k;
 	struct kd_error *err;
@@ -70,7 +70,7 @@ static struct kd_error *printk_legacy_read_layout(struct legacy *lg)
 	return NULL;
 }
 
-static struct kd_error *printk_legacy_read_u32_var(struct legacy *lg, const char *name,
+static struct kd_error *printk_legacy_read_u32_var(struct printk_legacy *lg, const char *name,
 						   uint32_t *ret)
 {
 	uint64_t addr;
@@ -83,7 +83,7 @@ static struct kd_error *printk_legacy_read_u32_var(struct legacy *lg, const char
 
 // The kernel does not export log_first_seq; with a symbol table (e.g. a
 // System.map) we start from it, otherwise records are numbered from 0.
-static void printk_legacy_read_first_seq(struct legacy *lg)
+static void printk_legacy_read_first_seq(struct printk_legacy *lg)
 {
 	uint64_t addr, seq;
 	struct kd_error *err = kd_kernel_symbol(lg->k, "log_first_seq", &addr);
@@ -94,7 +94,7 @@ static void printk_legacy_read_first_seq(struct legacy *lg)
 	kd_error_destroy(err);
 }
 
-static struct kd_error *printk_legacy_open_log(struct legacy *lg)
+static struct kd_error *printk_legacy_open_log(struct printk_legacy *lg)
 {
 	struct kd_kernel *k = lg->k;
 	const char *path = k->dump->path;
@@ -129,7 +129,7 @@ static struct kd_error *printk_legacy_open_log(struct legacy *lg)
 	return NULL;
 }
 
-static struct kd_error *printk_legacy_emit(struct legacy *lg, uint32_t idx, uint16_t len,
+static struct kd_error *printk_legacy_emit(struct printk_legacy *lg, uint32_t idx, uint16_t len,
 					   kd_printk_fn *fn, void *arg)
 {
 	const struct kd_kernel *k = lg->k;
@@ -154,7 +154,7 @@ static struct kd_error *printk_legacy_emit(struct legacy *lg, uint32_t idx, uint
 	return fn(&rec, arg);
 }
 
-static struct kd_error *printk_legacy_corrupt_at(const struct legacy *lg, uint32_t idx,
+static struct kd_error *printk_legacy_corrupt_at(const struct printk_legacy *lg, uint32_t idx,
 						 const char *what)
 {
 	return kd_error_create(KD_ERROR_CORRUPT,
@@ -166,7 +166,7 @@ static struct kd_error *printk_legacy_corrupt_at(const struct legacy *lg, uint32
 // contiguous; when next < first they run to a len-0 marker and continue
 // at 0. Every step advances by at least SIZE(printk_log) and wraps at
 // most once, so the loop ends.
-static struct kd_error *printk_legacy_walk(struct legacy *lg, kd_printk_fn *fn, void *arg)
+static struct kd_error *printk_legacy_walk(struct printk_legacy *lg, kd_printk_fn *fn, void *arg)
 {
 	bool wrapped = false;
 	uint32_t idx = lg->first;
@@ -195,7 +195,7 @@ static struct kd_error *printk_legacy_walk(struct legacy *lg, kd_printk_fn *fn, 
 struct kd_error *kd_printk_iterate_legacy(struct kd_kernel *k,
 					  kd_printk_fn *fn, void *arg)
 {
-	struct legacy lg = { .k = k };
+	struct printk_legacy lg = { .k = k };
 	struct kd_error *err = printk_legacy_open_log(&lg);
 	if (!err)
 		err = printk_legacy_walk(&lg, fn, arg);

@@ -155,13 +155,13 @@ static int symtab_cmp_name(const struct kd_symbol *x, const struct kd_symbol *y)
 // zero-padded like the NUL terminator, decide most comparisons without
 // touching the name itself: sorting ~170k names this way takes a third of
 // the time strcmp() through pointers does.
-struct name_key {
+struct symtab_name_key {
 	uint64_t prefix[2];
 	const char *name;	/* the rest, when the prefixes are equal */
 	const struct kd_symbol *sym;
 };
 
-static void symtab_fill_key(struct name_key *key, const struct kd_symbol *sym)
+static void symtab_fill_key(struct symtab_name_key *key, const struct kd_symbol *sym)
 {
 	uint8_t b[16] = {0};
 	size_t i;
@@ -173,8 +173,8 @@ static void symtab_fill_key(struct name_key *key, const struct kd_symbol *sym)
 	key->sym = sym;
 }
 
-static inline int symtab_cmp_name_key(const struct name_key *x,
-				      const struct name_key *y)
+static inline int symtab_cmp_name_key(const struct symtab_name_key *x,
+				      const struct symtab_name_key *y)
 {
 	for (int i = 0; i < 2; i++)
 		if (x->prefix[i] != y->prefix[i])
@@ -193,9 +193,9 @@ static inline int symtab_cmp_name_key(const struct name_key *x,
 // A bottom-up merge sort of the name keys with the comparison inlined:
 // qsort() through a function pointer is most of the load time of a 170k
 // symbol kallsyms table; this is about twice as fast. tmp holds n keys.
-static void symtab_sort_name_keys(struct name_key *keys, struct name_key *tmp, size_t n)
+static void symtab_sort_name_keys(struct symtab_name_key *keys, struct symtab_name_key *tmp, size_t n)
 {
-	struct name_key *src = keys, *dst = tmp;
+	struct symtab_name_key *src = keys, *dst = tmp;
 	for (size_t width = 1; width < n; width *= 2) {
 		for (size_t lo = 0; lo < n; lo += 2 * width) {
 			size_t mid = lo + width < n ? lo + width : n;
@@ -208,7 +208,7 @@ static void symtab_sort_name_keys(struct name_key *keys, struct name_key *tmp, s
 			while (j < hi)
 				dst[o++] = src[j++];
 		}
-		struct name_key *t = src;
+		struct symtab_name_key *t = src;
 		src = dst;
 		dst = t;
 	}
@@ -243,7 +243,7 @@ struct kd_error *kd_symtab_finish(struct kd_symtab *tab)
 	if (!tab->nsyms)
 		return NULL;
 	symtab_sort_by_addr(tab);
-	struct name_key *keys = malloc(2 * tab->nsyms * sizeof(*keys));
+	struct symtab_name_key *keys = malloc(2 * tab->nsyms * sizeof(*keys));
 	size_t *by_name = malloc(tab->nsyms * sizeof(*by_name));
 	if (!keys || !by_name) {
 		free(keys);
@@ -365,7 +365,7 @@ static bool symtab_is_letter(char c)
 
 // Debian's linux-image packages ship a one-line placeholder instead of the
 // real map (it is in the -dbg package); say so instead of "malformed".
-static const char stub_marker[] = "The real System.map is in the ";
+static const char symtab_stub_marker[] = "The real System.map is in the ";
 
 /*
  * Parse one "ADDR TYPE NAME" line as written by scripts/mksysmap (nm -n
@@ -441,8 +441,8 @@ struct kd_error *kd_symtab_parse_system_map(struct kd_symtab *tab,
 			continue;
 		}
 		size_t n = (size_t)(eol - q);
-		if (n > sizeof(stub_marker) &&
-		    memmem(q, n, stub_marker, sizeof(stub_marker) - 1)) {
+		if (n > sizeof(symtab_stub_marker) &&
+		    memmem(q, n, symtab_stub_marker, sizeof(symtab_stub_marker) - 1)) {
 			err = kd_error_create(KD_ERROR_FORMAT,
 				"%s:%zu: this is the placeholder System.map of a Debian kernel package, not a symbol table; "
 				"the real System.map is in the linux-image-<version>-dbg package (for kernels 6.0 and later, "

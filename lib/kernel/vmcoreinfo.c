@@ -9,13 +9,13 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-struct vi_entry {
+struct vmcoreinfo_entry {
 	char *key;
 	char *value;
 };
 
 struct kd_vmcoreinfo {
-	struct vi_entry *entries;
+	struct vmcoreinfo_entry *entries;
 	size_t n;
 	char *text;		/* the parsed copy; entries point into it */
 };
@@ -60,7 +60,7 @@ KD_EXPORT struct kd_error *kd_vmcoreinfo_parse(const char *text, size_t len,
 		*eq = '\0';
 		if (vi->n == cap) {
 			cap = cap ? cap * 2 : 128;
-			struct vi_entry *e = realloc(vi->entries, cap * sizeof(*e));
+			struct vmcoreinfo_entry *e = realloc(vi->entries, cap * sizeof(*e));
 			if (!e) {
 				err = &kd_enomem;
 				goto fail;

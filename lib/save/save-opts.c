@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const format_names[] = {
+static const char *const save_opts_format_names[] = {
 	[KD_SAVE_KDUMP] = "kdump", [KD_SAVE_ELF] = "elf", [KD_SAVE_FLAT] = "flat",
 };
 
@@ -21,8 +21,8 @@ KD_EXPORT const char *kd_save_codec_name(enum kd_save_codec codec)
 
 KD_EXPORT const char *kd_save_format_name(enum kd_save_format format)
 {
-	return (unsigned int)format < KD_ARRAY_SIZE(format_names) ?
-	       format_names[format] : NULL;
+	return (unsigned int)format < KD_ARRAY_SIZE(save_opts_format_names) ?
+	       save_opts_format_names[format] : NULL;
 }
 
 // printf to the end of the string in @p buf (of @p size), truncating.
@@ -127,8 +127,8 @@ KD_EXPORT struct kd_error *kd_save_parse_codec(const char *text,
 KD_EXPORT struct kd_error *kd_save_parse_format(const char *text,
 						enum kd_save_format *format)
 {
-	for (size_t i = 0; i < KD_ARRAY_SIZE(format_names); i++)
-		if (!strcmp(format_names[i], text)) {
+	for (size_t i = 0; i < KD_ARRAY_SIZE(save_opts_format_names); i++)
+		if (!strcmp(save_opts_format_names[i], text)) {
 			*format = (enum kd_save_format)i;
 			return NULL;
 		}
