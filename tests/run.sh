@@ -13,6 +13,9 @@
 #   7. runs the crash-dump service end to end in QEMU: setup, panic,
 #      capture, reboot, list (tests/e2e/check-service.sh).
 # Closes with "N passed, N failed" and exits non-zero if anything failed.
+# Runs as root or as a user: only tools/deps.sh needs root, to install
+# missing packages (through sudo when not root; it says so and fails when
+# there is no sudo). Run as a user, the tests also check permission errors.
 # Env: KEXDUMP_DUMPS=DIR keeps/reuses the dumps there (default: a fresh
 # temporary directory, removed afterwards); KEXDUMP_SKIP_VM=1 skips stages 6 and 7;
 # KEXDUMP_FUZZ_SECONDS (default 20) per fuzz target.

@@ -8,6 +8,9 @@
 # writes the dump to the disk and reboots; the next boot runs `kexdump list`.
 # Then show what the guest printed and what kexdump reads from the dump.
 # Installs what is missing; caches kernels and the run under ~/.cache/kexdump.
+# Runs as root or as a user: only tools/deps.sh needs root, to install
+# missing packages (through sudo when not root; it says so and fails when
+# there is no sudo).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 suite=${1:-bookworm}

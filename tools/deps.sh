@@ -21,8 +21,16 @@ for p in "${pkgs[@]}"; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
 ((${#missing[@]})) || exit 0
+# apt-get needs root: run as root (a minimal Debian or a container has no
+# sudo), else through sudo when there is one.
 sudo=()
-((EUID == 0)) || sudo=(sudo)
+if ((EUID != 0)); then
+	if ! command -v sudo >/dev/null 2>&1; then
+		echo "deps.sh: missing ${missing[*]}; installing them needs root, and there is no sudo: run this as root, or install them" >&2
+		exit 1
+	fi
+	sudo=(sudo)
+fi
 echo "deps.sh: installing ${missing[*]}" >&2
 "${sudo[@]}" apt-get update -qq
 DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >&2
