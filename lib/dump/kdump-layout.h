@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The on-disk layout of the kdump-compressed format (makedumpfile's
- * diskdump_mod.h), shared by its reader (format-kdump.c) and writer
- * (write-kdump.c). Offsets are those of the C structs on LP64. */
+ * diskdump_mod.h), shared by its reader (dump/format-kdump.c), its writer
+ * (save/save-kdump.c) and the codec table (dump/codec.c). Offsets are those
+ * of the C structs on LP64. */
 #ifndef KEXDUMP_KDUMP_LAYOUT_H
 #define KEXDUMP_KDUMP_LAYOUT_H
 

@@ -17,7 +17,7 @@
 #     data; the compound order from OFFSET(page.compound_order) only, which
 #     6.3+ VMCOREINFO lacks, so large folios lose only their head; no
 #     PAGE_HUGETLB_MAPCOUNT_VALUE, so hugetlb folios are kept;
-#   - "upstream": makedumpfile 1.7.9+ as lib/pageclass.c implements it.
+#   - "upstream": makedumpfile 1.7.9+ as lib/kernel/pagefilter.c implements it.
 # Checks: the 1.7.2 model reproduces makedumpfile's counts exactly (so the
 # model is right), kexdump's counts equal the upstream model's, and every
 # class where kexdump and makedumpfile differ differs by exactly the pages

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The newc cpio writer (lib/cpio.c) and the capture initramfs
+// The newc cpio writer (lib/service/cpio.c) and the capture initramfs
 // (kd_initramfs_write): archives parsed back field by field, checked with
 // GNU cpio and gzip, gzip output identical to the plain archive once
 // inflated, modules decompressed from .ko.xz/.ko.zst, the static-/init rule.

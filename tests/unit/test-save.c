@@ -2,7 +2,7 @@
 // kd_save_fd()/kd_save_file()/kd_save_file_reassemble() on a synthetic dump:
 // every format and codec read back page for page, zero pages, identical
 // output for any thread count, a full disk, and the never-overwrite rules.
-// Filtering by struct page is tested in test-pageclass.c and on real dumps.
+// Filtering by struct page is tested in test-pagefilter.c and on real dumps.
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -338,7 +338,7 @@ static void test_save_file_rules(void **state)
 
 // A flattened stream reassembles into exactly the kdump file written
 // directly; a stream cut short is reported and the result is incomplete.
-static void test_flat_reassemble(void **state)
+static void test_save_file_reassemble(void **state)
 {
 	(void)state;
 	struct synth_fixture f = open_source();
@@ -465,7 +465,7 @@ int main(void)
 		cmocka_unit_test(test_windows_identical),
 		cmocka_unit_test(test_full_disk),
 		cmocka_unit_test(test_save_file_rules),
-		cmocka_unit_test(test_flat_reassemble),
+		cmocka_unit_test(test_save_file_reassemble),
 		cmocka_unit_test(test_partial_dump),
 		cmocka_unit_test(test_no_filter_falls_back),
 	};

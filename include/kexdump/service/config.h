@@ -43,7 +43,10 @@ enum kd_target_kind {
  *   path /var/crash                     folder on the target filesystem
  *   fstype ext4                         (set by setup when it resolves)
  *   dump_level 31                       makedumpfile's -d
- *   compress zstd|lz4|zlib|lzo|snappy|none   (zstd:L, zlib:L for a level)
+ *   compress auto|zstd|lz4|zlib|lzo|snappy|none   (zstd:L, zlib:L for a
+ *                                       level; auto, the default: zstd when
+ *                                       dump_level drops page cache and user
+ *                                       pages (31), lzo otherwise)
  *   format kdump|elf
  *   final_action reboot|poweroff|halt|shell
  *   failure_action reboot|poweroff|halt|shell
@@ -59,7 +62,7 @@ struct kd_config {
 	char path[256];		/**< absolute, default "/var/crash" */
 	char fstype[32];	/**< "" = unknown */
 	unsigned int dump_level;	/**< default 31 */
-	int codec;		/**< enum kd_save_codec, default zstd */
+	int codec;		/**< enum kd_save_codec, default KD_SAVE_AUTO */
 	int level;		/**< its level ("compress zstd:-1"), 0 = default */
 	int format;		/**< enum kd_save_format, default kdump */
 	enum kd_action final_action;	/**< default reboot */
@@ -123,7 +126,7 @@ struct kd_error *kd_blkdev_of_path(const char *path, const char *mountinfo,
 
 /**
  * One dump folder "<host>-<YYYY-MM-DD-HH:MM:SS>/" written by the capture
- * init: vmcore, dmesg.txt and summary (key=value lines, see lib/dumpdir.c).
+ * init: vmcore, dmesg.txt and summary (key=value lines, see lib/service/dumpdir.c).
  */
 struct kd_dumpdir_entry {
 	char dir[512];		/**< full path of the folder */

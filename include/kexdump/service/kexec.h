@@ -37,7 +37,7 @@ struct kd_error *kd_kexec_state(const char *root, struct kd_kexec_state *state);
  * text of /proc/cmdline): drops what must not reach the capture kernel
  * (crashkernel=, quiet, splash, initrd=, BOOT_IMAGE=, root=?, resume=, …)
  * and adds what it needs (nr_cpus=1, reset_devices, irqpoll, …; each
- * documented in lib/kexec.c), then @p append. Result is malloc'ed.
+ * documented in lib/service/kexec.c), then @p append. Result is malloc'ed.
  */
 struct kd_error *kd_kexec_capture_cmdline(const char *running, const char *append,
 					  char **ret);
