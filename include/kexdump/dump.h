@@ -72,6 +72,29 @@ struct kd_error *kd_dump_cpu_state(const struct kd_dump *dump, size_t cpu,
 /** The raw VMCOREINFO text (not NUL-terminated), or NULL when the dump has none. */
 const char *kd_dump_vmcoreinfo_raw(const struct kd_dump *dump, size_t *len_ret);
 
+/* ------------------------------------------------------------- page codecs */
+
+/**
+ * Page codecs of the kdump-compressed format: the dump layer reads them,
+ * kd_save() writes them, lib/dump/codec.c has their table. crash 8.0.2
+ * reads zlib, lzo, snappy and zstd; lz4 is only read by kexdump.
+ */
+enum kd_save_codec {
+	KD_SAVE_ZSTD,
+	KD_SAVE_LZ4,
+	KD_SAVE_ZLIB,
+	KD_SAVE_LZO,
+	KD_SAVE_SNAPPY,
+	KD_SAVE_NONE,
+	/**
+	 * zstd (level -1) when the dump level excludes page cache and user
+	 * pages (what is left is the kernel's own memory, compressed hard),
+	 * lzo when it keeps them (gigabytes, compressed fast: the machine is
+	 * down meanwhile). kd_save_stats says which one was used.
+	 */
+	KD_SAVE_AUTO,
+};
+
 #ifdef __cplusplus
 }
 #endif

@@ -25,24 +25,6 @@ enum kd_save_format {
 	KD_SAVE_FLAT,	/**< flattened kdump-compressed, for pipes */
 };
 
-/** Page codecs. crash 8.0.2 reads zlib, lzo, snappy and zstd; lz4 is only
- * read by kexdump. */
-enum kd_save_codec {
-	KD_SAVE_ZSTD,
-	KD_SAVE_LZ4,
-	KD_SAVE_ZLIB,
-	KD_SAVE_LZO,
-	KD_SAVE_SNAPPY,
-	KD_SAVE_NONE,
-	/**
-	 * zstd (level -1) when the dump level excludes page cache and user
-	 * pages (what is left is the kernel's own memory, compressed hard),
-	 * lzo when it keeps them (gigabytes, compressed fast: the machine is
-	 * down meanwhile). kd_save_stats says which one was used.
-	 */
-	KD_SAVE_AUTO,
-};
-
 /** Progress of a save, for a progress line. */
 struct kd_save_progress {
 	uint64_t pages_done, pages_total;

@@ -4,7 +4,7 @@
 #ifndef KEXDUMP_CODEC_H
 #define KEXDUMP_CODEC_H
 
-#include <kexdump/kexdump.h>
+#include <kexdump/dump.h>
 
 /* The codecs makedumpfile can write (diskdump_mod.h DUMP_DH_COMPRESSED_*). */
 enum kd_codec {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dump/codec.h"
+#include <kexdump/save.h>
 #include "dump/kdump-layout.h"
 
 // name -> row -> public enum -> row -> flag -> row -> codec -> row -> name,
