@@ -13,108 +13,33 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-#include <zlib.h>
 
 static double mib(uint64_t n)
 {
 	return (double)n / (1024.0 * 1024.0);
 }
 
-// An 8-digit hex field of a newc header.
-static unsigned long hexfield(const char *p)
+// Print each entry of the archive @p path: mode, size, name.
+static int initramfs_list(const char *path)
 {
-	char buf[9];
-	memcpy(buf, p, 8);
-	buf[8] = '\0';
-	return strtoul(buf, NULL, 16);
-}
-
-// Print each entry of the newc archive @p path (gzip or plain; gzread
-// reads both): mode, size, name.
-static int list_archive(const char *path)
-{
-	gzFile f = gzopen(path, "rb");
-	if (!f) {
-		return cli_fail(kd_error_os(errno ? errno : ENOMEM, "%s: cannot open", path));
-	}
-	char hdr[110], name[4096], buf[65536];
-	for (;;) {
-		if (gzread(f, hdr, sizeof(hdr)) != (int)sizeof(hdr) ||
-		    memcmp(hdr, "070701", 6))
-			break;
-		unsigned long mode = hexfield(hdr + 14), size = hexfield(hdr + 54);
-		unsigned long namesize = hexfield(hdr + 94);
-		if (namesize == 0 || namesize > sizeof(name))
-			break;
-		// name padded so that header + name is a multiple of 4
-		size_t npad = (4 - (sizeof(hdr) + namesize) % 4) % 4;
-		if (gzread(f, name, (unsigned)(namesize + npad)) != (int)(namesize + npad))
-			break;
-		name[namesize - 1] = '\0';
-		if (!strcmp(name, "TRAILER!!!")) {
-			gzclose(f);
-			return 0;
-		}
-		printf("  %06lo %10lu  /%s\n", mode, size, name);
-		for (unsigned long left = size + (4 - size % 4) % 4; left;) {
-			unsigned n = left < sizeof(buf) ? (unsigned)left : sizeof(buf);
-			if (gzread(f, buf, n) != (int)n)
-				goto bad;
-			left -= n;
-		}
-	}
-bad:
-	gzclose(f);
-	return cli_error("%s: not a complete newc cpio archive", path);
-}
-
-// The config names no target: take the filesystem holding its path (or
-// the nearest existing parent) and name it by UUID in the copy that goes
-// into the archive, so the capture kernel finds it without udev.
-static struct kd_error *resolve_target(struct kd_config *cfg, const char *sysfs,
-				       const char *dev)
-{
-	char path[sizeof(cfg->path)];
-	snprintf(path, sizeof(path), "%s", cfg->path);
-	struct stat st;
-	while (stat(path, &st) < 0 && strcmp(path, "/")) {
-		char *slash = strrchr(path, '/');
-		if (slash == path)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-	}
-	unsigned int maj, min;
-	char fstype[sizeof(cfg->fstype)];
-	struct kd_error *err = kd_blkdev_of_path(path, NULL, &maj, &min, fstype,
-						 sizeof(fstype));
+	struct kd_cpio_reader *r;
+	struct kd_error *err = kd_cpio_open(path, &r);
 	if (err)
-		return kd_error_prefix(err, "finding the filesystem of %s", cfg->path);
-	// /sys/dev/block/MAJ:MIN links to the device's directory (its name).
-	char link[PATH_MAX], target[PATH_MAX];
-	snprintf(link, sizeof(link), "%s/dev/block/%u:%u", sysfs ? sysfs : "/sys", maj, min);
-	ssize_t n = readlink(link, target, sizeof(target) - 1);
-	if (n <= 0)
-		return kd_error_os(errno, "%s", link);
-	target[n] = '\0';
-	const char *name = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
-	char node[PATH_MAX];
-	if ((size_t)snprintf(node, sizeof(node), "%s/%s", dev ? dev : "/dev", name) >=
-	    sizeof(node))
-		return kd_error_create(KD_ERROR_INVALID, "%s: device name too long", link);
-	struct kd_blkdev_info info;
-	err = kd_blkdev_probe(node, &info);
-	if (err)
-		return kd_error_prefix(err, "the filesystem holding %s", cfg->path);
-	if (info.uuid[0])
-		snprintf(cfg->target, sizeof(cfg->target), "UUID=%s", info.uuid);
-	else if ((size_t)snprintf(cfg->target, sizeof(cfg->target), "/dev/%s", name) >=
-		 sizeof(cfg->target))
-		return kd_error_create(KD_ERROR_INVALID, "%s: device name too long", link);
-	if (!cfg->fstype[0])
-		snprintf(cfg->fstype, sizeof(cfg->fstype), "%s",
-			 info.fstype[0] ? info.fstype : fstype);
-	return NULL;
+		return cli_fail(err);
+	struct kd_cpio_entry *e = malloc(sizeof(*e));
+	if (!e) {
+		kd_cpio_close(r);
+		return cli_fail(kd_error_create(KD_ERROR_NOMEM, "out of memory"));
+	}
+	bool end = false;
+	while (!err && !end) {
+		err = kd_cpio_next(r, e, &end);
+		if (!err && !end)
+			printf("  %06o %10u  /%s\n", e->mode, e->size, e->name);
+	}
+	free(e);
+	kd_cpio_close(r);
+	return err ? cli_fail(err) : 0;
 }
 
 int cmd_initramfs(int argc, char **argv)
@@ -136,16 +61,16 @@ int cmd_initramfs(int argc, char **argv)
 	static const char usage[] =
 		"kexdump initramfs -o FILE [--config FILE] [--release R] [--moddir DIR] "
 		"[--init PATH] [--sysfs DIR] [--dev DIR] [--no-compress] [--module NAME]... [--list]";
-	const char *out = NULL, *config = "/etc/kexdump.conf", *release = NULL;
+	const char *out = NULL, *config = KD_CONFIG_PATH, *release = NULL;
 	const char *moddir = NULL, *init = "/proc/self/exe", *sysfs = NULL, *dev = NULL;
 	const char *extra[KD_CONFIG_MAX_MODULES];
 	size_t nextra = 0;
-	bool compress = true, list = false;
+	bool compress = true, list = false, config_given = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "o:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
-		case 'c': config = optarg; break;
+		case 'c': config = optarg; config_given = true; break;
 		case 'r': release = optarg; break;
 		case 'm': moddir = optarg; break;
 		case 'i': init = optarg; break;
@@ -180,22 +105,24 @@ int cmd_initramfs(int argc, char **argv)
 	if (realpath(init, init_buf))
 		init = init_buf;
 
-	struct kd_config cfg;
-	struct kd_error *err = kd_config_load(config, false, &cfg);
+	// A missing default config is the defaults, as in every command.
+	struct kd_config loaded;
+	struct kd_error *err = kd_config_load(config, !config_given, &loaded);
 	if (err)
 		return cli_fail(err);
-	if (!cfg.target[0])
-		err = resolve_target(&cfg, sysfs, dev);
-	// The archive's config names the filesystem type the modules were
-	// chosen for, so the capture init mounts it as that type.
-	if (!err && cfg.target_kind == KD_TARGET_FS && !cfg.fstype[0]) {
-		struct kd_blkdev_info info;
-		err = kd_blkdev_find(cfg.target, sysfs, dev, &info);
-		if (!err)
-			snprintf(cfg.fstype, sizeof(cfg.fstype), "%s", info.fstype);
-	}
-	if (err)
+	// The archive gets the resolved config: the target by UUID, the
+	// path inside it, the filesystem type the modules were chosen for.
+	struct kd_target *t = malloc(sizeof(*t));
+	if (!t)
+		return cli_fail(kd_error_create(KD_ERROR_NOMEM, "out of memory"));
+	const struct kd_target_roots roots = { .sysfs = sysfs, .dev = dev };
+	err = kd_target_resolve(&loaded, &roots, t);
+	if (err) {
+		free(t);
 		return cli_fail(kd_error_prefix(err, "%s", config));
+	}
+	struct kd_config cfg = t->config;
+	free(t);
 	struct kd_modset *set;
 	err = kd_modset_open(moddir, &set);
 	if (err)
@@ -213,11 +140,11 @@ int cmd_initramfs(int argc, char **argv)
 		kd_modset_close(set);
 		return cli_fail(err);
 	}
-	printf("%s: %.1f MiB%s: /init %.1f MiB, %zu modules %.1f MiB, target %s%s%s\n",
+	bool raw = cfg.target_kind == KD_TARGET_RAW;
+	printf("%s: %.1f MiB%s: /init %.1f MiB, %zu modules %.1f MiB, target %s%s%s%s%s\n",
 	       out, mib(rep.size), compress ? " (gzip)" : "", mib(rep.init_size),
-	       rep.nmodules, mib(rep.modules_size), cfg.target,
-	       cfg.target_kind == KD_TARGET_RAW ? " (raw)" : " ",
-	       cfg.target_kind == KD_TARGET_RAW ? "" : cfg.fstype);
+	       rep.nmodules, mib(rep.modules_size), cfg.target, raw ? " (raw)" : " ",
+	       raw ? "" : cfg.fstype, raw ? "" : ", folder ", raw ? "" : cfg.path);
 	kd_modset_close(set);
-	return list ? list_archive(out) : 0;
+	return list ? initramfs_list(out) : 0;
 }

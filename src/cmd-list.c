@@ -10,8 +10,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define DEFAULT_CONFIG "/etc/kexdump.conf"
-
 // Where the dumps are on this system: the target's mount point + path.
 static int resolve_dir(const char *config, bool config_given, char *out, size_t len)
 {
@@ -27,22 +25,23 @@ static int resolve_dir(const char *config, bool config_given, char *out, size_t 
 		snprintf(out, len, "%s", cfg.path);
 		return 0;
 	}
-	struct kd_blkdev_info info;
-	if ((err = kd_blkdev_find(cfg.target, NULL, NULL, &info))) {
+	struct kd_target *t = malloc(sizeof(*t));
+	if (!t)
+		return cli_fail(kd_error_create(KD_ERROR_NOMEM, "out of memory"));
+	err = kd_target_resolve(&cfg, NULL, t);
+	if (err) {
+		free(t);
 		return cli_fail(kd_error_prefix(err, "%s", config));
 	}
-	char mnt[4096];
-	if ((err = kd_blkdev_mountpoint(info.major, info.minor, NULL, mnt, sizeof(mnt)))) {
-		if (!kd_error_catch(&err, KD_ERROR_NOTFOUND))
-			return cli_fail(kd_error_prefix(err, "%s: target %s (/dev/%s)", config,
-							cfg.target, info.name));
-		return cli_error("%s: target %s (/dev/%s) is not mounted: mount it or "
-				 "pass the folder: kexdump list DIR", config, cfg.target, info.name);
+	int rc = 0;
+	if (!t->mounted) {
+		rc = cli_error("%s: target %s (/dev/%s) is not mounted: mount it or "
+			       "pass the folder: kexdump list DIR", config, cfg.target, t->dev.name);
+	} else {
+		snprintf(out, len, "%s", t->local_path);
 	}
-	if ((size_t)snprintf(out, len, "%s%s", strcmp(mnt, "/") ? mnt : "", cfg.path) >= len) {
-		return cli_error("%s%s: path too long", mnt, cfg.path);
-	}
-	return 0;
+	free(t);
+	return rc;
 }
 
 static void print_json(const struct kd_dumpdir_entry *e, size_t n)
@@ -99,7 +98,7 @@ int cmd_list(int argc, char **argv)
 	};
 	static const char usage[] = "kexdump list [--json] [--config FILE] [DIR]";
 	bool json = false;
-	const char *config = DEFAULT_CONFIG;
+	const char *config = KD_CONFIG_PATH;
 	bool config_given = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "jc:h", opts, NULL)) != -1) {

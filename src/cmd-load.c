@@ -15,7 +15,6 @@
 
 // Where kexdump setup and kexdump initramfs put the capture initramfs.
 #define INITRAMFS_DIR "/var/lib/kexdump"
-#define CONFIG_PATH "/etc/kexdump.conf"
 
 // The running kernel's command line (/proc/cmdline, newline cut).
 struct kd_error *cli_read_cmdline(char **ret)
@@ -102,7 +101,7 @@ int cmd_load(int argc, char **argv)
 	};
 	int slot = -1;
 	const char *kernel = NULL, *initrd = NULL, *append = "", *full = NULL;
-	const char *config = CONFIG_PATH;
+	const char *config = KD_CONFIG_PATH;
 	bool no_initrd = false, reuse = false, dry_run = false, config_given = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "plk:i:na:rc:f:dh", opts, NULL)) != -1) {

@@ -19,25 +19,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_CONFIG "/etc/kexdump.conf"
 #define INITRAMFS_DIR "/var/lib/kexdump"
 #define UNIT_DIR "/etc/systemd/system"
-#define GRUB_DROPIN_DIR "/etc/default/grub.d"
-#define GRUB_DROPIN GRUB_DROPIN_DIR "/kexdump.cfg"
+#define GRUB_DROPIN "/etc/default/grub.d/kexdump.cfg"
 #define MIB ((uint64_t)1024 * 1024)
 
 struct setup_opts {
-	const char *config;	// NULL = DEFAULT_CONFIG
-	bool apply_bootloader, no_systemd, boot, print_units;
-};
-
-// Where dumps go, as checked on this machine.
-struct target {
-	struct kd_config cfg;	// resolved: target "UUID=…", path on the target fs
-	struct kd_blkdev_info dev;
-	char mountpoint[PATH_MAX];	// "" if not mounted here
-	char local_path[PATH_MAX];	// where the dump folder is here, "" if not mounted
-	uint64_t free_bytes;	// 0 if unknown
+	const char *config;	// NULL = KD_CONFIG_PATH
+	bool apply_bootloader, no_systemd, boot, print_units, dry_run;
 };
 
 // ------------------------------------------------------------ small helpers
@@ -55,67 +44,6 @@ static uint64_t file_size(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) ? 0 : (uint64_t)st.st_size;
-}
-
-// mkdir -p with @p mode for the folders it creates.
-static struct kd_error *mkdir_p(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return kd_error_create(KD_ERROR_INVALID, "%s: path too long", path);
-	for (char *p = buf + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(buf, mode) && errno != EEXIST)
-			return kd_error_os(errno, "%s: cannot create", buf);
-		*p = c;
-		if (!c)
-			break;
-	}
-	struct stat st;
-	if (stat(path, &st))
-		return kd_error_os(errno, "%s", path);
-	if (!S_ISDIR(st.st_mode))
-		return kd_error_create(KD_ERROR_INVALID, "%s: not a directory", path);
-	return NULL;
-}
-
-// Write @p text to @p path through a temporary file and rename(2), so that
-// a reader (GRUB, systemd) never sees half of it.
-static struct kd_error *write_file_atomic(const char *path, const char *text, mode_t mode)
-{
-	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
-		return kd_error_create(KD_ERROR_INVALID, "%s: path too long", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return kd_error_os(errno, "%s: cannot create", tmp);
-	size_t len = strlen(text), off = 0;
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int e = n < 0 ? errno : EIO;
-			close(fd);
-			unlink(tmp);
-			return kd_error_os(e, "%s: cannot write", tmp);
-		}
-		off += (size_t)n;
-	}
-	if (fchmod(fd, mode) || fsync(fd) || close(fd)) {
-		int e = errno;
-		unlink(tmp);
-		return kd_error_os(e, "%s: cannot write", tmp);
-	}
-	if (rename(tmp, path)) {
-		int e = errno;
-		unlink(tmp);
-		return kd_error_os(e, "%s: cannot rename it to %s", tmp, path);
-	}
-	return NULL;
 }
 
 // Run @p argv (argv[0] looked up in PATH) and wait; never through a shell.
@@ -149,184 +77,6 @@ static const char *human(uint64_t bytes, char *buf, size_t len)
 {
 	cli_human_size(bytes, buf, len);
 	return buf;
-}
-
-// ------------------------------------------------------------------ target
-
-static bool mountable_fstype(const char *fstype)
-{
-	// What the capture initramfs knows how to reach (kd_modset_add_fs)
-	// and kd_blkdev_probe recognises.
-	static const char *const ok[] = { "ext4", "ext3", "ext2", "xfs", "btrfs", "vfat" };
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
-		if (!strcmp(fstype, ok[i]))
-			return true;
-	return false;
-}
-
-// The nearest existing folder at or above @p path (for kd_blkdev_of_path
-// when the dump folder does not exist yet).
-static void existing_parent(const char *path, char *out, size_t len)
-{
-	snprintf(out, len, "%s", path);
-	struct stat st;
-	while (stat(out, &st) != 0) {
-		char *slash = strrchr(out, '/');
-		if (!slash || slash == out) {
-			snprintf(out, len, "/");
-			return;
-		}
-		*slash = '\0';
-	}
-}
-
-// The device node name of @p major:@p minor from sysfs (its uevent DEVNAME).
-static struct kd_error *devname_of(unsigned int major, unsigned int minor, char *out,
-				   size_t len)
-{
-	char path[64], line[256];
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/uevent", major, minor);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return kd_error_os(errno, "%s (is %u:%u a block device?)", path, major, minor);
-	bool found = false;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "DEVNAME=", 8)) {
-			line[strcspn(line, "\n")] = '\0';
-			snprintf(out, len, "%s", line + 8);
-			found = true;
-			break;
-		}
-	}
-	fclose(f);
-	if (!found)
-		return kd_error_create(KD_ERROR_NOTFOUND, "%s: no DEVNAME", path);
-	return NULL;
-}
-
-// Resolve and check where dumps go: a target filesystem that exists, is
-// mountable by the capture initramfs, and a path that exists or can be
-// created. @p create: create the dump folder when it is missing.
-static struct kd_error *resolve_target(const struct kd_config *cfg, bool create,
-				       struct target *t)
-{
-	struct kd_error *err;
-	memset(t, 0, sizeof(*t));
-	t->cfg = *cfg;
-	if (cfg->path[0] != '/')
-		return kd_error_create(KD_ERROR_INVALID, "path '%s' is not absolute", cfg->path);
-	if (!t->cfg.hostname[0]) {
-		if (gethostname(t->cfg.hostname, sizeof(t->cfg.hostname) - 1))
-			snprintf(t->cfg.hostname, sizeof(t->cfg.hostname), "localhost");
-	}
-
-	if (!cfg->target[0]) {
-		// The filesystem that holds path on this machine.
-		char at[PATH_MAX], name[256], node[300];
-		unsigned int major, minor;
-		char fstype[32];
-		existing_parent(cfg->path, at, sizeof(at));
-		err = kd_blkdev_of_path(at, NULL, &major, &minor, fstype, sizeof(fstype));
-		if (err)
-			return kd_error_prefix(err, "finding the filesystem that holds %s", cfg->path);
-		if (major == 0)
-			return kd_error_create(KD_ERROR_UNSUPPORTED,
-					       "%s is on a %s filesystem with no block device; set 'target' in the config to a disk filesystem",
-					       cfg->path, fstype);
-		err = devname_of(major, minor, name, sizeof(name));
-		if (err)
-			return err;
-		snprintf(node, sizeof(node), "/dev/%s", name);
-		err = kd_blkdev_probe(node, &t->dev);
-		if (err)
-			return kd_error_prefix(err, "the filesystem holding %s", cfg->path);
-		if (!t->dev.uuid[0])
-			return kd_error_create(KD_ERROR_UNSUPPORTED,
-					       "%s (holding %s) has no filesystem UUID; set 'target' in the config",
-					       node, cfg->path);
-		snprintf(t->cfg.target, sizeof(t->cfg.target), "UUID=%s", t->dev.uuid);
-		t->cfg.target_kind = KD_TARGET_FS;
-	} else {
-		err = kd_blkdev_find(cfg->target, NULL, NULL, &t->dev);
-		if (err)
-			return err;	// it names the target
-		// Device names can change between boots; UUIDs do not.
-		if (!strncmp(cfg->target, "/dev/", 5) && t->dev.uuid[0])
-			snprintf(t->cfg.target, sizeof(t->cfg.target), "UUID=%s", t->dev.uuid);
-	}
-	if (t->cfg.target_kind == KD_TARGET_RAW)
-		return NULL;
-
-	if (!t->dev.fstype[0])
-		return kd_error_create(KD_ERROR_UNSUPPORTED,
-				       "target %s (/dev/%s): no filesystem found on it",
-				       cfg->target[0] ? cfg->target : t->cfg.target, t->dev.name);
-	if (cfg->fstype[0] && strcmp(cfg->fstype, t->dev.fstype))
-		return kd_error_create(KD_ERROR_INVALID,
-				       "config says fstype %s but /dev/%s holds %s",
-				       cfg->fstype, t->dev.name, t->dev.fstype);
-	if (!mountable_fstype(t->dev.fstype))
-		return kd_error_create(KD_ERROR_UNSUPPORTED,
-				       "target /dev/%s: %s is not a filesystem the capture kernel can write dumps to (ext4, ext3, ext2, xfs, btrfs, vfat)",
-				       t->dev.name, t->dev.fstype);
-	snprintf(t->cfg.fstype, sizeof(t->cfg.fstype), "%s", t->dev.fstype);
-
-	err = kd_blkdev_mountpoint(t->dev.major, t->dev.minor, NULL, t->mountpoint,
-				   sizeof(t->mountpoint));
-	if (err) {
-		if (!kd_error_catch(&err, KD_ERROR_NOTFOUND))
-			return err;
-		// Not mounted here: the capture init creates the folder.
-		t->mountpoint[0] = '\0';
-		return NULL;
-	}
-	if (!cfg->target[0]) {
-		// The configured path is a path on this machine; the capture
-		// init mounts the filesystem alone, so it needs the path
-		// relative to the filesystem's root.
-		size_t n = strlen(t->mountpoint);
-		snprintf(t->local_path, sizeof(t->local_path), "%s", cfg->path);
-		if (strcmp(t->mountpoint, "/")) {
-			if (strncmp(cfg->path, t->mountpoint, n) ||
-			    (cfg->path[n] != '/' && cfg->path[n] != '\0'))
-				return kd_error_create(KD_ERROR_INVALID,
-						       "%s is not under the mount point %s of /dev/%s",
-						       cfg->path, t->mountpoint, t->dev.name);
-			snprintf(t->cfg.path, sizeof(t->cfg.path), "%s",
-				 cfg->path[n] ? cfg->path + n : "/");
-		}
-	} else {
-		int w = snprintf(t->local_path, sizeof(t->local_path), "%s%s",
-				 strcmp(t->mountpoint, "/") ? t->mountpoint : "", cfg->path);
-		if (w >= (int)sizeof(t->local_path))
-			return kd_error_create(KD_ERROR_INVALID, "%s%s: path too long",
-					       t->mountpoint, cfg->path);
-	}
-	struct stat st;
-	if (stat(t->local_path, &st)) {
-		if (errno != ENOENT)
-			return kd_error_os(errno, "dump folder %s", t->local_path);
-		if (create) {
-			// Dumps hold the machine's memory: keys, passwords.
-			err = mkdir_p(t->local_path, 0700);
-			if (err)
-				return kd_error_prefix(err, "creating the dump folder");
-		}
-	} else if (!S_ISDIR(st.st_mode)) {
-		return kd_error_create(KD_ERROR_INVALID, "dump folder %s is not a directory",
-				       t->local_path);
-	}
-	struct statvfs vfs;
-	char at[PATH_MAX];
-	existing_parent(t->local_path, at, sizeof(at));
-	if (!statvfs(at, &vfs)) {
-		if (vfs.f_flag & ST_RDONLY)
-			return kd_error_create(KD_ERROR_INVALID,
-					       "dump folder %s is on a read-only filesystem",
-					       t->local_path);
-		t->free_bytes = (uint64_t)vfs.f_bavail * vfs.f_frsize;
-	}
-	return NULL;
 }
 
 // ------------------------------------------------------------------- units
@@ -367,7 +117,7 @@ static void print_unit_rearm_path(FILE *out, const char *config)
 		"\n"
 		"[Install]\n"
 		"WantedBy=multi-user.target\n",
-		config ? config : DEFAULT_CONFIG);
+		config ? config : KD_CONFIG_PATH);
 }
 
 static void print_unit_rearm_service(FILE *out, const char *exe, const char *config)
@@ -432,7 +182,7 @@ static struct kd_error *install_units(const char *exe, const char *config)
 			return kd_error_os(errno, "unit text");
 		}
 		snprintf(path, sizeof(path), "%s/%s", UNIT_DIR, units[i].name);
-		struct kd_error *err = write_file_atomic(path, text, 0644);
+		struct kd_error *err = kd_install_file(path, text, 0644);
 		free(text);
 		if (err)
 			return err;
@@ -467,9 +217,7 @@ static struct kd_error *apply_bootloader(uint64_t size)
 		 "# update-grub to undo.\n"
 		 "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT crashkernel=%" PRIu64 "M\"\n",
 		 size / MIB);
-	struct kd_error *err = mkdir_p(GRUB_DROPIN_DIR, 0755);
-	if (!err)
-		err = write_file_atomic(GRUB_DROPIN, text, 0644);
+	struct kd_error *err = kd_install_file(GRUB_DROPIN, text, 0644);
 	if (err)
 		return err;
 	printf("kexdump setup: wrote %s (crashkernel=%" PRIu64 "M)\n", GRUB_DROPIN, size / MIB);
@@ -509,20 +257,50 @@ static struct kd_error *load_crash(const char *kernel, const char *initrd,
 
 // ------------------------------------------------------------------- setup
 
-// What setup and test both check first: the config, its target (@p create:
-// make the dump folder when missing) and the kernel's kexec state.
-static struct kd_error *load_and_check(const struct setup_opts *o, bool create,
-				       struct kd_config *cfg, struct target *t,
-				       struct kd_kexec_state *st)
+// What setup and test both check first: the config and its target
+// (@p create: make the dump folder when missing; @p free_ret: the bytes
+// free there).
+static struct kd_error *setup_check_target(const struct setup_opts *o, bool create,
+					   struct kd_target *t, uint64_t *free_ret)
 {
-	const char *config_path = o->config ? o->config : DEFAULT_CONFIG;
-	struct kd_error *err = kd_config_load(config_path, !o->config, cfg);
+	const char *config_path = o->config ? o->config : KD_CONFIG_PATH;
+	struct kd_config cfg;
+	struct kd_error *err = kd_config_load(config_path, !o->config, &cfg);
 	if (err)
 		return err;
-	err = resolve_target(cfg, create, t);
-	if (err)
-		return kd_error_prefix(err, "%s", config_path);
-	return kd_kexec_state(NULL, st);
+	err = kd_target_resolve(&cfg, NULL, t);
+	if (!err)
+		err = kd_target_check_folder(t, create, free_ret);
+	return err ? kd_error_prefix(err, "%s", config_path) : NULL;
+}
+
+// ... and the kernel's kexec state.
+static struct kd_error *load_and_check(const struct setup_opts *o, bool create,
+				       struct kd_target *t, uint64_t *free_ret,
+				       struct kd_kexec_state *st)
+{
+	struct kd_error *err = setup_check_target(o, create, t, free_ret);
+	return err ? err : kd_kexec_state(NULL, st);
+}
+
+// --dry-run: what the capture initramfs would be told and where the dumps
+// are here, as KEY=VALUE lines (tests compare them with initramfs and
+// status); nothing is changed.
+static void print_dry_run(const char *config, const struct kd_target *t)
+{
+	const struct kd_config *c = &t->config;
+	printf("config=%s\n", config ? config : KD_CONFIG_PATH);
+	printf("kind=%s\n", c->target_kind == KD_TARGET_RAW ? "raw" : "fs");
+	printf("target=%s\n", c->target);
+	printf("device=/dev/%s\n", t->dev.name);
+	printf("devnum=%u:%u\n", t->dev.major, t->dev.minor);
+	printf("uuid=%s\n", t->dev.uuid);
+	printf("label=%s\n", t->dev.label);
+	printf("fstype=%s\n", c->target_kind == KD_TARGET_RAW ? "" : c->fstype);
+	printf("path=%s\n", c->target_kind == KD_TARGET_RAW ? "" : c->path);
+	printf("mountpoint=%s\n", t->mountpoint);
+	printf("local_path=%s\n", t->local_path);
+	printf("hostname=%s\n", c->hostname);
 }
 
 static int parse_opts(int argc, char **argv, struct setup_opts *o, bool *yes)
@@ -533,6 +311,7 @@ static int parse_opts(int argc, char **argv, struct setup_opts *o, bool *yes)
 		{ "no-systemd", no_argument, NULL, 'n' },
 		{ "boot", no_argument, NULL, 'b' },
 		{ "print-units", no_argument, NULL, 'p' },
+		{ "dry-run", no_argument, NULL, 'd' },
 		{ "yes-crash-now", no_argument, NULL, 'y' },
 		{ 0 },
 	};
@@ -554,6 +333,11 @@ static int parse_opts(int argc, char **argv, struct setup_opts *o, bool *yes)
 		case 'p':
 			o->print_units = true;
 			break;
+		case 'd':
+			if (yes)
+				return -1;
+			o->dry_run = true;
+			break;
 		case 'y':
 			if (!yes)
 				return -1;
@@ -571,17 +355,17 @@ static int parse_opts(int argc, char **argv, struct setup_opts *o, bool *yes)
 }
 
 // Print the target line of the summary.
-static void print_target(const struct target *t)
+static void print_target(const struct kd_target *t, uint64_t free_bytes)
 {
 	char b[32];
-	if (t->cfg.target_kind == KD_TARGET_RAW) {
-		printf("  target:      raw device %s (/dev/%s)\n", t->cfg.target, t->dev.name);
+	if (t->config.target_kind == KD_TARGET_RAW) {
+		printf("  target:      raw device %s (/dev/%s)\n", t->config.target, t->dev.name);
 		return;
 	}
-	printf("  target:      %s (%s on /dev/%s), folder %s", t->cfg.target, t->cfg.fstype,
-	       t->dev.name, t->cfg.path);
+	printf("  target:      %s (%s on /dev/%s), folder %s", t->config.target,
+	       t->config.fstype, t->dev.name, t->config.path);
 	if (t->local_path[0])
-		printf(" = %s here, %s free\n", t->local_path, human(t->free_bytes, b, sizeof(b)));
+		printf(" = %s here, %s free\n", t->local_path, human(free_bytes, b, sizeof(b)));
 	else
 		printf(" (not mounted here; the capture kernel creates it)\n");
 }
@@ -589,7 +373,7 @@ static void print_target(const struct target *t)
 int cmd_setup(int argc, char **argv)
 {
 	static const char usage[] =
-		"kexdump setup [--config FILE] [--apply-bootloader] [--no-systemd] [--boot] [--print-units]";
+		"kexdump setup [--config FILE] [--apply-bootloader] [--no-systemd] [--boot] [--print-units] [--dry-run]";
 	struct setup_opts o = { 0 };
 	if (parse_opts(argc, argv, &o, NULL))
 		return cli_usage("%s", usage);
@@ -603,15 +387,22 @@ int cmd_setup(int argc, char **argv)
 		print_units(exe, o.config);
 		return 0;
 	}
+	struct kd_target t;
+	uint64_t free_bytes;
+	if (o.dry_run) {
+		err = setup_check_target(&o, false, &t, &free_bytes);
+		if (err)
+			return cli_fail(err);
+		print_dry_run(o.config, &t);
+		return 0;
+	}
 	if (geteuid() != 0) {
 		return cli_error("setup: needs root (it loads a kernel): run it with sudo");
 	}
 	// 1. The config and the target, checked now rather than at crash
 	// time; 2. the kernel's kexec state.
-	struct kd_config cfg;
-	struct target t;
 	struct kd_kexec_state st;
-	err = load_and_check(&o, true, &cfg, &t, &st);
+	err = load_and_check(&o, true, &t, &free_bytes, &st);
 	if (err)
 		return cli_fail(err);
 	if (st.load_disabled) {
@@ -633,16 +424,16 @@ int cmd_setup(int argc, char **argv)
 	struct kd_modset *set = NULL;
 	err = kd_modset_open(moddir, &set);
 	if (!err)
-		err = kd_modset_add_target(set, &t.cfg, NULL, NULL);
+		err = kd_modset_add_target(set, &t.config, NULL, NULL);
 	if (err) {
 		kd_modset_close(set);
 		return cli_fail(kd_error_prefix(err, "capture initramfs"));
 	}
-	err = mkdir_p(INITRAMFS_DIR, 0700);
+	err = kd_install_dir(INITRAMFS_DIR, 0700);
 	struct kd_initramfs_report rep = { 0 };
 	if (!err) {
 		struct kd_initramfs_options io = {
-			.init = exe, .config = &t.cfg, .modules = set, .compress = true,
+			.init = exe, .config = &t.config, .modules = set, .compress = true,
 		};
 		err = kd_initramfs_write(initrd, &io, &rep);
 	}
@@ -683,7 +474,7 @@ int cmd_setup(int argc, char **argv)
 	} else {
 		// 5. Load it: what `kexdump load --crash` does.
 		char *cmdline = NULL;
-		err = load_crash(kernel, initrd, &t.cfg, &cmdline);
+		err = load_crash(kernel, initrd, &t.config, &cmdline);
 		if (err)
 			return cli_fail(err);
 		printf("kexdump setup: capture kernel loaded: %s, cmdline \"%s\"\n", kernel, cmdline);
@@ -710,7 +501,7 @@ int cmd_setup(int argc, char **argv)
 
 	// 7. The summary.
 	printf("kexdump setup: %s\n", armed ? "armed" : reboot_needed ? "reboot needed" : "NOT armed");
-	print_target(&t);
+	print_target(&t, free_bytes);
 	if (st.crash_size)
 		printf("  reservation: %s at 0x%" PRIx64 " (%s needed)\n",
 		       human(st.crash_size, b1, sizeof(b1)), st.crash_start,
@@ -721,8 +512,8 @@ int cmd_setup(int argc, char **argv)
 	       rep.nmodules);
 	printf("  loaded:      %s\n", armed ? "yes (on crash)" : "no");
 	printf("  units:       %s\n", units_state);
-	printf("  on a crash:  dump to %s, then %s (failure: %s)\n", t.cfg.path,
-	       kd_action_name(t.cfg.final_action), kd_action_name(t.cfg.failure_action));
+	printf("  on a crash:  dump to %s, then %s (failure: %s)\n", t.config.path,
+	       kd_action_name(t.config.final_action), kd_action_name(t.config.failure_action));
 	return rc;
 }
 
@@ -744,10 +535,9 @@ int cmd_test(int argc, char **argv)
 	if (geteuid() != 0) {
 		return cli_error("test: needs root: run it with sudo");
 	}
-	struct kd_config cfg;
-	struct target t;
+	struct kd_target t;
 	struct kd_kexec_state st;
-	struct kd_error *err = load_and_check(&o, false, &cfg, &t, &st);
+	struct kd_error *err = load_and_check(&o, false, &t, NULL, &st);
 	if (err)
 		return cli_fail(err);
 	if (!st.crash_loaded) {
@@ -764,8 +554,8 @@ int cmd_test(int argc, char **argv)
 		kd_error_destroy(err);
 		printf("  the loaded capture kernel boots (not loaded by kexdump: no record),\n");
 	}
-	printf("  writes the dump to %s on %s, then %s.\n", t.cfg.path, t.cfg.target,
-	       kd_action_name(t.cfg.final_action));
+	printf("  writes the dump to %s on %s, then %s.\n", t.config.path, t.config.target,
+	       kd_action_name(t.config.final_action));
 	fflush(stdout);
 	sync();
 	int fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);

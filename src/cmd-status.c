@@ -12,8 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-#define CONFIG_PATH "/etc/kexdump.conf"
-
 struct slot_view {
 	bool loaded;		// the kernel says so
 	bool recorded;		// kexdump load left a record
@@ -23,13 +21,10 @@ struct slot_view {
 
 struct target_view {
 	char config_error[512];
-	struct kd_config cfg;
-	char spec[256];		// what the config names
-	char device[32];	// "vda1", "" if not found
-	char fstype[16];
-	char mountpoint[512];	// "" if not mounted
-	char dumps[1024];	// the folder holding the dumps, "" if unknown
-	char error[512];	// why device/mountpoint are unknown
+	struct kd_config cfg;	// as loaded
+	struct kd_target t;	// as resolved (valid when error is "")
+	char dumps[4096];	// the folder holding the dumps here, "" if unknown
+	char error[512];	// why the target is not resolved or listed
 	struct kd_dumpdir_entry *entries;
 	size_t nentries;
 };
@@ -64,42 +59,27 @@ static void read_target(const char *config, bool missing_ok, struct target_view 
 		return;
 	}
 	const struct kd_config *cfg = &t->cfg;
-	snprintf(t->spec, sizeof(t->spec), "%s", cfg->target);
-	if (cfg->target_kind == KD_TARGET_FS && !cfg->target[0]) {
-		// No target: the filesystem holding the path, as mounted now.
-		unsigned int major, minor;
+	// Without a target the path is a folder of this machine: its dumps
+	// are listed even when no capture kernel could reach it.
+	if (cfg->target_kind == KD_TARGET_FS && !cfg->target[0])
 		snprintf(t->dumps, sizeof(t->dumps), "%s", cfg->path);
-		err = kd_blkdev_of_path(cfg->path, NULL, &major, &minor, t->fstype,
-					sizeof(t->fstype));
-		if (!err)
-			err = kd_blkdev_mountpoint(major, minor, NULL, t->mountpoint,
-						   sizeof(t->mountpoint));
-		if (err)
-			set_error(t->error, sizeof(t->error), err);
-	} else {
-		struct kd_blkdev_info info;
-		err = kd_blkdev_find(cfg->target, NULL, NULL, &info);
-		if (err) {
-			set_error(t->error, sizeof(t->error), err);
-			return;
-		}
-		snprintf(t->device, sizeof(t->device), "%s", info.name);
-		snprintf(t->fstype, sizeof(t->fstype), "%s", info.fstype);
-		if (cfg->target_kind == KD_TARGET_RAW)
-			return;
-		err = kd_blkdev_mountpoint(info.major, info.minor, NULL, t->mountpoint,
-					   sizeof(t->mountpoint));
-		if (err) {
-			set_error(t->error, sizeof(t->error), err);
-			return;
-		}
-		snprintf(t->dumps, sizeof(t->dumps), "%s%s",
-			 strcmp(t->mountpoint, "/") ? t->mountpoint : "", cfg->path);
+	err = kd_target_resolve(cfg, NULL, &t->t);
+	if (err) {
+		set_error(t->error, sizeof(t->error), err);
+	} else if (cfg->target_kind == KD_TARGET_FS) {
+		if (t->t.mounted)
+			snprintf(t->dumps, sizeof(t->dumps), "%s", t->t.local_path);
+		else
+			snprintf(t->error, sizeof(t->error),
+				 "/dev/%s is not mounted here: its dumps are not listed",
+				 t->t.dev.name);
 	}
 	if (t->dumps[0]) {
 		err = kd_dumpdir_list(t->dumps, &t->entries, &t->nentries);
-		if (err)
+		if (err && !t->error[0])
 			set_error(t->error, sizeof(t->error), err);
+		else
+			kd_error_destroy(err);
 	}
 }
 
@@ -159,17 +139,20 @@ static void print_text(const struct kd_kexec_state *st, const struct slot_view *
 		printf("%-14s %s\n", "config:", t->config_error);
 	} else {
 		const struct kd_config *cfg = &t->cfg;
+		const struct kd_target *r = &t->t;
+		bool resolved = !t->error[0] || r->dev.name[0];
 		if (cfg->target_kind == KD_TARGET_RAW)
 			printf("%-14s raw device %s%s%s\n", "target:", cfg->target,
-			       t->device[0] ? " = /dev/" : "", t->device);
+			       resolved ? " = /dev/" : "", resolved ? r->dev.name : "");
+		else if (resolved)
+			printf("%-14s %s (/dev/%s, %s), folder %s on it\n", "target:",
+			       r->config.target, r->dev.name, r->config.fstype, r->config.path);
 		else
-			printf("%-14s %s%s%s%s%s%s, dumps in %s\n", "target:",
-			       t->spec[0] ? t->spec : "the filesystem holding the path",
-			       t->device[0] ? " (/dev/" : "", t->device,
-			       t->device[0] && t->fstype[0] ? ", " : "",
-			       t->device[0] ? t->fstype : "", t->device[0] ? ")" : "", cfg->path);
-		if (t->mountpoint[0])
-			printf("%-14s %s\n", "mounted at:", t->mountpoint);
+			printf("%-14s %s, folder %s\n", "target:",
+			       cfg->target[0] ? cfg->target : "the filesystem holding the path",
+			       cfg->path);
+		if (r->mounted)
+			printf("%-14s %s\n", "mounted at:", r->mountpoint);
 		if (t->error[0])
 			printf("%-14s %s\n", "target error:", t->error);
 	}
@@ -229,12 +212,25 @@ static void print_json(const struct kd_kexec_state *st, const struct slot_view *
 	} else {
 		json_begin_object(&j, "target");
 		json_string(&j, "kind", t->cfg.target_kind == KD_TARGET_RAW ? "raw" : "fs");
-		json_string(&j, "spec", t->spec);
+		const struct kd_target *r = &t->t;
+		json_string(&j, "spec", t->cfg.target);
 		json_string(&j, "path", t->cfg.path);
-		json_string(&j, "device", t->device);
-		json_string(&j, "fstype", t->fstype);
-		if (t->mountpoint[0])
-			json_string(&j, "mountpoint", t->mountpoint);
+		// What kd_target_resolve found ("" when it failed: see error).
+		json_string(&j, "resolved", r->config.target);
+		json_string(&j, "device", r->dev.name);
+		if (r->dev.name[0]) {
+			char devnum[32];
+			snprintf(devnum, sizeof(devnum), "%u:%u", r->dev.major, r->dev.minor);
+			json_string(&j, "devnum", devnum);
+		} else {
+			json_null(&j, "devnum");
+		}
+		json_string(&j, "fstype", r->config.target_kind == KD_TARGET_RAW ? "" :
+			    r->config.fstype);
+		json_string(&j, "path_in_fs", r->dev.name[0] &&
+			    r->config.target_kind == KD_TARGET_FS ? r->config.path : "");
+		if (r->mounted)
+			json_string(&j, "mountpoint", r->mountpoint);
 		else
 			json_null(&j, "mountpoint");
 		json_string(&j, "dumps", t->dumps);
@@ -272,7 +268,7 @@ int cmd_status(int argc, char **argv)
 		{ 0 },
 	};
 	bool json = false, config_given = false;
-	const char *config = CONFIG_PATH;
+	const char *config = KD_CONFIG_PATH;
 	int c;
 	while ((c = getopt_long(argc, argv, "jf:h", opts, NULL)) != -1) {
 		switch (c) {

@@ -13,5 +13,6 @@
 #include <kexdump/service/config.h>
 #include <kexdump/service/kexec.h>
 #include <kexdump/service/initramfs.h>
+#include <kexdump/service/target.h>
 
 #endif /* KEXDUMP_SERVICE_H */

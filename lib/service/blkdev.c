@@ -466,89 +466,77 @@ static bool parse_mount_line(const char *line, size_t len, struct mount_line *m)
 	return true;
 }
 
-// Find the mount of major:minor; a mount of the filesystem's root ("/")
-// wins over bind mounts of a subfolder.
-static struct kd_error *find_mount(const char *mountinfo, unsigned int major,
-				   unsigned int minor, char *point, size_t pointlen,
-				   char *fstype, size_t fstypelen)
+KD_EXPORT struct kd_error *kd_blkdev_mounts(const char *mountinfo, struct kd_mounts *ret)
 {
 	const char *path = mountinfo ? mountinfo : "/proc/self/mountinfo";
-	char *text = NULL;
-	struct kd_error *err = kd_read_file(path, MOUNTINFO_MAX, &text, NULL);
-	if (err || !text)
-		return err ? err : &kd_enomem;
-	bool found = false, found_root = false;
-	for (char *line = text; *line && !found_root;) {
+	struct kd_mounts m = { 0 };
+	struct kd_error *err = kd_read_file(path, MOUNTINFO_MAX, &m.text, NULL);
+	if (err)
+		return err;
+	size_t cap = 0;
+	for (char *line = m.text; *line;) {
 		char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		struct mount_line m;
-		if (parse_mount_line(line, len, &m) && m.major == major &&
-		    m.minor == minor) {
-			bool is_root = m.root_len == 1 && m.root[0] == '/';
-			if (!found || is_root) {
-				if (point)
-					unescape(m.point, m.point_len, point, pointlen);
-				if (fstype)
-					unescape(m.fstype, m.fstype_len, fstype, fstypelen);
-				found = true;
-				found_root = is_root;
+		struct mount_line ml;
+		if (parse_mount_line(line, len, &ml)) {
+			if (m.n == cap) {
+				cap = cap ? cap * 2 : 64;
+				struct kd_mount *v = realloc(m.v, cap * sizeof(*v));
+				if (!v) {
+					kd_blkdev_mounts_free(&m);
+					return &kd_enomem;
+				}
+				m.v = v;
 			}
+			// Unescaped in place: the result is never longer, and
+			// its NUL lands on the blank that ends the field.
+			struct kd_mount *e = &m.v[m.n++];
+			e->major = ml.major;
+			e->minor = ml.minor;
+			e->root = (char *)ml.root;
+			e->point = (char *)ml.point;
+			e->fstype = (char *)ml.fstype;
+			unescape(ml.root, ml.root_len, e->root, ml.root_len + 1);
+			unescape(ml.point, ml.point_len, e->point, ml.point_len + 1);
+			if (ml.fstype_len)
+				unescape(ml.fstype, ml.fstype_len, e->fstype, ml.fstype_len + 1);
 		}
 		line += len + (nl ? 1 : 0);
 	}
-	free(text);
-	if (!found)
-		return kd_error_create(KD_ERROR_NOTFOUND, "device %u:%u is not mounted (%s)",
-				       major, minor, path);
+	*ret = m;
 	return NULL;
+}
+
+KD_EXPORT void kd_blkdev_mounts_free(struct kd_mounts *m)
+{
+	free(m->v);
+	free(m->text);
+	memset(m, 0, sizeof(*m));
 }
 
 KD_EXPORT struct kd_error *kd_blkdev_mountpoint(unsigned int major, unsigned int minor,
 						const char *mountinfo, char *out,
 						size_t outlen)
 {
-	return find_mount(mountinfo, major, minor, out, outlen, NULL, 0);
-}
-
-KD_EXPORT struct kd_error *kd_blkdev_of_path(const char *path, const char *mountinfo,
-					     unsigned int *major, unsigned int *minor,
-					     char *fstype, size_t fstypelen)
-{
-	// The dump folder may not exist yet: walk up to the nearest parent
-	// that does; it lives on the same filesystem the folder will.
-	char *p = strdup(path);
-	if (!p)
-		return &kd_enomem;
-	struct stat st;
-	while (stat(p, &st) < 0) {
-		if (errno != ENOENT && errno != ENOTDIR) {
-			struct kd_error *err = kd_error_os(errno, "%s: cannot stat", p);
-			free(p);
-			return err;
-		}
-		char *slash = strrchr(p, '/');
-		if (!slash || (slash == p && !p[1])) {
-			struct kd_error *err = kd_error_create(KD_ERROR_NOTFOUND,
-				"%s: no existing parent folder", path);
-			free(p);
-			return err;
-		}
-		if (slash == p)
-			p[1] = '\0';
-		else
-			*slash = '\0';
-	}
-	free(p);
-	char type[64] = "";
-	struct kd_error *err = find_mount(mountinfo, major(st.st_dev), minor(st.st_dev),
-					  NULL, 0, type, sizeof(type));
-	// No mountinfo line (btrfs subvolumes report another st_dev): the
-	// device is still known, the type is not.
-	if (err && !kd_error_catch(&err, KD_ERROR_NOTFOUND))
+	struct kd_mounts m;
+	struct kd_error *err = kd_blkdev_mounts(mountinfo, &m);
+	if (err)
 		return err;
-	*major = major(st.st_dev);
-	*minor = minor(st.st_dev);
-	if (fstype && fstypelen)
-		snprintf(fstype, fstypelen, "%s", type);
+	// A mount of the filesystem's root ("/") wins over bind mounts of a
+	// subfolder.
+	const struct kd_mount *found = NULL;
+	for (size_t i = 0; i < m.n; i++) {
+		if (m.v[i].major != major || m.v[i].minor != minor)
+			continue;
+		if (!found || (!strcmp(m.v[i].root, "/") && strcmp(found->root, "/")))
+			found = &m.v[i];
+	}
+	if (found)
+		snprintf(out, outlen, "%s", found->point);
+	kd_blkdev_mounts_free(&m);
+	if (!found)
+		return kd_error_create(KD_ERROR_NOTFOUND, "device %u:%u is not mounted (%s)",
+				       major, minor,
+				       mountinfo ? mountinfo : "/proc/self/mountinfo");
 	return NULL;
 }

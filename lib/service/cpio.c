@@ -234,3 +234,180 @@ uint64_t kd_cpio_written(const struct kd_cpio *c)
 {
 	return c->written + c->out_len;
 }
+
+// ------------------------------------------------------------ the reader
+//
+// The same format read back (kexdump initramfs --list, the tests): gzip or
+// plain, since gzread() passes an uncompressed file through. The archive
+// is input like any other: every field is checked to be hex, names are
+// bounded, a short read is a truncated archive, never a crash.
+
+#define NEWC_CRC_MAGIC "070702"	/* newc with checksums: same layout */
+
+struct kd_cpio_reader {
+	gzFile gz;
+	char *path;
+	uint64_t offset;	// bytes of the (uncompressed) archive read so far
+	uint64_t data_left;	// of the current entry
+	uint32_t data_pad;	// its padding after the data
+	bool done;
+};
+
+KD_EXPORT struct kd_error *kd_cpio_open(const char *path, struct kd_cpio_reader **ret)
+{
+	struct kd_cpio_reader *r = calloc(1, sizeof(*r));
+	if (!r || !(r->path = strdup(path))) {
+		free(r);
+		return &kd_enomem;
+	}
+	errno = 0;
+	r->gz = gzopen(path, "rb");
+	if (!r->gz) {
+		// gzopen sets errno for system errors, leaves 0 for memory.
+		struct kd_error *err = errno ? kd_error_os(errno, "%s: cannot open", path) :
+					       &kd_enomem;
+		free(r->path);
+		free(r);
+		return err;
+	}
+	*ret = r;
+	return NULL;
+}
+
+KD_EXPORT void kd_cpio_close(struct kd_cpio_reader *r)
+{
+	if (!r)
+		return;
+	gzclose(r->gz);
+	free(r->path);
+	free(r);
+}
+
+// Exactly @p len bytes, else an error (truncated or damaged).
+static struct kd_error *cpio_read_exact(struct kd_cpio_reader *r, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	while (len) {
+		unsigned n = len > (1u << 30) ? 1u << 30 : (unsigned)len;
+		int got = gzread(r->gz, p, n);
+		if (got < 0) {
+			int zerr;
+			const char *msg = gzerror(r->gz, &zerr);
+			return kd_error_create(KD_ERROR_CORRUPT, "%s: at byte %llu: %s", r->path,
+					       (unsigned long long)r->offset,
+					       zerr == Z_ERRNO ? strerror(errno) : msg);
+		}
+		if (got == 0)
+			return kd_error_create(KD_ERROR_CORRUPT,
+					       "%s: truncated at byte %llu (not a complete newc cpio archive)",
+					       r->path, (unsigned long long)r->offset);
+		p += got;
+		len -= (size_t)got;
+		r->offset += (uint64_t)got;
+	}
+	return NULL;
+}
+
+static struct kd_error *cpio_skip(struct kd_cpio_reader *r, uint64_t len)
+{
+	uint8_t buf[16384];
+	while (len) {
+		size_t n = len < sizeof(buf) ? (size_t)len : sizeof(buf);
+		struct kd_error *err = cpio_read_exact(r, buf, n);
+		if (err)
+			return err;
+		len -= n;
+	}
+	return NULL;
+}
+
+// An 8-digit hex field; false if any byte is not a hex digit.
+static bool cpio_hex(const char *p, uint32_t *ret)
+{
+	uint32_t v = 0;
+	for (int i = 0; i < 8; i++) {
+		char c = p[i];
+		unsigned d;
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			d = (unsigned)(c - 'A' + 10);
+		else
+			return false;
+		v = v << 4 | d;
+	}
+	*ret = v;
+	return true;
+}
+
+KD_EXPORT struct kd_error *kd_cpio_next(struct kd_cpio_reader *r,
+					struct kd_cpio_entry *entry, bool *end_ret)
+{
+	if (r->done) {
+		*end_ret = true;
+		return NULL;
+	}
+	// What the caller did not read of the previous entry.
+	struct kd_error *err = cpio_skip(r, r->data_left + r->data_pad);
+	if (err)
+		return err;
+	r->data_left = r->data_pad = 0;
+	uint64_t at = r->offset;
+	char hdr[NEWC_HEADER_SIZE];
+	err = cpio_read_exact(r, hdr, sizeof(hdr));
+	if (err)
+		return err;
+	if (memcmp(hdr, NEWC_MAGIC, 6) && memcmp(hdr, NEWC_CRC_MAGIC, 6))
+		return kd_error_create(KD_ERROR_FORMAT,
+				       "%s: at byte %llu: no newc cpio header (magic 070701)",
+				       r->path, (unsigned long long)at);
+	uint32_t f[13];
+	for (int i = 0; i < 13; i++)
+		if (!cpio_hex(hdr + 6 + 8 * i, &f[i]))
+			return kd_error_create(KD_ERROR_CORRUPT,
+					       "%s: at byte %llu: header field %d is not hex",
+					       r->path, (unsigned long long)at, i + 1);
+	struct kd_cpio_entry e = {
+		.ino = f[0], .mode = f[1], .uid = f[2], .gid = f[3], .nlink = f[4],
+		.mtime = f[5], .size = f[6], .rmajor = f[9], .rminor = f[10],
+	};
+	uint32_t namesize = f[11];
+	if (namesize == 0 || namesize > sizeof(e.name))
+		return kd_error_create(KD_ERROR_CORRUPT,
+				       "%s: at byte %llu: name size %u out of range (1..%zu)",
+				       r->path, (unsigned long long)at, namesize, sizeof(e.name));
+	// The name and its NUL, padded so that header + name is a multiple of 4.
+	err = cpio_read_exact(r, e.name, namesize);
+	if (!err)
+		err = cpio_skip(r, (4 - (NEWC_HEADER_SIZE + namesize) % 4) % 4);
+	if (err)
+		return err;
+	if (e.name[namesize - 1] != '\0' || strlen(e.name) != namesize - 1)
+		return kd_error_create(KD_ERROR_CORRUPT,
+				       "%s: at byte %llu: the name is not one NUL-terminated string",
+				       r->path, (unsigned long long)at);
+	if (!strcmp(e.name, NEWC_TRAILER)) {
+		r->done = true;
+		*end_ret = true;
+		return NULL;
+	}
+	r->data_left = e.size;
+	r->data_pad = (4 - e.size % 4) % 4;
+	*entry = e;
+	*end_ret = false;
+	return NULL;
+}
+
+KD_EXPORT struct kd_error *kd_cpio_read(struct kd_cpio_reader *r, void *buf, size_t len,
+					size_t *nret)
+{
+	size_t n = len < r->data_left ? len : (size_t)r->data_left;
+	struct kd_error *err = cpio_read_exact(r, buf, n);
+	if (err)
+		return err;
+	r->data_left -= n;
+	*nret = n;
+	return NULL;
+}

@@ -29,6 +29,29 @@ struct kd_kexec_failure {
 struct kd_error *kd_kexec_explain(const struct kd_kexec_failure *f,
 				  const struct kd_kexec_state *st);
 
+/* ---------------------------------------- mountinfo (service/blkdev.c) */
+
+/* One line of /proc/self/mountinfo (Documentation/filesystems/proc.rst
+ * 3.5), its fields unescaped; the strings live in kd_mounts.text. */
+struct kd_mount {
+	unsigned int major, minor;
+	char *root;		/* the folder of the filesystem mounted there: "/",
+				 * or a subfolder for a bind mount or subvolume */
+	char *point;		/* where it is mounted */
+	char *fstype;		/* "" if the line has none */
+};
+
+struct kd_mounts {
+	struct kd_mount *v;	/* in file order: a later mount on the same
+				 * point hides an earlier one */
+	size_t n;
+	char *text;
+};
+
+/* Read every mount of @p mountinfo (NULL = /proc/self/mountinfo). */
+struct kd_error *kd_blkdev_mounts(const char *mountinfo, struct kd_mounts *ret);
+void kd_blkdev_mounts_free(struct kd_mounts *m);
+
 /* ------------------------------------------------- cpio (service/cpio.c) */
 
 /*

@@ -84,4 +84,13 @@ static inline uint64_t kd_round_up(uint64_t x, uint64_t a)
 struct kd_error *kd_read_file(const char *path, size_t max, char **ret,
 			      size_t *lenret);
 
+/* mkdir -p: @p path and its missing parents, each made with @p mode;
+ * an error unless @p path ends up a folder (util/fsutil.c). */
+struct kd_error *kd_fs_mkdir_p(const char *path, unsigned int mode);
+/* fsync(2) the file or folder @p path (a folder's fsync makes the entries
+ * created or renamed in it durable). */
+struct kd_error *kd_fs_fsync_path(const char *path);
+/* fsync the folder holding @p path: after a rename(2) onto @p path. */
+struct kd_error *kd_fs_fsync_parent(const char *path);
+
 #endif

@@ -340,33 +340,35 @@ static void test_mountpoint(void **state)
 	kd_error_destroy(err);
 }
 
-static void test_of_path(void **state)
+// Every mountinfo line with its root, mount point and type unescaped (the
+// target resolver's input, lib/service/target.c).
+static void test_mounts(void **state)
 {
 	(void)state;
-	// A folder that does not exist yet is on the filesystem of its
-	// nearest existing parent.
-	char path[256];
-	snprintf(path, sizeof(path), "%s/not/yet/there", tmpdir);
-	unsigned int maj, min;
-	char fstype[32];
-	assert_null(kd_blkdev_of_path(path, NULL, &maj, &min, fstype, sizeof(fstype)));
-	struct stat st;
-	assert_int_equal(stat(tmpdir, &st), 0);
-	assert_int_equal(maj, major(st.st_dev));
-	assert_int_equal(min, minor(st.st_dev));
-	// The type is the one mountinfo gives that device.
+	put("mountinfo", mountinfo_text);
 	char mi[128];
 	snprintf(mi, sizeof(mi), "%s/mountinfo", tmpdir);
-	char text[256];
-	snprintf(text, sizeof(text), "1 0 %u:%u / /x rw - testfs /dev/x rw\n", maj, min);
-	put("mountinfo", text);
-	assert_null(kd_blkdev_of_path(path, mi, &maj, &min, fstype, sizeof(fstype)));
-	assert_string_equal(fstype, "testfs");
-	// Not in mountinfo: the device is known, the type is not.
-	put("mountinfo", "1 0 999:999 / /x rw - testfs /dev/x rw\n");
-	assert_null(kd_blkdev_of_path(path, mi, &maj, &min, fstype, sizeof(fstype)));
-	assert_string_equal(fstype, "");
-	assert_int_equal(maj, major(st.st_dev));
+	struct kd_mounts m;
+	assert_null(kd_blkdev_mounts(mi, &m));
+	assert_int_equal(m.n, 5);	// the two short lines are skipped
+	assert_int_equal(m.v[0].major, 254);
+	assert_int_equal(m.v[0].minor, 1);
+	assert_string_equal(m.v[0].root, "/");
+	assert_string_equal(m.v[0].point, "/");
+	assert_string_equal(m.v[0].fstype, "ext4");
+	assert_string_equal(m.v[1].fstype, "proc");
+	assert_string_equal(m.v[2].root, "/sub");
+	assert_string_equal(m.v[2].point, "/bind point");
+	assert_string_equal(m.v[3].point, "/media/my disk\\x");
+	assert_int_equal(m.v[4].major, 8);
+	assert_int_equal(m.v[4].minor, 33);
+	assert_string_equal(m.v[4].root, "/only-bind");
+	assert_string_equal(m.v[4].fstype, "xfs");
+	kd_blkdev_mounts_free(&m);
+	assert_null(m.v);
+	struct kd_error *err = kd_blkdev_mounts("/nonexistent/mountinfo", &m);
+	assert_int_equal(kd_error_code(err), KD_ERROR_OS);
+	kd_error_destroy(err);
 }
 
 int main(void)
@@ -376,7 +378,7 @@ int main(void)
 		cmocka_unit_test(test_xfs_btrfs_vfat),
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_mountpoint),
-		cmocka_unit_test(test_of_path),
+		cmocka_unit_test(test_mounts),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -35,12 +35,20 @@ enum kd_target_kind {
 
 #define KD_CONFIG_MAX_MODULES 32
 
+/** Where every command reads the configuration unless given --config. */
+#define KD_CONFIG_PATH "/etc/kexdump.conf"
+
 /**
  * /etc/kexdump.conf, "key value" lines, '#' comments. Keys:
  *   target UUID=..|LABEL=..|/dev/NAME   filesystem holding the dumps
  *                                       (default: the one holding path)
  *   raw /dev/NAME|UUID=..               a raw block device instead
- *   path /var/crash                     folder on the target filesystem
+ *   path /var/crash                     the dump folder: with a target, a
+ *                                       path inside that filesystem; without
+ *                                       one, a path on this machine, which
+ *                                       kd_target_resolve() turns into the
+ *                                       target and the path inside it (what
+ *                                       the capture initramfs gets)
  *   fstype ext4                         (set by setup when it resolves)
  *   dump_level 31                       makedumpfile's -d
  *   compress auto|zstd|lz4|zlib|lzo|snappy|none   (zstd:L, zlib:L for a
@@ -117,10 +125,6 @@ struct kd_error *kd_blkdev_find(const char *spec, const char *sysfs_root,
  */
 struct kd_error *kd_blkdev_mountpoint(unsigned int major, unsigned int minor,
 				      const char *mountinfo, char *out, size_t outlen);
-/** The device (major:minor) and fstype of the filesystem holding @p path. */
-struct kd_error *kd_blkdev_of_path(const char *path, const char *mountinfo,
-				   unsigned int *major, unsigned int *minor,
-				   char *fstype, size_t fstypelen);
 
 /* ---------------------------------------------------------- dump folders */
 
@@ -146,6 +150,17 @@ struct kd_dumpdir_entry {
  */
 struct kd_error *kd_dumpdir_list(const char *path, struct kd_dumpdir_entry **ret,
 				 size_t *nret);
+
+/* ------------------------------------------------ files setup installs */
+
+/** mkdir -p @p path, the folders it creates made with @p mode. */
+struct kd_error *kd_install_dir(const char *path, unsigned int mode);
+/**
+ * Write @p text to @p path whole or not at all (a temporary file, fsync,
+ * rename(2), fsync of the folder), with @p mode; missing parent folders are
+ * made 0755.
+ */
+struct kd_error *kd_install_file(const char *path, const char *text, unsigned int mode);
 
 #ifdef __cplusplus
 }

@@ -90,6 +90,33 @@ struct kd_error *kd_initramfs_write(const char *path,
 				    const struct kd_initramfs_options *opts,
 				    struct kd_initramfs_report *report);
 
+/* ------------------------------------------------------ reading cpio */
+
+/** A newc cpio archive opened for reading (lib/service/cpio.c). */
+struct kd_cpio_reader;
+
+/** One entry's header. */
+struct kd_cpio_entry {
+	char name[4096];	/**< as stored: no leading '/' ("etc/kexdump.conf") */
+	uint32_t ino, mode, uid, gid, nlink, mtime;
+	uint32_t size;		/**< bytes of data */
+	uint32_t rmajor, rminor;	/**< of a device node */
+};
+
+/** Open the newc archive @p path, gzip-compressed or plain. */
+struct kd_error *kd_cpio_open(const char *path, struct kd_cpio_reader **ret);
+void kd_cpio_close(struct kd_cpio_reader *r);
+/**
+ * The next entry into @p entry, skipping what was not read of the previous
+ * one; @p end_ret true (and @p entry untouched) at the "TRAILER!!!" entry.
+ * A truncated or damaged archive is an error naming the byte offset.
+ */
+struct kd_error *kd_cpio_next(struct kd_cpio_reader *r, struct kd_cpio_entry *entry,
+			      bool *end_ret);
+/** Up to @p len bytes of the current entry's data (0 at its end). */
+struct kd_error *kd_cpio_read(struct kd_cpio_reader *r, void *buf, size_t len,
+			      size_t *nret);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * @file target.h
+ * Where dumps go: the one resolver of the config's target that
+ * `kexdump setup`, `initramfs`, `status`, `list` and the capture init all
+ * use, so that what the capture initramfs is told and what the commands
+ * show agree. Part of libkexdump-service; included by service.h.
+ */
+#ifndef KEXDUMP_SERVICE_TARGET_H
+#define KEXDUMP_SERVICE_TARGET_H
+
+#include <kexdump/service/config.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct kd_error;
+
+/** Longest path the resolver handles (PATH_MAX on Linux). */
+#define KD_TARGET_PATH_MAX 4096
+
+/**
+ * Where the resolver looks; each NULL means the live system. Tests point
+ * them at fake trees, as kd_blkdev_find() does.
+ */
+struct kd_target_roots {
+	const char *mountinfo;	/**< NULL = /proc/self/mountinfo */
+	const char *sysfs;	/**< NULL = /sys */
+	const char *dev;	/**< NULL = /dev */
+};
+
+/** A resolved target. */
+struct kd_target {
+	/**
+	 * The config the capture init gets: the target named by UUID (a
+	 * /dev/NAME can change between boots), path the dump folder inside
+	 * that filesystem (relative to its root, bind mounts and subvolume
+	 * roots from mountinfo taken into account), fstype the probed one,
+	 * hostname this machine's when the config names none.
+	 */
+	struct kd_config config;
+	struct kd_blkdev_info dev;	/**< the device: name, major:minor, uuid, label, fstype */
+	bool mounted;			/**< the dump folder is reachable here */
+	char mountpoint[KD_TARGET_PATH_MAX];	/**< of the mount holding it, "" if not mounted */
+	char local_path[KD_TARGET_PATH_MAX];	/**< the dump folder here, "" if not mounted */
+};
+
+/**
+ * Resolve @p cfg's target (@p roots NULL = the live system). With a target
+ * (UUID=, LABEL=, /dev/NAME) cfg->path is inside that filesystem; without
+ * one it is a path on this machine and the target is the block device of
+ * the filesystem holding it (or its nearest existing parent). A filesystem
+ * target must hold a filesystem the capture kernel can mount (ext2/3/4,
+ * xfs, btrfs, vfat), matching cfg->fstype when set. KD_ERROR_NOTFOUND when
+ * the named device is absent (the capture init waits for it); errors are
+ * one line saying what to change.
+ */
+struct kd_error *kd_target_resolve(const struct kd_config *cfg,
+				   const struct kd_target_roots *roots,
+				   struct kd_target *ret);
+
+/**
+ * The dump folder @p path (inside the filesystem) when that filesystem's
+ * root is mounted at @p mountpoint: "/mnt" + "/crash" = "/mnt/crash",
+ * "/" + "/crash" = "/crash".
+ */
+struct kd_error *kd_target_join(const char *mountpoint, const char *path, char *out,
+				size_t outlen);
+
+/**
+ * Check the dump folder of a mounted target: a folder (made 0700 with its
+ * parents when @p create), on a writable filesystem. @p free_ret (may be
+ * NULL) gets the bytes free there, 0 if unknown. Nothing to check (NULL)
+ * when the target is not mounted here or is a raw device.
+ */
+struct kd_error *kd_target_check_folder(const struct kd_target *t, bool create,
+					uint64_t *free_ret);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
