@@ -37,24 +37,6 @@ static bool vi_u64(const struct kd_vmcoreinfo *vi, const char *key, int base,
 	return !err;
 }
 
-static struct kd_error *find_panic(const struct kd_printk_record *rec, void *arg)
-{
-	struct info *in = arg;
-	static const char prefix[] = "Kernel panic - not syncing: ";
-	if (rec->text_len >= sizeof(prefix) - 1 &&
-	    !memcmp(rec->text, prefix, sizeof(prefix) - 1)) {
-		size_t n = rec->text_len;
-		const char *nl = memchr(rec->text, '\n', n);
-		if (nl)
-			n = (size_t)(nl - rec->text);
-		if (n >= sizeof(in->panic_msg))
-			n = sizeof(in->panic_msg) - 1;
-		memcpy(in->panic_msg, rec->text, n);
-		in->panic_msg[n] = '\0';
-	}
-	return NULL;
-}
-
 // crash_kexec() and panic() store the panicking CPU in panic_cpu
 // (kernel/panic.c) before the capture kernel starts.
 static long read_panic_cpu(struct kd_kernel *kernel, size_t ncpus)
@@ -90,7 +72,7 @@ static void gather(struct kd_dump *dump, struct kd_kernel *kernel,
 	for (size_t i = 0; i < kd_dump_num_ranges(dump); i++)
 		in->total += kd_dump_range(dump, i)->size;
 	// The panic line is a convenience: a damaged log must not fail info.
-	kd_error_destroy(kd_printk_iterate(kernel, find_panic, in));
+	kd_error_destroy(kd_printk_find_panic(kernel, in->panic_msg, sizeof(in->panic_msg)));
 }
 
 static void format_time(uint64_t t, char *buf, size_t len)

@@ -156,6 +156,15 @@ struct kd_error *kd_printk_iterate(struct kd_kernel *kernel, kd_printk_fn *fn,
 struct kd_error *kd_printk_format(const struct kd_printk_record *rec,
 				  bool caller_id, char **ret, size_t *len_ret);
 
+/**
+ * The log line that says why the kernel crashed: the FIRST record starting
+ * "Kernel panic - not syncing" (later ones are nested panics), else the
+ * first holding "Trigger a crash" (sysrq-c). Its first line, without time
+ * stamp, control bytes as '?', cut to fit @p len bytes with its NUL.
+ * KD_ERROR_NOTFOUND when the log holds neither line.
+ */
+struct kd_error *kd_printk_find_panic(struct kd_kernel *kernel, char *buf, size_t len);
+
 /* ------------------------------------------------------- page filtering */
 
 /* makedumpfile's dump level bits (-d): which pages a dump leaves out. */

@@ -29,4 +29,21 @@ static inline uint8_t kd_printk_level(const struct kd_kernel *k, uint8_t b)
 	return k->dump->big_endian ? (uint8_t)(b & 7) : (uint8_t)(b >> 5);
 }
 
+/* The panic-line search of kd_printk_find_panic (kernel/printk-panic.c),
+ * record by record, so that the tests feed it records directly. */
+enum kd_printk_panic_found {
+	KD_PRINTK_PANIC_NONE,
+	KD_PRINTK_PANIC_SYSRQ,	/* a "Trigger a crash" line, kept until a panic line */
+	KD_PRINTK_PANIC_LINE,	/* the first "Kernel panic - not syncing" line */
+};
+
+struct kd_printk_panic {
+	char *buf;		/* the line found, NUL-terminated */
+	size_t len;		/* bytes of buf, > 0 */
+	enum kd_printk_panic_found found;
+};
+
+/* Look at the next record, oldest first; true once the search is over. */
+bool kd_printk_panic_match(struct kd_printk_panic *p, const struct kd_printk_record *rec);
+
 #endif

@@ -4,7 +4,8 @@
 // data_alloc() lay them out, with the 6.1 struct layout and with a
 // shuffled one (every offset different) to prove that nothing is
 // hard-coded; wrap-around of ids and of the data ring; skipped
-// descriptors; makedumpfile-compatible formatting; malformed rings.
+// descriptors; makedumpfile-compatible formatting; malformed rings; the
+// panic line (printk-panic.c).
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kernel/kernel.h"
+#include "kernel/printk.h"
 #include "synth.h"
 
 #define MEM_SIZE 0x80000u
@@ -655,10 +656,88 @@ static void test_format_edges(void **state)
 	free(out);
 }
 
+// The panic line (lib/kernel/printk-panic.c): the first "Kernel panic -
+// not syncing" record wins over a sysrq line before it, a nested panic
+// after it and panic()'s closing "---[ end Kernel panic ..." line.
+static void test_find_panic(void **state)
+{
+	(void)state;
+	struct ring *r = ring_new(&L61, 4, 10);
+	uint64_t lpos = add(r, 0, 0, 0, 0, "Linux version 6.1.0-test");
+	lpos = add(r, 1, lpos, 1, 0, "sysrq: Trigger a crash");
+	lpos = add(r, 2, lpos, 2, 0, "Kernel panic - not syncing: sysrq triggered crash\nsecond");
+	lpos = add(r, 3, lpos, 3, 0, "Kernel panic - not syncing: nested");
+	add(r, 4, lpos, 4, 0, "---[ end Kernel panic - not syncing: sysrq triggered crash ]---");
+	r->head = 4;
+	struct synth_fixture f = open_ring(r, NULL);
+	char line[64];
+	assert_null(kd_printk_find_panic(f.kernel, line, sizeof(line)));
+	assert_string_equal(line, "Kernel panic - not syncing: sysrq triggered crash");
+	// Cut to the buffer, NUL included.
+	char small[13];
+	assert_null(kd_printk_find_panic(f.kernel, small, sizeof(small)));
+	assert_string_equal(small, "Kernel panic");
+	synth_fixture_close(&f);
+	ring_free(r);
+
+	// No panic line: the first sysrq line, control bytes as '?'.
+	r = ring_new(&L61, 4, 10);
+	lpos = add(r, 0, 0, 0, 0, "BUG: kernel NULL pointer dereference");
+	lpos = add(r, 1, lpos, 1, 0, "SysRq : Trigger a crash\t(old)");
+	add(r, 2, lpos, 2, 0, "sysrq: Trigger a crash");
+	r->head = 2;
+	f = open_ring(r, NULL);
+	assert_null(kd_printk_find_panic(f.kernel, line, sizeof(line)));
+	assert_string_equal(line, "SysRq : Trigger a crash?(old)");
+	synth_fixture_close(&f);
+	ring_free(r);
+
+	// Neither: NOTFOUND, and the end marker alone is no panic line.
+	r = ring_new(&L61, 4, 10);
+	lpos = add(r, 0, 0, 0, 0, "Linux version 6.1.0-test");
+	add(r, 1, lpos, 1, 0, "---[ end Kernel panic - not syncing: x ]---");
+	r->head = 1;
+	f = open_ring(r, NULL);
+	struct kd_error *err = kd_printk_find_panic(f.kernel, line, sizeof(line));
+	assert_int_equal(kd_error_code(err), KD_ERROR_NOTFOUND);
+	assert_string_equal(line, "");
+	kd_error_destroy(err);
+	synth_fixture_close(&f);
+	ring_free(r);
+}
+
+// The matcher record by record: it says when the search is over.
+static void test_panic_match(void **state)
+{
+	(void)state;
+	char buf[32];
+	struct kd_printk_panic p = { .buf = buf, .len = sizeof(buf) };
+	struct kd_printk_record rec = { .text = "Kernel panic - not syncin", .text_len = 25 };
+	assert_false(kd_printk_panic_match(&p, &rec));	// one byte short
+	assert_int_equal(p.found, KD_PRINTK_PANIC_NONE);
+	rec.text = "sysrq: Trigger a crash";
+	rec.text_len = strlen(rec.text);
+	assert_false(kd_printk_panic_match(&p, &rec));
+	assert_int_equal(p.found, KD_PRINTK_PANIC_SYSRQ);
+	assert_string_equal(buf, "sysrq: Trigger a crash");
+	// Text not NUL-terminated: only text_len bytes count.
+	rec.text = "Kernel panic - not syncing: A\nB-and-more";
+	rec.text_len = 31;
+	assert_true(kd_printk_panic_match(&p, &rec));
+	assert_int_equal(p.found, KD_PRINTK_PANIC_LINE);
+	assert_string_equal(buf, "Kernel panic - not syncing: A");
+	rec.text = "Kernel panic - not syncing: later";
+	rec.text_len = strlen(rec.text);
+	assert_true(kd_printk_panic_match(&p, &rec));
+	assert_string_equal(buf, "Kernel panic - not syncing: A");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_basic_61),
+		cmocka_unit_test(test_find_panic),
+		cmocka_unit_test(test_panic_match),
 		cmocka_unit_test(test_basic_other_layout),
 		cmocka_unit_test(test_wraparound),
 		cmocka_unit_test(test_skipped_descriptors),
