@@ -17,7 +17,9 @@
 //   kexdump-capture: dump incomplete: DIR: WHY
 //   kexdump-capture: dump failed: WHY
 //   kexdump-capture: final action: reboot|poweroff|halt|shell
-#include "../src/cli.h"
+#include "capture.h"
+
+#include <kexdump/service.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -37,13 +39,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CONFIG_PATH "/etc/kexdump.conf"
-#define MODULES_LIST "/etc/kexdump.modules"	/* include/kexdump/initramfs.h */
+#define MODULES_LIST "/etc/kexdump.modules"	/* include/kexdump/service/initramfs.h */
 #define MODULES_DIR "/lib/modules"
 #define TARGET_MNT "/mnt"
 #define CONSOLE_TAIL 50		/* log lines shown when nothing reaches the disk */
-#define SUMMARY_RESERVE 4096	/* bytes allocated for the summary up front */
 #define POLL_MS 100
+// Exit codes of `kexdump capture`, as every kexdump command's (src/cli.h).
+#define CAPTURE_EXIT_FAILED 1
+#define CAPTURE_EXIT_USAGE 2
 
 struct capture {
 	bool pid1;
@@ -61,8 +64,8 @@ struct capture {
 	char date[32];		/* "YYYY-MM-DD HH:MM:SS" UTC */
 	char mnt[PATH_MAX];	/* where we mounted the target, "" if we did not */
 	char base[PATH_MAX];	/* folder holding the dump folders */
-	char dir[PATH_MAX];	/* this capture's folder, "" until made */
-	int summary_fd;		/* reserved early so a full disk cannot refuse it */
+	char dir[PATH_MAX];	/* this capture's folder (or raw device), "" until made */
+	struct kd_dumpdir *dumpdir;	/* the folder being written, NULL if none */
 	bool dmesg_done;
 	char dmesg_error[256];
 	char error[512];	/* first failure, for the summary and console */
@@ -70,7 +73,12 @@ struct capture {
 	double seconds;
 };
 
-enum outcome { OUT_COMPLETE, OUT_INCOMPLETE, OUT_FAILED };
+// The summary's status (lib/service/dumpdir.c) is the outcome.
+enum outcome {
+	OUT_COMPLETE = KD_DUMPDIR_COMPLETE,
+	OUT_INCOMPLETE = KD_DUMPDIR_INCOMPLETE,
+	OUT_FAILED = KD_DUMPDIR_FAILED,
+};
 
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -190,12 +198,7 @@ static void load_modules(void)
 
 // -------------------------------------------------------------- the dump
 
-struct panic_ctx {
-	char *out;
-	size_t outlen;
-	bool found_panic, found_sysrq;
-};
-
+// The first line of @p text, control bytes as '?'.
 static void first_line(const char *text, size_t len, char *out, size_t outlen)
 {
 	size_t n = 0;
@@ -206,29 +209,6 @@ static void first_line(const char *text, size_t len, char *out, size_t outlen)
 	for (size_t i = 0; i < n; i++)
 		out[i] = (unsigned char)text[i] < 0x20 || text[i] == 0x7f ? '?' : text[i];
 	out[n] = '\0';
-}
-
-static struct kd_error *find_panic(const struct kd_printk_record *rec, void *arg)
-{
-	struct panic_ctx *p = arg;
-	bool panic = memmem(rec->text, rec->text_len, "Kernel panic - not syncing", 26);
-	bool sysrq = !panic && memmem(rec->text, rec->text_len, "sysrq: Trigger a crash", 22);
-	if (!panic && !(sysrq && !p->found_sysrq))
-		return NULL;
-	char *line;
-	size_t len;
-	struct kd_error *err = kd_printk_format(rec, false, &line, &len);
-	if (err)
-		return err;
-	first_line(line, len, p->out, p->outlen);
-	free(line);
-	p->found_sysrq |= sysrq;
-	if (panic) {
-		p->found_panic = true;
-		// The first panic line is the one; stop walking.
-		return &kd_stop;
-	}
-	return NULL;
 }
 
 static bool open_dump(struct capture *c)
@@ -243,8 +223,7 @@ static bool open_dump(struct capture *c)
 	const char *rel;
 	if (!kd_vmcoreinfo_string(kd_kernel_vmcoreinfo(c->kernel), "OSRELEASE", &rel))
 		first_line(rel, strlen(rel), c->release, sizeof(c->release));
-	struct panic_ctx p = { .out = c->panic, .outlen = sizeof(c->panic) };
-	err = kd_printk_iterate(c->kernel, find_panic, &p);
+	err = kd_printk_find_panic(c->kernel, c->panic, sizeof(c->panic));
 	if (err)
 		say("no panic line: %s", kd_error_message(err));
 	kd_error_destroy(err);
@@ -297,44 +276,19 @@ static void console_tail(struct capture *c, uint64_t lines)
 
 // ------------------------------------------------------------ the target
 
-static bool valid_host(const char *h)
-{
-	if (!*h || *h == '-' || *h == '.' || strlen(h) > 64)
-		return false;
-	for (; *h; h++)
-		if (!isalnum((unsigned char)*h) && *h != '-' && *h != '.')
-			return false;
-	return true;
-}
-
-static struct kd_error *mkdir_p(const char *path)
-{
-	char p[PATH_MAX];
-	if ((size_t)snprintf(p, sizeof(p), "%s", path) >= sizeof(p))
-		return kd_error_create(KD_ERROR_INVALID, "%s: path too long", path);
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s)
-			continue;
-		char saved = *s;
-		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST)
-			return kd_error_os(errno, "%s: cannot create", p);
-		if (!saved)
-			return NULL;
-		*s = saved;
-	}
-}
-
-static bool wait_device(struct capture *c, struct kd_blkdev_info *info)
+// Resolve the configured target (kd_target_resolve, as setup and
+// initramfs did), waiting a bounded time for the device to appear: its
+// driver may still be probing.
+static bool wait_target(struct capture *c, struct kd_target *t)
 {
 	double deadline = now() + c->cfg.device_timeout;
 	bool told = false;
 	for (;;) {
-		struct kd_error *err = kd_blkdev_find(c->cfg.target, NULL, NULL, info);
+		struct kd_error *err = kd_target_resolve(&c->cfg, NULL, t);
 		if (!err)
 			return true;
 		if (!kd_error_catch(&err, KD_ERROR_NOTFOUND)) {
-			fail(c, "target %s: %s", c->cfg.target, kd_error_message(err));
+			fail(c, "%s", kd_error_message(err));	// it names the target
 			kd_error_destroy(err);
 			return false;
 		}
@@ -359,27 +313,22 @@ static void devnode(const struct kd_blkdev_info *info, char *out, size_t outlen)
 			*p = '/';
 }
 
-// Mount the filesystem target; base becomes <mount point><path>.
-static bool mount_target(struct capture *c, const struct kd_blkdev_info *info)
+// Mount the filesystem target; base becomes the dump folder inside it.
+static bool mount_target(struct capture *c, const struct kd_target *t)
 {
-	char node[64];
-	devnode(info, node, sizeof(node));
-	const char *type = c->cfg.fstype[0] ? c->cfg.fstype : info->fstype;
-	if (!type[0]) {
-		fail(c, "%s (%s): no filesystem found on it", c->cfg.target, node);
-		return false;
+	if (!c->pid1 && t->mounted) {
+		// kexdump capture on a running system: already mounted here.
+		snprintf(c->base, sizeof(c->base), "%s", t->local_path);
+		return true;
 	}
+	char node[64];
+	devnode(&t->dev, node, sizeof(node));
+	const char *type = t->config.fstype;
 	char where[PATH_MAX];
 	if (c->pid1) {
 		snprintf(where, sizeof(where), "%s", TARGET_MNT);
 		mkdir(where, 0700);
 	} else {
-		// kexdump capture on a running system: the target may be mounted.
-		struct kd_error *err = kd_blkdev_mountpoint(info->major, info->minor, NULL,
-							    where, sizeof(where));
-		if (!err)
-			goto mounted;
-		kd_error_destroy(err);
 		snprintf(where, sizeof(where), "/tmp/kexdump-capture-XXXXXX");
 		if (!mkdtemp(where)) {
 			fail(c, "cannot create a mount point: %s", strerror(errno));
@@ -397,69 +346,37 @@ static bool mount_target(struct capture *c, const struct kd_blkdev_info *info)
 	}
 	snprintf(c->mnt, sizeof(c->mnt), "%s", where);
 	say("mounted %s (%s) on %s", node, type, where);
-mounted:
-	if ((size_t)snprintf(c->base, sizeof(c->base), "%s%s", strcmp(where, "/") ? where : "",
-			     c->cfg.path) >= sizeof(c->base)) {
-		fail(c, "dump path too long");
+	// The config holds the folder's path inside the filesystem
+	// (kd_target_resolve wrote it so when the initramfs was built).
+	struct kd_error *err = kd_target_join(where, t->config.path, c->base, sizeof(c->base));
+	if (err) {
+		fail_err(c, err);
 		return false;
 	}
 	return true;
 }
 
-// <base>/<host>-<YYYY-MM-DD-HH:MM:SS>, 0700; a second capture within the
-// same second waits for the next one rather than mixing two dumps.
+// <base>/<host>-<YYYY-MM-DD-HH:MM:SS>, 0700 (kd_dumpdir_create).
 static bool make_dir(struct capture *c)
 {
-	struct kd_error *err = mkdir_p(c->base);
+	struct kd_error *err = kd_dumpdir_create(c->base, c->host, &c->dumpdir);
 	if (err) {
 		fail_err(c, err);
 		return false;
 	}
-	for (int tries = 0; tries < 3; tries++) {
-		time_t t = time(NULL);
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		char stamp[32];
-		strftime(stamp, sizeof(stamp), "%Y-%m-%d-%H:%M:%S", &tm);
-		char path[PATH_MAX];
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s-%s", c->base, c->host, stamp) >=
-		    sizeof(path)) {
-			fail(c, "dump folder name too long");
-			return false;
-		}
-		if (mkdir(path, 0700) == 0) {
-			snprintf(c->dir, sizeof(c->dir), "%s", path);
-			strftime(c->date, sizeof(c->date), "%Y-%m-%d %H:%M:%S", &tm);
-			return true;
-		}
-		if (errno != EEXIST) {
-			fail(c, "%s: cannot create: %s", path, strerror(errno));
-			return false;
-		}
-		sleep_ms(1000);
-	}
-	fail(c, "cannot create a new dump folder under %s: names taken", c->base);
-	return false;
-}
-
-static int create_in_dir(struct capture *c, const char *name, char *path, size_t len)
-{
-	if ((size_t)snprintf(path, len, "%s/%s", c->dir, name) >= len) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	snprintf(c->dir, sizeof(c->dir), "%s", kd_dumpdir_path(c->dumpdir));
+	return true;
 }
 
 // dmesg.txt first: the log is what a user reads first, and it is small
 // enough to fit where the dump does not.
 static void write_dmesg(struct capture *c)
 {
-	char path[PATH_MAX];
-	int fd = create_in_dir(c, "dmesg.txt", path, sizeof(path));
-	if (fd < 0) {
-		snprintf(c->dmesg_error, sizeof(c->dmesg_error), "cannot create %.180s: %s",
-			 path, strerror(errno));
+	int fd;
+	struct kd_error *err = kd_dumpdir_create_file(c->dumpdir, KD_DUMPDIR_DMESG, &fd);
+	if (err) {
+		snprintf(c->dmesg_error, sizeof(c->dmesg_error), "%s", kd_error_message(err));
+		kd_error_destroy(err);
 		say("%s", c->dmesg_error);
 		return;
 	}
@@ -469,9 +386,9 @@ static void write_dmesg(struct capture *c)
 		return;
 	}
 	struct write_ctx w = { .out = f };
-	struct kd_error *err = kd_printk_iterate(c->kernel, write_record, &w);
+	err = kd_printk_iterate(c->kernel, write_record, &w);
 	if (fflush(f) != 0 && !err)
-		err = kd_error_os(errno, "%s: cannot write", path);
+		err = kd_error_os(errno, "%s/%s: cannot write", c->dir, KD_DUMPDIR_DMESG);
 	fsync(fileno(f));
 	fclose(f);
 	c->dmesg_done = true;
@@ -483,76 +400,51 @@ static void write_dmesg(struct capture *c)
 }
 
 // Reserve the summary's blocks before the dump can fill the disk; it is
-// rewritten in place at the end.
+// written over them at the end.
 static void reserve_summary(struct capture *c)
 {
-	char path[PATH_MAX];
-	c->summary_fd = create_in_dir(c, "summary", path, sizeof(path));
-	if (c->summary_fd < 0) {
-		say("cannot create %s: %s", path, strerror(errno));
-		return;
-	}
-	if (posix_fallocate(c->summary_fd, 0, SUMMARY_RESERVE) != 0) {
-		// No fallocate (vfat): zeros take the space all the same.
-		static const char zeros[SUMMARY_RESERVE];
-		if (pwrite(c->summary_fd, zeros, sizeof(zeros), 0) < 0)
-			return;
+	struct kd_error *err = kd_dumpdir_reserve_summary(c->dumpdir);
+	if (err) {
+		say("%s", kd_error_message(err));
+		kd_error_destroy(err);
 	}
 }
 
-static void put_value(FILE *f, const char *key, const char *v)
-{
-	fprintf(f, "%s=", key);
-	for (; *v; v++)
-		fputc((unsigned char)*v < 0x20 || *v == 0x7f ? '?' : *v, f);
-	fputc('\n', f);
-}
-
-// The summary (format in lib/dumpdir.c).
+// The summary (format in lib/service/dumpdir.c); nothing when none is
+// reserved.
 static void write_summary(struct capture *c, enum outcome out)
 {
-	if (c->summary_fd < 0)
+	if (!c->dumpdir)
 		return;
-	static const char *const status[] = { "complete", "incomplete", "failed" };
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f)
-		return;
-	put_value(f, "status", status[out]);
-	put_value(f, "error", out == OUT_COMPLETE ? "" : c->error);
-	put_value(f, "release", c->release);
-	put_value(f, "panic", c->panic);
-	put_value(f, "host", c->host);
-	put_value(f, "date", c->date);
-	fprintf(f, "dump_level=%u\n", c->cfg.dump_level);
-	put_value(f, "codec", kd_save_codec_name(c->stats.codec));
-	put_value(f, "format", kd_save_format_name(c->cfg.format));
-	fprintf(f, "bytes_written=%llu\n", (unsigned long long)c->stats.bytes_out);
-	fprintf(f, "pages_written=%llu\n", (unsigned long long)c->stats.pages_written);
-	fprintf(f, "seconds=%.2f\n", c->seconds);
-	if (c->dmesg_error[0])
-		put_value(f, "dmesg_error", c->dmesg_error);
-	if (c->stats.warning[0])
-		put_value(f, "warning", c->stats.warning);
-	if (fclose(f) != 0) {
-		free(text);
-		return;
+	const struct kd_dumpdir_summary s = {
+		.status = (enum kd_dumpdir_status)out,
+		.error = c->error,
+		.release = c->release,
+		.panic = c->panic,
+		.dump_level = c->cfg.dump_level,
+		.codec = kd_save_codec_name(c->stats.codec),
+		.format = kd_save_format_name(c->cfg.format),
+		.bytes_written = c->stats.bytes_out,
+		.pages_written = c->stats.pages_written,
+		.seconds = c->seconds,
+		.dmesg_error = c->dmesg_error,
+		.warning = c->stats.warning,
+	};
+	struct kd_error *err = kd_dumpdir_write_summary(c->dumpdir, &s);
+	if (err) {
+		say("%s", kd_error_message(err));
+		kd_error_destroy(err);
 	}
-	if (pwrite(c->summary_fd, text, len, 0) != (ssize_t)len ||
-	    ftruncate(c->summary_fd, (off_t)len) < 0 || fsync(c->summary_fd) < 0)
-		say("cannot write %s/summary: %s", c->dir, strerror(errno));
-	free(text);
-	close(c->summary_fd);
-	c->summary_fd = -1;
 }
 
-static void sync_path(const char *path)
+// fsync the dump folder (its new entries) and let it go.
+static void close_dir(struct capture *c)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
+	struct kd_error *err = kd_dumpdir_close(c->dumpdir);
+	c->dumpdir = NULL;
+	if (err) {
+		say("%s", kd_error_message(err));
+		kd_error_destroy(err);
 	}
 }
 
@@ -580,11 +472,11 @@ static enum outcome save_result(struct capture *c, struct kd_error *err)
 // the console, there being no filesystem for dmesg.txt.
 static enum outcome capture_raw(struct capture *c)
 {
-	struct kd_blkdev_info info;
-	if (!wait_device(c, &info))
+	struct kd_target t;
+	if (!wait_target(c, &t))
 		return OUT_FAILED;
 	char node[64];
-	devnode(&info, node, sizeof(node));
+	devnode(&t.dev, node, sizeof(node));
 	snprintf(c->dir, sizeof(c->dir), "%s", node);
 	console_tail(c, CONSOLE_TAIL);
 	// O_EXCL on a block device: refuse one that is mounted.
@@ -616,8 +508,12 @@ static enum outcome capture_fs(struct capture *c)
 		}
 		snprintf(c->base, sizeof(c->base), "%s", c->cfg.path);
 	} else {
-		struct kd_blkdev_info info;
-		if (!wait_device(c, &info) || !mount_target(c, &info))
+		struct kd_target *t = malloc(sizeof(*t));
+		bool ok = t && wait_target(c, t) && mount_target(c, t);
+		if (!t)
+			fail(c, "out of memory");
+		free(t);
+		if (!ok)
 			return OUT_FAILED;
 	}
 	if (!make_dir(c))
@@ -627,13 +523,13 @@ static enum outcome capture_fs(struct capture *c)
 		// for kexdump list/status after the reboot.
 		reserve_summary(c);
 		write_summary(c, OUT_FAILED);
-		sync_path(c->dir);
 		return OUT_FAILED;
 	}
 	write_dmesg(c);
 	reserve_summary(c);
 	char path[PATH_MAX];
-	if ((size_t)snprintf(path, sizeof(path), "%s/vmcore", c->dir) >= sizeof(path)) {
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", c->dir, KD_DUMPDIR_VMCORE) >=
+	    sizeof(path)) {
 		fail(c, "dump folder path too long");
 		return OUT_FAILED;
 	}
@@ -646,12 +542,12 @@ static enum outcome capture_fs(struct capture *c)
 	c->seconds = now() - t0;
 	enum outcome out = save_result(c, err);
 	write_summary(c, out);
-	sync_path(c->dir);
 	return out;
 }
 
 static void unmount_target(struct capture *c)
 {
+	close_dir(c);
 	sync();
 	if (!c->mnt[0])
 		return;
@@ -667,10 +563,9 @@ static void unmount_target(struct capture *c)
 // What is left to do after a failure: the log where someone will see it.
 static void fallback(struct capture *c)
 {
-	if (c->dir[0] && c->cfg.target_kind == KD_TARGET_FS && !c->dmesg_done && c->kernel)
+	if (c->dumpdir && !c->dmesg_done && c->kernel)
 		write_dmesg(c);
-	if (c->summary_fd >= 0)
-		write_summary(c, OUT_FAILED);
+	write_summary(c, OUT_FAILED);
 	if (!c->dmesg_done)
 		console_tail(c, CONSOLE_TAIL);
 }
@@ -691,7 +586,7 @@ static enum outcome run(struct capture *c)
 	c->have_cfg = true;
 	struct utsname u;
 	const char *host = c->cfg.hostname;
-	if (!host[0] && uname(&u) == 0 && valid_host(u.nodename))
+	if (!host[0] && uname(&u) == 0 && kd_dumpdir_valid_host(u.nodename))
 		host = u.nodename;
 	snprintf(c->host, sizeof(c->host), "%s", host[0] ? host : "localhost");
 	if (c->pid1)
@@ -766,7 +661,7 @@ static int finish(struct capture *c, enum outcome out)
 	c->kernel = NULL;
 	c->dump = NULL;
 	final_action(c, out == OUT_COMPLETE ? c->cfg.final_action : c->cfg.failure_action);
-	return out == OUT_COMPLETE ? 0 : EXIT_BAD_INPUT;
+	return out == OUT_COMPLETE ? 0 : CAPTURE_EXIT_FAILED;
 }
 
 int capture_main(int argc, char **argv)
@@ -775,9 +670,8 @@ int capture_main(int argc, char **argv)
 	(void)argv;
 	struct capture c = {
 		.pid1 = true,
-		.config_path = CONFIG_PATH,
+		.config_path = KD_CONFIG_PATH,
 		.vmcore_path = "/proc/vmcore",
-		.summary_fd = -1,
 	};
 	kd_config_default(&c.cfg);
 	setup_pid1();
@@ -786,7 +680,14 @@ int capture_main(int argc, char **argv)
 	return finish(&c, run(&c));
 }
 
-int cmd_capture(int argc, char **argv)
+// The usage line, as every kexdump command prints it.
+static int capture_usage(const char *usage)
+{
+	fprintf(stderr, "kexdump: usage: %s\n", usage);
+	return CAPTURE_EXIT_USAGE;
+}
+
+int capture_command(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -799,9 +700,8 @@ int cmd_capture(int argc, char **argv)
 	static const char usage[] = "kexdump capture [--config FILE] [--vmcore FILE] "
 				    "[--target-dir DIR] [--no-action]";
 	struct capture c = {
-		.config_path = CONFIG_PATH,
+		.config_path = KD_CONFIG_PATH,
 		.vmcore_path = "/proc/vmcore",
-		.summary_fd = -1,
 	};
 	kd_config_default(&c.cfg);
 	int opt;
@@ -820,11 +720,11 @@ int cmd_capture(int argc, char **argv)
 		case 'n':
 			break;	// the final action is only ever taken as PID 1
 		default:
-			return cli_usage("%s", usage);
+			return capture_usage(usage);
 		}
 	}
 	if (optind != argc)
-		return cli_usage("%s", usage);
+		return capture_usage(usage);
 	struct utsname u;
 	say("started (kernel %s)", uname(&u) == 0 ? u.release : "unknown");
 	return finish(&c, run(&c));

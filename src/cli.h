@@ -45,9 +45,6 @@ int cmd_setup(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_initramfs(int argc, char **argv);
 int cmd_list(int argc, char **argv);
-int cmd_capture(int argc, char **argv);
-/* kexdump as PID 1 of the capture kernel (capture/init.c); never returns. */
-int capture_main(int argc, char **argv);
 
 /* /proc/cmdline without its trailing newline (malloc'ed). */
 struct kd_error *cli_read_cmdline(char **ret);

@@ -2,6 +2,7 @@
 // kexdump: the command line. Each subcommand is a small file on top of
 // libkexdump; this one dispatches and holds the shared helpers.
 #include "cli.h"
+#include "../capture/capture.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -29,7 +30,7 @@ static const struct {
 	{ "setup", cmd_setup, "[--config FILE] [--apply-bootloader] [--no-systemd] [--boot] [--print-units]   arm this machine for crash dumps" },
 	{ "test", cmd_test, "--yes-crash-now [--config FILE]   check the set-up, then crash the machine" },
 	{ "list", cmd_list, "[--json] [--config FILE] [DIR]   the dumps on the target: date, kernel, size, complete or not, panic line" },
-	{ "capture", cmd_capture, "[--config FILE] [--vmcore FILE] [--target-dir DIR] [--no-action]   the capture kernel's flow on this system (tests)" },
+	{ "capture", capture_command, "[--config FILE] [--vmcore FILE] [--target-dir DIR] [--no-action]   the capture kernel's flow on this system (tests)" },
 	{ "initramfs", cmd_initramfs, "-o FILE [--config FILE] [--release R] [--module NAME]... [--list]   build the capture initramfs" },
 };
 

@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The dump folders the capture init (capture/init.c) leaves on the target:
+// The dump folders the capture init (capture/init.c) leaves on the target,
+// written and read here so that the format lives in one file:
 //
 //   <path>/<host>-<YYYY-MM-DD-HH:MM:SS>/     (UTC, time of the capture)
 //       vmcore             the dump (vmcore.incomplete while being written)
 //       dmesg.txt          the crashed kernel's log, written before the dump
-//       summary            key=value lines, one per line, written last:
+//       summary            key=value lines, one per line, written last
+//                          (its blocks reserved before the dump, so that a
+//                          full disk still takes it):
 //
 //   status=complete|incomplete|failed
 //   error=TEXT             why it is not complete ("" when complete)
 //   release=6.1.0-56-amd64 the crashed kernel's release (VMCOREINFO OSRELEASE)
-//   panic=TEXT             the first log line holding "Kernel panic - not
-//                          syncing" (else "sysrq: Trigger a crash")
+//   panic=TEXT             the panic line (kd_printk_find_panic: the first
+//                          "Kernel panic - not syncing" line, else the first
+//                          "Trigger a crash" one), "" if none
 //   host=NAME              as in the folder name
 //   date=YYYY-MM-DD HH:MM:SS   UTC, as in the folder name
 //   dump_level=N           makedumpfile's -d
@@ -19,6 +23,8 @@
 //   bytes_written=N        bytes of the vmcore
 //   pages_written=N        pages the vmcore holds
 //   seconds=N.NN           time the save took
+//   dmesg_error=TEXT       only when dmesg.txt could not be written whole
+//   warning=TEXT           only when the save warned (kd_save_stats.warning)
 //
 // Values are single lines of printable text (the writer replaces anything
 // else); unknown keys are ignored so that later versions can add some. The
@@ -33,11 +39,14 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SUMMARY_MAX 16384	/* a summary is a few hundred bytes */
+#define SUMMARY_RESERVE 4096	/* bytes reserved for it before the dump */
 #define DUMPDIR_MAX 100000	/* more folders than anyone keeps */
 #define DATE_LEN 19		/* "YYYY-MM-DD-HH:MM:SS" */
+#define CREATE_TRIES 3		/* seconds waited for a free folder name */
 
 // "<host>-YYYY-MM-DD-HH:MM:SS": split into host and "YYYY-MM-DD HH:MM:SS".
 static bool parse_name(const char *name, struct kd_dumpdir_entry *e)
@@ -213,4 +222,192 @@ nomem:
 	free(buf);
 	free(list);
 	return &kd_enomem;
+}
+
+// --------------------------------------------------------------- writer
+
+struct kd_dumpdir {
+	char path[KD_TARGET_PATH_MAX];
+	char host[65];
+	char date[DATE_LEN + 1];	// "YYYY-MM-DD HH:MM:SS"
+	int summary_fd;			// reserved, not yet written; -1 otherwise
+};
+
+// The one spelling of a capture's time: "YYYY-MM-DD<sep>HH:MM:SS", UTC;
+// '-' in folder names (':' is the only other separator, so names sort by
+// time), ' ' in the summary's date, as parse_name() gives it back.
+static void dumpdir_stamp(const struct tm *tm, char sep, char out[DATE_LEN + 1])
+{
+	char fmt[] = "%Y-%m-%d %H:%M:%S";
+	fmt[8] = sep;
+	if (!strftime(out, DATE_LEN + 1, fmt, tm))
+		snprintf(out, DATE_LEN + 1, "0000-00-00%c00:00:00", sep);
+}
+
+KD_EXPORT bool kd_dumpdir_valid_host(const char *host)
+{
+	if (!*host || *host == '-' || *host == '.' || strlen(host) > 64)
+		return false;
+	for (; *host; host++)
+		if (!isalnum((unsigned char)*host) && *host != '-' && *host != '.')
+			return false;
+	return true;
+}
+
+static void dumpdir_sleep_second(void)
+{
+	struct timespec ts = { 1, 0 };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+KD_EXPORT struct kd_error *kd_dumpdir_create(const char *base, const char *host,
+					     struct kd_dumpdir **ret)
+{
+	if (!kd_dumpdir_valid_host(host))
+		return kd_error_create(KD_ERROR_INVALID,
+				       "'%s' is not a host name for a dump folder", host);
+	// Dumps hold the machine's memory: keys, passwords.
+	struct kd_error *err = kd_fs_mkdir_p(base, 0700);
+	if (err)
+		return err;
+	struct kd_dumpdir *d = calloc(1, sizeof(*d));
+	if (!d)
+		return &kd_enomem;
+	d->summary_fd = -1;
+	snprintf(d->host, sizeof(d->host), "%s", host);
+	// A second capture within the same second waits for the next one
+	// rather than mixing two dumps in one folder.
+	for (int tries = 0; tries < CREATE_TRIES; tries++) {
+		time_t now = time(NULL);
+		struct tm tm;
+		char stamp[DATE_LEN + 1];
+		gmtime_r(&now, &tm);
+		dumpdir_stamp(&tm, '-', stamp);
+		if ((size_t)snprintf(d->path, sizeof(d->path), "%s/%s-%s", base, host, stamp) >=
+		    sizeof(d->path)) {
+			free(d);
+			return kd_error_create(KD_ERROR_INVALID, "%s: dump folder name too long",
+					       base);
+		}
+		if (mkdir(d->path, 0700) == 0) {
+			dumpdir_stamp(&tm, ' ', d->date);
+			*ret = d;
+			return NULL;
+		}
+		if (errno != EEXIST) {
+			err = kd_error_os(errno, "%s: cannot create", d->path);
+			free(d);
+			return err;
+		}
+		dumpdir_sleep_second();
+	}
+	free(d);
+	return kd_error_create(KD_ERROR_INVALID,
+			       "cannot create a new dump folder under %s: names taken", base);
+}
+
+KD_EXPORT const char *kd_dumpdir_path(const struct kd_dumpdir *d)
+{
+	return d->path;
+}
+
+KD_EXPORT struct kd_error *kd_dumpdir_create_file(struct kd_dumpdir *d, const char *name,
+						  int *fd_ret)
+{
+	char path[KD_TARGET_PATH_MAX + 64];
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", d->path, name) >= sizeof(path))
+		return kd_error_create(KD_ERROR_INVALID, "%s/%s: path too long", d->path, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return kd_error_os(errno, "%s: cannot create", path);
+	*fd_ret = fd;
+	return NULL;
+}
+
+KD_EXPORT struct kd_error *kd_dumpdir_reserve_summary(struct kd_dumpdir *d)
+{
+	if (d->summary_fd >= 0)
+		return NULL;
+	int fd;
+	struct kd_error *err = kd_dumpdir_create_file(d, KD_DUMPDIR_SUMMARY, &fd);
+	if (err)
+		return err;
+	if (posix_fallocate(fd, 0, SUMMARY_RESERVE) != 0) {
+		// No fallocate (vfat): zeros take the space all the same.
+		static const char zeros[SUMMARY_RESERVE];
+		if (pwrite(fd, zeros, sizeof(zeros), 0) != (ssize_t)sizeof(zeros)) {
+			err = kd_error_os(errno ? errno : ENOSPC, "%s/%s: cannot reserve",
+					  d->path, KD_DUMPDIR_SUMMARY);
+			close(fd);
+			return err;
+		}
+	}
+	d->summary_fd = fd;
+	return NULL;
+}
+
+static void dumpdir_put(FILE *f, const char *key, const char *v)
+{
+	fprintf(f, "%s=", key);
+	for (; v && *v; v++)
+		fputc((unsigned char)*v < 0x20 || *v == 0x7f ? '?' : *v, f);
+	fputc('\n', f);
+}
+
+KD_EXPORT struct kd_error *kd_dumpdir_write_summary(struct kd_dumpdir *d,
+						    const struct kd_dumpdir_summary *s)
+{
+	if (d->summary_fd < 0)
+		return NULL;
+	static const char *const status[] = { "complete", "incomplete", "failed" };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return &kd_enomem;
+	dumpdir_put(f, "status", status[s->status <= KD_DUMPDIR_FAILED ? s->status :
+					 KD_DUMPDIR_FAILED]);
+	dumpdir_put(f, "error", s->status == KD_DUMPDIR_COMPLETE ? "" : s->error);
+	dumpdir_put(f, "release", s->release);
+	dumpdir_put(f, "panic", s->panic);
+	dumpdir_put(f, "host", d->host);
+	dumpdir_put(f, "date", d->date);
+	fprintf(f, "dump_level=%u\n", s->dump_level);
+	dumpdir_put(f, "codec", s->codec);
+	dumpdir_put(f, "format", s->format);
+	fprintf(f, "bytes_written=%llu\n", (unsigned long long)s->bytes_written);
+	fprintf(f, "pages_written=%llu\n", (unsigned long long)s->pages_written);
+	fprintf(f, "seconds=%.2f\n", s->seconds);
+	if (s->dmesg_error && s->dmesg_error[0])
+		dumpdir_put(f, "dmesg_error", s->dmesg_error);
+	if (s->warning && s->warning[0])
+		dumpdir_put(f, "warning", s->warning);
+	if (fclose(f) != 0) {
+		free(text);
+		return &kd_enomem;
+	}
+	struct kd_error *err = NULL;
+	// Over the reserved blocks, then cut to its length.
+	if (pwrite(d->summary_fd, text, len, 0) != (ssize_t)len ||
+	    ftruncate(d->summary_fd, (off_t)len) < 0 || fsync(d->summary_fd) < 0)
+		err = kd_error_os(errno ? errno : EIO, "%s/%s: cannot write", d->path,
+				  KD_DUMPDIR_SUMMARY);
+	free(text);
+	close(d->summary_fd);
+	d->summary_fd = -1;
+	return err;
+}
+
+KD_EXPORT struct kd_error *kd_dumpdir_close(struct kd_dumpdir *d)
+{
+	if (!d)
+		return NULL;
+	if (d->summary_fd >= 0)
+		close(d->summary_fd);
+	// The folder's entries (vmcore renamed into place, dmesg.txt,
+	// summary) are durable only once the folder is synced.
+	struct kd_error *err = kd_fs_fsync_path(d->path);
+	free(d);
+	return err;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Dump folders: names, summaries (complete, failed, missing, hostile), sizes
-// and order.
+// and order; the writer the capture init uses, read back.
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -207,12 +207,118 @@ static void test_missing(void **state)
 	kd_error_destroy(err);
 }
 
+static char *slurp_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	static char buf[8192];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+// The writer the capture init uses: what it writes, the reader reads back
+// (every key of the format, control bytes replaced, the optional ones only
+// when set).
+static void test_writer(void **state)
+{
+	(void)state;
+	struct kd_dumpdir *d;
+	struct kd_error *err = kd_dumpdir_create(root, "bad/host", &d);
+	assert_int_equal(kd_error_code(err), KD_ERROR_INVALID);
+	kd_error_destroy(err);
+	assert_false(kd_dumpdir_valid_host(".hidden"));
+	assert_false(kd_dumpdir_valid_host(""));
+	assert_true(kd_dumpdir_valid_host("web-1.example"));
+
+	assert_null(kd_dumpdir_create(root, "web-1", &d));
+	const char *path = kd_dumpdir_path(d);
+	size_t rl = strlen(root);
+	assert_memory_equal(path, root, rl);
+	// "/web-1-YYYY-MM-DD-HH:MM:SS"
+	assert_int_equal(strlen(path), rl + 1 + 5 + 1 + 19);
+	assert_int_equal(strncmp(path + rl, "/web-1-", 7), 0);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	char dir[512];
+	snprintf(dir, sizeof(dir), "%s", path);
+
+	int fd;
+	assert_null(kd_dumpdir_create_file(d, KD_DUMPDIR_DMESG, &fd));
+	assert_int_equal(write(fd, "log\n", 4), 4);
+	close(fd);
+	// Never over an existing file.
+	err = kd_dumpdir_create_file(d, KD_DUMPDIR_DMESG, &fd);
+	assert_int_equal(kd_error_code(err), KD_ERROR_OS);
+	kd_error_destroy(err);
+
+	// Nothing reserved: writing is a no-op.
+	struct kd_dumpdir_summary s = {
+		.status = KD_DUMPDIR_INCOMPLETE, .error = "disk\nfull", .release = "6.1.0-test",
+		.panic = "Kernel panic - not syncing: x", .dump_level = 31, .codec = "zstd",
+		.format = "kdump", .bytes_written = 123, .pages_written = 4, .seconds = 1.5,
+		.dmesg_error = "", .warning = "",
+	};
+	assert_null(kd_dumpdir_write_summary(d, &s));
+	char sp[600];
+	snprintf(sp, sizeof(sp), "%s/summary", dir);
+	assert_int_equal(stat(sp, &st), -1);
+	assert_null(kd_dumpdir_reserve_summary(d));
+	assert_int_equal(stat(sp, &st), 0);
+	assert_int_equal(st.st_size, 4096);
+	assert_null(kd_dumpdir_write_summary(d, &s));
+	char want[512];
+	snprintf(want, sizeof(want),
+		 "status=incomplete\nerror=disk?full\nrelease=6.1.0-test\n"
+		 "panic=Kernel panic - not syncing: x\nhost=web-1\ndate=%.10s %.8s\n"
+		 "dump_level=31\ncodec=zstd\nformat=kdump\nbytes_written=123\n"
+		 "pages_written=4\nseconds=1.50\n", dir + rl + 7, dir + rl + 18);
+	assert_string_equal(slurp_file(sp), want);
+	// Written once: a second write changes nothing.
+	s.status = KD_DUMPDIR_FAILED;
+	assert_null(kd_dumpdir_write_summary(d, &s));
+	assert_string_equal(slurp_file(sp), want);
+	assert_null(kd_dumpdir_close(d));
+
+	struct kd_dumpdir_entry *e;
+	size_t n;
+	assert_null(kd_dumpdir_list(root, &e, &n));
+	assert_int_equal(n, 1);
+	assert_string_equal(e[0].dir, dir);
+	assert_string_equal(e[0].host, "web-1");
+	assert_string_equal(e[0].status, "incomplete");
+	assert_string_equal(e[0].error, "disk?full");
+	assert_string_equal(e[0].release, "6.1.0-test");
+	assert_string_equal(e[0].panic, "Kernel panic - not syncing: x");
+	assert_true(e[0].has_dmesg);
+	free(e);
+
+	// The optional keys; a second folder in the same second waits for
+	// the next one.
+	assert_null(kd_dumpdir_create(root, "web-1", &d));
+	assert_string_not_equal(kd_dumpdir_path(d), dir);
+	assert_null(kd_dumpdir_reserve_summary(d));
+	s.status = KD_DUMPDIR_COMPLETE;
+	s.dmesg_error = "cannot write dmesg.txt";
+	s.warning = "zstd unavailable";
+	assert_null(kd_dumpdir_write_summary(d, &s));
+	snprintf(sp, sizeof(sp), "%s/summary", kd_dumpdir_path(d));
+	const char *text = slurp_file(sp);
+	assert_non_null(strstr(text, "status=complete\nerror=\n"));
+	assert_non_null(strstr(text, "\ndmesg_error=cannot write dmesg.txt\nwarning=zstd unavailable\n"));
+	assert_null(kd_dumpdir_close(d));
+	assert_null(kd_dumpdir_close(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

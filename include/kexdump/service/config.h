@@ -144,12 +144,65 @@ struct kd_dumpdir_entry {
 	bool has_vmcore, has_dmesg;
 };
 
+/** The files of a dump folder. */
+#define KD_DUMPDIR_VMCORE "vmcore"
+#define KD_DUMPDIR_DMESG "dmesg.txt"
+#define KD_DUMPDIR_SUMMARY "summary"
+
 /**
  * List the dump folders under @p path, oldest first. A missing @p path is
  * an empty list. The array is malloc'ed; free() it.
  */
 struct kd_error *kd_dumpdir_list(const char *path, struct kd_dumpdir_entry **ret,
 				 size_t *nret);
+
+/** A dump folder being written (the capture init). */
+struct kd_dumpdir;
+
+enum kd_dumpdir_status {
+	KD_DUMPDIR_COMPLETE,
+	KD_DUMPDIR_INCOMPLETE,	/**< a partial vmcore */
+	KD_DUMPDIR_FAILED,
+};
+
+/** What the summary says; NULL strings are written empty. */
+struct kd_dumpdir_summary {
+	enum kd_dumpdir_status status;
+	const char *error;	/**< why it is not complete */
+	const char *release;	/**< of the crashed kernel */
+	const char *panic;	/**< kd_printk_find_panic() */
+	unsigned int dump_level;
+	const char *codec, *format;
+	uint64_t bytes_written, pages_written;
+	double seconds;
+	const char *dmesg_error;	/**< written only when not empty */
+	const char *warning;		/**< written only when not empty */
+};
+
+/** Letters, digits, '-' and '.', not starting with '-' or '.', <= 64 bytes. */
+bool kd_dumpdir_valid_host(const char *host);
+/**
+ * Make @p base (mkdir -p, 0700) and in it the folder
+ * "<host>-<YYYY-MM-DD-HH:MM:SS>" (UTC now, 0700); when that name is taken,
+ * the next second's (a few tries).
+ */
+struct kd_error *kd_dumpdir_create(const char *base, const char *host,
+				   struct kd_dumpdir **ret);
+/** The folder's full path. */
+const char *kd_dumpdir_path(const struct kd_dumpdir *d);
+/** Create the new file @p name in the folder (0600, never an existing one). */
+struct kd_error *kd_dumpdir_create_file(struct kd_dumpdir *d, const char *name,
+					int *fd_ret);
+/** Create the summary and reserve its blocks, before the dump fills the disk. */
+struct kd_error *kd_dumpdir_reserve_summary(struct kd_dumpdir *d);
+/**
+ * Write the summary into its reserved blocks and fsync it. Does nothing
+ * when none is reserved (the reservation failed, or it is written already).
+ */
+struct kd_error *kd_dumpdir_write_summary(struct kd_dumpdir *d,
+					  const struct kd_dumpdir_summary *s);
+/** fsync the folder (its new entries) and free @p d (NULL: nothing). */
+struct kd_error *kd_dumpdir_close(struct kd_dumpdir *d);
 
 /* ------------------------------------------------ files setup installs */
 
