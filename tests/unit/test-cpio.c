@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The newc cpio writer (lib/service/cpio.c) and the capture initramfs
+// The newc cpio writer and reader (lib/service/cpio.c) and the capture initramfs
 // (kd_initramfs_write): archives parsed back field by field, checked with
 // GNU cpio and gzip, gzip output identical to the plain archive once
 // inflated, modules decompressed from .ko.xz/.ko.zst, the static-/init rule.
@@ -243,6 +243,197 @@ static void test_cpio(void **state)
 		fail_msg("gzip -t rejects %s", gz);
 	free(inf);
 	free(gzbuf);
+	free(buf);
+	free(big);
+}
+
+// ------------------------------------------------------ the cpio reader
+
+// Read every entry of @p path with kd_cpio_*: names, modes, sizes and the
+// data of regular files and symbolic links (up to 1 MiB each).
+struct read_entry {
+	struct kd_cpio_entry h;
+	uint8_t *data;
+};
+
+static size_t read_archive(const char *path, struct read_entry *e, size_t max)
+{
+	struct kd_cpio_reader *r;
+	assert_null(kd_cpio_open(path, &r));
+	size_t n = 0;
+	for (;;) {
+		bool end;
+		assert_true(n < max);
+		struct kd_error *err = kd_cpio_next(r, &e[n].h, &end);
+		if (err)
+			fail_msg("%s", kd_error_message(err));
+		if (end)
+			break;
+		e[n].data = malloc(e[n].h.size + 1);
+		size_t got = 0, k;
+		// Odd-sized reads, to cross the data's end and padding.
+		do {
+			assert_null(kd_cpio_read(r, e[n].data + got, 4093, &k));
+			got += k;
+		} while (k);
+		assert_int_equal(got, e[n].h.size);
+		n++;
+	}
+	// After the trailer: the end again, never an error.
+	bool end = false;
+	struct kd_cpio_entry x;
+	assert_null(kd_cpio_next(r, &x, &end));
+	assert_true(end);
+	kd_cpio_close(r);
+	return n;
+}
+
+static void free_entries(struct read_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(e[i].data);
+}
+
+// The error of reading @p path to its end.
+static struct kd_error *read_error(const char *path)
+{
+	struct kd_cpio_reader *r;
+	struct kd_error *err = kd_cpio_open(path, &r);
+	if (err)
+		return err;
+	struct kd_cpio_entry *x = malloc(sizeof(*x));
+	bool end = false;
+	while (!err && !end)
+		err = kd_cpio_next(r, x, &end);
+	free(x);
+	kd_cpio_close(r);
+	return err;
+}
+
+static void test_reader(void **state)
+{
+	(void)state;
+	uint8_t *big = malloc(BIG);
+	for (size_t i = 0; i < BIG; i++)
+		big[i] = (uint8_t)(i * 7 + i / 251);
+	char plain[PATH_MAX], gz[PATH_MAX];
+	tmp_path(plain, sizeof(plain), "r.cpio");
+	tmp_path(gz, sizeof(gz), "r.cpio.gz");
+	write_sample(plain, 0, big);
+	write_sample(gz, 6, big);
+	// What our writer wrote, plain and gzip: the same entries.
+	const char *const paths[] = { plain, gz };
+	for (size_t p = 0; p < 2; p++) {
+		struct read_entry *e = calloc(8, sizeof(*e));
+		size_t n = read_archive(paths[p], e, 8);
+		assert_int_equal(n, 5);
+		assert_string_equal(e[0].h.name, "dev");
+		assert_int_equal(e[0].h.mode, S_IFDIR | 0755);
+		assert_string_equal(e[1].h.name, "dev/console");
+		assert_int_equal(e[1].h.mode, S_IFCHR | 0600);
+		assert_int_equal(e[1].h.rmajor, 5);
+		assert_int_equal(e[1].h.rminor, 1);
+		assert_string_equal(e[2].h.name, "a");
+		assert_int_equal(e[2].h.size, 1);
+		assert_memory_equal(e[2].data, "x", 1);
+		assert_string_equal(e[3].h.name, "empty");
+		assert_int_equal(e[3].h.size, 0);
+		assert_string_equal(e[4].h.name, "big");
+		assert_int_equal(e[4].h.mode, S_IFREG | 0755);
+		assert_int_equal(e[4].h.size, BIG);
+		assert_memory_equal(e[4].data, big, BIG);
+		free_entries(e, n);
+		free(e);
+	}
+	// Entries skipped without reading their data.
+	struct kd_cpio_reader *r;
+	assert_null(kd_cpio_open(gz, &r));
+	struct kd_cpio_entry *h = malloc(sizeof(*h));
+	bool end;
+	const char *names[] = { "dev", "dev/console", "a", "empty", "big" };
+	for (size_t i = 0; i < 5; i++) {
+		assert_null(kd_cpio_next(r, h, &end));
+		assert_false(end);
+		assert_string_equal(h->name, names[i]);
+	}
+	assert_null(kd_cpio_next(r, h, &end));
+	assert_true(end);
+	kd_cpio_close(r);
+	free(h);
+
+	// What GNU cpio writes (cpio -o -H newc): a folder, files whose sizes
+	// need padding, a symbolic link (its target is its data).
+	char dir[PATH_MAX], out[PATH_MAX], cmd[2 * PATH_MAX + 256];
+	tmp_path(dir, sizeof(dir), "tree");
+	tmp_path(out, sizeof(out), "gnu.cpio");
+	assert_int_equal(mkdir(dir, 0750), 0);
+	char f[PATH_MAX + 16];
+	snprintf(f, sizeof(f), "%s/d", dir);
+	assert_int_equal(mkdir(f, 0750), 0);
+	snprintf(f, sizeof(f), "%s/d/f", dir);
+	write_all(f, "hello\n", 6, 0640);
+	snprintf(f, sizeof(f), "%s/odd", dir);
+	write_all(f, "abc", 3, 0600);
+	snprintf(f, sizeof(f), "%s/ln", dir);
+	assert_int_equal(symlink("d/f", f), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && printf 'd\\nd/f\\nodd\\nln\\n' | cpio -o -H newc --quiet >'%s'",
+		 dir, out);
+	char *sh[] = { (char *)"sh", (char *)"-c", cmd, NULL };
+	if (synth_run(sh, NULL, NULL) != 0)
+		fail_msg("cpio -o -H newc failed (GNU cpio is needed by this test)");
+	struct read_entry *e = calloc(8, sizeof(*e));
+	size_t n = read_archive(out, e, 8);
+	assert_int_equal(n, 4);
+	assert_string_equal(e[0].h.name, "d");
+	assert_int_equal(e[0].h.mode, S_IFDIR | 0750);
+	assert_string_equal(e[1].h.name, "d/f");
+	assert_int_equal(e[1].h.mode, S_IFREG | 0640);
+	assert_int_equal(e[1].h.size, 6);
+	assert_memory_equal(e[1].data, "hello\n", 6);
+	assert_string_equal(e[2].h.name, "odd");
+	assert_int_equal(e[2].h.size, 3);
+	assert_memory_equal(e[2].data, "abc", 3);
+	assert_string_equal(e[3].h.name, "ln");
+	assert_int_equal(e[3].h.mode & S_IFMT, S_IFLNK);
+	assert_int_equal(e[3].h.size, 3);
+	assert_memory_equal(e[3].data, "d/f", 3);
+	free_entries(e, n);
+	free(e);
+
+	// Damaged archives: an error naming the file and the offset.
+	size_t len;
+	uint8_t *buf = read_all(plain, &len);
+	char bad[PATH_MAX];
+	tmp_path(bad, sizeof(bad), "bad.cpio");
+	write_all(bad, buf, 300, 0600);	// cut inside "big"'s header
+	struct kd_error *err = read_error(bad);
+	assert_int_equal(kd_error_code(err), KD_ERROR_CORRUPT);
+	assert_non_null(strstr(kd_error_message(err), "bad.cpio: truncated at byte"));
+	kd_error_destroy(err);
+	memcpy(buf, "070707", 6);	// the old binary-ish "odc" magic
+	write_all(bad, buf, len, 0600);
+	err = read_error(bad);
+	assert_int_equal(kd_error_code(err), KD_ERROR_FORMAT);
+	assert_non_null(strstr(kd_error_message(err), "at byte 0: no newc cpio header"));
+	kd_error_destroy(err);
+	memcpy(buf, "070701", 6);
+	buf[14] = 'g';			// mode: not hex
+	write_all(bad, buf, len, 0600);
+	err = read_error(bad);
+	assert_int_equal(kd_error_code(err), KD_ERROR_CORRUPT);
+	assert_non_null(strstr(kd_error_message(err), "header field 2 is not hex"));
+	kd_error_destroy(err);
+	buf[14] = '0';
+	memcpy(buf + 94, "FFFFFFFF", 8);	// namesize
+	write_all(bad, buf, len, 0600);
+	err = read_error(bad);
+	assert_int_equal(kd_error_code(err), KD_ERROR_CORRUPT);
+	assert_non_null(strstr(kd_error_message(err), "name size 4294967295 out of range"));
+	kd_error_destroy(err);
+	err = read_error("/nonexistent/x.cpio");
+	assert_int_equal(kd_error_code(err), KD_ERROR_OS);
+	kd_error_destroy(err);
 	free(buf);
 	free(big);
 }
@@ -566,6 +757,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cpio),
 		cmocka_unit_test(test_cpio_misuse),
+		cmocka_unit_test(test_reader),
 		cmocka_unit_test(test_initramfs),
 		cmocka_unit_test(test_real_xz_module),
 	};
