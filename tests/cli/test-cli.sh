@@ -247,6 +247,38 @@ fi
 expect_error 2 "usage" capture extra
 expect_error 2 "usage" list a b
 
+# A missing /etc/kexdump.conf is the defaults in every command that reads
+# it: whatever else they say, never that the file cannot be opened.
+# (tests/cli/test-target.sh checks, as root, what they resolve then.)
+if [[ -e /etc/kexdump.conf ]]; then
+	echo "# /etc/kexdump.conf exists: the missing-config checks are not run"
+else
+	printf '\x7fELF' >"$work/notstatic"
+	i=0
+	for args in "status" "list" "setup --dry-run" "load --crash --dry-run --kernel $work/k --no-initrd" \
+		"initramfs -o $work/default.img --moddir $work --init $work/notstatic"; do
+		# shellcheck disable=SC2086 # split on purpose
+		"$kexdump" $args >"$work/out" 2>"$work/err$i"
+		if grep -q 'kexdump.conf: cannot open' "$work/err$i"; then
+			nok "kexdump $args without /etc/kexdump.conf: $(cat "$work/err$i")"
+		else
+			ok "kexdump $args without /etc/kexdump.conf: the defaults"
+		fi
+		i=$((i + 1))
+	done
+	# setup and initramfs resolve the default target the same way: the
+	# same error when it cannot be resolved here (else initramfs goes on
+	# past the target, to the module tree or the init it refuses).
+	if [[ -s $work/err2 ]]; then
+		cmp -s "$work/err2" "$work/err4" && ok "setup and initramfs: the same target error ($(cat "$work/err2"))" ||
+			nok "setup: $(cat "$work/err2") initramfs: $(cat "$work/err4")"
+	else
+		! grep -q '^kexdump: /etc/kexdump.conf: ' "$work/err4" &&
+			ok "initramfs resolved the default target as setup did" ||
+			nok "initramfs after setup --dry-run succeeded: $(cat "$work/err4")"
+	fi
+fi
+
 # Usage errors exit 2.
 expect_error 2 "usage" info
 expect_error 2 "usage" info "$good" extra
