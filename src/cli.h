@@ -55,6 +55,9 @@ struct kd_error *cli_load_and_record(enum kd_kexec_slot slot, const char *kernel
 
 /* "123 B", "4.5 MiB", ... into buf. */
 void cli_human_size(uint64_t n, char *buf, size_t len);
+/* Seconds since the epoch as "YYYY-MM-DD HH:MM:SS UTC" (the number when
+ * out of range), the one spelling of times in the commands' output. */
+void cli_format_time(int64_t t, char *buf, size_t len);
 
 /* A minimal JSON writer: enough for flat objects, nested objects and arrays. */
 struct json {

@@ -75,14 +75,6 @@ static void gather(struct kd_dump *dump, struct kd_kernel *kernel,
 	kd_error_destroy(kd_printk_find_panic(kernel, in->panic_msg, sizeof(in->panic_msg)));
 }
 
-static void format_time(uint64_t t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
-		snprintf(buf, len, "?");
-}
-
 static void print_text(struct kd_dump *dump, struct kd_kernel *kernel,
 		       const struct info *in)
 {
@@ -107,7 +99,7 @@ static void print_text(struct kd_dump *dump, struct kd_kernel *kernel,
 	}
 	printf("\n");
 	if (in->has_crash_time) {
-		format_time(in->crash_time, buf, sizeof(buf));
+		cli_format_time((int64_t)in->crash_time, buf, sizeof(buf));
 		printf("crash time:    %s\n", buf);
 	}
 	if (in->panic_msg[0])

@@ -88,14 +88,6 @@ static const struct kd_dumpdir_entry *last_dump(const struct target_view *t)
 	return t->nentries ? &t->entries[t->nentries - 1] : NULL;
 }
 
-static void format_time(int64_t t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
-		snprintf(buf, len, "%" PRId64, t);
-}
-
 /* --------------------------------------------------------------- text */
 
 static void print_slot(const char *name, const struct slot_view *v)
@@ -111,7 +103,7 @@ static void print_slot(const char *name, const struct slot_view *v)
 		return;
 	}
 	char when[64];
-	format_time(v->rec.loaded_at, when, sizeof(when));
+	cli_format_time(v->rec.loaded_at, when, sizeof(when));
 	printf("%-14s loaded %s\n", name, when);
 	printf("  kernel:      %s\n", v->rec.kernel);
 	printf("  initramfs:   %s\n", v->rec.initrd[0] ? v->rec.initrd : "(none)");

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Human-readable numbers for the commands' text output.
+// Human-readable numbers and times for the commands' text output.
 #include "cli.h"
 
 #include <inttypes.h>
+#include <time.h>
 
 void cli_human_size(uint64_t n, char *buf, size_t len)
 {
@@ -17,4 +18,12 @@ void cli_human_size(uint64_t n, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64 " B", n);
 	else
 		snprintf(buf, len, "%.1f %s", v, units[u]);
+}
+
+void cli_format_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(buf, len, "%" PRId64, t);
 }

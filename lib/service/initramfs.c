@@ -390,17 +390,9 @@ KD_EXPORT struct kd_error *kd_initramfs_write(const char *path,
 		unlink(tmp);
 		return err;
 	}
-	// Make the rename itself durable.
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*(slash == dir ? slash + 1 : slash) = '\0';
-	int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
+	// Make the rename itself durable (a folder that refuses fsync, or
+	// is not ours to open, leaves the archive written all the same).
+	kd_error_destroy(kd_fs_fsync_parent(path));
 	if (report)
 		*report = r;
 	return NULL;
