@@ -52,12 +52,11 @@ bool kd_printk_panic_match(struct kd_printk_panic *p, const struct kd_printk_rec
 	return false;
 }
 
-// Once the panic line is found the walk stops, with an error that only
-// says so (kd_printk_find_panic destroys it).
+// Once the panic line is found the walk stops (kd_printk_iterate turns
+// &kd_stop into success).
 static struct kd_error *printk_panic_visit(const struct kd_printk_record *rec, void *arg)
 {
-	return kd_printk_panic_match(arg, rec) ?
-		kd_error_create(KD_ERROR_NOTFOUND, "stop: panic line found") : NULL;
+	return kd_printk_panic_match(arg, rec) ? &kd_stop : NULL;
 }
 
 KD_EXPORT struct kd_error *kd_printk_find_panic(struct kd_kernel *kernel, char *buf,
@@ -69,8 +68,8 @@ KD_EXPORT struct kd_error *kd_printk_find_panic(struct kd_kernel *kernel, char *
 	buf[0] = '\0';
 	struct kd_error *err = kd_printk_iterate(kernel, printk_panic_visit, &p);
 	if (p.found != KD_PRINTK_PANIC_NONE) {
-		// The stop above, or a damaged part of the log after the
-		// line: the line found stands.
+		// A damaged part of the log after the line: the line found
+		// stands.
 		kd_error_destroy(err);
 		return NULL;
 	}

@@ -132,11 +132,8 @@ static struct kd_error *target_devname(const char *sysfs, unsigned int major,
 				   "%s (is %u:%u a block device?)", link, major, minor);
 	dest[n] = '\0';
 	const char *name = strrchr(dest, '/') ? strrchr(dest, '/') + 1 : dest;
-	if ((size_t)snprintf(out, outlen, "/dev/%s", name) >= outlen)
+	if ((size_t)snprintf(out, outlen, "%s", name) >= outlen)
 		return kd_error_create(KD_ERROR_INVALID, "%s: device name too long", link);
-	for (char *p = out + 5; *p; p++)
-		if (*p == '!')
-			*p = '/';
 	return NULL;
 }
 
@@ -199,26 +196,39 @@ static struct kd_error *target_from_path(const struct kd_config *cfg,
 		return kd_error_create(KD_ERROR_UNSUPPORTED,
 				       "%s is on a%s%s filesystem with no block device; set 'target' in the config to a disk filesystem (UUID=..., LABEL=... or /dev/NAME)",
 				       cfg->path, best->fstype[0] ? " " : "", best->fstype);
-	char node[PATH_MAX];
+	char name[sizeof(t->dev.name)], node[PATH_MAX];
 	err = target_devname(roots->sysfs ? roots->sysfs : "/sys", best->major,
-			     best->minor, node, sizeof(node));
-	if (!err)
-		err = kd_blkdev_find(node, roots->sysfs, roots->dev, &t->dev);
+			     best->minor, name, sizeof(name));
+	if (!err && (size_t)snprintf(node, sizeof(node), "%s/%s", roots->dev ? roots->dev : "/dev",
+				     name) >= sizeof(node))
+		err = kd_error_create(KD_ERROR_INVALID, "%s: device name too long", name);
+	if (!err) {
+		for (char *p = node + strlen(node) - strlen(name); *p; p++)
+			if (*p == '!')
+				*p = '/';
+		err = kd_blkdev_probe(node, &t->dev);
+	}
 	if (err)
 		return kd_error_prefix(err, "the filesystem holding %s", cfg->path);
+	// The device as mountinfo and sysfs name it (the probe took the
+	// node's name and, from an image file, no numbers).
+	snprintf(t->dev.name, sizeof(t->dev.name), "%s", name);
+	t->dev.major = best->major;
+	t->dev.minor = best->minor;
 	if (!t->dev.fstype[0])
 		return kd_error_create(KD_ERROR_UNSUPPORTED,
-				       "%s (holding %s): no filesystem found on it", node, cfg->path);
+				       "/dev/%s (holding %s): no filesystem found on it", name,
+				       cfg->path);
 	if (!t->dev.uuid[0])
 		return kd_error_create(KD_ERROR_UNSUPPORTED,
-				       "%s (holding %s) has no filesystem UUID; set 'target' in the config",
-				       node, cfg->path);
+				       "/dev/%s (holding %s) has no filesystem UUID; set 'target' in the config",
+				       name, cfg->path);
 	snprintf(t->config.target, sizeof(t->config.target), "UUID=%s", t->dev.uuid);
 	char inside[PATH_MAX * 2];
 	snprintf(inside, sizeof(inside), "%s%s", best->root, rest);
 	if (!target_normalize(inside, t->config.path, sizeof(t->config.path)))
-		return kd_error_create(KD_ERROR_INVALID, "%s: path too long inside %s",
-				       cfg->path, node);
+		return kd_error_create(KD_ERROR_INVALID, "%s: path too long inside /dev/%s",
+				       cfg->path, name);
 	err = target_check_fs(cfg, t);
 	if (err)
 		return err;
