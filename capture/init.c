@@ -81,8 +81,8 @@ enum outcome {
 };
 
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
+static void capture_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void capture_say(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -94,33 +94,33 @@ static void say(const char *fmt, ...)
 }
 
 // Record the first failure and say it on the console.
-static void fail(struct capture *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(struct capture *c, const char *fmt, ...)
+static void capture_fail(struct capture *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void capture_fail(struct capture *c, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	say("ERROR: %s", msg);
+	capture_say("ERROR: %s", msg);
 	if (!c->error[0])
 		snprintf(c->error, sizeof(c->error), "%s", msg);
 }
 
-static void fail_err(struct capture *c, struct kd_error *err)
+static void capture_fail_err(struct capture *c, struct kd_error *err)
 {
-	fail(c, "%s", kd_error_message(err));
+	capture_fail(c, "%s", kd_error_message(err));
 	kd_error_destroy(err);
 }
 
-static double now(void)
+static double capture_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void sleep_ms(unsigned int ms)
+static void capture_sleep_ms(unsigned int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
@@ -129,19 +129,19 @@ static void sleep_ms(unsigned int ms)
 
 // ------------------------------------------------------------ PID 1 setup
 
-static void mount_api(const char *source, const char *target, const char *type,
+static void capture_mount_api(const char *source, const char *target, const char *type,
 		      unsigned long flags)
 {
 	mkdir(target, 0755);
 	if (mount(source, target, type, flags, NULL) < 0 && errno != EBUSY)
-		say("cannot mount %s on %s: %s", type, target, strerror(errno));
+		capture_say("cannot mount %s on %s: %s", type, target, strerror(errno));
 }
 
-static void setup_pid1(void)
+static void capture_setup_pid1(void)
 {
-	mount_api("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
-	mount_api("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC);
-	mount_api("devtmpfs", "/dev", "devtmpfs", MS_NOSUID);
+	capture_mount_api("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+	capture_mount_api("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+	capture_mount_api("devtmpfs", "/dev", "devtmpfs", MS_NOSUID);
 	// The kernel gives init /dev/console as fds 0-2 only when the
 	// initramfs has that node; devtmpfs has it now.
 	if (fcntl(1, F_GETFD) < 0) {
@@ -161,7 +161,7 @@ static void setup_pid1(void)
 // first); each is /lib/modules/NAME.ko, uncompressed by the initramfs
 // builder. A module that fails is reported and the rest still load: the
 // target may not need it.
-static void load_modules(void)
+static void capture_load_modules(void)
 {
 	FILE *f = fopen(MODULES_LIST, "re");
 	if (!f)
@@ -173,19 +173,19 @@ static void load_modules(void)
 		if (!line[0] || line[0] == '#')
 			continue;
 		if (strchr(line, '/') || strlen(line) > 63) {
-			say("%s: bad module name '%s'", MODULES_LIST, line);
+			capture_say("%s: bad module name '%s'", MODULES_LIST, line);
 			continue;
 		}
 		char path[PATH_MAX];
 		snprintf(path, sizeof(path), "%s/%s.ko", MODULES_DIR, line);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
-			say("module %s: cannot open %s: %s", line, path, strerror(errno));
+			capture_say("module %s: cannot open %s: %s", line, path, strerror(errno));
 			failed++;
 			continue;
 		}
 		if (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST) {
-			say("module %s: cannot load: %s", line, strerror(errno));
+			capture_say("module %s: cannot load: %s", line, strerror(errno));
 			failed++;
 		} else {
 			loaded++;
@@ -193,13 +193,13 @@ static void load_modules(void)
 		close(fd);
 	}
 	fclose(f);
-	say("%u modules loaded%s", loaded, failed ? " (some failed, see above)" : "");
+	capture_say("%u modules loaded%s", loaded, failed ? " (some failed, see above)" : "");
 }
 
 // -------------------------------------------------------------- the dump
 
 // The first line of @p text, control bytes as '?'.
-static void first_line(const char *text, size_t len, char *out, size_t outlen)
+static void capture_first_line(const char *text, size_t len, char *out, size_t outlen)
 {
 	size_t n = 0;
 	while (n < len && text[n] != '\n')
@@ -211,21 +211,21 @@ static void first_line(const char *text, size_t len, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
-static bool open_dump(struct capture *c)
+static bool capture_open_dump(struct capture *c)
 {
 	struct kd_error *err = kd_dump_open(c->vmcore_path, &c->dump);
 	if (!err)
 		err = kd_kernel_open(c->dump, NULL, &c->kernel);
 	if (err) {
-		fail_err(c, err);
+		capture_fail_err(c, err);
 		return false;
 	}
 	const char *rel;
 	if (!kd_vmcoreinfo_string(kd_kernel_vmcoreinfo(c->kernel), "OSRELEASE", &rel))
-		first_line(rel, strlen(rel), c->release, sizeof(c->release));
+		capture_first_line(rel, strlen(rel), c->release, sizeof(c->release));
 	err = kd_printk_find_panic(c->kernel, c->panic, sizeof(c->panic));
 	if (err)
-		say("no panic line: %s", kd_error_message(err));
+		capture_say("no panic line: %s", kd_error_message(err));
 	kd_error_destroy(err);
 	return true;
 }
@@ -236,7 +236,7 @@ struct write_ctx {
 	uint64_t count;
 };
 
-static struct kd_error *write_record(const struct kd_printk_record *rec, void *arg)
+static struct kd_error *capture_write_record(const struct kd_printk_record *rec, void *arg)
 {
 	struct write_ctx *w = arg;
 	if (w->count++ < w->skip)
@@ -256,21 +256,21 @@ static struct kd_error *write_record(const struct kd_printk_record *rec, void *a
 }
 
 // The last @p lines records of the crashed kernel's log on the console.
-static void console_tail(struct capture *c, uint64_t lines)
+static void capture_console_tail(struct capture *c, uint64_t lines)
 {
 	if (!c->kernel)
 		return;
 	struct write_ctx w = { 0 };
-	struct kd_error *err = kd_printk_iterate(c->kernel, write_record, &w);
+	struct kd_error *err = kd_printk_iterate(c->kernel, capture_write_record, &w);
 	if (err) {
-		say("cannot read the kernel log: %s", kd_error_message(err));
+		capture_say("cannot read the kernel log: %s", kd_error_message(err));
 		kd_error_destroy(err);
 		return;
 	}
-	say("last %llu lines of the crashed kernel's log:",
+	capture_say("last %llu lines of the crashed kernel's log:",
 	    (unsigned long long)(w.count < lines ? w.count : lines));
 	struct write_ctx t = { .out = stdout, .skip = w.count > lines ? w.count - lines : 0 };
-	kd_error_destroy(kd_printk_iterate(c->kernel, write_record, &t));
+	kd_error_destroy(kd_printk_iterate(c->kernel, capture_write_record, &t));
 	fflush(stdout);
 }
 
@@ -279,33 +279,33 @@ static void console_tail(struct capture *c, uint64_t lines)
 // Resolve the configured target (kd_target_resolve, as setup and
 // initramfs did), waiting a bounded time for the device to appear: its
 // driver may still be probing.
-static bool wait_target(struct capture *c, struct kd_target *t)
+static bool capture_wait_target(struct capture *c, struct kd_target *t)
 {
-	double deadline = now() + c->cfg.device_timeout;
+	double deadline = capture_now() + c->cfg.device_timeout;
 	bool told = false;
 	for (;;) {
 		struct kd_error *err = kd_target_resolve(&c->cfg, NULL, t);
 		if (!err)
 			return true;
 		if (!kd_error_catch(&err, KD_ERROR_NOTFOUND)) {
-			fail(c, "%s", kd_error_message(err));	// it names the target
+			capture_fail(c, "%s", kd_error_message(err));	// it names the target
 			kd_error_destroy(err);
 			return false;
 		}
-		if (now() >= deadline) {
-			fail(c, "target %s did not appear within %u s (driver module missing?)",
+		if (capture_now() >= deadline) {
+			capture_fail(c, "target %s did not appear within %u s (driver module missing?)",
 			     c->cfg.target, c->cfg.device_timeout);
 			return false;
 		}
 		if (!told) {
-			say("waiting up to %u s for %s", c->cfg.device_timeout, c->cfg.target);
+			capture_say("waiting up to %u s for %s", c->cfg.device_timeout, c->cfg.target);
 			told = true;
 		}
-		sleep_ms(POLL_MS);
+		capture_sleep_ms(POLL_MS);
 	}
 }
 
-static void devnode(const struct kd_blkdev_info *info, char *out, size_t outlen)
+static void capture_devnode(const struct kd_blkdev_info *info, char *out, size_t outlen)
 {
 	snprintf(out, outlen, "/dev/%s", info->name);
 	for (char *p = out + 5; *p; p++)
@@ -314,7 +314,7 @@ static void devnode(const struct kd_blkdev_info *info, char *out, size_t outlen)
 }
 
 // Mount the filesystem target; base becomes the dump folder inside it.
-static bool mount_target(struct capture *c, const struct kd_target *t)
+static bool capture_mount_target(struct capture *c, const struct kd_target *t)
 {
 	if (!c->pid1 && t->mounted) {
 		// kexdump capture on a running system: already mounted here.
@@ -322,7 +322,7 @@ static bool mount_target(struct capture *c, const struct kd_target *t)
 		return true;
 	}
 	char node[64];
-	devnode(&t->dev, node, sizeof(node));
+	capture_devnode(&t->dev, node, sizeof(node));
 	const char *type = t->config.fstype;
 	char where[PATH_MAX];
 	if (c->pid1) {
@@ -331,13 +331,13 @@ static bool mount_target(struct capture *c, const struct kd_target *t)
 	} else {
 		snprintf(where, sizeof(where), "/tmp/kexdump-capture-XXXXXX");
 		if (!mkdtemp(where)) {
-			fail(c, "cannot create a mount point: %s", strerror(errno));
+			capture_fail(c, "cannot create a mount point: %s", strerror(errno));
 			return false;
 		}
 	}
 	if (mount(node, where, type, MS_NOATIME | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
 		int e = errno;
-		fail(c, "cannot mount %s (%s, %s) on %s: %s%s", c->cfg.target, node, type,
+		capture_fail(c, "cannot mount %s (%s, %s) on %s: %s%s", c->cfg.target, node, type,
 		     where, strerror(e),
 		     e == ENODEV ? " (the filesystem's module is not loaded)" : "");
 		if (!c->pid1)
@@ -345,23 +345,23 @@ static bool mount_target(struct capture *c, const struct kd_target *t)
 		return false;
 	}
 	snprintf(c->mnt, sizeof(c->mnt), "%s", where);
-	say("mounted %s (%s) on %s", node, type, where);
+	capture_say("mounted %s (%s) on %s", node, type, where);
 	// The config holds the folder's path inside the filesystem
 	// (kd_target_resolve wrote it so when the initramfs was built).
 	struct kd_error *err = kd_target_join(where, t->config.path, c->base, sizeof(c->base));
 	if (err) {
-		fail_err(c, err);
+		capture_fail_err(c, err);
 		return false;
 	}
 	return true;
 }
 
 // <base>/<host>-<YYYY-MM-DD-HH:MM:SS>, 0700 (kd_dumpdir_create).
-static bool make_dir(struct capture *c)
+static bool capture_make_dir(struct capture *c)
 {
 	struct kd_error *err = kd_dumpdir_create(c->base, c->host, &c->dumpdir);
 	if (err) {
-		fail_err(c, err);
+		capture_fail_err(c, err);
 		return false;
 	}
 	snprintf(c->dir, sizeof(c->dir), "%s", kd_dumpdir_path(c->dumpdir));
@@ -370,14 +370,14 @@ static bool make_dir(struct capture *c)
 
 // dmesg.txt first: the log is what a user reads first, and it is small
 // enough to fit where the dump does not.
-static void write_dmesg(struct capture *c)
+static void capture_write_dmesg(struct capture *c)
 {
 	int fd;
 	struct kd_error *err = kd_dumpdir_create_file(c->dumpdir, KD_DUMPDIR_DMESG, &fd);
 	if (err) {
 		snprintf(c->dmesg_error, sizeof(c->dmesg_error), "%s", kd_error_message(err));
 		kd_error_destroy(err);
-		say("%s", c->dmesg_error);
+		capture_say("%s", c->dmesg_error);
 		return;
 	}
 	FILE *f = fdopen(fd, "w");
@@ -386,7 +386,7 @@ static void write_dmesg(struct capture *c)
 		return;
 	}
 	struct write_ctx w = { .out = f };
-	err = kd_printk_iterate(c->kernel, write_record, &w);
+	err = kd_printk_iterate(c->kernel, capture_write_record, &w);
 	if (fflush(f) != 0 && !err)
 		err = kd_error_os(errno, "%s/%s: cannot write", c->dir, KD_DUMPDIR_DMESG);
 	fsync(fileno(f));
@@ -394,25 +394,25 @@ static void write_dmesg(struct capture *c)
 	c->dmesg_done = true;
 	if (err) {
 		snprintf(c->dmesg_error, sizeof(c->dmesg_error), "%s", kd_error_message(err));
-		say("dmesg.txt: %s", c->dmesg_error);
+		capture_say("dmesg.txt: %s", c->dmesg_error);
 		kd_error_destroy(err);
 	}
 }
 
 // Reserve the summary's blocks before the dump can fill the disk; it is
 // written over them at the end.
-static void reserve_summary(struct capture *c)
+static void capture_reserve_summary(struct capture *c)
 {
 	struct kd_error *err = kd_dumpdir_reserve_summary(c->dumpdir);
 	if (err) {
-		say("%s", kd_error_message(err));
+		capture_say("%s", kd_error_message(err));
 		kd_error_destroy(err);
 	}
 }
 
 // The summary (format in lib/service/dumpdir.c); nothing when none is
 // reserved.
-static void write_summary(struct capture *c, enum outcome out)
+static void capture_write_summary(struct capture *c, enum outcome out)
 {
 	if (!c->dumpdir)
 		return;
@@ -432,23 +432,23 @@ static void write_summary(struct capture *c, enum outcome out)
 	};
 	struct kd_error *err = kd_dumpdir_write_summary(c->dumpdir, &s);
 	if (err) {
-		say("%s", kd_error_message(err));
+		capture_say("%s", kd_error_message(err));
 		kd_error_destroy(err);
 	}
 }
 
 // fsync the dump folder (its new entries) and let it go.
-static void close_dir(struct capture *c)
+static void capture_close_dir(struct capture *c)
 {
 	struct kd_error *err = kd_dumpdir_close(c->dumpdir);
 	c->dumpdir = NULL;
 	if (err) {
-		say("%s", kd_error_message(err));
+		capture_say("%s", kd_error_message(err));
 		kd_error_destroy(err);
 	}
 }
 
-static void save_options(const struct capture *c, struct kd_save_options *o)
+static void capture_save_options(const struct capture *c, struct kd_save_options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->format = (enum kd_save_format)c->cfg.format;
@@ -458,12 +458,12 @@ static void save_options(const struct capture *c, struct kd_save_options *o)
 	o->threads = 0;		// online CPUs (one in a nr_cpus=1 capture kernel)
 }
 
-static enum outcome save_result(struct capture *c, struct kd_error *err)
+static enum outcome capture_save_result(struct capture *c, struct kd_error *err)
 {
 	if (!err)
 		return OUT_COMPLETE;
 	bool partial = c->stats.incomplete;
-	fail(c, "%s", kd_error_message(err));
+	capture_fail(c, "%s", kd_error_message(err));
 	kd_error_destroy(err);
 	return partial ? OUT_INCOMPLETE : OUT_FAILED;
 }
@@ -473,28 +473,28 @@ static enum outcome save_result(struct capture *c, struct kd_error *err)
 static enum outcome capture_raw(struct capture *c)
 {
 	struct kd_target t;
-	if (!wait_target(c, &t))
+	if (!capture_wait_target(c, &t))
 		return OUT_FAILED;
 	char node[64];
-	devnode(&t.dev, node, sizeof(node));
+	capture_devnode(&t.dev, node, sizeof(node));
 	snprintf(c->dir, sizeof(c->dir), "%s", node);
-	console_tail(c, CONSOLE_TAIL);
+	capture_console_tail(c, CONSOLE_TAIL);
 	// O_EXCL on a block device: refuse one that is mounted.
 	int fd = open(node, O_WRONLY | O_EXCL | O_CLOEXEC);
 	if (fd < 0) {
-		fail(c, "cannot open %s for writing: %s", node, strerror(errno));
+		capture_fail(c, "cannot open %s for writing: %s", node, strerror(errno));
 		return OUT_FAILED;
 	}
 	struct kd_save_options o;
-	save_options(c, &o);
-	double t0 = now();
+	capture_save_options(c, &o);
+	double t0 = capture_now();
 	memset(&c->stats, 0, sizeof(c->stats));
 	struct kd_error *err = kd_save_fd(c->kernel, fd, true, &o, &c->stats);
 	if (fsync(fd) < 0 && !err)
 		err = kd_error_os(errno, "%s: fsync failed", node);
 	close(fd);
-	c->seconds = now() - t0;
-	return save_result(c, err);
+	c->seconds = capture_now() - t0;
+	return capture_save_result(c, err);
 }
 
 static enum outcome capture_fs(struct capture *c)
@@ -503,56 +503,56 @@ static enum outcome capture_fs(struct capture *c)
 		snprintf(c->base, sizeof(c->base), "%s", c->target_dir);
 	} else if (!c->cfg.target[0]) {
 		if (c->pid1) {
-			fail(c, "no target in %s (run kexdump setup)", c->config_path);
+			capture_fail(c, "no target in %s (run kexdump setup)", c->config_path);
 			return OUT_FAILED;
 		}
 		snprintf(c->base, sizeof(c->base), "%s", c->cfg.path);
 	} else {
 		struct kd_target *t = malloc(sizeof(*t));
-		bool ok = t && wait_target(c, t) && mount_target(c, t);
+		bool ok = t && capture_wait_target(c, t) && capture_mount_target(c, t);
 		if (!t)
-			fail(c, "out of memory");
+			capture_fail(c, "out of memory");
 		free(t);
 		if (!ok)
 			return OUT_FAILED;
 	}
-	if (!make_dir(c))
+	if (!capture_make_dir(c))
 		return OUT_FAILED;
 	if (!c->kernel) {
 		// No dump to read: the summary on the target still says why,
 		// for kexdump list/status after the reboot.
-		reserve_summary(c);
-		write_summary(c, OUT_FAILED);
+		capture_reserve_summary(c);
+		capture_write_summary(c, OUT_FAILED);
 		return OUT_FAILED;
 	}
-	write_dmesg(c);
-	reserve_summary(c);
+	capture_write_dmesg(c);
+	capture_reserve_summary(c);
 	char path[PATH_MAX];
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", c->dir, KD_DUMPDIR_VMCORE) >=
 	    sizeof(path)) {
-		fail(c, "dump folder path too long");
+		capture_fail(c, "dump folder path too long");
 		return OUT_FAILED;
 	}
 	struct kd_save_options o;
-	save_options(c, &o);
-	say("saving to %s (dump level %u, %s, %s)", path, o.dump_level,
+	capture_save_options(c, &o);
+	capture_say("saving to %s (dump level %u, %s, %s)", path, o.dump_level,
 	    kd_save_codec_name(o.codec), kd_save_format_name(o.format));
-	double t0 = now();
+	double t0 = capture_now();
 	struct kd_error *err = kd_save_file(c->kernel, path, false, &o, &c->stats);
-	c->seconds = now() - t0;
-	enum outcome out = save_result(c, err);
-	write_summary(c, out);
+	c->seconds = capture_now() - t0;
+	enum outcome out = capture_save_result(c, err);
+	capture_write_summary(c, out);
 	return out;
 }
 
-static void unmount_target(struct capture *c)
+static void capture_unmount_target(struct capture *c)
 {
-	close_dir(c);
+	capture_close_dir(c);
 	sync();
 	if (!c->mnt[0])
 		return;
 	if (umount2(c->mnt, 0) < 0) {
-		say("cannot unmount %s: %s; detaching it", c->mnt, strerror(errno));
+		capture_say("cannot unmount %s: %s; detaching it", c->mnt, strerror(errno));
 		umount2(c->mnt, MNT_DETACH);
 	}
 	if (!c->pid1)
@@ -561,26 +561,26 @@ static void unmount_target(struct capture *c)
 }
 
 // What is left to do after a failure: the log where someone will see it.
-static void fallback(struct capture *c)
+static void capture_fallback(struct capture *c)
 {
 	if (c->dumpdir && !c->dmesg_done && c->kernel)
-		write_dmesg(c);
-	write_summary(c, OUT_FAILED);
+		capture_write_dmesg(c);
+	capture_write_summary(c, OUT_FAILED);
 	if (!c->dmesg_done)
-		console_tail(c, CONSOLE_TAIL);
+		capture_console_tail(c, CONSOLE_TAIL);
 }
 
-static enum outcome run(struct capture *c)
+static enum outcome capture_run(struct capture *c)
 {
 	// PID 1 needs the config setup wrote: without it there is no target.
 	struct kd_error *err = kd_config_load(c->config_path,
 					      !c->pid1 && !c->config_given, &c->cfg);
 	if (err) {
-		fail_err(c, err);
+		capture_fail_err(c, err);
 		kd_config_default(&c->cfg);
 		// Without a config there is no target: show the log at least.
-		if (open_dump(c))
-			console_tail(c, CONSOLE_TAIL);
+		if (capture_open_dump(c))
+			capture_console_tail(c, CONSOLE_TAIL);
 		return OUT_FAILED;
 	}
 	c->have_cfg = true;
@@ -590,37 +590,37 @@ static enum outcome run(struct capture *c)
 		host = u.nodename;
 	snprintf(c->host, sizeof(c->host), "%s", host[0] ? host : "localhost");
 	if (c->pid1)
-		load_modules();
-	bool have_dump = open_dump(c);
+		capture_load_modules();
+	bool have_dump = capture_open_dump(c);
 	if (!have_dump && (c->cfg.target_kind == KD_TARGET_RAW && !c->target_dir))
 		return OUT_FAILED;
 	if (c->release[0])
-		say("dumping %s%s%s", c->release, c->panic[0] ? ": " : "", c->panic);
+		capture_say("dumping %s%s%s", c->release, c->panic[0] ? ": " : "", c->panic);
 	enum outcome out = c->cfg.target_kind == KD_TARGET_RAW && !c->target_dir ?
 		capture_raw(c) : capture_fs(c);
 	if (out == OUT_FAILED)
-		fallback(c);
+		capture_fallback(c);
 	return out;
 }
 
-static void final_action(struct capture *c, enum kd_action action)
+static void capture_final_action(struct capture *c, enum kd_action action)
 {
 	if (!c->pid1) {
 		// kexdump capture never reboots the running system.
-		say("final action: %s (not taken outside the capture kernel)",
+		capture_say("final action: %s (not taken outside the capture kernel)",
 		    kd_action_name(action));
 		return;
 	}
-	say("final action: %s", kd_action_name(action));
+	capture_say("final action: %s", kd_action_name(action));
 	sync();
 	switch (action) {
 	case KD_ACTION_SHELL:
 		if (access("/bin/sh", X_OK) == 0) {
 			char *const argv[] = { (char *)"sh", NULL };
 			execv("/bin/sh", argv);
-			say("cannot run /bin/sh: %s", strerror(errno));
+			capture_say("cannot run /bin/sh: %s", strerror(errno));
 		} else {
-			say("no /bin/sh in the capture initramfs; halting");
+			capture_say("no /bin/sh in the capture initramfs; halting");
 		}
 		reboot(RB_HALT_SYSTEM);
 		break;
@@ -635,32 +635,32 @@ static void final_action(struct capture *c, enum kd_action action)
 		reboot(RB_AUTOBOOT);
 		break;
 	}
-	say("%s failed: %s; stopping here", kd_action_name(action), strerror(errno));
+	capture_say("%s failed: %s; stopping here", kd_action_name(action), strerror(errno));
 	// PID 1 must not exit: the kernel would panic again.
 	for (;;)
 		pause();
 }
 
-static int finish(struct capture *c, enum outcome out)
+static int capture_finish(struct capture *c, enum outcome out)
 {
-	unmount_target(c);
+	capture_unmount_target(c);
 	switch (out) {
 	case OUT_COMPLETE:
-		say("dump complete: %s (%llu bytes in %.1f s)", c->dir,
+		capture_say("dump complete: %s (%llu bytes in %.1f s)", c->dir,
 		    (unsigned long long)c->stats.bytes_out, c->seconds);
 		break;
 	case OUT_INCOMPLETE:
-		say("dump incomplete: %s: %s", c->dir, c->error);
+		capture_say("dump incomplete: %s: %s", c->dir, c->error);
 		break;
 	case OUT_FAILED:
-		say("dump failed: %s", c->error[0] ? c->error : "unknown error");
+		capture_say("dump failed: %s", c->error[0] ? c->error : "unknown error");
 		break;
 	}
 	kd_kernel_close(c->kernel);
 	kd_dump_close(c->dump);
 	c->kernel = NULL;
 	c->dump = NULL;
-	final_action(c, out == OUT_COMPLETE ? c->cfg.final_action : c->cfg.failure_action);
+	capture_final_action(c, out == OUT_COMPLETE ? c->cfg.final_action : c->cfg.failure_action);
 	return out == OUT_COMPLETE ? 0 : CAPTURE_EXIT_FAILED;
 }
 
@@ -674,10 +674,10 @@ int capture_main(int argc, char **argv)
 		.vmcore_path = "/proc/vmcore",
 	};
 	kd_config_default(&c.cfg);
-	setup_pid1();
+	capture_setup_pid1();
 	struct utsname u;
-	say("started (kernel %s)", uname(&u) == 0 ? u.release : "unknown");
-	return finish(&c, run(&c));
+	capture_say("started (kernel %s)", uname(&u) == 0 ? u.release : "unknown");
+	return capture_finish(&c, capture_run(&c));
 }
 
 // The usage line, as every kexdump command prints it.
@@ -726,6 +726,6 @@ int capture_command(int argc, char **argv)
 	if (optind != argc)
 		return capture_usage(usage);
 	struct utsname u;
-	say("started (kernel %s)", uname(&u) == 0 ? u.release : "unknown");
-	return finish(&c, run(&c));
+	capture_say("started (kernel %s)", uname(&u) == 0 ? u.release : "unknown");
+	return capture_finish(&c, capture_run(&c));
 }

@@ -9,7 +9,7 @@ struct dmesg_ctx {
 	bool caller_id;
 };
 
-static struct kd_error *print_record(const struct kd_printk_record *rec,
+static struct kd_error *dmesg_print_record(const struct kd_printk_record *rec,
 				     void *arg)
 {
 	const struct dmesg_ctx *ctx = arg;
@@ -56,7 +56,7 @@ int cmd_dmesg(int argc, char **argv)
 	int rc = cli_open(argv[optind], system_map, &dump, &kernel);
 	if (rc)
 		return rc;
-	struct kd_error *err = kd_printk_iterate(kernel, print_record, &ctx);
+	struct kd_error *err = kd_printk_iterate(kernel, dmesg_print_record, &ctx);
 	cli_close(dump, kernel);
 	if (err)
 		return cli_fail(err);

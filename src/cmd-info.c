@@ -18,7 +18,7 @@ struct info {
 	char *symbols_error;	/* why symbols failed to load, or NULL */
 };
 
-static const char *vi_str(const struct kd_vmcoreinfo *vi, const char *key)
+static const char *info_vi_str(const struct kd_vmcoreinfo *vi, const char *key)
 {
 	const char *s;
 	struct kd_error *err = kd_vmcoreinfo_string(vi, key, &s);
@@ -29,7 +29,7 @@ static const char *vi_str(const struct kd_vmcoreinfo *vi, const char *key)
 	return s;
 }
 
-static bool vi_u64(const struct kd_vmcoreinfo *vi, const char *key, int base,
+static bool info_vi_u64(const struct kd_vmcoreinfo *vi, const char *key, int base,
 		   uint64_t *ret)
 {
 	struct kd_error *err = kd_vmcoreinfo_u64(vi, key, base, ret);
@@ -39,7 +39,7 @@ static bool vi_u64(const struct kd_vmcoreinfo *vi, const char *key, int base,
 
 // crash_kexec() and panic() store the panicking CPU in panic_cpu
 // (kernel/panic.c) before the capture kernel starts.
-static long read_panic_cpu(struct kd_kernel *kernel, size_t ncpus)
+static long info_read_panic_cpu(struct kd_kernel *kernel, size_t ncpus)
 {
 	uint64_t addr;
 	uint32_t v;
@@ -53,7 +53,7 @@ static long read_panic_cpu(struct kd_kernel *kernel, size_t ncpus)
 	return v < ncpus ? (long)v : -1;
 }
 
-static void gather(struct kd_dump *dump, struct kd_kernel *kernel,
+static void info_gather(struct kd_dump *dump, struct kd_kernel *kernel,
 		   struct info *in)
 {
 	const struct kd_vmcoreinfo *vi = kd_kernel_vmcoreinfo(kernel);
@@ -63,19 +63,19 @@ static void gather(struct kd_dump *dump, struct kd_kernel *kernel,
 		in->symbols_error = strdup(kd_error_message(err));
 		kd_error_destroy(err);
 	}
-	in->release = vi_str(vi, "OSRELEASE");
-	in->build_id = vi_str(vi, "BUILD-ID");
-	in->has_page_size = vi_u64(vi, "PAGESIZE", 10, &in->page_size);
-	in->has_crash_time = vi_u64(vi, "CRASHTIME", 10, &in->crash_time);
-	in->has_kerneloffset = vi_u64(vi, "KERNELOFFSET", 16, &in->kerneloffset);
-	in->panic_cpu = read_panic_cpu(kernel, kd_dump_num_cpus(dump));
+	in->release = info_vi_str(vi, "OSRELEASE");
+	in->build_id = info_vi_str(vi, "BUILD-ID");
+	in->has_page_size = info_vi_u64(vi, "PAGESIZE", 10, &in->page_size);
+	in->has_crash_time = info_vi_u64(vi, "CRASHTIME", 10, &in->crash_time);
+	in->has_kerneloffset = info_vi_u64(vi, "KERNELOFFSET", 16, &in->kerneloffset);
+	in->panic_cpu = info_read_panic_cpu(kernel, kd_dump_num_cpus(dump));
 	for (size_t i = 0; i < kd_dump_num_ranges(dump); i++)
 		in->total += kd_dump_range(dump, i)->size;
 	// The panic line is a convenience: a damaged log must not fail info.
 	kd_error_destroy(kd_printk_find_panic(kernel, in->panic_msg, sizeof(in->panic_msg)));
 }
 
-static void print_text(struct kd_dump *dump, struct kd_kernel *kernel,
+static void info_print_text(struct kd_dump *dump, struct kd_kernel *kernel,
 		       const struct info *in)
 {
 	char buf[64];
@@ -139,7 +139,7 @@ static void print_text(struct kd_dump *dump, struct kd_kernel *kernel,
 	}
 }
 
-static void print_json(struct kd_dump *dump, struct kd_kernel *kernel,
+static void info_print_json(struct kd_dump *dump, struct kd_kernel *kernel,
 		       const struct info *in)
 {
 	struct json j = { .out = stdout };
@@ -206,7 +206,7 @@ static void print_json(struct kd_dump *dump, struct kd_kernel *kernel,
 
 // The raw VMCOREINFO text, as makedumpfile -g writes it: needs only the
 // dump's notes, so it works when the rest of the kernel cannot be read.
-static int print_vmcoreinfo(const char *path)
+static int info_print_vmcoreinfo(const char *path)
 {
 	struct kd_dump *dump;
 	struct kd_error *err = kd_dump_open(path, &dump);
@@ -255,18 +255,18 @@ int cmd_info(int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage("kexdump info DUMP [--json|--vmcoreinfo] [--system-map FILE]");
 	if (vmcoreinfo)
-		return print_vmcoreinfo(argv[optind]);
+		return info_print_vmcoreinfo(argv[optind]);
 	struct kd_dump *dump;
 	struct kd_kernel *kernel;
 	int rc = cli_open(argv[optind], system_map, &dump, &kernel);
 	if (rc)
 		return rc;
 	struct info in = { .panic_cpu = -1 };
-	gather(dump, kernel, &in);
+	info_gather(dump, kernel, &in);
 	if (json)
-		print_json(dump, kernel, &in);
+		info_print_json(dump, kernel, &in);
 	else
-		print_text(dump, kernel, &in);
+		info_print_text(dump, kernel, &in);
 	free(in.symbols_error);
 	cli_close(dump, kernel);
 	return fflush(stdout) ? EXIT_BAD_INPUT : 0;

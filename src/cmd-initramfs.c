@@ -14,7 +14,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-static double mib(uint64_t n)
+static double initramfs_mib(uint64_t n)
 {
 	return (double)n / (1024.0 * 1024.0);
 }
@@ -142,8 +142,8 @@ int cmd_initramfs(int argc, char **argv)
 	}
 	bool raw = cfg.target_kind == KD_TARGET_RAW;
 	printf("%s: %.1f MiB%s: /init %.1f MiB, %zu modules %.1f MiB, target %s%s%s%s%s\n",
-	       out, mib(rep.size), compress ? " (gzip)" : "", mib(rep.init_size),
-	       rep.nmodules, mib(rep.modules_size), cfg.target, raw ? " (raw)" : " ",
+	       out, initramfs_mib(rep.size), compress ? " (gzip)" : "", initramfs_mib(rep.init_size),
+	       rep.nmodules, initramfs_mib(rep.modules_size), cfg.target, raw ? " (raw)" : " ",
 	       raw ? "" : cfg.fstype, raw ? "" : ", folder ", raw ? "" : cfg.path);
 	kd_modset_close(set);
 	return list ? initramfs_list(out) : 0;

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 // Where the dumps are on this system: the target's mount point + path.
-static int resolve_dir(const char *config, bool config_given, char *out, size_t len)
+static int list_resolve_dir(const char *config, bool config_given, char *out, size_t len)
 {
 	struct kd_config cfg;
 	struct kd_error *err = kd_config_load(config, !config_given, &cfg);
@@ -44,7 +44,7 @@ static int resolve_dir(const char *config, bool config_given, char *out, size_t 
 	return rc;
 }
 
-static void print_json(const struct kd_dumpdir_entry *e, size_t n)
+static void list_print_json(const struct kd_dumpdir_entry *e, size_t n)
 {
 	struct json j = { .out = stdout };
 	json_begin_array(&j, NULL);
@@ -65,7 +65,7 @@ static void print_json(const struct kd_dumpdir_entry *e, size_t n)
 	json_end_array(&j);
 }
 
-static void print_text(const char *dir, const struct kd_dumpdir_entry *e, size_t n)
+static void list_print_text(const char *dir, const struct kd_dumpdir_entry *e, size_t n)
 {
 	if (!n) {
 		printf("no dumps in %s\n", dir);
@@ -125,7 +125,7 @@ int cmd_list(int argc, char **argv)
 			return cli_fail(kd_error_os(errno, "%s: cannot list", argv[optind]));
 		snprintf(dir, sizeof(dir), "%s", argv[optind]);
 	} else {
-		int rc = resolve_dir(config, config_given, dir, sizeof(dir));
+		int rc = list_resolve_dir(config, config_given, dir, sizeof(dir));
 		if (rc)
 			return rc;
 	}
@@ -135,9 +135,9 @@ int cmd_list(int argc, char **argv)
 	if (err)
 		return cli_fail(err);
 	if (json)
-		print_json(e, n);
+		list_print_json(e, n);
 	else
-		print_text(dir, e, n);
+		list_print_text(dir, e, n);
 	free(e);
 	return fflush(stdout) ? EXIT_BAD_INPUT : 0;
 }

@@ -63,12 +63,12 @@ struct kd_error *cli_load_and_record(enum kd_kexec_slot slot, const char *kernel
 	return NULL;
 }
 
-static bool exists(const char *path)
+static bool load_exists(const char *path)
 {
 	return access(path, F_OK) == 0;
 }
 
-static char *join(const char *a, const char *b)
+static char *load_join(const char *a, const char *b)
 {
 	char *s;
 	if (asprintf(&s, "%s%s%s", a, *a && *b ? " " : "", b) < 0)
@@ -158,17 +158,17 @@ int cmd_load(int argc, char **argv)
 			// distribution's: its /init is kexdump.
 			snprintf(initrd_buf, sizeof(initrd_buf), INITRAMFS_DIR "/initramfs-%s.img",
 				 uts.release);
-			if (!exists(initrd_buf))
+			if (!load_exists(initrd_buf))
 				return cli_fail(kd_error_create(KD_ERROR_NOTFOUND,
 					"%s: no capture initramfs for %s: run kexdump setup "
 					"(or kexdump initramfs -o %s)", initrd_buf, uts.release, initrd_buf));
 		} else {
 			// The distribution's initramfs: Debian's name, then Fedora's.
 			snprintf(initrd_buf, sizeof(initrd_buf), "/boot/initrd.img-%s", uts.release);
-			if (!exists(initrd_buf))
+			if (!load_exists(initrd_buf))
 				snprintf(initrd_buf, sizeof(initrd_buf), "/boot/initramfs-%s.img",
 					 uts.release);
-			if (!exists(initrd_buf)) {
+			if (!load_exists(initrd_buf)) {
 				cli_warn("no /boot/initrd.img-%s or %s: loading %s without an initramfs",
 					 uts.release, initrd_buf, kernel);
 				initrd_buf[0] = '\0';
@@ -193,7 +193,7 @@ int cmd_load(int argc, char **argv)
 		if (slot == KD_KEXEC_CRASH) {
 			struct kd_config cfg;
 			err = kd_config_load(config, !config_given, &cfg);
-			char *extra = err ? NULL : join(cfg.cmdline_append, append);
+			char *extra = err ? NULL : load_join(cfg.cmdline_append, append);
 			if (!err && extra)
 				err = kd_kexec_capture_cmdline(running, extra, &cmdline);
 			free(extra);

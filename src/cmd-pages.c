@@ -20,14 +20,14 @@ struct report {
 	uint64_t excluded[KD_PAGE_NCLASSES];
 };
 
-static bool is_zero(const uint8_t *p, size_t len)
+static bool pages_is_zero(const uint8_t *p, size_t len)
 {
 	return p[0] == 0 && !memcmp(p, p + 1, len - 1);
 }
 
 // Count the all-zero pages among the kept ones of a window, reading runs
 // of kept pages in large reads.
-static struct kd_error *count_zero(struct kd_dump *dump, uint32_t page_size,
+static struct kd_error *pages_count_zero(struct kd_dump *dump, uint32_t page_size,
 				   uint64_t start, uint64_t npfns,
 				   const uint8_t *keep, uint8_t *buf,
 				   uint64_t *zero)
@@ -47,13 +47,13 @@ static struct kd_error *count_zero(struct kd_dump *dump, uint32_t page_size,
 		if (err)
 			return err;
 		for (uint64_t k = 0; k < n; k++)
-			*zero += is_zero(buf + k * page_size, page_size);
+			*zero += pages_is_zero(buf + k * page_size, page_size);
 		i += n;
 	}
 	return NULL;
 }
 
-static uint64_t popcount(const uint8_t *bm, size_t nbytes)
+static uint64_t pages_popcount(const uint8_t *bm, size_t nbytes)
 {
 	uint64_t n = 0;
 	for (size_t i = 0; i < nbytes; i++)
@@ -62,7 +62,7 @@ static uint64_t popcount(const uint8_t *bm, size_t nbytes)
 }
 
 // Classify one window and count what it holds.
-static struct kd_error *window(struct kd_dump *dump, struct kd_pagefilter *pf,
+static struct kd_error *pages_window(struct kd_dump *dump, struct kd_pagefilter *pf,
 			       unsigned int level, uint64_t start,
 			       struct report *r, uint8_t *present, uint8_t *keep,
 			       uint8_t *buf)
@@ -73,11 +73,11 @@ static struct kd_error *window(struct kd_dump *dump, struct kd_pagefilter *pf,
 						    r->excluded);
 	if (err)
 		return err;
-	r->present += popcount(present, n / 8);
-	r->kept += popcount(keep, n / 8);
+	r->present += pages_popcount(present, n / 8);
+	r->kept += pages_popcount(keep, n / 8);
 	if (level & KD_DL_ZERO) {
 		uint64_t zero = 0;
-		err = count_zero(dump, r->page_size, start, n, keep, buf, &zero);
+		err = pages_count_zero(dump, r->page_size, start, n, keep, buf, &zero);
 		if (err)
 			return err;
 		r->excluded[KD_PAGE_ZERO] += zero;
@@ -86,7 +86,7 @@ static struct kd_error *window(struct kd_dump *dump, struct kd_pagefilter *pf,
 	return NULL;
 }
 
-static struct kd_error *gather(struct kd_kernel *kernel, unsigned int level,
+static struct kd_error *pages_gather(struct kd_kernel *kernel, unsigned int level,
 			       struct report *r)
 {
 	struct kd_dump *dump = kd_kernel_dump(kernel);
@@ -113,7 +113,7 @@ static struct kd_error *gather(struct kd_kernel *kernel, unsigned int level,
 			start = next;
 		for (; start < end; start += WINDOW_PFNS) {
 			next = start + WINDOW_PFNS;
-			err = window(dump, pf, level, start, r, present, keep, buf);
+			err = pages_window(dump, pf, level, start, r, present, keep, buf);
 			if (err)
 				goto out;
 		}
@@ -136,7 +136,7 @@ static const char *const labels[KD_PAGE_NCLASSES] = {
 	[KD_PAGE_OFFLINE] = "    Offline pages",
 };
 
-static void row(const char *label, uint64_t pages, uint32_t ps)
+static void pages_row(const char *label, uint64_t pages, uint32_t ps)
 {
 	printf("%-32s %12" PRIu64 " %12.1f\n", label, pages,
 	       (double)pages * ps / (1 << 20));
@@ -183,7 +183,7 @@ int cmd_pages(int argc, char **argv)
 	if (rc)
 		return rc;
 	struct report r = {0};
-	struct kd_error *err = gather(kernel, level, &r);
+	struct kd_error *err = pages_gather(kernel, level, &r);
 	if (err) {
 		cli_close(dump, kernel);
 		return cli_fail(err);
@@ -220,16 +220,16 @@ int cmd_pages(int argc, char **argv)
 		       kd_dump_format_name(dump));
 		printf("dump level: %u\n\n", level);
 		printf("%-32s %12s %12s\n", "", "pages", "MiB");
-		row("Original pages", r.present, ps);
-		row("  Excluded pages", excluded, ps);
+		pages_row("Original pages", r.present, ps);
+		pages_row("  Excluded pages", excluded, ps);
 		for (int i = 0; i < KD_PAGE_NCLASSES; i++)
-			row(labels[i], r.excluded[i], ps);
+			pages_row(labels[i], r.excluded[i], ps);
 		if (not_stored)
-			row("  Not stored in the source", not_stored, ps);
-		row("  Remaining pages", r.kept, ps);
+			pages_row("  Not stored in the source", not_stored, ps);
+		pages_row("  Remaining pages", r.kept, ps);
 		printf("  (The number of pages is reduced to %" PRIu64 "%%.)\n", percent);
-		row("Memory hole", r.total - r.present, ps);
-		row("Total pages", r.total, ps);
+		pages_row("Memory hole", r.total - r.present, ps);
+		pages_row("Total pages", r.total, ps);
 	}
 	cli_close(dump, kernel);
 	return fflush(stdout) ? EXIT_BAD_INPUT : 0;

@@ -13,7 +13,7 @@
 enum read_mode { MODE_HEX, MODE_STRING, MODE_RAW };
 
 // "SYMBOL", "SYMBOL+OFF" or a number (hex with 0x, else decimal).
-static struct kd_error *resolve(struct kd_kernel *kernel, const char *what,
+static struct kd_error *read_resolve(struct kd_kernel *kernel, const char *what,
 				uint64_t *ret)
 {
 	char *end;
@@ -43,7 +43,7 @@ static struct kd_error *resolve(struct kd_kernel *kernel, const char *what,
 	return err;
 }
 
-static void hexdump(uint64_t addr, const uint8_t *b, size_t len)
+static void read_hexdump(uint64_t addr, const uint8_t *b, size_t len)
 {
 	for (size_t i = 0; i < len; i += 16) {
 		printf("%016" PRIx64 ": ", addr + i);
@@ -111,7 +111,7 @@ int cmd_read(int argc, char **argv)
 	if (rc)
 		return rc;
 	uint64_t addr;
-	struct kd_error *err = resolve(kernel, argv[optind + 1], &addr);
+	struct kd_error *err = read_resolve(kernel, argv[optind + 1], &addr);
 	uint8_t *buf = NULL;
 	if (!err) {
 		buf = malloc(len + 1);
@@ -146,7 +146,7 @@ int cmd_read(int argc, char **argv)
 		if (!err && mode == MODE_RAW)
 			fwrite(buf, 1, len, stdout);
 		else if (!err)
-			hexdump(addr, buf, len);
+			read_hexdump(addr, buf, len);
 	}
 	free(buf);
 	cli_close(dump, kernel);

@@ -20,21 +20,21 @@ struct progress {
 	struct timespec start, last;
 };
 
-static double since(const struct timespec *a, const struct timespec *b)
+static double save_since(const struct timespec *a, const struct timespec *b)
 {
 	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
 // A live line on a terminal, at most five times a second.
-static void show_progress(const struct kd_save_progress *p, void *arg)
+static void save_show_progress(const struct kd_save_progress *p, void *arg)
 {
 	struct progress *pr = arg;
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!pr->tty || (since(&pr->last, &now) < 0.2 && p->pages_done < p->pages_total))
+	if (!pr->tty || (save_since(&pr->last, &now) < 0.2 && p->pages_done < p->pages_total))
 		return;
 	pr->last = now;
-	double t = since(&pr->start, &now);
+	double t = save_since(&pr->start, &now);
 	double pct = p->pages_total ? 100.0 * (double)p->pages_done / (double)p->pages_total : 100.0;
 	double rate = t > 0 ? (double)p->bytes_in / t / (1 << 20) : 0;
 	double eta = p->pages_done && p->pages_total > p->pages_done ?
@@ -44,14 +44,14 @@ static void show_progress(const struct kd_save_progress *p, void *arg)
 }
 
 // A library parse error as the command's usage error.
-static int usage_error(struct kd_error *err)
+static int save_usage_error(struct kd_error *err)
 {
 	int rc = cli_usage("%s", kd_error_message(err));
 	kd_error_destroy(err);
 	return rc;
 }
 
-static void summary(FILE *f, bool json, const char *dest,
+static void save_summary(FILE *f, bool json, const char *dest,
 		    const struct kd_save_options *o,
 		    const struct kd_save_stats *st, double secs)
 {
@@ -141,11 +141,11 @@ int cmd_save(int argc, char **argv)
 			break;
 		case 'f':
 			if ((err = kd_save_parse_format(optarg, &o.format)))
-				return usage_error(err);
+				return save_usage_error(err);
 			break;
 		case 'c':
 			if ((err = kd_save_parse_codec(optarg, &o.codec, &o.level)))
-				return usage_error(err);
+				return save_usage_error(err);
 			break;
 		case 'j':
 			o.threads = (unsigned int)strtoul(optarg, &end, 10);
@@ -203,7 +203,7 @@ int cmd_save(int argc, char **argv)
 		return rc;
 	struct progress pr = { .tty = progress == 1 || (progress == -1 && isatty(2)) };
 	clock_gettime(CLOCK_MONOTONIC, &pr.start);
-	o.progress = show_progress;
+	o.progress = save_show_progress;
 	o.progress_arg = &pr;
 	struct kd_save_stats st;
 	err = to_stdout ? kd_save_fd(kernel, 1, false, &o, &st)
@@ -217,7 +217,7 @@ int cmd_save(int argc, char **argv)
 		return cli_fail(err);
 	if (st.warning[0])
 		cli_warn("%s", st.warning);
-	summary(json ? report : stderr, json, dest, &o, &st, since(&pr.start, &now));
+	save_summary(json ? report : stderr, json, dest, &o, &st, save_since(&pr.start, &now));
 	if (err) {
 		cli_fail(err);
 		return EXIT_INCOMPLETE;

@@ -31,7 +31,7 @@ struct setup_opts {
 
 // ------------------------------------------------------------ small helpers
 
-static struct kd_error *self_exe(char *out, size_t len)
+static struct kd_error *setup_self_exe(char *out, size_t len)
 {
 	ssize_t n = readlink("/proc/self/exe", out, len - 1);
 	if (n < 0)
@@ -40,14 +40,14 @@ static struct kd_error *self_exe(char *out, size_t len)
 	return NULL;
 }
 
-static uint64_t file_size(const char *path)
+static uint64_t setup_file_size(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) ? 0 : (uint64_t)st.st_size;
 }
 
 // Run @p argv (argv[0] looked up in PATH) and wait; never through a shell.
-static struct kd_error *run_command(const char *const argv[])
+static struct kd_error *setup_run_command(const char *const argv[])
 {
 	fflush(stdout);
 	fflush(stderr);
@@ -73,7 +73,7 @@ static struct kd_error *run_command(const char *const argv[])
 	return NULL;
 }
 
-static const char *human(uint64_t bytes, char *buf, size_t len)
+static const char *setup_human(uint64_t bytes, char *buf, size_t len)
 {
 	cli_human_size(bytes, buf, len);
 	return buf;
@@ -81,7 +81,7 @@ static const char *human(uint64_t bytes, char *buf, size_t len)
 
 // ------------------------------------------------------------------- units
 
-static void print_unit_service(FILE *out, const char *exe, const char *config)
+static void setup_print_unit_service(FILE *out, const char *exe, const char *config)
 {
 	fprintf(out,
 		"[Unit]\n"
@@ -100,7 +100,7 @@ static void print_unit_service(FILE *out, const char *exe, const char *config)
 		exe, config ? " --config " : "", config ? config : "", exe);
 }
 
-static void print_unit_rearm_path(FILE *out, const char *config)
+static void setup_print_unit_rearm_path(FILE *out, const char *config)
 {
 	// PathChanged= on a folder fires when an entry in it is created,
 	// removed or renamed: a new or updated kernel in /boot, a new module
@@ -120,7 +120,7 @@ static void print_unit_rearm_path(FILE *out, const char *config)
 		config ? config : KD_CONFIG_PATH);
 }
 
-static void print_unit_rearm_service(FILE *out, const char *exe, const char *config)
+static void setup_print_unit_rearm_service(FILE *out, const char *exe, const char *config)
 {
 	fprintf(out,
 		"[Unit]\n"
@@ -142,32 +142,32 @@ static const struct {
 	{ "kexdump-rearm.service", 2 },
 };
 
-static void print_unit(FILE *out, int kind, const char *exe, const char *config)
+static void setup_print_unit(FILE *out, int kind, const char *exe, const char *config)
 {
 	switch (kind) {
 	case 0:
-		print_unit_service(out, exe, config);
+		setup_print_unit_service(out, exe, config);
 		break;
 	case 1:
-		print_unit_rearm_path(out, config);
+		setup_print_unit_rearm_path(out, config);
 		break;
 	default:
-		print_unit_rearm_service(out, exe, config);
+		setup_print_unit_rearm_service(out, exe, config);
 		break;
 	}
 }
 
 // --print-units: every unit after a "### NAME" comment line, so the
 // output splits back into files (tests run systemd-analyze verify on them).
-static void print_units(const char *exe, const char *config)
+static void setup_print_units(const char *exe, const char *config)
 {
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		printf("%s### %s\n", i ? "\n" : "", units[i].name);
-		print_unit(stdout, units[i].kind, exe, config);
+		setup_print_unit(stdout, units[i].kind, exe, config);
 	}
 }
 
-static struct kd_error *install_units(const char *exe, const char *config)
+static struct kd_error *setup_install_units(const char *exe, const char *config)
 {
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		char *text = NULL, path[PATH_MAX];
@@ -176,7 +176,7 @@ static struct kd_error *install_units(const char *exe, const char *config)
 		if (!mem)
 			return kd_error_os(errno, "open_memstream");
 		fprintf(mem, "# Written by kexdump setup; kexdump setup rewrites it.\n");
-		print_unit(mem, units[i].kind, exe, config);
+		setup_print_unit(mem, units[i].kind, exe, config);
 		if (fclose(mem)) {
 			free(text);
 			return kd_error_os(errno, "unit text");
@@ -188,27 +188,27 @@ static struct kd_error *install_units(const char *exe, const char *config)
 			return err;
 	}
 	const char *const reload[] = { "systemctl", "daemon-reload", NULL };
-	struct kd_error *err = run_command(reload);
+	struct kd_error *err = setup_run_command(reload);
 	if (err)
 		return err;
 	const char *const enable[] = { "systemctl", "enable", "--quiet", "kexdump.service", NULL };
-	err = run_command(enable);
+	err = setup_run_command(enable);
 	if (err)
 		return err;
 	// The path unit starts watching now, not only from the next boot.
 	const char *const watch[] = { "systemctl", "enable", "--quiet", "--now", "kexdump-rearm.path", NULL };
-	return run_command(watch);
+	return setup_run_command(watch);
 }
 
 // ------------------------------------------------------------- reservation
 
 // The crashkernel= size to suggest: what is needed, rounded up to 16 MiB.
-static uint64_t suggest_size(uint64_t needed)
+static uint64_t setup_suggest_size(uint64_t needed)
 {
 	return (needed + 16 * MIB - 1) / (16 * MIB) * (16 * MIB);
 }
 
-static struct kd_error *apply_bootloader(uint64_t size)
+static struct kd_error *setup_apply_bootloader(uint64_t size)
 {
 	char text[512];
 	snprintf(text, sizeof(text),
@@ -222,7 +222,7 @@ static struct kd_error *apply_bootloader(uint64_t size)
 		return err;
 	printf("kexdump setup: wrote %s (crashkernel=%" PRIu64 "M)\n", GRUB_DROPIN, size / MIB);
 	const char *const argv[] = { "update-grub", NULL };
-	err = run_command(argv);
+	err = setup_run_command(argv);
 	if (err)
 		return kd_error_prefix(err, "%s is written but GRUB's config is not updated "
 				       "(run update-grub or grub-mkconfig -o /boot/grub/grub.cfg)",
@@ -235,7 +235,7 @@ static struct kd_error *apply_bootloader(uint64_t size)
 // What `kexdump load --crash` does with the defaults: the capture command
 // line from the running one, kexec_file_load, and the record that
 // `kexdump status` reads.
-static struct kd_error *load_crash(const char *kernel, const char *initrd,
+static struct kd_error *setup_load_crash(const char *kernel, const char *initrd,
 				   const struct kd_config *cfg, char **cmdline_ret)
 {
 	char *running, *cmdline;
@@ -275,7 +275,7 @@ static struct kd_error *setup_check_target(const struct setup_opts *o, bool crea
 }
 
 // ... and the kernel's kexec state.
-static struct kd_error *load_and_check(const struct setup_opts *o, bool create,
+static struct kd_error *setup_load_and_check(const struct setup_opts *o, bool create,
 				       struct kd_target *t, uint64_t *free_ret,
 				       struct kd_kexec_state *st)
 {
@@ -286,7 +286,7 @@ static struct kd_error *load_and_check(const struct setup_opts *o, bool create,
 // --dry-run: what the capture initramfs would be told and where the dumps
 // are here, as KEY=VALUE lines (tests compare them with initramfs and
 // status); nothing is changed.
-static void print_dry_run(const char *config, const struct kd_target *t)
+static void setup_print_dry_run(const char *config, const struct kd_target *t)
 {
 	const struct kd_config *c = &t->config;
 	printf("config=%s\n", config ? config : KD_CONFIG_PATH);
@@ -303,7 +303,7 @@ static void print_dry_run(const char *config, const struct kd_target *t)
 	printf("hostname=%s\n", c->hostname);
 }
 
-static int parse_opts(int argc, char **argv, struct setup_opts *o, bool *yes)
+static int setup_parse_opts(int argc, char **argv, struct setup_opts *o, bool *yes)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -355,7 +355,7 @@ static int parse_opts(int argc, char **argv, struct setup_opts *o, bool *yes)
 }
 
 // Print the target line of the summary.
-static void print_target(const struct kd_target *t, uint64_t free_bytes)
+static void setup_print_target(const struct kd_target *t, uint64_t free_bytes)
 {
 	char b[32];
 	if (t->config.target_kind == KD_TARGET_RAW) {
@@ -365,7 +365,7 @@ static void print_target(const struct kd_target *t, uint64_t free_bytes)
 	printf("  target:      %s (%s on /dev/%s), folder %s", t->config.target,
 	       t->config.fstype, t->dev.name, t->config.path);
 	if (t->local_path[0])
-		printf(" = %s here, %s free\n", t->local_path, human(free_bytes, b, sizeof(b)));
+		printf(" = %s here, %s free\n", t->local_path, setup_human(free_bytes, b, sizeof(b)));
 	else
 		printf(" (not mounted here; the capture kernel creates it)\n");
 }
@@ -375,16 +375,16 @@ int cmd_setup(int argc, char **argv)
 	static const char usage[] =
 		"kexdump setup [--config FILE] [--apply-bootloader] [--no-systemd] [--boot] [--print-units] [--dry-run]";
 	struct setup_opts o = { 0 };
-	if (parse_opts(argc, argv, &o, NULL))
+	if (setup_parse_opts(argc, argv, &o, NULL))
 		return cli_usage("%s", usage);
 	if (o.boot && o.apply_bootloader)
 		return cli_usage("--boot never changes the bootloader: %s", usage);
 	char exe[PATH_MAX];
-	struct kd_error *err = self_exe(exe, sizeof(exe));
+	struct kd_error *err = setup_self_exe(exe, sizeof(exe));
 	if (err)
 		return cli_fail(err);
 	if (o.print_units) {
-		print_units(exe, o.config);
+		setup_print_units(exe, o.config);
 		return 0;
 	}
 	struct kd_target t;
@@ -393,7 +393,7 @@ int cmd_setup(int argc, char **argv)
 		err = setup_check_target(&o, false, &t, &free_bytes);
 		if (err)
 			return cli_fail(err);
-		print_dry_run(o.config, &t);
+		setup_print_dry_run(o.config, &t);
 		return 0;
 	}
 	if (geteuid() != 0) {
@@ -402,7 +402,7 @@ int cmd_setup(int argc, char **argv)
 	// 1. The config and the target, checked now rather than at crash
 	// time; 2. the kernel's kexec state.
 	struct kd_kexec_state st;
-	err = load_and_check(&o, true, &t, &free_bytes, &st);
+	err = setup_load_and_check(&o, true, &t, &free_bytes, &st);
 	if (err)
 		return cli_fail(err);
 	if (st.load_disabled) {
@@ -443,8 +443,8 @@ int cmd_setup(int argc, char **argv)
 
 	// 4. The reservation must hold the kernel, the initramfs and the
 	// capture kernel's run (kd_kexec_needed_reservation, measured).
-	uint64_t needed = kd_kexec_needed_reservation(file_size(kernel), rep.size);
-	uint64_t suggest = suggest_size(needed);
+	uint64_t needed = kd_kexec_needed_reservation(setup_file_size(kernel), rep.size);
+	uint64_t suggest = setup_suggest_size(needed);
 	bool reboot_needed = false, armed = false;
 	int rc = 0;
 	char b1[32], b2[32];
@@ -457,11 +457,11 @@ int cmd_setup(int argc, char **argv)
 		else
 			printf("kexdump setup: the reservation (%s) is too small: kernel + initramfs + capture need %s.\n"
 			       "  Use crashkernel=%" PRIu64 "M on the kernel command line and reboot",
-			       human(st.crash_size, b1, sizeof(b1)), human(needed, b2, sizeof(b2)),
+			       setup_human(st.crash_size, b1, sizeof(b1)), setup_human(needed, b2, sizeof(b2)),
 			       suggest / MIB);
 		if (o.apply_bootloader) {
 			printf(".\n");
-			err = apply_bootloader(suggest);
+			err = setup_apply_bootloader(suggest);
 			if (err)
 				return cli_fail(err);
 			printf("kexdump setup: reboot now; kexdump.service arms the machine at boot\n");
@@ -474,7 +474,7 @@ int cmd_setup(int argc, char **argv)
 	} else {
 		// 5. Load it: what `kexdump load --crash` does.
 		char *cmdline = NULL;
-		err = load_crash(kernel, initrd, &t.config, &cmdline);
+		err = setup_load_crash(kernel, initrd, &t.config, &cmdline);
 		if (err)
 			return cli_fail(err);
 		printf("kexdump setup: capture kernel loaded: %s, cmdline \"%s\"\n", kernel, cmdline);
@@ -493,7 +493,7 @@ int cmd_setup(int argc, char **argv)
 		       "\"%s setup --boot\" at each boot to re-arm\n", exe);
 		units_state = "not installed (systemd is not running)";
 	} else {
-		err = install_units(exe, o.config);
+		err = setup_install_units(exe, o.config);
 		if (err)
 			return cli_fail(kd_error_prefix(err, "installing the systemd units"));
 		units_state = "kexdump.service, kexdump-rearm.path enabled";
@@ -501,14 +501,14 @@ int cmd_setup(int argc, char **argv)
 
 	// 7. The summary.
 	printf("kexdump setup: %s\n", armed ? "armed" : reboot_needed ? "reboot needed" : "NOT armed");
-	print_target(&t, free_bytes);
+	setup_print_target(&t, free_bytes);
 	if (st.crash_size)
 		printf("  reservation: %s at 0x%" PRIx64 " (%s needed)\n",
-		       human(st.crash_size, b1, sizeof(b1)), st.crash_start,
-		       human(needed, b2, sizeof(b2)));
+		       setup_human(st.crash_size, b1, sizeof(b1)), st.crash_start,
+		       setup_human(needed, b2, sizeof(b2)));
 	else
 		printf("  reservation: none (crashkernel=%" PRIu64 "M needed)\n", suggest / MIB);
-	printf("  initramfs:   %s, %s, %zu modules\n", initrd, human(rep.size, b1, sizeof(b1)),
+	printf("  initramfs:   %s, %s, %zu modules\n", initrd, setup_human(rep.size, b1, sizeof(b1)),
 	       rep.nmodules);
 	printf("  loaded:      %s\n", armed ? "yes (on crash)" : "no");
 	printf("  units:       %s\n", units_state);
@@ -524,7 +524,7 @@ int cmd_test(int argc, char **argv)
 	static const char usage[] = "kexdump test --yes-crash-now [--config FILE]";
 	struct setup_opts o = { 0 };
 	bool yes = false;
-	if (parse_opts(argc, argv, &o, &yes))
+	if (setup_parse_opts(argc, argv, &o, &yes))
 		return cli_usage("%s", usage);
 	if (!yes) {
 		cli_error("test: this crashes the machine on purpose (a kernel panic "
@@ -537,7 +537,7 @@ int cmd_test(int argc, char **argv)
 	}
 	struct kd_target t;
 	struct kd_kexec_state st;
-	struct kd_error *err = load_and_check(&o, false, &t, NULL, &st);
+	struct kd_error *err = setup_load_and_check(&o, false, &t, NULL, &st);
 	if (err)
 		return cli_fail(err);
 	if (!st.crash_loaded) {

@@ -29,7 +29,7 @@ struct target_view {
 	size_t nentries;
 };
 
-static void read_slot(enum kd_kexec_slot slot, bool loaded, struct slot_view *v)
+static void status_read_slot(enum kd_kexec_slot slot, bool loaded, struct slot_view *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->loaded = loaded;
@@ -43,19 +43,19 @@ static void read_slot(enum kd_kexec_slot slot, bool loaded, struct slot_view *v)
 	kd_error_destroy(err);
 }
 
-static void set_error(char *buf, size_t len, struct kd_error *err)
+static void status_set_error(char *buf, size_t len, struct kd_error *err)
 {
 	snprintf(buf, len, "%s", kd_error_message(err));
 	kd_error_destroy(err);
 }
 
 // Where the configured target is on the running system and what it holds.
-static void read_target(const char *config, bool missing_ok, struct target_view *t)
+static void status_read_target(const char *config, bool missing_ok, struct target_view *t)
 {
 	memset(t, 0, sizeof(*t));
 	struct kd_error *err = kd_config_load(config, missing_ok, &t->cfg);
 	if (err) {
-		set_error(t->config_error, sizeof(t->config_error), err);
+		status_set_error(t->config_error, sizeof(t->config_error), err);
 		return;
 	}
 	const struct kd_config *cfg = &t->cfg;
@@ -65,7 +65,7 @@ static void read_target(const char *config, bool missing_ok, struct target_view 
 		snprintf(t->dumps, sizeof(t->dumps), "%s", cfg->path);
 	err = kd_target_resolve(cfg, NULL, &t->t);
 	if (err) {
-		set_error(t->error, sizeof(t->error), err);
+		status_set_error(t->error, sizeof(t->error), err);
 	} else if (cfg->target_kind == KD_TARGET_FS) {
 		if (t->t.mounted)
 			snprintf(t->dumps, sizeof(t->dumps), "%s", t->t.local_path);
@@ -77,20 +77,20 @@ static void read_target(const char *config, bool missing_ok, struct target_view 
 	if (t->dumps[0]) {
 		err = kd_dumpdir_list(t->dumps, &t->entries, &t->nentries);
 		if (err && !t->error[0])
-			set_error(t->error, sizeof(t->error), err);
+			status_set_error(t->error, sizeof(t->error), err);
 		else
 			kd_error_destroy(err);
 	}
 }
 
-static const struct kd_dumpdir_entry *last_dump(const struct target_view *t)
+static const struct kd_dumpdir_entry *status_last_dump(const struct target_view *t)
 {
 	return t->nentries ? &t->entries[t->nentries - 1] : NULL;
 }
 
 /* --------------------------------------------------------------- text */
 
-static void print_slot(const char *name, const struct slot_view *v)
+static void status_print_slot(const char *name, const struct slot_view *v)
 {
 	if (!v->loaded) {
 		printf("%-14s not loaded%s\n", name,
@@ -110,7 +110,7 @@ static void print_slot(const char *name, const struct slot_view *v)
 	printf("  command line: %s\n", v->rec.cmdline);
 }
 
-static void print_text(const struct kd_kexec_state *st, const struct slot_view *crash,
+static void status_print_text(const struct kd_kexec_state *st, const struct slot_view *crash,
 		       const struct slot_view *reboot, const struct target_view *t,
 		       bool armed)
 {
@@ -122,8 +122,8 @@ static void print_text(const struct kd_kexec_state *st, const struct slot_view *
 	else
 		printf("%-14s none: add crashkernel=256M to the kernel command line "
 		       "(kexdump setup --apply-bootloader) and reboot\n", "reservation:");
-	print_slot("crash kernel:", crash);
-	print_slot("reboot kernel:", reboot);
+	status_print_slot("crash kernel:", crash);
+	status_print_slot("reboot kernel:", reboot);
 	printf("%-14s %s, lockdown %s\n", "kexec:",
 	       st->load_disabled ? "disabled until reboot (kernel.kexec_load_disabled=1)" : "enabled",
 	       st->lockdown[0] ? st->lockdown : "unknown");
@@ -148,7 +148,7 @@ static void print_text(const struct kd_kexec_state *st, const struct slot_view *
 		if (t->error[0])
 			printf("%-14s %s\n", "target error:", t->error);
 	}
-	const struct kd_dumpdir_entry *d = last_dump(t);
+	const struct kd_dumpdir_entry *d = status_last_dump(t);
 	if (d) {
 		printf("%-14s %s %s: %s%s%s (%zu dump%s in %s)\n", "last dump:", d->date,
 		       d->host, d->status, d->error[0] ? ": " : "", d->error, t->nentries,
@@ -165,7 +165,7 @@ static void print_text(const struct kd_kexec_state *st, const struct slot_view *
 
 /* --------------------------------------------------------------- JSON */
 
-static void json_slot(struct json *j, const char *key, const struct slot_view *v)
+static void status_json_slot(struct json *j, const char *key, const struct slot_view *v)
 {
 	json_begin_object(j, key);
 	json_bool(j, "loaded", v->loaded);
@@ -183,7 +183,7 @@ static void json_slot(struct json *j, const char *key, const struct slot_view *v
 	json_end_object(j);
 }
 
-static void print_json(const struct kd_kexec_state *st, const struct slot_view *crash,
+static void status_print_json(const struct kd_kexec_state *st, const struct slot_view *crash,
 		       const struct slot_view *reboot, const struct target_view *t,
 		       bool armed)
 {
@@ -195,8 +195,8 @@ static void print_json(const struct kd_kexec_state *st, const struct slot_view *
 	json_hex(&j, "start", st->crash_start);
 	json_string(&j, "crashkernel", st->crashkernel_arg);
 	json_end_object(&j);
-	json_slot(&j, "crash", crash);
-	json_slot(&j, "reboot", reboot);
+	status_json_slot(&j, "crash", crash);
+	status_json_slot(&j, "reboot", reboot);
 	json_bool(&j, "kexec_load_disabled", st->load_disabled);
 	json_string(&j, "lockdown", st->lockdown);
 	if (t->config_error[0]) {
@@ -231,7 +231,7 @@ static void print_json(const struct kd_kexec_state *st, const struct slot_view *
 		json_end_object(&j);
 	}
 	json_u64(&j, "ndumps", t->nentries);
-	const struct kd_dumpdir_entry *d = last_dump(t);
+	const struct kd_dumpdir_entry *d = status_last_dump(t);
 	if (d) {
 		json_begin_object(&j, "last_dump");
 		json_string(&j, "dir", d->dir);
@@ -282,19 +282,19 @@ int cmd_status(int argc, char **argv)
 	if (err)
 		return cli_fail(err);
 	struct slot_view crash, reboot;
-	read_slot(KD_KEXEC_CRASH, st.crash_loaded, &crash);
-	read_slot(KD_KEXEC_REBOOT, st.reboot_loaded, &reboot);
+	status_read_slot(KD_KEXEC_CRASH, st.crash_loaded, &crash);
+	status_read_slot(KD_KEXEC_REBOOT, st.reboot_loaded, &reboot);
 	struct target_view *t = malloc(sizeof(*t));
 	if (!t)
 		return cli_fail(kd_error_create(KD_ERROR_NOMEM, "out of memory"));
-	read_target(config, !config_given, t);
+	status_read_target(config, !config_given, t);
 	// Armed: a panic now boots a capture kernel. The kernel sets
 	// kexec_crash_loaded only for an image in the reservation.
 	bool armed = st.crash_size && st.crash_loaded;
 	if (json)
-		print_json(&st, &crash, &reboot, t, armed);
+		status_print_json(&st, &crash, &reboot, t, armed);
 	else
-		print_text(&st, &crash, &reboot, t, armed);
+		status_print_text(&st, &crash, &reboot, t, armed);
 	free(t->entries);
 	free(t);
 	if (fflush(stdout))

@@ -2,7 +2,7 @@
 // A tiny JSON writer for --json output (RFC 8259 string escaping).
 #include "cli.h"
 
-static void sep(struct json *j, const char *key)
+static void json_sep(struct json *j, const char *key)
 {
 	if (j->need_comma[j->depth])
 		fputc(',', j->out);
@@ -13,7 +13,7 @@ static void sep(struct json *j, const char *key)
 	}
 }
 
-static void escaped(FILE *out, const char *s)
+static void json_escaped(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -30,21 +30,21 @@ static void escaped(FILE *out, const char *s)
 void json_string(struct json *j, const char *key, const char *value)
 {
 	if (key || j->depth)
-		sep(j, key);
-	escaped(j->out, value);
+		json_sep(j, key);
+	json_escaped(j->out, value);
 }
 
-static void open_(struct json *j, const char *key, char c)
+static void json_open(struct json *j, const char *key, char c)
 {
 	if (j->depth)
-		sep(j, key);
+		json_sep(j, key);
 	fputc(c, j->out);
 	if (j->depth + 1 < (int)(sizeof(j->need_comma) / sizeof(j->need_comma[0])))
 		j->depth++;
 	j->need_comma[j->depth] = false;
 }
 
-static void close_(struct json *j, char c)
+static void json_close(struct json *j, char c)
 {
 	fputc(c, j->out);
 	if (j->depth > 0)
@@ -55,39 +55,39 @@ static void close_(struct json *j, char c)
 
 void json_begin_object(struct json *j, const char *key)
 {
-	open_(j, key, '{');
+	json_open(j, key, '{');
 }
 
 void json_end_object(struct json *j)
 {
-	close_(j, '}');
+	json_close(j, '}');
 }
 
 void json_begin_array(struct json *j, const char *key)
 {
-	open_(j, key, '[');
+	json_open(j, key, '[');
 }
 
 void json_end_array(struct json *j)
 {
-	close_(j, ']');
+	json_close(j, ']');
 }
 
 void json_u64(struct json *j, const char *key, unsigned long long value)
 {
-	sep(j, key);
+	json_sep(j, key);
 	fprintf(j->out, "%llu", value);
 }
 
 void json_i64(struct json *j, const char *key, long long value)
 {
-	sep(j, key);
+	json_sep(j, key);
 	fprintf(j->out, "%lld", value);
 }
 
 void json_f64(struct json *j, const char *key, double value)
 {
-	sep(j, key);
+	json_sep(j, key);
 	fprintf(j->out, "%.3f", value);
 }
 
@@ -100,12 +100,12 @@ void json_hex(struct json *j, const char *key, unsigned long long value)
 
 void json_bool(struct json *j, const char *key, bool value)
 {
-	sep(j, key);
+	json_sep(j, key);
 	fputs(value ? "true" : "false", j->out);
 }
 
 void json_null(struct json *j, const char *key)
 {
-	sep(j, key);
+	json_sep(j, key);
 	fputs("null", j->out);
 }

@@ -34,7 +34,7 @@ static const struct {
 	{ "initramfs", cmd_initramfs, "-o FILE [--config FILE] [--release R] [--module NAME]... [--list]   build the capture initramfs" },
 };
 
-static void usage(FILE *out)
+static void main_usage(FILE *out)
 {
 	fprintf(out, "usage: kexdump COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -44,7 +44,7 @@ static void usage(FILE *out)
 // Write "kexdump: " + @p what + the formatted message on stderr as exactly
 // one line: trailing white space dropped, embedded line breaks (and the
 // indentation after them) collapsed into "; ", one newline at the end.
-static void put_line(const char *what, const char *msg, const char *hint)
+static void main_put_line(const char *what, const char *msg, const char *hint)
 {
 	flockfile(stderr);
 	fputs("kexdump: ", stderr);
@@ -73,14 +73,14 @@ static void put_line(const char *what, const char *msg, const char *hint)
 	funlockfile(stderr);
 }
 
-static void put_vline(const char *what, const char *fmt, va_list ap)
+static void main_put_vline(const char *what, const char *fmt, va_list ap)
 {
 	char *msg;
 	if (vasprintf(&msg, fmt, ap) < 0) {
-		put_line(what, fmt, NULL);
+		main_put_line(what, fmt, NULL);
 		return;
 	}
-	put_line(what, msg, NULL);
+	main_put_line(what, msg, NULL);
 	free(msg);
 }
 
@@ -91,7 +91,7 @@ int cli_fail(struct kd_error *err)
 	int e = kd_error_errno(err);
 	const char *hint = (e == EACCES || e == EPERM) && geteuid() != 0 ?
 		" (run as root)" : NULL;
-	put_line("", kd_error_message(err), hint);
+	main_put_line("", kd_error_message(err), hint);
 	kd_error_destroy(err);
 	return EXIT_BAD_INPUT;
 }
@@ -100,7 +100,7 @@ int cli_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	put_vline("", fmt, ap);
+	main_put_vline("", fmt, ap);
 	va_end(ap);
 	return EXIT_BAD_INPUT;
 }
@@ -109,7 +109,7 @@ void cli_warn(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	put_vline("warning: ", fmt, ap);
+	main_put_vline("warning: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -117,7 +117,7 @@ int cli_usage(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	put_vline("usage: ", fmt, ap);
+	main_put_vline("usage: ", fmt, ap);
 	va_end(ap);
 	return EXIT_USAGE;
 }
@@ -165,7 +165,7 @@ int main(int argc, char **argv)
 		return cli_usage("kexdump COMMAND [ARGS] (kexdump --help lists the commands)");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "help")) {
-		usage(stdout);
+		main_usage(stdout);
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {

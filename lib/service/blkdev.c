@@ -61,7 +61,7 @@
 #define FAT32_LABEL_OFF 71
 #define FAT32_TYPE_OFF 82
 
-static struct kd_error *read_at(int fd, const char *path, void *buf, size_t len,
+static struct kd_error *blkdev_read_at(int fd, const char *path, void *buf, size_t len,
 				uint64_t off, bool *short_ret)
 {
 	size_t done = 0;
@@ -82,7 +82,7 @@ static struct kd_error *read_at(int fd, const char *path, void *buf, size_t len,
 }
 
 // libblkid's blkid_probe_set_uuid(): lower-case 8-4-4-4-12, none if all zero.
-static void format_uuid(const uint8_t *u, char *out, size_t outlen)
+static void blkdev_format_uuid(const uint8_t *u, char *out, size_t outlen)
 {
 	bool zero = true;
 	for (int i = 0; i < 16; i++)
@@ -98,7 +98,7 @@ static void format_uuid(const uint8_t *u, char *out, size_t outlen)
 }
 
 // blkid_probe_set_label(): up to the first NUL, trailing white space cut.
-static void copy_label(const uint8_t *src, size_t len, char *out, size_t outlen)
+static void blkdev_copy_label(const uint8_t *src, size_t len, char *out, size_t outlen)
 {
 	size_t n = 0;
 	while (n < len && n + 1 < outlen && src[n])
@@ -109,7 +109,7 @@ static void copy_label(const uint8_t *src, size_t len, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
-static bool probe_ext(const uint8_t *sb, struct kd_blkdev_info *info)
+static bool blkdev_probe_ext(const uint8_t *sb, struct kd_blkdev_info *info)
 {
 	if (kd_le16(sb + EXT_MAGIC_OFF) != EXT_MAGIC)
 		return false;
@@ -126,44 +126,44 @@ static bool probe_ext(const uint8_t *sb, struct kd_blkdev_info *info)
 		strcpy(info->fstype, "ext3");
 	else
 		strcpy(info->fstype, "ext2");
-	format_uuid(sb + EXT_UUID_OFF, info->uuid, sizeof(info->uuid));
-	copy_label(sb + EXT_LABEL_OFF, 16, info->label, sizeof(info->label));
+	blkdev_format_uuid(sb + EXT_UUID_OFF, info->uuid, sizeof(info->uuid));
+	blkdev_copy_label(sb + EXT_LABEL_OFF, 16, info->label, sizeof(info->label));
 	return true;
 }
 
-static bool probe_xfs(const uint8_t *sb, struct kd_blkdev_info *info)
+static bool blkdev_probe_xfs(const uint8_t *sb, struct kd_blkdev_info *info)
 {
 	if (memcmp(sb, XFS_MAGIC, 4))
 		return false;
 	strcpy(info->fstype, "xfs");
-	format_uuid(sb + XFS_UUID_OFF, info->uuid, sizeof(info->uuid));
-	copy_label(sb + XFS_LABEL_OFF, 12, info->label, sizeof(info->label));
+	blkdev_format_uuid(sb + XFS_UUID_OFF, info->uuid, sizeof(info->uuid));
+	blkdev_copy_label(sb + XFS_LABEL_OFF, 12, info->label, sizeof(info->label));
 	return true;
 }
 
-static bool probe_btrfs(const uint8_t *sb, struct kd_blkdev_info *info)
+static bool blkdev_probe_btrfs(const uint8_t *sb, struct kd_blkdev_info *info)
 {
 	if (memcmp(sb + BTRFS_MAGIC_OFF, "_BHRfS_M", 8))
 		return false;
 	strcpy(info->fstype, "btrfs");
-	format_uuid(sb + BTRFS_FSID_OFF, info->uuid, sizeof(info->uuid));
-	copy_label(sb + BTRFS_LABEL_OFF, 256, info->label, sizeof(info->label));
+	blkdev_format_uuid(sb + BTRFS_FSID_OFF, info->uuid, sizeof(info->uuid));
+	blkdev_copy_label(sb + BTRFS_LABEL_OFF, 256, info->label, sizeof(info->label));
 	return true;
 }
 
-static bool power_of_two(unsigned int n)
+static bool blkdev_power_of_two(unsigned int n)
 {
 	return n && !(n & (n - 1));
 }
 
-static bool probe_vfat(const uint8_t *bs, struct kd_blkdev_info *info)
+static bool blkdev_probe_vfat(const uint8_t *bs, struct kd_blkdev_info *info)
 {
 	if (bs[510] != 0x55 || bs[511] != 0xAA)
 		return false;
 	// An MBR also ends in 55 AA: require a sane BPB and the FAT type string.
 	unsigned int sector = kd_le16(bs + FAT_SECTOR_SIZE_OFF);
-	if (sector < 512 || sector > 4096 || !power_of_two(sector) ||
-	    !power_of_two(bs[FAT_CLUSTER_OFF]))
+	if (sector < 512 || sector > 4096 || !blkdev_power_of_two(sector) ||
+	    !blkdev_power_of_two(bs[FAT_CLUSTER_OFF]))
 		return false;
 	bool fat32 = kd_le16(bs + FAT_FAT16_LEN_OFF) == 0;
 	const uint8_t *type = bs + (fat32 ? FAT32_TYPE_OFF : FAT16_TYPE_OFF);
@@ -176,35 +176,35 @@ static bool probe_vfat(const uint8_t *bs, struct kd_blkdev_info *info)
 	// libblkid prints the volume serial as XXXX-XXXX, high half first.
 	snprintf(info->uuid, sizeof(info->uuid), "%02X%02X-%02X%02X",
 		 serial[3], serial[2], serial[1], serial[0]);
-	copy_label(label, 11, info->label, sizeof(info->label));
+	blkdev_copy_label(label, 11, info->label, sizeof(info->label));
 	if (!strcmp(info->label, "NO NAME"))
 		info->label[0] = '\0';
 	return true;
 }
 
 // Probe an open device or image; an unknown filesystem leaves fstype "".
-static struct kd_error *probe_fd(int fd, const char *path, struct kd_blkdev_info *info)
+static struct kd_error *blkdev_probe_fd(int fd, const char *path, struct kd_blkdev_info *info)
 {
 	uint8_t buf[4096];
 	bool short_read;
-	struct kd_error *err = read_at(fd, path, buf, sizeof(buf), 0, &short_read);
+	struct kd_error *err = blkdev_read_at(fd, path, buf, sizeof(buf), 0, &short_read);
 	if (err)
 		return err;
 	if (short_read)
 		return NULL;	// smaller than any filesystem we know
-	if (probe_ext(buf + EXT_SB_OFF, info) || probe_xfs(buf, info))
+	if (blkdev_probe_ext(buf + EXT_SB_OFF, info) || blkdev_probe_xfs(buf, info))
 		return NULL;
 	uint8_t sb[BTRFS_LABEL_OFF + 256];
-	err = read_at(fd, path, sb, sizeof(sb), BTRFS_SB_OFF, &short_read);
+	err = blkdev_read_at(fd, path, sb, sizeof(sb), BTRFS_SB_OFF, &short_read);
 	if (err)
 		return err;
-	if (!short_read && probe_btrfs(sb, info))
+	if (!short_read && blkdev_probe_btrfs(sb, info))
 		return NULL;
-	probe_vfat(buf, info);
+	blkdev_probe_vfat(buf, info);
 	return NULL;
 }
 
-static void fill_size(int fd, struct kd_blkdev_info *info)
+static void blkdev_fill_size(int fd, struct kd_blkdev_info *info)
 {
 	struct stat st;
 	if (fstat(fd, &st) < 0)
@@ -229,8 +229,8 @@ KD_EXPORT struct kd_error *kd_blkdev_probe(const char *path,
 	struct kd_blkdev_info tmp = { 0 };
 	const char *base = strrchr(path, '/');
 	snprintf(tmp.name, sizeof(tmp.name), "%s", base ? base + 1 : path);
-	fill_size(fd, &tmp);
-	struct kd_error *err = probe_fd(fd, path, &tmp);
+	blkdev_fill_size(fd, &tmp);
+	struct kd_error *err = blkdev_probe_fd(fd, path, &tmp);
 	close(fd);
 	if (!err)
 		*info = tmp;
@@ -238,7 +238,7 @@ KD_EXPORT struct kd_error *kd_blkdev_probe(const char *path,
 }
 
 // Read a small sysfs attribute; false when absent.
-static bool read_attr(const char *dir, const char *attr, char *buf, size_t len)
+static bool blkdev_read_attr(const char *dir, const char *attr, char *buf, size_t len)
 {
 	char path[PATH_MAX];
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, attr) >= sizeof(path))
@@ -255,14 +255,14 @@ static bool read_attr(const char *dir, const char *attr, char *buf, size_t len)
 	return true;
 }
 
-static int cmp_names(const void *a, const void *b)
+static int blkdev_cmp_names(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 // The sorted names under SYSFS/class/block, so that the choice among
 // duplicates (a cloned disk) does not depend on readdir order.
-static struct kd_error *list_block(const char *dir, char ***ret, size_t *nret)
+static struct kd_error *blkdev_list_block(const char *dir, char ***ret, size_t *nret)
 {
 	DIR *d = opendir(dir);
 	if (!d)
@@ -288,7 +288,7 @@ static struct kd_error *list_block(const char *dir, char ***ret, size_t *nret)
 	}
 	closedir(d);
 	if (n)
-		qsort(names, n, sizeof(*names), cmp_names);
+		qsort(names, n, sizeof(*names), blkdev_cmp_names);
 	*ret = names;
 	*nret = n;
 	return NULL;
@@ -300,7 +300,7 @@ nomem:
 	return &kd_enomem;
 }
 
-static bool spec_matches(const char *spec, const struct kd_blkdev_info *info)
+static bool blkdev_spec_matches(const char *spec, const struct kd_blkdev_info *info)
 {
 	if (!strncmp(spec, "UUID=", 5))
 		return info->uuid[0] && !strcasecmp(spec + 5, info->uuid);
@@ -335,7 +335,7 @@ KD_EXPORT struct kd_error *kd_blkdev_find(const char *spec, const char *sysfs_ro
 	snprintf(dir, sizeof(dir), "%s/class/block", sysfs_root);
 	char **names = NULL;
 	size_t n = 0;
-	struct kd_error *err = list_block(dir, &names, &n);
+	struct kd_error *err = blkdev_list_block(dir, &names, &n);
 	if (err)
 		return err;
 	bool found = false;
@@ -346,11 +346,11 @@ KD_EXPORT struct kd_error *kd_blkdev_find(const char *spec, const char *sysfs_ro
 		char sub[PATH_MAX], attr[64];
 		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", dir, names[i]) >= sizeof(sub))
 			continue;
-		if (!read_attr(sub, "dev", attr, sizeof(attr)) ||
+		if (!blkdev_read_attr(sub, "dev", attr, sizeof(attr)) ||
 		    sscanf(attr, "%u:%u", &tmp.major, &tmp.minor) != 2)
 			continue;
 		unsigned long long sectors = 0;
-		if (read_attr(sub, "size", attr, sizeof(attr)))
+		if (blkdev_read_attr(sub, "size", attr, sizeof(attr)))
 			sectors = strtoull(attr, NULL, 10);
 		tmp.size = sectors * 512;	// sysfs size is in 512-byte units
 		snprintf(tmp.name, sizeof(tmp.name), "%s", names[i]);
@@ -373,7 +373,7 @@ KD_EXPORT struct kd_error *kd_blkdev_find(const char *spec, const char *sysfs_ro
 				err = kd_error_os(errno, "%s: cannot open", node);
 			continue;
 		}
-		struct kd_error *perr = probe_fd(fd, node, &tmp);
+		struct kd_error *perr = blkdev_probe_fd(fd, node, &tmp);
 		close(fd);
 		if (perr) {
 			if (want[0])
@@ -382,7 +382,7 @@ KD_EXPORT struct kd_error *kd_blkdev_find(const char *spec, const char *sysfs_ro
 				kd_error_destroy(perr);
 			continue;
 		}
-		if (want[0] || spec_matches(spec, &tmp)) {
+		if (want[0] || blkdev_spec_matches(spec, &tmp)) {
 			*info = tmp;
 			found = true;
 		}
@@ -399,7 +399,7 @@ KD_EXPORT struct kd_error *kd_blkdev_find(const char *spec, const char *sysfs_ro
 
 // mountinfo escapes space, tab, newline and backslash as \ooo
 // (fs/proc_namespace.c, mangle()).
-static void unescape(const char *src, size_t len, char *out, size_t outlen)
+static void blkdev_unescape(const char *src, size_t len, char *out, size_t outlen)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < len && o + 1 < outlen; i++) {
@@ -425,7 +425,7 @@ struct mount_line {
 	size_t root_len, point_len, fstype_len;
 };
 
-static bool parse_mount_line(const char *line, size_t len, struct mount_line *m)
+static bool blkdev_parse_mount_line(const char *line, size_t len, struct mount_line *m)
 {
 	const char *f[6];
 	size_t flen[6];
@@ -478,7 +478,7 @@ KD_EXPORT struct kd_error *kd_blkdev_mounts(const char *mountinfo, struct kd_mou
 		char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
 		struct mount_line ml;
-		if (parse_mount_line(line, len, &ml)) {
+		if (blkdev_parse_mount_line(line, len, &ml)) {
 			if (m.n == cap) {
 				cap = cap ? cap * 2 : 64;
 				struct kd_mount *v = realloc(m.v, cap * sizeof(*v));
@@ -496,10 +496,10 @@ KD_EXPORT struct kd_error *kd_blkdev_mounts(const char *mountinfo, struct kd_mou
 			e->root = (char *)ml.root;
 			e->point = (char *)ml.point;
 			e->fstype = (char *)ml.fstype;
-			unescape(ml.root, ml.root_len, e->root, ml.root_len + 1);
-			unescape(ml.point, ml.point_len, e->point, ml.point_len + 1);
+			blkdev_unescape(ml.root, ml.root_len, e->root, ml.root_len + 1);
+			blkdev_unescape(ml.point, ml.point_len, e->point, ml.point_len + 1);
 			if (ml.fstype_len)
-				unescape(ml.fstype, ml.fstype_len, e->fstype, ml.fstype_len + 1);
+				blkdev_unescape(ml.fstype, ml.fstype_len, e->fstype, ml.fstype_len + 1);
 		}
 		line += len + (nl ? 1 : 0);
 	}

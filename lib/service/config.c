@@ -45,7 +45,7 @@ KD_EXPORT void kd_config_default(struct kd_config *cfg)
 	cfg->device_timeout = 30;
 }
 
-static int lookup(const char *const *names, size_t n, const char *value)
+static int config_lookup(const char *const *names, size_t n, const char *value)
 {
 	for (size_t i = 0; i < n; i++)
 		if (names[i] && !strcmp(names[i], value))
@@ -56,7 +56,7 @@ static int lookup(const char *const *names, size_t n, const char *value)
 // A block device spec: "UUID=" hex digits and dashes (ext/xfs/btrfs UUIDs,
 // vfat's XXXX-XXXX serial), "LABEL=" a non-empty printable label, or
 // "/dev/NAME" with a plain device name.
-static const char *check_device(const char *v, bool raw)
+static const char *config_check_device(const char *v, bool raw)
 {
 	if (!strncmp(v, "UUID=", 5)) {
 		const char *u = v + 5;
@@ -85,7 +85,7 @@ static const char *check_device(const char *v, bool raw)
 		     "expected UUID=..., LABEL=... or /dev/NAME";
 }
 
-static const char *check_path(const char *v)
+static const char *config_check_path(const char *v)
 {
 	if (v[0] != '/')
 		return "path not absolute";
@@ -101,7 +101,7 @@ static const char *check_path(const char *v)
 
 // RFC 1123 host names: labels of letters, digits and '-', separated by dots.
 // The name becomes part of the dump folder's name, so no '/' can get in.
-static const char *check_hostname(const char *v)
+static const char *config_check_hostname(const char *v)
 {
 	size_t n = strlen(v);
 	if (n == 0 || n > 64)
@@ -118,7 +118,7 @@ static const char *check_hostname(const char *v)
 }
 
 // Module names as modules.dep has them: letters, digits, '_' and '-'.
-static const char *check_module(const char *v)
+static const char *config_check_module(const char *v)
 {
 	if (strlen(v) >= 64)
 		return "module name too long";
@@ -128,7 +128,7 @@ static const char *check_module(const char *v)
 	return NULL;
 }
 
-static bool parse_uint(const char *v, unsigned int max, unsigned int *ret)
+static bool config_parse_uint(const char *v, unsigned int max, unsigned int *ret)
 {
 	if (!isdigit((unsigned char)v[0]) || strlen(v) > 9)
 		return false;
@@ -154,30 +154,30 @@ struct parse_state {
 	struct kd_config *cfg;
 };
 
-static struct kd_error *bad(const struct parse_state *st, const char *fmt,
+static struct kd_error *config_bad(const struct parse_state *st, const char *fmt,
 			    const char *a, const char *b)
 {
 	return kd_error_prefix(kd_error_create(KD_ERROR_INVALID, fmt, a, b),
 			       "%s:%u", st->name, st->line);
 }
 
-static struct kd_error *once(struct parse_state *st, unsigned int bit,
+static struct kd_error *config_once(struct parse_state *st, unsigned int bit,
 			     const char *key)
 {
 	if (st->seen & bit)
-		return bad(st, "duplicate '%s'%s", key,
+		return config_bad(st, "duplicate '%s'%s", key,
 			   bit == SEEN_TARGET ? " (target and raw name one dump target)" : "");
 	st->seen |= bit;
 	return NULL;
 }
 
-static struct kd_error *copy(const struct parse_state *st, const char *key,
+static struct kd_error *config_copy(const struct parse_state *st, const char *key,
 			     char *dst, size_t size, const char *v)
 {
 	if (strlen(v) >= size) {
 		char max[24];
 		snprintf(max, sizeof(max), "%zu", size - 1);
-		return bad(st, "'%s' value longer than %s characters", key, max);
+		return config_bad(st, "'%s' value longer than %s characters", key, max);
 	}
 	strcpy(dst, v);
 	return NULL;
@@ -185,7 +185,7 @@ static struct kd_error *copy(const struct parse_state *st, const char *key,
 
 // One "key value" line; the value is the rest of the line, trimmed, so
 // that labels and cmdline_append may hold spaces.
-static struct kd_error *parse_line(struct parse_state *st, char *key, char *v)
+static struct kd_error *config_parse_line(struct parse_state *st, char *key, char *v)
 {
 	struct kd_config *cfg = st->cfg;
 	struct kd_error *err;
@@ -194,65 +194,65 @@ static struct kd_error *parse_line(struct parse_state *st, char *key, char *v)
 
 	if (!strcmp(key, "modules")) {
 		if (!*v)
-			return bad(st, "'%s' needs at least one module name%s", key, "");
+			return config_bad(st, "'%s' needs at least one module name%s", key, "");
 		for (char *save, *m = strtok_r(v, " \t", &save); m;
 		     m = strtok_r(NULL, " \t", &save)) {
-			if ((why = check_module(m)))
-				return bad(st, "%s: '%s'", why, m);
+			if ((why = config_check_module(m)))
+				return config_bad(st, "%s: '%s'", why, m);
 			bool dup = false;
 			for (size_t j = 0; j < cfg->nmodules; j++)
 				dup |= !strcmp(cfg->modules[j], m);
 			if (dup)
 				continue;
 			if (cfg->nmodules == KD_CONFIG_MAX_MODULES)
-				return bad(st, "too many modules (at most %s)%s", "32", "");
+				return config_bad(st, "too many modules (at most %s)%s", "32", "");
 			strcpy(cfg->modules[cfg->nmodules++], m);
 		}
 		return NULL;
 	}
 	if (!strcmp(key, "cmdline_append")) {
-		if ((err = once(st, SEEN_CMDLINE, key)))
+		if ((err = config_once(st, SEEN_CMDLINE, key)))
 			return err;
-		return copy(st, key, cfg->cmdline_append, sizeof(cfg->cmdline_append), v);
+		return config_copy(st, key, cfg->cmdline_append, sizeof(cfg->cmdline_append), v);
 	}
 	if (!*v)
-		return bad(st, "'%s' needs a value%s", key, "");
+		return config_bad(st, "'%s' needs a value%s", key, "");
 	if (!strcmp(key, "target") || !strcmp(key, "raw")) {
 		bool raw = key[0] == 'r';
-		if ((err = once(st, SEEN_TARGET, key)))
+		if ((err = config_once(st, SEEN_TARGET, key)))
 			return err;
-		if ((why = check_device(v, raw)))
-			return bad(st, "%s: '%s'", why, v);
+		if ((why = config_check_device(v, raw)))
+			return config_bad(st, "%s: '%s'", why, v);
 		cfg->target_kind = raw ? KD_TARGET_RAW : KD_TARGET_FS;
-		return copy(st, key, cfg->target, sizeof(cfg->target), v);
+		return config_copy(st, key, cfg->target, sizeof(cfg->target), v);
 	}
 	if (!strcmp(key, "path")) {
-		if ((err = once(st, SEEN_PATH, key)))
+		if ((err = config_once(st, SEEN_PATH, key)))
 			return err;
-		if ((why = check_path(v)))
-			return bad(st, "%s: '%s'", why, v);
-		return copy(st, key, cfg->path, sizeof(cfg->path), v);
+		if ((why = config_check_path(v)))
+			return config_bad(st, "%s: '%s'", why, v);
+		return config_copy(st, key, cfg->path, sizeof(cfg->path), v);
 	}
 	if (!strcmp(key, "fstype")) {
-		if ((err = once(st, SEEN_FSTYPE, key)))
+		if ((err = config_once(st, SEEN_FSTYPE, key)))
 			return err;
-		if (lookup(fstype_names, KD_ARRAY_SIZE(fstype_names), v) < 0)
-			return bad(st, "unknown fstype '%s' (ext2, ext3, ext4, xfs, btrfs, vfat)%s", v, "");
-		return copy(st, key, cfg->fstype, sizeof(cfg->fstype), v);
+		if (config_lookup(fstype_names, KD_ARRAY_SIZE(fstype_names), v) < 0)
+			return config_bad(st, "unknown fstype '%s' (ext2, ext3, ext4, xfs, btrfs, vfat)%s", v, "");
+		return config_copy(st, key, cfg->fstype, sizeof(cfg->fstype), v);
 	}
 	if (!strcmp(key, "dump_level")) {
-		if ((err = once(st, SEEN_LEVEL, key)))
+		if ((err = config_once(st, SEEN_LEVEL, key)))
 			return err;
-		if (!parse_uint(v, 31, &cfg->dump_level))
-			return bad(st, "dump_level '%s' is not a number from 0 to 31%s", v, "");
+		if (!config_parse_uint(v, 31, &cfg->dump_level))
+			return config_bad(st, "dump_level '%s' is not a number from 0 to 31%s", v, "");
 		return NULL;
 	}
 	if (!strcmp(key, "compress")) {
-		if ((err = once(st, SEEN_CODEC, key)))
+		if ((err = config_once(st, SEEN_CODEC, key)))
 			return err;
 		enum kd_save_codec codec;
 		if ((err = kd_save_parse_codec(v, &codec, &cfg->level))) {
-			struct kd_error *e = bad(st, "%s%s", kd_error_message(err), "");
+			struct kd_error *e = config_bad(st, "%s%s", kd_error_message(err), "");
 			kd_error_destroy(err);
 			return e;
 		}
@@ -260,12 +260,12 @@ static struct kd_error *parse_line(struct parse_state *st, char *key, char *v)
 		return NULL;
 	}
 	if (!strcmp(key, "format")) {
-		if ((err = once(st, SEEN_FORMAT, key)))
+		if ((err = config_once(st, SEEN_FORMAT, key)))
 			return err;
 		// The flattened format is for pipes; a file or block
 		// device takes kdump.
 		if (strcmp(v, "kdump") && strcmp(v, "elf"))
-			return bad(st, "unknown format '%s' (kdump, elf)%s", v, "");
+			return config_bad(st, "unknown format '%s' (kdump, elf)%s", v, "");
 		enum kd_save_format format;
 		kd_error_destroy(kd_save_parse_format(v, &format));
 		cfg->format = (int)format;
@@ -273,28 +273,28 @@ static struct kd_error *parse_line(struct parse_state *st, char *key, char *v)
 	}
 	if (!strcmp(key, "final_action") || !strcmp(key, "failure_action")) {
 		bool final = key[1] == 'i';
-		if ((err = once(st, final ? SEEN_FINAL : SEEN_FAILURE, key)))
+		if ((err = config_once(st, final ? SEEN_FINAL : SEEN_FAILURE, key)))
 			return err;
-		if ((i = lookup(action_names, KD_ARRAY_SIZE(action_names), v)) < 0)
-			return bad(st, "unknown %s '%s' (reboot, poweroff, halt, shell)", key, v);
+		if ((i = config_lookup(action_names, KD_ARRAY_SIZE(action_names), v)) < 0)
+			return config_bad(st, "unknown %s '%s' (reboot, poweroff, halt, shell)", key, v);
 		*(final ? &cfg->final_action : &cfg->failure_action) = (enum kd_action)i;
 		return NULL;
 	}
 	if (!strcmp(key, "device_timeout")) {
-		if ((err = once(st, SEEN_TIMEOUT, key)))
+		if ((err = config_once(st, SEEN_TIMEOUT, key)))
 			return err;
-		if (!parse_uint(v, 600, &cfg->device_timeout))
-			return bad(st, "device_timeout '%s' is not a number of seconds from 0 to 600%s", v, "");
+		if (!config_parse_uint(v, 600, &cfg->device_timeout))
+			return config_bad(st, "device_timeout '%s' is not a number of seconds from 0 to 600%s", v, "");
 		return NULL;
 	}
 	if (!strcmp(key, "hostname")) {
-		if ((err = once(st, SEEN_HOST, key)))
+		if ((err = config_once(st, SEEN_HOST, key)))
 			return err;
-		if ((why = check_hostname(v)))
-			return bad(st, "%s: '%s'", why, v);
-		return copy(st, key, cfg->hostname, sizeof(cfg->hostname), v);
+		if ((why = config_check_hostname(v)))
+			return config_bad(st, "%s: '%s'", why, v);
+		return config_copy(st, key, cfg->hostname, sizeof(cfg->hostname), v);
 	}
-	return bad(st, "unknown key '%s'%s", key, "");
+	return config_bad(st, "unknown key '%s'%s", key, "");
 }
 
 KD_EXPORT struct kd_error *kd_config_parse(const char *name, const char *text,
@@ -312,9 +312,9 @@ KD_EXPORT struct kd_error *kd_config_parse(const char *name, const char *text,
 		pos += n + 1;
 		st.line++;
 		if (n >= sizeof(buf))
-			return bad(&st, "line longer than %s characters%s", "1023", "");
+			return config_bad(&st, "line longer than %s characters%s", "1023", "");
 		if (memchr(line, '\0', n))
-			return bad(&st, "NUL byte in the line%s%s", "", "");
+			return config_bad(&st, "NUL byte in the line%s%s", "", "");
 		memcpy(buf, line, n);
 		buf[n] = '\0';
 		if (n && buf[n - 1] == '\r')
@@ -332,7 +332,7 @@ KD_EXPORT struct kd_error *kd_config_parse(const char *name, const char *text,
 		// line, in folder names and on the console.
 		for (char *p = s; *p; p++)
 			if (((unsigned char)*p < 0x20 && *p != '\t') || (unsigned char)*p > 0x7e)
-				return bad(&st, "control or non-ASCII character in the line%s%s", "", "");
+				return config_bad(&st, "control or non-ASCII character in the line%s%s", "", "");
 		char *key = s, *v = s;
 		while (*v && *v != ' ' && *v != '\t')
 			v++;
@@ -341,7 +341,7 @@ KD_EXPORT struct kd_error *kd_config_parse(const char *name, const char *text,
 			while (*v == ' ' || *v == '\t')
 				v++;
 		}
-		struct kd_error *err = parse_line(&st, key, v);
+		struct kd_error *err = config_parse_line(&st, key, v);
 		if (err)
 			return err;
 	}

@@ -33,7 +33,7 @@ struct kd_cpio {
 	uint64_t file_left;	// data still owed by a streamed file
 };
 
-static struct kd_error *flush_out(struct kd_cpio *c)
+static struct kd_error *cpio_flush_out(struct kd_cpio *c)
 {
 	size_t done = 0;
 	while (done < c->out_len) {
@@ -51,7 +51,7 @@ static struct kd_error *flush_out(struct kd_cpio *c)
 }
 
 // Run deflate over @p len bytes (flush = Z_NO_FLUSH or Z_FINISH).
-static struct kd_error *deflate_bytes(struct kd_cpio *c, const void *data,
+static struct kd_error *cpio_deflate_bytes(struct kd_cpio *c, const void *data,
 				      size_t len, int flush)
 {
 	c->zs.next_in = (Bytef *)(uintptr_t)data;
@@ -64,7 +64,7 @@ static struct kd_error *deflate_bytes(struct kd_cpio *c, const void *data,
 			return kd_error_create(KD_ERROR_INVALID, "cpio: deflate failed");
 		c->out_len = OUT_BUF_SIZE - c->zs.avail_out;
 		if (c->out_len == OUT_BUF_SIZE || (flush == Z_FINISH && r == Z_STREAM_END)) {
-			struct kd_error *err = flush_out(c);
+			struct kd_error *err = cpio_flush_out(c);
 			if (err)
 				return err;
 		}
@@ -75,7 +75,7 @@ static struct kd_error *deflate_bytes(struct kd_cpio *c, const void *data,
 }
 
 // Append archive bytes, in chunks that fit zlib's uInt counters.
-static struct kd_error *emit(struct kd_cpio *c, const void *data, size_t len)
+static struct kd_error *cpio_emit(struct kd_cpio *c, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	c->offset += len;
@@ -84,14 +84,14 @@ static struct kd_error *emit(struct kd_cpio *c, const void *data, size_t len)
 		struct kd_error *err;
 		if (c->gzip) {
 			n = len < OUT_BUF_SIZE ? len : OUT_BUF_SIZE;
-			err = deflate_bytes(c, p, n, Z_NO_FLUSH);
+			err = cpio_deflate_bytes(c, p, n, Z_NO_FLUSH);
 		} else {
 			n = OUT_BUF_SIZE - c->out_len;
 			if (n > len)
 				n = len;
 			memcpy(c->out + c->out_len, p, n);
 			c->out_len += n;
-			err = c->out_len == OUT_BUF_SIZE ? flush_out(c) : NULL;
+			err = c->out_len == OUT_BUF_SIZE ? cpio_flush_out(c) : NULL;
 		}
 		if (err)
 			return err;
@@ -101,14 +101,14 @@ static struct kd_error *emit(struct kd_cpio *c, const void *data, size_t len)
 	return NULL;
 }
 
-static struct kd_error *pad4(struct kd_cpio *c)
+static struct kd_error *cpio_pad4(struct kd_cpio *c)
 {
 	static const uint8_t zeros[4];
 	size_t n = (size_t)(-c->offset & 3);
-	return n ? emit(c, zeros, n) : NULL;
+	return n ? cpio_emit(c, zeros, n) : NULL;
 }
 
-static struct kd_error *header(struct kd_cpio *c, const char *name, uint32_t mode,
+static struct kd_error *cpio_header(struct kd_cpio *c, const char *name, uint32_t mode,
 			       uint32_t nlink, uint64_t size, uint32_t rmajor,
 			       uint32_t rminor)
 {
@@ -127,11 +127,11 @@ static struct kd_error *header(struct kd_cpio *c, const char *name, uint32_t mod
 		 NEWC_MAGIC, strcmp(name, NEWC_TRAILER) ? ++c->ino : 0, mode, 0u, 0u,
 		 nlink, 0u, (uint32_t)size, 0u, 0u, rmajor, rminor,
 		 (uint32_t)namesize, 0u);
-	struct kd_error *err = emit(c, hdr, NEWC_HEADER_SIZE);
+	struct kd_error *err = cpio_emit(c, hdr, NEWC_HEADER_SIZE);
 	if (!err)
-		err = emit(c, name, namesize);
+		err = cpio_emit(c, name, namesize);
 	if (!err)
-		err = pad4(c);
+		err = cpio_pad4(c);
 	return err;
 }
 
@@ -174,7 +174,7 @@ void kd_cpio_destroy(struct kd_cpio *c)
 
 struct kd_error *kd_cpio_dir(struct kd_cpio *c, const char *name, uint32_t mode)
 {
-	return header(c, name, S_IFDIR | (mode & 07777), 2, 0, 0, 0);
+	return cpio_header(c, name, S_IFDIR | (mode & 07777), 2, 0, 0, 0);
 }
 
 struct kd_error *kd_cpio_node(struct kd_cpio *c, const char *name, uint32_t mode,
@@ -182,13 +182,13 @@ struct kd_error *kd_cpio_node(struct kd_cpio *c, const char *name, uint32_t mode
 {
 	if (!S_ISCHR(mode) && !S_ISBLK(mode))
 		return kd_error_create(KD_ERROR_INVALID, "cpio: %s: not a device node", name);
-	return header(c, name, mode, 1, 0, rmajor, rminor);
+	return cpio_header(c, name, mode, 1, 0, rmajor, rminor);
 }
 
 struct kd_error *kd_cpio_begin_file(struct kd_cpio *c, const char *name,
 				    uint32_t mode, uint64_t size)
 {
-	struct kd_error *err = header(c, name, S_IFREG | (mode & 07777), 1, size, 0, 0);
+	struct kd_error *err = cpio_header(c, name, S_IFREG | (mode & 07777), 1, size, 0, 0);
 	if (err)
 		return err;
 	c->file_left = size;
@@ -201,9 +201,9 @@ struct kd_error *kd_cpio_data(struct kd_cpio *c, const void *data, size_t len)
 		return kd_error_create(KD_ERROR_INVALID,
 				       "cpio: %zu bytes past the end of the file", len);
 	c->file_left -= len;
-	struct kd_error *err = emit(c, data, len);
+	struct kd_error *err = cpio_emit(c, data, len);
 	if (!err && !c->file_left)
-		err = pad4(c);
+		err = cpio_pad4(c);
 	return err;
 }
 
@@ -219,14 +219,14 @@ struct kd_error *kd_cpio_file(struct kd_cpio *c, const char *name, uint32_t mode
 struct kd_error *kd_cpio_finish(struct kd_cpio *c)
 {
 	static const uint8_t zeros[512];
-	struct kd_error *err = header(c, NEWC_TRAILER, 0, 1, 0, 0, 0);
+	struct kd_error *err = cpio_header(c, NEWC_TRAILER, 0, 1, 0, 0, 0);
 	// cpio(1) writes whole 512-byte blocks; the kernel ignores the zeros.
 	if (!err && c->offset % 512)
-		err = emit(c, zeros, 512 - c->offset % 512);
+		err = cpio_emit(c, zeros, 512 - c->offset % 512);
 	if (!err && c->gzip)
-		err = deflate_bytes(c, NULL, 0, Z_FINISH);
+		err = cpio_deflate_bytes(c, NULL, 0, Z_FINISH);
 	if (!err)
-		err = flush_out(c);
+		err = cpio_flush_out(c);
 	return err;
 }
 

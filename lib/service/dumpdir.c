@@ -49,7 +49,7 @@
 #define CREATE_TRIES 3		/* seconds waited for a free folder name */
 
 // "<host>-YYYY-MM-DD-HH:MM:SS": split into host and "YYYY-MM-DD HH:MM:SS".
-static bool parse_name(const char *name, struct kd_dumpdir_entry *e)
+static bool dumpdir_parse_name(const char *name, struct kd_dumpdir_entry *e)
 {
 	size_t n = strlen(name);
 	if (n < DATE_LEN + 2 || name[n - DATE_LEN - 1] != '-')
@@ -72,7 +72,7 @@ static bool parse_name(const char *name, struct kd_dumpdir_entry *e)
 }
 
 // Copy a value, at most dstlen - 1 bytes, control bytes as '?'.
-static void copy_value(char *dst, size_t dstlen, const char *v, size_t len)
+static void dumpdir_copy_value(char *dst, size_t dstlen, const char *v, size_t len)
 {
 	if (len >= dstlen)
 		len = dstlen - 1;
@@ -82,7 +82,7 @@ static void copy_value(char *dst, size_t dstlen, const char *v, size_t len)
 }
 
 // Read at most SUMMARY_MAX bytes of dirfd/summary; false when absent.
-static bool read_summary(int dirfd, char *buf, size_t *len_ret)
+static bool dumpdir_read_summary(int dirfd, char *buf, size_t *len_ret)
 {
 	int fd = openat(dirfd, "summary", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
@@ -106,7 +106,7 @@ static bool read_summary(int dirfd, char *buf, size_t *len_ret)
 	return true;
 }
 
-static void parse_summary(const char *buf, size_t len, struct kd_dumpdir_entry *e)
+static void dumpdir_parse_summary(const char *buf, size_t len, struct kd_dumpdir_entry *e)
 {
 	strcpy(e->status, "unknown");
 	for (size_t pos = 0; pos < len;) {
@@ -127,17 +127,17 @@ static void parse_summary(const char *buf, size_t len, struct kd_dumpdir_entry *
 				if (vlen == strlen(known[i]) && !memcmp(v, known[i], vlen))
 					strcpy(e->status, known[i]);
 		} else if (KEY("error")) {
-			copy_value(e->error, sizeof(e->error), v, vlen);
+			dumpdir_copy_value(e->error, sizeof(e->error), v, vlen);
 		} else if (KEY("release")) {
-			copy_value(e->release, sizeof(e->release), v, vlen);
+			dumpdir_copy_value(e->release, sizeof(e->release), v, vlen);
 		} else if (KEY("panic")) {
-			copy_value(e->panic, sizeof(e->panic), v, vlen);
+			dumpdir_copy_value(e->panic, sizeof(e->panic), v, vlen);
 		}
 #undef KEY
 	}
 }
 
-static bool file_size(int dirfd, const char *name, uint64_t *size)
+static bool dumpdir_file_size(int dirfd, const char *name, uint64_t *size)
 {
 	struct stat st;
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
@@ -146,22 +146,22 @@ static bool file_size(int dirfd, const char *name, uint64_t *size)
 	return true;
 }
 
-static void read_entry(int dirfd, struct kd_dumpdir_entry *e, char *buf)
+static void dumpdir_read_entry(int dirfd, struct kd_dumpdir_entry *e, char *buf)
 {
-	e->has_vmcore = file_size(dirfd, "vmcore", &e->vmcore_size) ||
-			file_size(dirfd, "vmcore.incomplete", &e->vmcore_size);
+	e->has_vmcore = dumpdir_file_size(dirfd, "vmcore", &e->vmcore_size) ||
+			dumpdir_file_size(dirfd, "vmcore.incomplete", &e->vmcore_size);
 	uint64_t dsize;
-	e->has_dmesg = file_size(dirfd, "dmesg.txt", &dsize);
+	e->has_dmesg = dumpdir_file_size(dirfd, "dmesg.txt", &dsize);
 	size_t len;
-	if (read_summary(dirfd, buf, &len)) {
-		parse_summary(buf, len, e);
+	if (dumpdir_read_summary(dirfd, buf, &len)) {
+		dumpdir_parse_summary(buf, len, e);
 		return;
 	}
 	strcpy(e->status, e->has_vmcore ? "incomplete" : "unknown");
 	strcpy(e->error, "no summary (capture interrupted)");
 }
 
-static int cmp_entries(const void *a, const void *b)
+static int dumpdir_cmp_entries(const void *a, const void *b)
 {
 	const struct kd_dumpdir_entry *x = a, *y = b;
 	int c = strcmp(x->date, y->date);
@@ -190,7 +190,7 @@ KD_EXPORT struct kd_error *kd_dumpdir_list(const char *path,
 	while ((de = readdir(d)) && n < DUMPDIR_MAX) {
 		struct kd_dumpdir_entry e;
 		memset(&e, 0, sizeof(e));
-		if (de->d_name[0] == '.' || !parse_name(de->d_name, &e))
+		if (de->d_name[0] == '.' || !dumpdir_parse_name(de->d_name, &e))
 			continue;
 		if ((size_t)snprintf(e.dir, sizeof(e.dir), "%s/%s", path, de->d_name) >=
 		    sizeof(e.dir))
@@ -199,7 +199,7 @@ KD_EXPORT struct kd_error *kd_dumpdir_list(const char *path,
 				O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			continue;	// not a folder (or vanished meanwhile)
-		read_entry(fd, &e, buf);
+		dumpdir_read_entry(fd, &e, buf);
 		close(fd);
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -213,7 +213,7 @@ KD_EXPORT struct kd_error *kd_dumpdir_list(const char *path,
 	closedir(d);
 	free(buf);
 	if (n)
-		qsort(list, n, sizeof(*list), cmp_entries);
+		qsort(list, n, sizeof(*list), dumpdir_cmp_entries);
 	*ret = list;
 	*nret = n;
 	return NULL;
@@ -235,7 +235,7 @@ struct kd_dumpdir {
 
 // The one spelling of a capture's time: "YYYY-MM-DD<sep>HH:MM:SS", UTC;
 // '-' in folder names (':' is the only other separator, so names sort by
-// time), ' ' in the summary's date, as parse_name() gives it back.
+// time), ' ' in the summary's date, as dumpdir_parse_name() gives it back.
 static void dumpdir_stamp(const struct tm *tm, char sep, char out[DATE_LEN + 1])
 {
 	char fmt[] = "%Y-%m-%d %H:%M:%S";

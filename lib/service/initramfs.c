@@ -27,7 +27,7 @@
 #define MAX_MODULE_SIZE (256u << 20)
 
 // Make room for @p want more bytes in a growing output buffer.
-static bool reserve(uint8_t **buf, size_t *cap, size_t len, size_t want)
+static bool initramfs_reserve(uint8_t **buf, size_t *cap, size_t len, size_t want)
 {
 	if (len + want <= *cap)
 		return true;
@@ -45,7 +45,7 @@ static bool reserve(uint8_t **buf, size_t *cap, size_t len, size_t want)
 }
 
 // .ko.xz: xz streams (kernel's scripts/Makefile.modinst: xz --check=crc32).
-static struct kd_error *unxz(const char *path, const uint8_t *in, size_t inlen,
+static struct kd_error *initramfs_unxz(const char *path, const uint8_t *in, size_t inlen,
 			     uint8_t **ret, size_t *lenret)
 {
 	lzma_stream strm = LZMA_STREAM_INIT;
@@ -57,7 +57,7 @@ static struct kd_error *unxz(const char *path, const uint8_t *in, size_t inlen,
 	strm.avail_in = inlen;
 	lzma_ret r;
 	do {
-		if (!reserve(&out, &cap, len, 1u << 20)) {
+		if (!initramfs_reserve(&out, &cap, len, 1u << 20)) {
 			r = LZMA_MEM_ERROR;
 			break;
 		}
@@ -79,7 +79,7 @@ static struct kd_error *unxz(const char *path, const uint8_t *in, size_t inlen,
 }
 
 // .ko.zst: zstd frames.
-static struct kd_error *unzstd(const char *path, const uint8_t *in, size_t inlen,
+static struct kd_error *initramfs_unzstd(const char *path, const uint8_t *in, size_t inlen,
 			       uint8_t **ret, size_t *lenret)
 {
 	ZSTD_DStream *ds = ZSTD_createDStream();
@@ -90,7 +90,7 @@ static struct kd_error *unzstd(const char *path, const uint8_t *in, size_t inlen
 	size_t cap = 0, len = 0, r = 1;
 	struct kd_error *err = NULL;
 	while (ib.pos < ib.size || r != 0) {
-		if (!reserve(&out, &cap, len, 1u << 20)) {
+		if (!initramfs_reserve(&out, &cap, len, 1u << 20)) {
 			err = &kd_enomem;
 			break;
 		}
@@ -119,7 +119,7 @@ static struct kd_error *unzstd(const char *path, const uint8_t *in, size_t inlen
 }
 
 // .ko.gz: gzip (CONFIG_MODULE_COMPRESS_GZIP).
-static struct kd_error *ungzip(const char *path, const uint8_t *in, size_t inlen,
+static struct kd_error *initramfs_ungzip(const char *path, const uint8_t *in, size_t inlen,
 			       uint8_t **ret, size_t *lenret)
 {
 	z_stream zs = { 0 };
@@ -131,7 +131,7 @@ static struct kd_error *ungzip(const char *path, const uint8_t *in, size_t inlen
 	zs.avail_in = (uInt)inlen;
 	int r;
 	do {
-		if (!reserve(&out, &cap, len, 1u << 20)) {
+		if (!initramfs_reserve(&out, &cap, len, 1u << 20)) {
 			r = Z_MEM_ERROR;
 			break;
 		}
@@ -151,14 +151,14 @@ static struct kd_error *ungzip(const char *path, const uint8_t *in, size_t inlen
 	return NULL;
 }
 
-static bool ends_with(const char *s, const char *suffix)
+static bool initramfs_ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
 	return a >= b && !strcmp(s + a - b, suffix);
 }
 
 // A module's ELF bytes, decompressed by its file name's suffix.
-static struct kd_error *load_module(const char *path, uint8_t **ret, size_t *lenret)
+static struct kd_error *initramfs_load_module(const char *path, uint8_t **ret, size_t *lenret)
 {
 	char *text = NULL;
 	uint8_t *out = NULL;
@@ -167,12 +167,12 @@ static struct kd_error *load_module(const char *path, uint8_t **ret, size_t *len
 	if (err)
 		return err;
 	uint8_t *raw = (uint8_t *)text;
-	if (ends_with(path, ".ko.xz"))
-		err = unxz(path, raw, rawlen, &out, &len);
-	else if (ends_with(path, ".ko.zst"))
-		err = unzstd(path, raw, rawlen, &out, &len);
-	else if (ends_with(path, ".ko.gz"))
-		err = ungzip(path, raw, rawlen, &out, &len);
+	if (initramfs_ends_with(path, ".ko.xz"))
+		err = initramfs_unxz(path, raw, rawlen, &out, &len);
+	else if (initramfs_ends_with(path, ".ko.zst"))
+		err = initramfs_unzstd(path, raw, rawlen, &out, &len);
+	else if (initramfs_ends_with(path, ".ko.gz"))
+		err = initramfs_ungzip(path, raw, rawlen, &out, &len);
 	else {
 		out = raw;
 		len = rawlen;
@@ -193,7 +193,7 @@ static struct kd_error *load_module(const char *path, uint8_t **ret, size_t *len
 // /init must run without a dynamic loader or libraries in the archive:
 // a 64-bit ELF executable (ET_EXEC, or ET_DYN for static-pie) with no
 // PT_INTERP program header.
-static struct kd_error *check_static(const char *path, int fd)
+static struct kd_error *initramfs_check_static(const char *path, int fd)
 {
 	Elf64_Ehdr eh;
 	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
@@ -222,7 +222,7 @@ static struct kd_error *check_static(const char *path, int fd)
 
 // The config as text: kd_config_write() writes to an fd, so give it a
 // memfd and read the bytes back.
-static struct kd_error *config_text(const struct kd_config *cfg, char **ret,
+static struct kd_error *initramfs_config_text(const struct kd_config *cfg, char **ret,
 				    size_t *lenret)
 {
 	int fd = memfd_create("kexdump.conf", MFD_CLOEXEC);
@@ -248,7 +248,7 @@ static struct kd_error *config_text(const struct kd_config *cfg, char **ret,
 	return NULL;
 }
 
-static struct kd_error *add_init(struct kd_cpio *cpio, const char *path,
+static struct kd_error *initramfs_add_init(struct kd_cpio *cpio, const char *path,
 				 uint64_t *size_ret)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -261,7 +261,7 @@ static struct kd_error *add_init(struct kd_cpio *cpio, const char *path,
 	else if (!S_ISREG(st.st_mode))
 		err = kd_error_create(KD_ERROR_INVALID, "%s: not a regular file", path);
 	if (!err)
-		err = check_static(path, fd);
+		err = initramfs_check_static(path, fd);
 	if (!err)
 		err = kd_cpio_begin_file(cpio, "init", 0755, (uint64_t)st.st_size);
 	uint64_t left = err ? 0 : (uint64_t)st.st_size;
@@ -285,7 +285,7 @@ static struct kd_error *add_init(struct kd_cpio *cpio, const char *path,
 	return err;
 }
 
-static struct kd_error *add_modules(struct kd_cpio *cpio, const struct kd_modset *set,
+static struct kd_error *initramfs_add_modules(struct kd_cpio *cpio, const struct kd_modset *set,
 				    struct kd_initramfs_report *report)
 {
 	size_t n = set ? kd_modset_count(set) : 0;
@@ -301,7 +301,7 @@ static struct kd_error *add_modules(struct kd_cpio *cpio, const struct kd_modset
 		fprintf(f, "%s\n", name);
 		uint8_t *data = NULL;
 		size_t len = 0;
-		err = load_module(path, &data, &len);
+		err = initramfs_load_module(path, &data, &len);
 		if (err)
 			break;
 		char entry[PATH_MAX];
@@ -319,7 +319,7 @@ static struct kd_error *add_modules(struct kd_cpio *cpio, const struct kd_modset
 	return err;
 }
 
-static struct kd_error *write_archive(int fd, const struct kd_initramfs_options *opts,
+static struct kd_error *initramfs_write_archive(int fd, const struct kd_initramfs_options *opts,
 				      struct kd_initramfs_report *report)
 {
 	static const struct {
@@ -332,7 +332,7 @@ static struct kd_error *write_archive(int fd, const struct kd_initramfs_options 
 	};
 	char *conf = NULL;
 	size_t conflen = 0;
-	struct kd_error *err = config_text(opts->config, &conf, &conflen);
+	struct kd_error *err = initramfs_config_text(opts->config, &conf, &conflen);
 	if (err)
 		return err;
 	struct kd_cpio *cpio;
@@ -348,11 +348,11 @@ static struct kd_error *write_archive(int fd, const struct kd_initramfs_options 
 	if (!err)
 		err = kd_cpio_node(cpio, "dev/console", S_IFCHR | 0600, 5, 1);
 	if (!err)
-		err = add_init(cpio, opts->init, &report->init_size);
+		err = initramfs_add_init(cpio, opts->init, &report->init_size);
 	if (!err)
 		err = kd_cpio_file(cpio, "etc/kexdump.conf", 0644, conf, conflen);
 	if (!err)
-		err = add_modules(cpio, opts->modules, report);
+		err = initramfs_add_modules(cpio, opts->modules, report);
 	if (!err)
 		err = kd_cpio_finish(cpio);
 	if (!err)
@@ -379,7 +379,7 @@ KD_EXPORT struct kd_error *kd_initramfs_write(const char *path,
 	if (fd < 0)
 		return kd_error_os(errno, "%s", tmp);
 	struct kd_initramfs_report r = { 0 };
-	struct kd_error *err = write_archive(fd, opts, &r);
+	struct kd_error *err = initramfs_write_archive(fd, opts, &r);
 	if (!err && fsync(fd) < 0)
 		err = kd_error_os(errno, "%s: fsync", tmp);
 	if (close(fd) < 0 && !err)

@@ -26,7 +26,7 @@
 // white space cut). A file that is absent or unreadable is "not there":
 // /sys/kernel/kexec_* exist only with CONFIG_KEXEC_CORE, securityfs only
 // when mounted, and none of it is worth failing a status report for.
-static bool read_text(const char *root, const char *rel, char *buf, size_t size)
+static bool kexec_read_text(const char *root, const char *rel, char *buf, size_t size)
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s%s", root, rel);
@@ -49,16 +49,16 @@ static bool read_text(const char *root, const char *rel, char *buf, size_t size)
 	return true;
 }
 
-static bool read_flag(const char *root, const char *rel)
+static bool kexec_read_flag(const char *root, const char *rel)
 {
 	char buf[32];
-	return read_text(root, rel, buf, sizeof(buf)) && strtoul(buf, NULL, 10) != 0;
+	return kexec_read_text(root, rel, buf, sizeof(buf)) && strtoul(buf, NULL, 10) != 0;
 }
 
 // /proc/iomem nests the reservation under "System RAM":
 // "  01000000-10ffffff : Crash kernel". Readers without CAP_SYS_ADMIN see
 // every address as 0 (kernel/resource.c r_show()), which is what we report.
-static bool iomem_crash_line(const char *line, uint64_t *start)
+static bool kexec_iomem_crash_line(const char *line, uint64_t *start)
 {
 	static const char tag[] = " : Crash kernel";
 	size_t len = strcspn(line, "\n"), tlen = sizeof(tag) - 1;
@@ -71,7 +71,7 @@ static bool iomem_crash_line(const char *line, uint64_t *start)
 /* --------------------------------------------------- command-line parsing */
 
 // One argument of a kernel command line, split the way the kernel's
-// next_arg() (lib/cmdline.c) splits it: white space ends an argument
+// kexec_next_arg() (lib/cmdline.c) splits it: white space ends an argument
 // unless it is inside double quotes; a quote opening the argument is not
 // part of its name ("\"foo=a b\"" is parameter foo), and the name ends at
 // the first '=' that is not the argument's first character.
@@ -87,7 +87,7 @@ struct arg {
 
 // Parse the argument at or after p; returns where the next one may start,
 // or NULL when there are no more.
-static const char *next_arg(const char *p, struct arg *a)
+static const char *kexec_next_arg(const char *p, struct arg *a)
 {
 	while (isspace((unsigned char)*p))
 		p++;
@@ -122,7 +122,7 @@ static const char *next_arg(const char *p, struct arg *a)
 	return s + i;
 }
 
-static bool name_is(const struct arg *a, const char *name)
+static bool kexec_name_is(const struct arg *a, const char *name)
 {
 	return !strcmp(a->name, name);
 }
@@ -192,15 +192,15 @@ static const char *const added[] = {
 	"panic=10",
 };
 
-static bool in_list(const struct arg *a, const char *const *list, size_t n)
+static bool kexec_in_list(const struct arg *a, const char *const *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (name_is(a, list[i]))
+		if (kexec_name_is(a, list[i]))
 			return true;
 	return false;
 }
 
-static void put_arg(char *out, size_t *len, const char *text, size_t n)
+static void kexec_put_arg(char *out, size_t *len, const char *text, size_t n)
 {
 	if (*len)
 		out[(*len)++] = ' ';
@@ -210,11 +210,11 @@ static void put_arg(char *out, size_t *len, const char *text, size_t n)
 }
 
 // Whether the command line @p text sets parameter @p name.
-static bool sets(const char *text, const char *name)
+static bool kexec_sets(const char *text, const char *name)
 {
 	struct arg a;
-	for (const char *p = text; (p = next_arg(p, &a));)
-		if (name_is(&a, name))
+	for (const char *p = text; (p = kexec_next_arg(p, &a));)
+		if (kexec_name_is(&a, name))
 			return true;
 	return false;
 }
@@ -233,7 +233,7 @@ KD_EXPORT struct kd_error *kd_kexec_capture_cmdline(const char *running,
 	size_t len = 0;
 	out[0] = '\0';
 	struct arg a;
-	for (const char *p = running; (p = next_arg(p, &a));) {
+	for (const char *p = running; (p = kexec_next_arg(p, &a));) {
 		// "--" ends the kernel's parameters; what follows is for the
 		// running system's init (parse_args() in kernel/params.c) and
 		// our additions must come before it, so it is dropped.
@@ -241,18 +241,18 @@ KD_EXPORT struct kd_error *kd_kexec_capture_cmdline(const char *running,
 			break;
 		// An argument whose quote is never closed would swallow
 		// everything added after it.
-		if (!a.open_quote && !in_list(&a, dropped, KD_ARRAY_SIZE(dropped)))
-			put_arg(out, &len, a.text, a.len);
+		if (!a.open_quote && !kexec_in_list(&a, dropped, KD_ARRAY_SIZE(dropped)))
+			kexec_put_arg(out, &len, a.text, a.len);
 	}
 	for (size_t i = 0; i < KD_ARRAY_SIZE(added); i++) {
 		struct arg add;
-		next_arg(added[i], &add);
+		kexec_next_arg(added[i], &add);
 		// What the caller appends wins over kexdump's default.
-		if (!sets(append, add.name))
-			put_arg(out, &len, added[i], strlen(added[i]));
+		if (!kexec_sets(append, add.name))
+			kexec_put_arg(out, &len, added[i], strlen(added[i]));
 	}
-	for (const char *p = append; (p = next_arg(p, &a));)
-		put_arg(out, &len, a.text, a.len);
+	for (const char *p = append; (p = kexec_next_arg(p, &a));)
+		kexec_put_arg(out, &len, a.text, a.len);
 	*ret = out;
 	return NULL;
 }
@@ -271,20 +271,20 @@ KD_EXPORT struct kd_error *kd_kexec_append_cmdline(const char *cmdline,
 	out[0] = '\0';
 	struct arg a;
 	const char *rest = NULL;	// "--" and init's arguments
-	for (const char *p = cmdline; (p = next_arg(p, &a));) {
+	for (const char *p = cmdline; (p = kexec_next_arg(p, &a));) {
 		if (a.end) {
 			rest = a.text;
 			break;
 		}
-		put_arg(out, &len, a.text, a.len);
+		kexec_put_arg(out, &len, a.text, a.len);
 	}
-	for (const char *p = append; (p = next_arg(p, &a));)
-		put_arg(out, &len, a.text, a.len);
+	for (const char *p = append; (p = kexec_next_arg(p, &a));)
+		kexec_put_arg(out, &len, a.text, a.len);
 	if (rest) {
 		size_t n = strlen(rest);
 		while (n && isspace((unsigned char)rest[n - 1]))
 			n--;
-		put_arg(out, &len, rest, n);
+		kexec_put_arg(out, &len, rest, n);
 	}
 	*ret = out;
 	return NULL;
@@ -297,7 +297,7 @@ KD_EXPORT struct kd_error *kd_kexec_state(const char *root,
 		root = "";
 	struct kd_kexec_state st = { 0 };
 	char buf[4096];
-	if (read_text(root, "/sys/kernel/kexec_crash_size", buf, sizeof(buf)) && buf[0]) {
+	if (kexec_read_text(root, "/sys/kernel/kexec_crash_size", buf, sizeof(buf)) && buf[0]) {
 		char *end;
 		errno = 0;
 		st.crash_size = strtoull(buf, &end, 10);
@@ -306,11 +306,11 @@ KD_EXPORT struct kd_error *kd_kexec_state(const char *root,
 					       "%s/sys/kernel/kexec_crash_size: not a number: '%s'",
 					       root, buf);
 	}
-	st.crash_loaded = read_flag(root, "/sys/kernel/kexec_crash_loaded");
-	st.reboot_loaded = read_flag(root, "/sys/kernel/kexec_loaded");
-	st.load_disabled = read_flag(root, "/proc/sys/kernel/kexec_load_disabled");
+	st.crash_loaded = kexec_read_flag(root, "/sys/kernel/kexec_crash_loaded");
+	st.reboot_loaded = kexec_read_flag(root, "/sys/kernel/kexec_loaded");
+	st.load_disabled = kexec_read_flag(root, "/proc/sys/kernel/kexec_load_disabled");
 	// "none [integrity] confidentiality": the bracketed word is in force.
-	if (read_text(root, "/sys/kernel/security/lockdown", buf, sizeof(buf))) {
+	if (kexec_read_text(root, "/sys/kernel/security/lockdown", buf, sizeof(buf))) {
 		char *l = strchr(buf, '['), *r = l ? strchr(l, ']') : NULL;
 		if (l && r && (size_t)(r - l - 1) < sizeof(st.lockdown)) {
 			memcpy(st.lockdown, l + 1, (size_t)(r - l - 1));
@@ -324,7 +324,7 @@ KD_EXPORT struct kd_error *kd_kexec_state(const char *root,
 	if (f) {
 		char line[256];
 		while (fgets(line, sizeof(line), f))
-			if (iomem_crash_line(line, &st.crash_start))
+			if (kexec_iomem_crash_line(line, &st.crash_start))
 				break;
 		fclose(f);
 	}
@@ -332,15 +332,15 @@ KD_EXPORT struct kd_error *kd_kexec_state(const char *root,
 	char *cmdline = malloc(65536);
 	if (!cmdline)
 		return &kd_enomem;
-	if (read_text(root, "/proc/cmdline", cmdline, 65536)) {
+	if (kexec_read_text(root, "/proc/cmdline", cmdline, 65536)) {
 		struct arg a;
 		size_t len = 0;
-		for (const char *p = cmdline; (p = next_arg(p, &a));) {
+		for (const char *p = cmdline; (p = kexec_next_arg(p, &a));) {
 			if (a.end)
 				break;
-			if (name_is(&a, "crashkernel") &&
+			if (kexec_name_is(&a, "crashkernel") &&
 			    len + !!len + a.len < sizeof(st.crashkernel_arg))
-				put_arg(st.crashkernel_arg, &len, a.text, a.len);
+				kexec_put_arg(st.crashkernel_arg, &len, a.text, a.len);
 		}
 	}
 	free(cmdline);
@@ -373,12 +373,12 @@ static const uint64_t save_working_set = 32 * MIB;
 static const uint64_t kernel_base = 48 * MIB;
 static const uint64_t reservation_step = 16 * MIB;
 
-static uint64_t sat_add(uint64_t a, uint64_t b)
+static uint64_t kexec_sat_add(uint64_t a, uint64_t b)
 {
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
-static uint64_t sat_mul(uint64_t a, uint64_t b)
+static uint64_t kexec_sat_mul(uint64_t a, uint64_t b)
 {
 	return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
 }
@@ -386,10 +386,10 @@ static uint64_t sat_mul(uint64_t a, uint64_t b)
 KD_EXPORT uint64_t kd_kexec_needed_reservation(uint64_t kernel_size,
 					       uint64_t initrd_size)
 {
-	uint64_t n = sat_mul(kernel_size, kernel_expansion);
-	n = sat_add(n, sat_mul(initrd_size, initrd_copies));
-	n = sat_add(n, save_working_set);
-	n = sat_add(n, kernel_base);
+	uint64_t n = kexec_sat_mul(kernel_size, kernel_expansion);
+	n = kexec_sat_add(n, kexec_sat_mul(initrd_size, initrd_copies));
+	n = kexec_sat_add(n, save_working_set);
+	n = kexec_sat_add(n, kernel_base);
 	if (n > UINT64_MAX - reservation_step)
 		return UINT64_MAX / reservation_step * reservation_step;
 	return (n + reservation_step - 1) / reservation_step * reservation_step;
@@ -401,7 +401,7 @@ KD_EXPORT uint64_t kd_kexec_needed_reservation(uint64_t kernel_size,
 // signature() and friends (crypto/asymmetric_keys) give EKEYREJECTED,
 // EBADMSG, ENODATA (no signature), ENOKEY (unknown key), ENOPKG (no
 // hash/crypto support).
-static bool signature_errno(int e)
+static bool kexec_signature_errno(int e)
 {
 	return e == EKEYREJECTED || e == EBADMSG || e == ENODATA ||
 	       e == ENOKEY || e == ENOPKG;
@@ -415,7 +415,7 @@ static bool signature_errno(int e)
 #define CMDLINE_MAX 2047
 #define ELFCOREHDR_STR_LEN 30
 
-static unsigned long long mib_up(uint64_t bytes)
+static unsigned long long kexec_mib_up(uint64_t bytes)
 {
 	return (unsigned long long)((bytes + MIB - 1) / MIB);
 }
@@ -445,7 +445,7 @@ struct kd_error *kd_kexec_explain(const struct kd_kexec_failure *f,
 				       "reboot without setting it, then load", what);
 	// kimage_validate_signature(): an unverifiable image is EPERM under
 	// lockdown, or the verifier's own errno when signatures are enforced.
-	if ((e == EPERM && lockdown) || signature_errno(e))
+	if ((e == EPERM && lockdown) || kexec_signature_errno(e))
 		return kd_error_create(KD_ERROR_OS,
 				       "kernel lockdown/secure boot refused an unsigned kernel: %s: %s (lockdown: %s); "
 				       "load a kernel signed with a key the running kernel trusts (the distribution's signed vmlinuz) "
@@ -476,7 +476,7 @@ struct kd_error *kd_kexec_explain(const struct kd_kexec_failure *f,
 		return kd_error_create(KD_ERROR_OS,
 				       "%s: no crashkernel= reservation: add crashkernel=%lluM to the kernel command line "
 				       "(kexdump setup --apply-bootloader does it) and reboot",
-				       what, mib_up(sugg));
+				       what, kexec_mib_up(sugg));
 	}
 	size_t cmdline_max = CMDLINE_MAX - ELFCOREHDR_STR_LEN - 1;
 	if (e == EINVAL && f->cmdline_len > cmdline_max)
@@ -492,7 +492,7 @@ struct kd_error *kd_kexec_explain(const struct kd_kexec_failure *f,
 				       "need about %llu MiB (crashkernel=%lluM)",
 				       what, (unsigned long long)(st->crash_size / MIB),
 				       (double)f->kernel_size / (double)MIB,
-				       (double)f->initrd_size / (double)MIB, mib_up(need), mib_up(need));
+				       (double)f->initrd_size / (double)MIB, kexec_mib_up(need), kexec_mib_up(need));
 	return kd_error_os(e, "%s: kexec_file_load", what);
 }
 
@@ -501,7 +501,7 @@ struct kd_error *kd_kexec_explain(const struct kd_kexec_failure *f,
 // Open a file the kernel will read with kernel_read_file(), which wants a
 // regular, non-empty file (EINVAL otherwise, fs/kernel_read_file.c): say so
 // before the system call does it without a name.
-static struct kd_error *open_image(const char *path, const char *what, int *fd_ret,
+static struct kd_error *kexec_open_image(const char *path, const char *what, int *fd_ret,
 				   uint64_t *size_ret)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -532,11 +532,11 @@ KD_EXPORT struct kd_error *kd_kexec_load(enum kd_kexec_slot slot, const char *ke
 		cmdline = "";
 	int kfd = -1, ifd = -1;
 	uint64_t ksize = 0, isize = 0;
-	struct kd_error *err = open_image(kernel, "kernel", &kfd, &ksize);
+	struct kd_error *err = kexec_open_image(kernel, "kernel", &kfd, &ksize);
 	if (err)
 		return err;
 	if (initrd) {
-		err = open_image(initrd, "initramfs", &ifd, &isize);
+		err = kexec_open_image(initrd, "initramfs", &ifd, &isize);
 		if (err) {
 			close(kfd);
 			return err;
@@ -578,7 +578,7 @@ KD_EXPORT struct kd_error *kd_kexec_load(enum kd_kexec_slot slot, const char *ke
 	return kd_kexec_explain(&f, &st);
 }
 
-static const char *slot_name(enum kd_kexec_slot slot)
+static const char *kexec_slot_name(enum kd_kexec_slot slot)
 {
 	return slot == KD_KEXEC_CRASH ? "crash" : "reboot";
 }
@@ -601,21 +601,21 @@ KD_EXPORT struct kd_error *kd_kexec_unload(enum kd_kexec_slot slot)
 	if (e == EPERM && geteuid() != 0)
 		return kd_error_create(KD_ERROR_OS,
 				       "unloading the %s kernel: must be root (kexec needs CAP_SYS_BOOT)",
-				       slot_name(slot));
-	if (e == EPERM && read_flag("", "/proc/sys/kernel/kexec_load_disabled"))
+				       kexec_slot_name(slot));
+	if (e == EPERM && kexec_read_flag("", "/proc/sys/kernel/kexec_load_disabled"))
 		return kd_error_create(KD_ERROR_OS,
 				       "unloading the %s kernel: kexec is disabled until reboot (kernel.kexec_load_disabled=1)",
-				       slot_name(slot));
+				       kexec_slot_name(slot));
 	if (e == ENOSYS)
 		return kd_error_create(KD_ERROR_UNSUPPORTED,
 				       "unloading the %s kernel: this kernel has no kexec (CONFIG_KEXEC_FILE, CONFIG_KEXEC)",
-				       slot_name(slot));
-	return kd_error_os(e, "unloading the %s kernel", slot_name(slot));
+				       kexec_slot_name(slot));
+	return kd_error_os(e, "unloading the %s kernel", kexec_slot_name(slot));
 }
 
 KD_EXPORT struct kd_error *kd_kexec_exec(void)
 {
-	if (!read_flag("", "/sys/kernel/kexec_loaded"))
+	if (!kexec_read_flag("", "/sys/kernel/kexec_loaded"))
 		return kd_error_create(KD_ERROR_NOTFOUND,
 				       "no kernel is loaded for reboot (kexdump load --reboot loads one)");
 	// Like kexec -e: file systems are synced but services are not
@@ -636,14 +636,14 @@ KD_EXPORT struct kd_error *kd_kexec_exec(void)
 
 /* ------------------------------------------------------------ records */
 
-static void record_path(const char *dir, enum kd_kexec_slot slot, char *out, size_t len)
+static void kexec_record_path(const char *dir, enum kd_kexec_slot slot, char *out, size_t len)
 {
 	snprintf(out, len, "%s/%s.loaded", dir ? dir : KD_KEXEC_RECORD_DIR,
-		 slot_name(slot));
+		 kexec_slot_name(slot));
 }
 
 // The record's folder: ours, 0700, not a symbolic link someone else made.
-static struct kd_error *record_dir(const char *dir)
+static struct kd_error *kexec_record_dir(const char *dir)
 {
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return kd_error_os(errno, "%s: cannot create the folder", dir);
@@ -660,7 +660,7 @@ static struct kd_error *record_dir(const char *dir)
 	return NULL;
 }
 
-static bool one_line(const char *s)
+static bool kexec_one_line(const char *s)
 {
 	return !strchr(s, '\n');
 }
@@ -671,13 +671,13 @@ KD_EXPORT struct kd_error *kd_kexec_record_write(const char *dir, enum kd_kexec_
 	if (!dir)
 		dir = KD_KEXEC_RECORD_DIR;
 	char path[4096], tmp[4096];
-	record_path(dir, slot, path, sizeof(path));
-	if (!one_line(rec->kernel) || !one_line(rec->initrd) || !one_line(rec->cmdline))
+	kexec_record_path(dir, slot, path, sizeof(path));
+	if (!kexec_one_line(rec->kernel) || !kexec_one_line(rec->initrd) || !kexec_one_line(rec->cmdline))
 		return kd_error_create(KD_ERROR_INVALID, "%s: a value holds a line break", path);
-	struct kd_error *err = record_dir(dir);
+	struct kd_error *err = kexec_record_dir(dir);
 	if (err)
 		return err;
-	snprintf(tmp, sizeof(tmp), "%s/.%s.loaded.XXXXXX", dir, slot_name(slot));
+	snprintf(tmp, sizeof(tmp), "%s/.%s.loaded.XXXXXX", dir, kexec_slot_name(slot));
 	int fd = mkostemp(tmp, O_CLOEXEC);	// mode 0600
 	if (fd < 0)
 		return kd_error_os(errno, "%s: cannot create a temporary file", tmp);
@@ -700,7 +700,7 @@ KD_EXPORT struct kd_error *kd_kexec_record_write(const char *dir, enum kd_kexec_
 	return NULL;
 }
 
-static bool set_field(char *field, size_t size, const char *value)
+static bool kexec_set_field(char *field, size_t size, const char *value)
 {
 	size_t n = strlen(value);
 	if (n >= size)
@@ -713,7 +713,7 @@ KD_EXPORT struct kd_error *kd_kexec_record_read(const char *dir, enum kd_kexec_s
 						struct kd_kexec_record *rec)
 {
 	char path[4096];
-	record_path(dir, slot, path, sizeof(path));
+	kexec_record_path(dir, slot, path, sizeof(path));
 	FILE *f = fopen(path, "re");
 	if (!f) {
 		if (errno == ENOENT)
@@ -739,11 +739,11 @@ KD_EXPORT struct kd_error *kd_kexec_record_read(const char *dir, enum kd_kexec_s
 		const char *v = eq + 1;
 		bool ok = true;
 		if (!strcmp(line, "kernel"))
-			ok = set_field(r.kernel, sizeof(r.kernel), v);
+			ok = kexec_set_field(r.kernel, sizeof(r.kernel), v);
 		else if (!strcmp(line, "initrd"))
-			ok = set_field(r.initrd, sizeof(r.initrd), v);
+			ok = kexec_set_field(r.initrd, sizeof(r.initrd), v);
 		else if (!strcmp(line, "cmdline"))
-			ok = set_field(r.cmdline, sizeof(r.cmdline), v);
+			ok = kexec_set_field(r.cmdline, sizeof(r.cmdline), v);
 		else if (!strcmp(line, "loaded_at"))
 			r.loaded_at = strtoll(v, NULL, 10);
 		// Other keys: written by a newer kexdump; ignored.
@@ -764,7 +764,7 @@ KD_EXPORT struct kd_error *kd_kexec_record_read(const char *dir, enum kd_kexec_s
 KD_EXPORT struct kd_error *kd_kexec_record_remove(const char *dir, enum kd_kexec_slot slot)
 {
 	char path[4096];
-	record_path(dir, slot, path, sizeof(path));
+	kexec_record_path(dir, slot, path, sizeof(path));
 	if (unlink(path) < 0 && errno != ENOENT)
 		return kd_error_os(errno, "%s: cannot remove", path);
 	return NULL;

@@ -73,7 +73,7 @@ struct kd_modset {
 };
 
 // '-' becomes '_' except inside a [...] class of a glob (kmod alias_normalize).
-static void normalize(char *s)
+static void modset_normalize(char *s)
 {
 	bool in_class = false;
 	for (; *s; s++) {
@@ -88,7 +88,7 @@ static void normalize(char *s)
 
 // The module name of a path: its basename without ".ko" and a
 // compression suffix, normalized. NULL if it is not a .ko file.
-static char *name_of_path(const char *path)
+static char *modset_name_of_path(const char *path)
 {
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
@@ -98,12 +98,12 @@ static char *name_of_path(const char *path)
 		return NULL;
 	char *name = strndup(base, (size_t)(ko - base));
 	if (name)
-		normalize(name);
+		modset_normalize(name);
 	return name;
 }
 
 // Read @p dir/@p file whole; a missing one is empty when @p optional.
-static struct kd_error *slurp(const char *dir, const char *file, bool optional,
+static struct kd_error *modset_slurp(const char *dir, const char *file, bool optional,
 			      char **ret, size_t *lenret)
 {
 	char path[PATH_MAX];
@@ -122,7 +122,7 @@ static struct kd_error *slurp(const char *dir, const char *file, bool optional,
 }
 
 // Grow *arr (of elem-size items) so that one more fits.
-static bool grow(void *arr, size_t *cap, size_t n, size_t elem)
+static bool modset_grow(void *arr, size_t *cap, size_t n, size_t elem)
 {
 	if (n < *cap)
 		return true;
@@ -135,34 +135,34 @@ static bool grow(void *arr, size_t *cap, size_t n, size_t elem)
 	return true;
 }
 
-static int cmp_module(const void *a, const void *b)
+static int modset_cmp_module(const void *a, const void *b)
 {
 	return strcmp(((const struct module *)a)->name, ((const struct module *)b)->name);
 }
 
-static int cmp_str(const void *a, const void *b)
+static int modset_cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static struct module *find_module(const struct kd_modset *set, const char *name)
+static struct module *modset_find_module(const struct kd_modset *set, const char *name)
 {
 	struct module key = { .name = (char *)name };
 	// bsearch() and qsort() must not see the NULL of an empty array.
 	if (!set->nmods)
 		return NULL;
-	return bsearch(&key, set->mods, set->nmods, sizeof(key), cmp_module);
+	return bsearch(&key, set->mods, set->nmods, sizeof(key), modset_cmp_module);
 }
 
-static bool is_builtin_name(const struct kd_modset *set, const char *name)
+static bool modset_is_builtin_name(const struct kd_modset *set, const char *name)
 {
 	if (!set->nbuiltin)
 		return false;
-	return bsearch(&name, set->builtin, set->nbuiltin, sizeof(char *), cmp_str);
+	return bsearch(&name, set->builtin, set->nbuiltin, sizeof(char *), modset_cmp_str);
 }
 
 // modules.dep: "path: dep dep ..." lines, split in place.
-static struct kd_error *parse_dep(struct kd_modset *set)
+static struct kd_error *modset_parse_dep(struct kd_modset *set)
 {
 	size_t cap = 0;
 	char *save = NULL;
@@ -174,10 +174,10 @@ static struct kd_error *parse_dep(struct kd_modset *set)
 					       "%s/modules.dep: line without ':': %.60s",
 					       set->moddir, line);
 		*colon = '\0';
-		if (!grow(&set->mods, &cap, set->nmods, sizeof(struct module)))
+		if (!modset_grow(&set->mods, &cap, set->nmods, sizeof(struct module)))
 			return &kd_enomem;
 		struct module *m = &set->mods[set->nmods];
-		m->name = name_of_path(line);
+		m->name = modset_name_of_path(line);
 		if (!m->name)
 			return kd_error_create(KD_ERROR_CORRUPT,
 					       "%s/modules.dep: '%s' is not a .ko file",
@@ -188,12 +188,12 @@ static struct kd_error *parse_dep(struct kd_modset *set)
 		set->nmods++;
 	}
 	if (set->nmods)
-		qsort(set->mods, set->nmods, sizeof(struct module), cmp_module);
+		qsort(set->mods, set->nmods, sizeof(struct module), modset_cmp_module);
 	return NULL;
 }
 
 // modules.alias: "alias PATTERN MODULE" lines.
-static struct kd_error *parse_alias(struct kd_modset *set)
+static struct kd_error *modset_parse_alias(struct kd_modset *set)
 {
 	size_t cap = 0;
 	char *save = NULL;
@@ -205,10 +205,10 @@ static struct kd_error *parse_alias(struct kd_modset *set)
 		char *module = strtok_r(NULL, " \t", &s2);
 		if (!kw || strcmp(kw, "alias") || !module)
 			continue;	// comments
-		if (!grow(&set->aliases, &cap, set->naliases, sizeof(struct alias)))
+		if (!modset_grow(&set->aliases, &cap, set->naliases, sizeof(struct alias)))
 			return &kd_enomem;
-		normalize(pattern);
-		normalize(module);
+		modset_normalize(pattern);
+		modset_normalize(module);
 		set->aliases[set->naliases++] = (struct alias){ pattern, module };
 	}
 	return NULL;
@@ -216,7 +216,7 @@ static struct kd_error *parse_alias(struct kd_modset *set)
 
 // modules.softdep: "softdep MOD pre: A B post: C" (kmod's softdep syntax;
 // names before any "pre:"/"post:" are ignored, as kmod does).
-static struct kd_error *parse_softdep(struct kd_modset *set)
+static struct kd_error *modset_parse_softdep(struct kd_modset *set)
 {
 	size_t cap = 0;
 	char *save = NULL;
@@ -227,7 +227,7 @@ static struct kd_error *parse_softdep(struct kd_modset *set)
 		char *module = strtok_r(NULL, " \t", &s2);
 		if (!kw || strcmp(kw, "softdep") || !module)
 			continue;
-		normalize(module);
+		modset_normalize(module);
 		int mode = 0;	// 0 none yet, 1 pre, 2 post
 		for (char *tok = strtok_r(NULL, " \t", &s2); tok;
 		     tok = strtok_r(NULL, " \t", &s2)) {
@@ -236,7 +236,7 @@ static struct kd_error *parse_softdep(struct kd_modset *set)
 			} else if (!strcmp(tok, "post:")) {
 				mode = 2;
 			} else if (mode) {
-				if (!grow(&set->softdeps, &cap, set->nsoftdeps,
+				if (!modset_grow(&set->softdeps, &cap, set->nsoftdeps,
 					  sizeof(struct softdep)))
 					return &kd_enomem;
 				set->softdeps[set->nsoftdeps++] =
@@ -248,23 +248,23 @@ static struct kd_error *parse_softdep(struct kd_modset *set)
 }
 
 // modules.builtin (paths) and modules.builtin.modinfo ("mod.alias=x\0").
-static struct kd_error *parse_builtin(struct kd_modset *set)
+static struct kd_error *modset_parse_builtin(struct kd_modset *set)
 {
 	size_t cap = 0;
 	char *save = NULL;
 	for (char *line = strtok_r(set->builtin_text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *name = name_of_path(line);
+		char *name = modset_name_of_path(line);
 		if (!name)
 			continue;
-		if (!grow(&set->builtin, &cap, set->nbuiltin, sizeof(char *))) {
+		if (!modset_grow(&set->builtin, &cap, set->nbuiltin, sizeof(char *))) {
 			free(name);
 			return &kd_enomem;
 		}
 		set->builtin[set->nbuiltin++] = name;
 	}
 	if (set->nbuiltin)
-		qsort(set->builtin, set->nbuiltin, sizeof(char *), cmp_str);
+		qsort(set->builtin, set->nbuiltin, sizeof(char *), modset_cmp_str);
 
 	cap = 0;
 	char *p = set->builtin_modinfo, *end = p + set->builtin_modinfo_len;
@@ -275,11 +275,11 @@ static struct kd_error *parse_builtin(struct kd_modset *set)
 		if (!dot || strncmp(dot + 1, "alias=", 6))
 			continue;
 		*dot = '\0';
-		if (!grow(&set->builtin_aliases, &cap, set->nbuiltin_aliases,
+		if (!modset_grow(&set->builtin_aliases, &cap, set->nbuiltin_aliases,
 			  sizeof(struct alias)))
 			return &kd_enomem;
-		normalize(s);
-		normalize(dot + 7);
+		modset_normalize(s);
+		modset_normalize(dot + 7);
 		set->builtin_aliases[set->nbuiltin_aliases++] =
 			(struct alias){ dot + 7, s };
 	}
@@ -297,24 +297,24 @@ KD_EXPORT struct kd_error *kd_modset_open(const char *moddir, struct kd_modset *
 	if (!set->moddir)
 		err = &kd_enomem;
 	if (!err)
-		err = slurp(moddir, "modules.dep", false, &set->dep_text, &len);
+		err = modset_slurp(moddir, "modules.dep", false, &set->dep_text, &len);
 	if (!err)
-		err = slurp(moddir, "modules.alias", true, &set->alias_text, &len);
+		err = modset_slurp(moddir, "modules.alias", true, &set->alias_text, &len);
 	if (!err)
-		err = slurp(moddir, "modules.softdep", true, &set->softdep_text, &len);
+		err = modset_slurp(moddir, "modules.softdep", true, &set->softdep_text, &len);
 	if (!err)
-		err = slurp(moddir, "modules.builtin", true, &set->builtin_text, &len);
+		err = modset_slurp(moddir, "modules.builtin", true, &set->builtin_text, &len);
 	if (!err)
-		err = slurp(moddir, "modules.builtin.modinfo", true,
+		err = modset_slurp(moddir, "modules.builtin.modinfo", true,
 			    &set->builtin_modinfo, &set->builtin_modinfo_len);
 	if (!err)
-		err = parse_dep(set);
+		err = modset_parse_dep(set);
 	if (!err)
-		err = parse_alias(set);
+		err = modset_parse_alias(set);
 	if (!err)
-		err = parse_softdep(set);
+		err = modset_parse_softdep(set);
 	if (!err)
-		err = parse_builtin(set);
+		err = modset_parse_builtin(set);
 	if (err) {
 		kd_modset_close(set);
 		return err;
@@ -357,17 +357,17 @@ struct resolved {
 	bool builtin;
 };
 
-static struct kd_error *resolve(const struct kd_modset *set, const char *name,
+static struct kd_error *modset_resolve(const struct kd_modset *set, const char *name,
 				struct resolved *r)
 {
 	char key[256];
 	if (strlen(name) >= sizeof(key) || !*name)
 		return kd_error_create(KD_ERROR_INVALID, "bad module name '%.60s'", name);
 	strcpy(key, name);
-	normalize(key);
+	modset_normalize(key);
 	r->n = 0;
 	r->builtin = false;
-	const struct module *m = find_module(set, key);
+	const struct module *m = modset_find_module(set, key);
 	if (m) {
 		r->mods[r->n++] = (size_t)(m - set->mods);
 		return NULL;
@@ -376,7 +376,7 @@ static struct kd_error *resolve(const struct kd_modset *set, const char *name,
 		const struct alias *a = &set->aliases[i];
 		if (fnmatch(a->pattern, key, 0))
 			continue;
-		m = find_module(set, a->module);
+		m = modset_find_module(set, a->module);
 		if (!m)
 			return kd_error_create(KD_ERROR_CORRUPT,
 					       "%s/modules.alias: '%s' names module '%s' that is not in modules.dep",
@@ -394,7 +394,7 @@ static struct kd_error *resolve(const struct kd_modset *set, const char *name,
 	}
 	if (r->n)
 		return NULL;
-	if (is_builtin_name(set, key)) {
+	if (modset_is_builtin_name(set, key)) {
 		r->builtin = true;
 		return NULL;
 	}
@@ -406,11 +406,11 @@ static struct kd_error *resolve(const struct kd_modset *set, const char *name,
 	return NULL;
 }
 
-static struct kd_error *visit(struct kd_modset *set, size_t idx);
+static struct kd_error *modset_visit(struct kd_modset *set, size_t idx);
 
 // Soft dependencies of @p m before (post false) or after it; names that
 // resolve to nothing are skipped, as modprobe skips them.
-static struct kd_error *visit_softdeps(struct kd_modset *set, const char *name,
+static struct kd_error *modset_visit_softdeps(struct kd_modset *set, const char *name,
 				       bool post)
 {
 	for (size_t i = 0; i < set->nsoftdeps; i++) {
@@ -418,9 +418,9 @@ static struct kd_error *visit_softdeps(struct kd_modset *set, const char *name,
 		if (sd->post != post || strcmp(sd->module, name))
 			continue;
 		struct resolved r;
-		struct kd_error *err = resolve(set, sd->dep, &r);
+		struct kd_error *err = modset_resolve(set, sd->dep, &r);
 		for (size_t j = 0; !err && j < r.n; j++)
-			err = visit(set, r.mods[j]);
+			err = modset_visit(set, r.mods[j]);
 		if (err)
 			return err;
 	}
@@ -431,13 +431,13 @@ static struct kd_error *visit_softdeps(struct kd_modset *set, const char *name,
 // (each with its own), then the module, then post soft dependencies.
 // modules.dep lists the closure with the ones to load first last (kmod
 // inserts them from the end), so walk it backwards.
-static struct kd_error *visit(struct kd_modset *set, size_t idx)
+static struct kd_error *modset_visit(struct kd_modset *set, size_t idx)
 {
 	struct module *m = &set->mods[idx];
 	if (m->state != MOD_NEW)
 		return NULL;	// added, or a cycle through soft dependencies
 	m->state = MOD_VISITING;
-	struct kd_error *err = visit_softdeps(set, m->name, false);
+	struct kd_error *err = modset_visit_softdeps(set, m->name, false);
 	if (err)
 		return err;
 	const char *deps = m->deps;
@@ -452,48 +452,48 @@ static struct kd_error *visit(struct kd_modset *set, size_t idx)
 			break;
 		char path[PATH_MAX];
 		snprintf(path, sizeof(path), "%.*s", (int)(end - start), start);
-		char *name = name_of_path(path);
+		char *name = modset_name_of_path(path);
 		if (!name)
 			return &kd_enomem;
-		const struct module *d = find_module(set, name);
+		const struct module *d = modset_find_module(set, name);
 		free(name);
 		if (!d)
 			return kd_error_create(KD_ERROR_CORRUPT,
 					       "%s/modules.dep: %s depends on %s, which has no line",
 					       set->moddir, m->path, path);
-		err = visit(set, (size_t)(d - set->mods));
+		err = modset_visit(set, (size_t)(d - set->mods));
 		if (err)
 			return err;
 		end = start;
 	}
-	if (!grow(&set->order, &set->order_cap, set->norder, sizeof(struct entry)))
+	if (!modset_grow(&set->order, &set->order_cap, set->norder, sizeof(struct entry)))
 		return &kd_enomem;
 	char *path;
 	if (asprintf(&path, "%s/%s", set->moddir, m->path) < 0)
 		return &kd_enomem;
 	set->order[set->norder++] = (struct entry){ idx, path };
 	m->state = MOD_ADDED;
-	return visit_softdeps(set, m->name, true);
+	return modset_visit_softdeps(set, m->name, true);
 }
 
 // Add what @p name resolves to; *found says whether it resolved at all.
-static struct kd_error *add_resolved(struct kd_modset *set, const char *name,
+static struct kd_error *modset_add_resolved(struct kd_modset *set, const char *name,
 				     bool *found)
 {
 	struct resolved r;
-	struct kd_error *err = resolve(set, name, &r);
+	struct kd_error *err = modset_resolve(set, name, &r);
 	if (err)
 		return err;
 	*found = r.n || r.builtin;
 	for (size_t j = 0; !err && j < r.n; j++)
-		err = visit(set, r.mods[j]);
+		err = modset_visit(set, r.mods[j]);
 	return err;
 }
 
 KD_EXPORT struct kd_error *kd_modset_add(struct kd_modset *set, const char *name)
 {
 	bool found;
-	struct kd_error *err = add_resolved(set, name, &found);
+	struct kd_error *err = modset_add_resolved(set, name, &found);
 	if (!err && !found)
 		err = kd_error_create(KD_ERROR_NOTFOUND,
 				      "%s: no module, alias or built-in named '%s'",
@@ -502,7 +502,7 @@ KD_EXPORT struct kd_error *kd_modset_add(struct kd_modset *set, const char *name
 }
 
 // Read a one-line sysfs attribute without its newline; false if absent.
-static bool read_attr(const char *dir, const char *attr, char *buf, size_t len)
+static bool modset_read_attr(const char *dir, const char *attr, char *buf, size_t len)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/%s", dir, attr);
@@ -521,7 +521,7 @@ static bool read_attr(const char *dir, const char *attr, char *buf, size_t len)
 // One device of the chain: the module its bound driver belongs to
 // (driver/module -> /sys/module/NAME); a device without a bound driver
 // gets the modules its modalias matches, as udev's "modprobe $MODALIAS".
-static struct kd_error *add_device(struct kd_modset *set, const char *dir)
+static struct kd_error *modset_add_device(struct kd_modset *set, const char *dir)
 {
 	char path[PATH_MAX], link[PATH_MAX];
 	if ((size_t)snprintf(path, sizeof(path), "%s/driver/module", dir) >= sizeof(path))
@@ -540,10 +540,10 @@ static struct kd_error *add_device(struct kd_modset *set, const char *dir)
 		return err ? kd_error_prefix(err, "driver of %s", dir) : NULL;
 	}
 	char modalias[512];
-	if (!read_attr(dir, "modalias", modalias, sizeof(modalias)))
+	if (!modset_read_attr(dir, "modalias", modalias, sizeof(modalias)))
 		return NULL;
 	bool found;
-	struct kd_error *err = add_resolved(set, modalias, &found);
+	struct kd_error *err = modset_add_resolved(set, modalias, &found);
 	return err ? kd_error_prefix(err, "%s/modalias", dir) : NULL;
 }
 
@@ -569,10 +569,10 @@ KD_EXPORT struct kd_error *kd_modset_add_blockdev(struct kd_modset *set,
 	// A partition's driver chain is its disk's (block/partitions/core.c
 	// puts the partition's kobject under the disk's).
 	char attr[64];
-	if (read_attr(dir, "partition", attr, sizeof(attr)))
+	if (modset_read_attr(dir, "partition", attr, sizeof(attr)))
 		*strrchr(dir, '/') = '\0';
 	while (strlen(dir) > root_len) {
-		struct kd_error *err = add_device(set, dir);
+		struct kd_error *err = modset_add_device(set, dir);
 		if (err)
 			return kd_error_prefix(err, "block device %s", devname);
 		*strrchr(dir, '/') = '\0';
@@ -595,14 +595,14 @@ KD_EXPORT struct kd_error *kd_modset_add_fs(struct kd_modset *set, const char *f
 	char alias[48];
 	snprintf(alias, sizeof(alias), "fs-%s", fstype);
 	bool found;
-	struct kd_error *err = add_resolved(set, alias, &found);
+	struct kd_error *err = modset_add_resolved(set, alias, &found);
 	if (!err && !found)
 		err = kd_modset_add(set, fstype);
 	if (err)
 		return kd_error_prefix(err, "filesystem %s", fstype);
 	if (!strcmp(fstype, "vfat") || !strcmp(fstype, "msdos"))
 		for (size_t i = 0; !err && i < KD_ARRAY_SIZE(fat_nls); i++)
-			err = add_resolved(set, fat_nls[i], &found);
+			err = modset_add_resolved(set, fat_nls[i], &found);
 	return err;
 }
 
