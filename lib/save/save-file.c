@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,19 +46,6 @@ static struct kd_error *save_file_create_tmp(const char *path, bool force, char 
 	return NULL;
 }
 
-static void save_file_sync_dir(const char *path)
-{
-	char *copy = strdup(path);
-	if (!copy)
-		return;
-	int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	free(copy);
-}
-
 // fsync, close and rename tmp to path. @p err is the writer's outcome: on
 // success a failing fsync is the error; a partial dump is still renamed.
 static struct kd_error *save_file_finish(int fd, char *tmp, const char *path,
@@ -75,7 +61,12 @@ static struct kd_error *save_file_finish(int fd, char *tmp, const char *path,
 				err = kd_error_os(errno, "cannot rename %s to %s",
 						  tmp, path);
 		} else {
-			save_file_sync_dir(path);
+			// The rename is durable only once the folder is synced.
+			struct kd_error *serr = kd_fs_fsync_parent(path);
+			if (!err)
+				err = serr;
+			else
+				kd_error_destroy(serr);
 		}
 	}
 	free(tmp);
