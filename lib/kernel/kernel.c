@@ -19,7 +19,7 @@ static struct kd_error *kernel_load_symbols(struct kd_kernel *k)
 	if (k->system_map) {
 		char *text = NULL;
 		size_t len = 0;
-		err = kd_read_file(k->system_map, 256u << 20, &text, &len);
+		err = kd_fs_read_file(k->system_map, 256u << 20, &text, &len);
 		if (err)
 			return err;
 		err = kd_symtab_parse_system_map(&k->symtab, k->system_map,

@@ -470,7 +470,7 @@ KD_EXPORT struct kd_error *kd_blkdev_mounts(const char *mountinfo, struct kd_mou
 {
 	const char *path = mountinfo ? mountinfo : "/proc/self/mountinfo";
 	struct kd_mounts m = { 0 };
-	struct kd_error *err = kd_read_file(path, MOUNTINFO_MAX, &m.text, NULL);
+	struct kd_error *err = kd_fs_read_file(path, MOUNTINFO_MAX, &m.text, NULL);
 	if (err)
 		return err;
 	size_t cap = 0;

@@ -354,7 +354,7 @@ KD_EXPORT struct kd_error *kd_config_load(const char *path, bool missing_ok,
 {
 	char *text;
 	size_t len;
-	struct kd_error *err = kd_read_file(path, CONFIG_MAX_SIZE, &text, &len);
+	struct kd_error *err = kd_fs_read_file(path, CONFIG_MAX_SIZE, &text, &len);
 	if (err && kd_error_errno(err) == ENOENT && missing_ok) {
 		kd_error_destroy(err);
 		kd_config_default(cfg);

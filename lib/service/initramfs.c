@@ -163,7 +163,7 @@ static struct kd_error *initramfs_load_module(const char *path, uint8_t **ret, s
 	char *text = NULL;
 	uint8_t *out = NULL;
 	size_t rawlen = 0, len = 0;
-	struct kd_error *err = kd_read_file(path, MAX_MODULE_SIZE, &text, &rawlen);
+	struct kd_error *err = kd_fs_read_file(path, MAX_MODULE_SIZE, &text, &rawlen);
 	if (err)
 		return err;
 	uint8_t *raw = (uint8_t *)text;

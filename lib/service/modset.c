@@ -108,7 +108,7 @@ static struct kd_error *modset_slurp(const char *dir, const char *file, bool opt
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	struct kd_error *err = kd_read_file(path, MAX_INDEX_SIZE, ret, lenret);
+	struct kd_error *err = kd_fs_read_file(path, MAX_INDEX_SIZE, ret, lenret);
 	if (err && kd_error_errno(err) == ENOENT) {
 		if (optional) {
 			kd_error_destroy(err);

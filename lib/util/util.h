@@ -80,12 +80,12 @@ static inline uint64_t kd_round_up(uint64_t x, uint64_t a)
 }
 
 /* Read all of @p path (up to @p max bytes, else an error) into a malloc'ed,
- * NUL-terminated buffer (util/file.c). @p lenret may be NULL. */
-struct kd_error *kd_read_file(const char *path, size_t max, char **ret,
+ * NUL-terminated buffer (util/fs.c). @p lenret may be NULL. */
+struct kd_error *kd_fs_read_file(const char *path, size_t max, char **ret,
 			      size_t *lenret);
 
 /* mkdir -p: @p path and its missing parents, each made with @p mode;
- * an error unless @p path ends up a folder (util/fsutil.c). */
+ * an error unless @p path ends up a folder (util/fs.c). */
 struct kd_error *kd_fs_mkdir_p(const char *path, unsigned int mode);
 /* fsync(2) the file or folder @p path (a folder's fsync makes the entries
  * created or renamed in it durable). */
