@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "kdtest.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -85,7 +87,7 @@ static void mkimg(const char *path, const char *type, const char *uuid,
 			 (char *)label, (char *)path, (char *)"4M", NULL };
 	int r = synth_run(argv, NULL, NULL);
 	if (r == -1)
-		skip();
+		kd_test_skip("mke2fs could not be run (e2fsprogs)");
 	assert_int_equal(r, 0);
 }
 
@@ -102,7 +104,7 @@ static void check_against_blkid(const char *img, const char *want_type)
 			 (char *)img, NULL };
 	char *out, v[128];
 	if (synth_run(argv, NULL, &out) < 0)
-		skip();
+		kd_test_skip("blkid could not be run (util-linux)");
 	export_value(out, "TYPE", v, sizeof(v));
 	assert_string_equal(info.fstype, v);
 	export_value(out, "UUID", v, sizeof(v));
@@ -380,5 +382,5 @@ int main(void)
 		cmocka_unit_test(test_mountpoint),
 		cmocka_unit_test(test_mounts),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return kd_test_run(tests, setup, teardown);
 }
