@@ -9,9 +9,15 @@
 # the source is the oracle, right or wrong). Also the flattened stream,
 # re-filtering, thread-count determinism, overwrite protection, file mode,
 # and a full disk (root only: a tmpfs of 8 MiB).
+# makedumpfile, a reader that is not kexdump, must read kexdump's outputs:
+# --dump-dmesg on the zlib and lzo kdump-compressed files (and zstd with the
+# newer makedumpfile, tests/vm/makedumpfile-new.sh) gives the log it gives
+# on the source, and -R reassembles kexdump's flattened streams into a dump
+# it reads the same way (and crash too).
 # Prints "ok - ..." / "not ok - ..." per check (skipped checks as
-# "ok - ... # SKIP why"), a "# ... s" timing line and a closing
-# "N passed, N failed" line; exits non-zero when any check failed.
+# "ok - ... # SKIP why", counted as skipped, never as passed), a "# ... s"
+# timing line and a closing "N passed, N failed, N skipped" line; exits
+# non-zero when any check failed.
 # Env: KEXDUMP_CRASH=0 skips the crash and gdb checks;
 # KEXDUMP_CRASH_TIMEOUT (default 300 s) per crash session.
 set -uo pipefail
@@ -27,7 +33,7 @@ pass=0 fail=0 skip=0
 t_start=$SECONDS
 ok() { echo "ok - $name: $*"; pass=$((pass + 1)); }
 nok() { echo "not ok - $name: $*"; fail=$((fail + 1)); }
-skip() { echo "ok - $name: $1 # SKIP $2"; pass=$((pass + 1)); skip=$((skip + 1)); }
+skip() { echo "ok - $name: $1 # SKIP $2"; skip=$((skip + 1)); }
 excerpt() { head -n "${2:-10}" "$1" | sed 's/^/#   /'; }
 
 # shellcheck disable=SC1091
@@ -140,6 +146,30 @@ check_output() {
 # ------------------------------------------------------------------ source
 "$kexdump" dmesg "$vmcore" >"$work/src.dmesg" 2>"$work/src.dmesg.err" ||
 	nok "source: kexdump dmesg failed: $(cat "$work/src.dmesg.err")"
+# makedumpfile's log of the source: the oracle for its log of the outputs.
+makedumpfile --dump-dmesg "$vmcore" "$work/src.md-dmesg" >"$work/src.md-dmesg.out" 2>&1 ||
+	nok "source: makedumpfile --dump-dmesg failed: $(tail -n2 "$work/src.md-dmesg.out")"
+# md_dmesg DESC FILE [MAKEDUMPFILE]: makedumpfile --dump-dmesg reads FILE,
+# a dump kexdump wrote, and finds the log it finds in the source (each
+# version against itself: 1.7.8 prints caller ids, 1.7.2 does not).
+md_dmesg() {
+	local desc=$1 f=$2 md=${3:-makedumpfile} out ref=$work/src.md-dmesg
+	out=$work/md-dmesg.$RANDOM
+	if [[ $md != makedumpfile ]]; then
+		ref=$work/src.mdnew-dmesg
+		[[ -s $ref ]] || "$md" --dump-dmesg "$vmcore" "$ref" >"$ref.out" 2>&1 ||
+			nok "source: $md --dump-dmesg failed: $(tail -n2 "$ref.out")"
+	fi
+	if "$md" --dump-dmesg "$f" "$out" >"$out.log" 2>&1 && [[ -s $out ]] &&
+		cmp -s "$out" "$ref"; then
+		ok "$desc: $("$md" -v 2>&1 | head -n1 | sed 's/: version//') --dump-dmesg reads it, log identical to its log of the source ($(wc -l <"$out") lines)"
+	else
+		nok "$desc: $md --dump-dmesg: $(grep -m2 -iE 'error|fail|not|support' "$out.log" | tr '\n' ' ')"
+		[[ -s $out ]] && diff "$ref" "$out" | excerpt /dev/stdin
+	fi
+	rm -f "$out" "$out.log"
+}
+mdnew=$("$here/../vm/makedumpfile-new.sh" 2>"$work/mdnew.err") || mdnew=
 facts "$vmcore" "$work/src.facts" ||
 	nok "source: kexdump info --json failed: $(cat "$work/src.facts.err")"
 kaslr=$(field "$work/src.facts.json" kaslr_offset)
@@ -191,6 +221,13 @@ declare -A file=([kdump-zstd]=$work/kz.kdump [kdump-zlib]=$work/kc.kdump [elf]=$
 for tag in kdump-zstd kdump-zlib elf; do
 	[[ -f ${file[$tag]} ]] && check_output "$tag" "${file[$tag]}" "${outputs[$tag]}"
 done
+[[ -f ${file[kdump-zlib]} ]] && md_dmesg "kdump-zlib (-d 31 -c zlib)" "${file[kdump-zlib]}"
+# Debian 12's makedumpfile 1.7.2 has no zstd; the newer one reads it.
+if [[ -z $mdnew ]]; then
+	nok "kdump-zstd: no newer makedumpfile to read it: $(tail -n1 "$work/mdnew.err")"
+elif [[ -f ${file[kdump-zstd]} ]]; then
+	md_dmesg "kdump-zstd (-d 31 -c zstd)" "${file[kdump-zstd]}" "$mdnew"
+fi
 # crash on the outputs, in the background while the checks below run.
 src_oracle_rc=1
 if [[ -n $vmlinux ]]; then
@@ -238,6 +275,16 @@ if ((rc == 0)); then
 		[[ $got == kdump ]] && ok "reassembled: info format kdump" || nok "reassembled: info format '$got'"
 		mode=$(stat -c %a "$work/re.kdump")
 		[[ $mode == 600 ]] && ok "reassembled: mode 0600" || nok "reassembled: mode '$mode', wanted 600"
+		# makedumpfile -R reassembles the same stream into the same file.
+		if makedumpfile -R "$work/re-md.kdump" <"$work/stream.flat" >"$work/re-md.out" 2>&1; then
+			if cmp "$work/re-md.kdump" "$work/re.kdump" >"$work/re-md.cmp" 2>&1; then
+				ok "makedumpfile -R < stream: byte-identical to kexdump's reassembly ($(stat -c %s "$work/re-md.kdump") bytes)"
+			else
+				nok "makedumpfile -R < stream differs from kexdump's reassembly: $(head -n1 "$work/re-md.cmp")"
+			fi
+		else
+			nok "makedumpfile -R < stream: $(tail -n2 "$work/re-md.out")"
+		fi
 	else
 		nok "save - DEST < stream: $(head -c 400 "$work/re.out")"
 	fi
@@ -253,6 +300,19 @@ if save_ok flat "--format flat -d 31" --format flat -d 31 "$vmcore" "$work/ff.fl
 		ok "--format flat: dmesg identical to the source's" ||
 		nok "--format flat: dmesg differs from the source's"
 fi
+# A flattened zlib stream (what makedumpfile -F writes, and 1.7.2 reads
+# zlib): makedumpfile -R turns it into a dump that makedumpfile and
+# crash read as they read the source, and that holds the source's pages.
+"$kexdump" save -d 31 -c zlib "$vmcore" - 2>"$work/zstream.err" |
+	makedumpfile -R "$work/mdR.kdump" >"$work/mdR.out" 2>&1
+rcs=("${PIPESTATUS[@]}")
+if [[ ${rcs[*]} == "0 0" && -s $work/mdR.kdump ]]; then
+	ok "kexdump save -d 31 -c zlib SRC - | makedumpfile -R DEST: both exit 0 ($(($(stat -c %s "$work/mdR.kdump") >> 20)) MiB)"
+	md_dmesg "makedumpfile -R of the zlib stream" "$work/mdR.kdump"
+	cmp_pages "makedumpfile -R of the zlib stream" "$vmcore" "$work/mdR.kdump"
+else
+	nok "kexdump save -c zlib SRC - | makedumpfile -R: exits ${rcs[*]}: $(head -c 300 "$work/zstream.err") $(tail -n2 "$work/mdR.out")"
+fi
 
 # ------------------------------------------- re-filtering kexdump's output
 # The default codec (auto) is lzo at -d 1 (zstd at -d 31, checked with
@@ -260,6 +320,8 @@ fi
 if save_ok d1 "-d 1" -d 1 "$vmcore" "$work/d1.kdump" &&
 	save_ok d1-31 "-d 31 of the -d 1 output" -d 31 --compress zstd "$work/d1.kdump" "$work/d1-31.kdump"; then
 	codec_is d1 lzo "-d 1 with the default codec"
+	md_dmesg "-d 1 (lzo)" "$work/d1.kdump"
+	[[ -s $work/mdR.kdump ]] && ((src_oracle_rc == 0)) && oracle mdR "$work/mdR.kdump"
 	((src_oracle_rc == 0)) && oracle d1-lzo "$work/d1.kdump"
 	cmp_pages "-d 1" "$vmcore" "$work/d1.kdump"
 	# Both ways: the same set of pages, all identical.
@@ -333,16 +395,16 @@ t_saves=$((SECONDS - t_save))
 # ------------------------------------------------------------ crash oracle
 t_crash=$SECONDS
 if [[ -z $vmlinux ]]; then
-	for tag in kdump-zstd kdump-zlib elf d1-lzo; do
+	for tag in kdump-zstd kdump-zlib elf d1-lzo mdR; do
 		skip "crash log/bt/ps/kmem -i on $tag as on the source" "$crash_why"
 	done
 elif ((src_oracle_rc != 0)); then
 	why=$(sed 's/^crash (exit [0-9]*) wrote no .* output: //' "$work/crash-src.why")
-	for tag in kdump-zstd kdump-zlib elf d1-lzo; do
+	for tag in kdump-zstd kdump-zlib elf d1-lzo mdR; do
 		skip "crash log/bt/ps/kmem -i on $tag as on the source" "${crash_ver:-crash} cannot read $release: $why"
 	done
 else
-	for tag in kdump-zstd kdump-zlib elf d1-lzo; do
+	for tag in kdump-zstd kdump-zlib elf d1-lzo mdR; do
 		if [[ -z ${oracle_pid[$tag]:-} ]]; then
 			nok "crash on $tag: no output to run it on"
 			continue
@@ -367,6 +429,5 @@ fi
 t_crash=$((SECONDS - t_crash))
 
 echo "# $name: $((SECONDS - t_start)) s wall (saves and their checks $t_saves s, then waiting for crash $t_crash s)"
-((skip)) && echo "# $name: $skip skipped"
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skip skipped"
 ((fail == 0))
