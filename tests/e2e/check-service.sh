@@ -17,9 +17,15 @@
 #                   --apply-bootloader writes GRUB's drop-in; no crash)
 # and the systemd units through systemd-analyze verify.  Checks both what
 # the guest saw (kexdump list/status/dmesg outputs it kept) and the disk
-# image on the host (debugfs).  Prints "ok - ..." / "not ok - ..." lines,
-# "# ..." timings, and a closing "N passed, N failed"; exits non-zero when
-# anything failed.  WORKDIR keeps the guests and runs (default: a fresh
+# image on the host (debugfs); on the host, readers that are not kexdump
+# read each complete vmcore the service wrote: makedumpfile --dump-dmesg
+# (Debian's 1.7.2, or for zstd the newer one, tests/vm/makedumpfile-new.sh)
+# must find the log dmesg.txt holds, and crash 8.0.2 with the debug
+# vmlinux must show the panic in its log and a backtrace (crash 8.0.2
+# cannot open some 6.12 dumps: there its reason is printed as a skip).
+# Prints "ok - ..." / "not ok - ..." lines ("ok - ... # SKIP why" for a
+# skip), "# ..." timings, and a closing "N passed, N failed, N skipped";
+# exits non-zero when anything failed.  WORKDIR keeps the guests and runs (default: a fresh
 # temporary directory, removed afterwards).
 # Env: KEXDUMP_SERVICE_SCENARIOS="name ..." runs a subset (names below).
 # shellcheck disable=SC2016 # the bash -c checks expand their own arguments
@@ -31,8 +37,9 @@ fi
 kexdump=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 vm=$here/../vm
-pass=0 fail=0
+pass=0 fail=0 skip=0
 ok() { echo "ok - $*"; pass=$((pass + 1)); }
+skip() { echo "ok - $1 # SKIP $2"; skip=$((skip + 1)); }
 nok() { echo "not ok - $*"; fail=$((fail + 1)); }
 check() { # check DESC CMD...: ok when CMD succeeds
 	local d=$1
@@ -73,6 +80,55 @@ else
 fi
 check "test without --yes-crash-now refuses (exit 2)" \
 	bash -c '"$1" test; (($? == 2))' _ "$kexdump"
+
+# oracles TAG DIR SUITE PANIC NAME: readers that are not kexdump on the
+# vmcore the service wrote into DIR.
+oracles() {
+	local tag=$1 dir=$2 suite=$3 panic=$4 cdir=$work/crash-$5 codec release md mdv v why
+	codec=$(sed -n 's/^codec=//p' "$dir/summary")
+	release=$(sed -n 's/^release=//p' "$dir/summary")
+	# makedumpfile: Debian 12's 1.7.2 has no zstd, the newer one has.
+	md=makedumpfile
+	if [[ $codec == zstd ]]; then
+		md=$("$vm/makedumpfile-new.sh" 2>"$work/mdnew.err") ||
+			{ nok "$tag: host: no newer makedumpfile for a zstd vmcore: $(tail -n1 "$work/mdnew.err")"; md=; }
+	fi
+	if [[ -n $md ]]; then
+		mdv=$("$md" -v 2>&1 | head -n1 | sed 's/^makedumpfile: version /makedumpfile /')
+		rm -f "$work/md-dmesg"
+		# 1.7.8 prints caller ids ("[    1.000000] [    T1] ..."),
+		# dmesg.txt does not: they are dropped before comparing.
+		if "$md" --dump-dmesg "$dir/vmcore" "$work/md-dmesg" >"$work/md-dmesg.out" 2>&1 &&
+			sed -E 's/^(\[ *[0-9]+\.[0-9]+\]) \[ *[TC][0-9]+\] /\1 /' "$work/md-dmesg" |
+			cmp -s - "$dir/dmesg.txt"; then
+			ok "$tag: host: $mdv --dump-dmesg reads the $codec vmcore, log identical to dmesg.txt ($(wc -l <"$dir/dmesg.txt") lines)"
+		else
+			nok "$tag: host: $mdv --dump-dmesg on the $codec vmcore: $(tail -n2 "$work/md-dmesg.out" | tr '\n' ' ')"
+			[[ -s $work/md-dmesg ]] && diff "$dir/dmesg.txt" "$work/md-dmesg" | head -n 6 | sed 's/^/#   /'
+		fi
+	fi
+	# crash with the kernel's debug vmlinux.
+	if ! v=$("$vm/vmlinux-dbg.sh" "$release" 2>"$work/vmlinux.err"); then
+		nok "$tag: host: no debug vmlinux for '$release' for crash: $(tail -n1 "$work/vmlinux.err")"
+		return
+	fi
+	[[ -s $v.gdb-index && ! $v.gdb-index -ot $v ]] && v=$v.gdb-index
+	if "$here/crash-oracle.sh" "$v" "$dir/vmcore" "$cdir" 2>"$work/crash.why"; then
+		if grep -q "$panic" "$cdir/log" && grep -q '^PID: ' "$cdir/bt" &&
+			grep -qE 'panic|crash_kexec' "$cdir/bt"; then
+			ok "$tag: host: crash opens the vmcore: its log has '$panic', its bt the panic path"
+		else
+			nok "$tag: host: crash log/bt lack the panic: $(head -n 3 "$cdir/bt" | tr '\n' ' ')"
+		fi
+	else
+		why=$(cat "$work/crash.why")
+		if [[ $suite == trixie ]]; then
+			skip "$tag: host: crash on the vmcore" "$(crash --version 2>/dev/null | grep -m1 -o '^crash [0-9.]*') cannot open this $release dump: $why"
+		else
+			nok "$tag: host: crash on the vmcore: $why"
+		fi
+	fi
+}
 
 # ---- the guests
 declare -A guest=()
@@ -188,6 +244,7 @@ for s in "${scenarios[@]}"; do
 		check "$tag: host: kexdump dmesg on the vmcore shows the panic" \
 			bash -c '"$1" dmesg "$2" | grep -q "$3"' _ "$kexdump" "$dir/vmcore" "$panic"
 		check "$tag: host: kexdump info reads the vmcore" "$kexdump" info "$dir/vmcore"
+		oracles "$tag" "$dir" "$suite" "$panic" "$name"
 	fi
 
 	# In the guest, after the reboot.
@@ -230,5 +287,5 @@ assert any(e.get("status") == sys.argv[2] for e in items)' "$p2/listjson.out" "$
 	echo "$name $suite $cpus $(delta "$tp" "$ts") $(delta "$tp" "$tc") $(delta "$tp" "$tb")" >>"$work/timings"
 done
 echo "# service e2e: $((SECONDS - t_all)) s"
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skip skipped"
 ((fail == 0))
