@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # tests/run.sh -- every test of kexdump, from a fresh Debian 12 machine:
-#   1. installs what is missing (tools/deps.sh; kernels are fetched and
-#      cached under ~/.cache/kexdump by tests/vm/kernel.sh),
+#   1. installs what is missing (tools/deps.sh), fetches the Debian kernels
+#      the unit tests and QEMU runs use (tests/vm/kernel.sh, cached under
+#      ~/.cache/kexdump) and the newer makedumpfile the end-to-end checks
+#      compare with (tests/vm/makedumpfile-new.sh), unless KEXDUMP_SKIP_VM=1,
 #   2. builds with warnings as errors and runs the unit and CLI tests,
 #   3. again under ASan+UBSan,
 #   4. builds the fully static kexdump (the capture initramfs's PID 1),
@@ -12,7 +14,11 @@
 #      kexdump on every dump (tests/e2e/check-dump.sh),
 #   7. runs the crash-dump service end to end in QEMU: setup, panic,
 #      capture, reboot, list (tests/e2e/check-service.sh).
-# Closes with "N passed, N failed" and exits non-zero if anything failed.
+# Every stage prints "--- WHAT: N passed, N failed, N skipped"; the run
+# closes with "N passed, N failed, N skipped" and exits non-zero if anything
+# failed. A skipped check (a meson SKIP, exit 77; a TAP "ok - ... # SKIP")
+# is counted as skipped, never as passed; a stage that cannot run is a
+# failure.
 # Runs as root or as a user: only tools/deps.sh needs root, to install
 # missing packages (through sudo when not root; it says so and fails when
 # there is no sudo). Run as a user, the tests also check permission errors.
@@ -22,27 +28,44 @@
 set -uo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=${KEXDUMP_BUILD:-$src/build-tests}
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 stage() { echo; echo "=== $*"; }
-tally() { # tally PASSED FAILED WHAT
+tally() { # tally PASSED FAILED SKIPPED WHAT
 	passed=$((passed + $1))
 	failed=$((failed + $2))
-	echo "--- $3: $1 passed, $2 failed"
+	skipped=$((skipped + $3))
+	echo "--- $4: $1 passed, $2 failed, $3 skipped"
+}
+# tap_tally OUTPUT WHAT: add the counts of TAP-like lines: "ok - ..."
+# passed, "ok - ... # SKIP ..." skipped, "not ok - ..." failed.
+tap_tally() {
+	local all skip bad
+	all=$(grep -c '^ok' <<<"$1")
+	skip=$(grep -c '^ok .*# SKIP' <<<"$1")
+	bad=$(grep -c '^not ok' <<<"$1")
+	tally $((all - skip)) "$bad" "$skip" "$2"
 }
 # Run a meson test suite and add its counts.
 meson_tests() { # meson_tests BUILDDIR WHAT
-	local log=$1/meson-logs/testlog.txt ok bad
+	local log=$1/meson-logs/testlog.txt ok bad skip n k
 	meson test -C "$1" --print-errorlogs --num-processes 2 >"$1/test.out" 2>&1
 	cat "$1/test.out" | grep -E '^ *[0-9]+/[0-9]+ ' || true
 	ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$1/test.out")
-	bad=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$1/test.out")
-	if [[ -z $ok ]]; then
+	skip=$(sed -n 's/^Skipped: *\([0-9]*\).*/\1/p' "$1/test.out")
+	if [[ -z $ok || -z $skip ]]; then
 		tail -n 30 "$1/test.out"
-		tally 0 1 "$2 (meson test did not run)"
+		tally 0 1 0 "$2 (meson test did not run)"
 		return
 	fi
+	# Fail, Expected Fail, Unexpected Pass and Timeout are all failures.
+	bad=0
+	for k in 'Fail' 'Expected Fail' 'Unexpected Pass' 'Timeout'; do
+		n=$(sed -n "s/^$k: *\([0-9]*\).*/\1/p" "$1/test.out")
+		bad=$((bad + ${n:-0}))
+	done
 	((bad == 0)) || grep -E -B2 -A30 'FAIL|ERROR' "$log" | head -n 80
-	tally "$ok" "$bad" "$2"
+	((skip == 0)) || grep -E '^\[  SKIP    \]' "$log" | sort | uniq -c | sed 's/^/# /'
+	tally "$ok" "$bad" "$skip" "$2"
 }
 build() { # build DIR MESON-OPTIONS...
 	local dir=$1
@@ -56,38 +79,65 @@ build() { # build DIR MESON-OPTIONS...
 }
 
 stage "dependencies"
-"$src/tools/deps.sh" all || { echo "dependency installation failed"; echo "0 passed, 1 failed"; exit 1; }
+"$src/tools/deps.sh" all || { echo "dependency installation failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+# The kernels, before the unit tests: test-modules and test-cpio read
+# their module trees (they skip, counted as skipped, when none is cached).
+mkdir -p "$out"
+if [[ ${KEXDUMP_SKIP_VM:-0} != 1 ]]; then
+	for suite in bookworm trixie; do
+		if k=$("$src/tests/vm/kernel.sh" "$suite" 2>"$out/kernel.err"); then
+			tally 1 0 0 "$suite kernel $(basename "$k")"
+		else
+			tail -n 5 "$out/kernel.err"
+			tally 0 1 0 "$suite kernel (tests/vm/kernel.sh failed)"
+		fi
+	done
+	if m=$("$src/tests/vm/makedumpfile-new.sh" 2>"$out/mdnew.err"); then
+		tally 1 0 0 "newer makedumpfile: $(cat "$(dirname "$m")/how")"
+	else
+		tail -n 5 "$out/mdnew.err"
+		tally 0 1 0 "newer makedumpfile (tests/vm/makedumpfile-new.sh failed)"
+	fi
+else
+	echo "KEXDUMP_SKIP_VM=1: no kernels fetched; the unit tests that need them skip"
+fi
 
 stage "build (gcc, -Werror) and unit tests"
 if build "$out/default"; then
-	tally 1 0 "build"
+	tally 1 0 0 "build"
 	meson_tests "$out/default" "unit and CLI tests"
 else
-	tally 0 1 "build"
+	tally 0 1 0 "build"
 fi
 
 stage "ASan+UBSan build and unit tests"
 if build "$out/asan" -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug; then
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 meson_tests "$out/asan" "sanitizer tests"
 else
-	tally 0 1 "sanitizer build"
+	tally 0 1 0 "sanitizer build"
 fi
 
 stage "static kexdump"
 if build "$out/static" -Dstatic=true && file "$out/static/kexdump" | grep -q 'statically linked'; then
-	tally 1 0 "static build ($(stat -c %s "$out/static/kexdump") bytes, $(file -b "$out/static/kexdump" | cut -d, -f1-2))"
+	tally 1 0 0 "static build ($(stat -c %s "$out/static/kexdump") bytes, $(file -b "$out/static/kexdump" | cut -d, -f1-2))"
 else
-	tally 0 1 "static build"
+	tally 0 1 0 "static build"
 fi
 
 stage "fuzz targets (clang libFuzzer, ${KEXDUMP_FUZZ_SECONDS:-20} s each)"
-if [[ -x $src/tests/fuzz/run.sh ]]; then
-	if r=$("$src/tests/fuzz/run.sh" "$out/fuzz" "${KEXDUMP_FUZZ_SECONDS:-20}" "$out/default/tests/mksynth"); then
-		echo "$r"
-		tally "$(grep -c '^ok' <<<"$r")" 0 "fuzzing"
+if [[ ! -x $src/tests/fuzz/run.sh ]]; then
+	tally 0 1 0 "fuzzing (tests/fuzz/run.sh is missing or not executable)"
+else
+	r=$("$src/tests/fuzz/run.sh" "$out/fuzz" "${KEXDUMP_FUZZ_SECONDS:-20}" "$out/default/tests/mksynth")
+	rc=$?
+	echo "$r"
+	if ! grep -q '^\(not \)\?ok' <<<"$r"; then
+		tally 0 1 0 "fuzzing (no target ran, exit $rc)"
+	elif ((rc != 0)) && ! grep -q '^not ok' <<<"$r"; then
+		tap_tally "$r" "fuzzing"
+		tally 0 1 0 "fuzzing (exit $rc)"
 	else
-		echo "$r"
-		tally "$(grep -c '^ok' <<<"$r")" "$(grep -c '^not ok' <<<"$r")" "fuzzing"
+		tap_tally "$r" "fuzzing"
 	fi
 fi
 
@@ -100,22 +150,28 @@ if [[ ${KEXDUMP_SKIP_VM:-0} != 1 ]]; then
 	fi
 	t0=$SECONDS
 	if "$src/tests/vm/matrix.sh" "$dumps"; then
-		tally 1 0 "crash matrix ($((SECONDS - t0)) s)"
+		tally 1 0 0 "crash matrix ($((SECONDS - t0)) s)"
 	else
-		tally 0 1 "crash matrix"
+		tally 0 1 0 "crash matrix"
 	fi
+	ndumps=0
+	for d in "$dumps"/*/; do
+		[[ -f $d/meta ]] && ndumps=$((ndumps + 1))
+	done
+	# matrix.sh makes four dumps; fewer means checks silently not run.
+	((ndumps == 4)) || tally 0 1 0 "dumps: $ndumps in $dumps, wanted 4"
 	for d in "$dumps"/*/; do
 		[[ -f $d/meta ]] || continue
 		r=$("$src/tests/e2e/check-dump.sh" "$out/default/kexdump" "${d%/}")
 		echo "$r" | grep -v '^[0-9]* passed'
-		tally "$(grep -c '^ok' <<<"$r")" "$(grep -c '^not ok' <<<"$r")" "$(basename "$d")"
+		tap_tally "$r" "$(basename "$d")"
 	done
 	# Page classes against makedumpfile (and its known 6.12 errors).
 	for d in "$dumps"/*/; do
 		[[ -f $d/meta ]] || continue
 		r=$("$src/tests/e2e/check-pages.sh" "$out/default/kexdump" "${d%/}")
-		echo "$r" | grep '^not ok'
-		tally "$(grep -c '^ok' <<<"$r")" "$(grep -c '^not ok' <<<"$r")" "$(basename "$d") page classes"
+		echo "$r" | grep '^not ok\|# SKIP\|newer makedumpfile:'
+		tap_tally "$r" "$(basename "$d") page classes"
 	done
 	# kexdump save: every output format against the source, crash 8.0.2
 	# and gdb with the debug vmlinux, never losing a dump.
@@ -123,22 +179,26 @@ if [[ ${KEXDUMP_SKIP_VM:-0} != 1 ]]; then
 		[[ -f $d/meta ]] || continue
 		r=$("$src/tests/e2e/check-save.sh" "${d%/}" "$out/default/kexdump" "$out/default/tests/cmp-pages")
 		echo "$r" | grep -v '^[0-9]* passed'
-		tally "$(grep -c '^ok' <<<"$r")" "$(grep -c '^not ok' <<<"$r")" "$(basename "$d") save"
+		tap_tally "$r" "$(basename "$d") save"
 	done
 	# Under ASan+UBSan too, on every real dump.
+	[[ -x $out/asan/kexdump ]] || tally 0 1 0 "real dumps under ASan+UBSan (no ASan kexdump)"
 	for d in "$dumps"/*/; do
 		[[ -f $d/meta && -x $out/asan/kexdump ]] || continue
 		r=$(UBSAN_OPTIONS=halt_on_error=1 "$src/tests/e2e/check-dump.sh" "$out/asan/kexdump" "${d%/}")
-		echo "$r" | grep '^not ok'
-		tally "$(grep -c '^ok' <<<"$r")" "$(grep -c '^not ok' <<<"$r")" "$(basename "$d") under ASan+UBSan"
+		echo "$r" | grep '^not ok\|# SKIP'
+		tap_tally "$r" "$(basename "$d") under ASan+UBSan"
 	done
 	# The static binary reads a real dump too.
 	first=$(ls -d "$dumps"/*/ 2>/dev/null | head -n1)
 	if [[ -n $first ]] && "$out/static/kexdump" dmesg "$first/vmcore" | grep -q 'Kernel panic'; then
-		tally 1 0 "static kexdump dmesg on a real dump"
+		tally 1 0 0 "static kexdump dmesg on a real dump"
 	else
-		tally 0 1 "static kexdump dmesg on a real dump"
+		tally 0 1 0 "static kexdump dmesg on a real dump"
 	fi
+else
+	stage "real kernel crashes in QEMU"
+	tally 0 0 1 "real kernel crashes and their checks (KEXDUMP_SKIP_VM=1)"
 fi
 
 if [[ ${KEXDUMP_SKIP_VM:-0} != 1 ]]; then
@@ -149,15 +209,18 @@ if [[ ${KEXDUMP_SKIP_VM:-0} != 1 ]]; then
 		r=$("$src/tests/e2e/check-service.sh" "$out/static/kexdump")
 		echo "$r" | grep -v '^[0-9]* passed'
 		if grep -q '^\(not \)\?ok' <<<"$r"; then
-			tally "$(grep -c '^ok' <<<"$r")" "$(grep -c '^not ok' <<<"$r")" "crash-dump service"
+			tap_tally "$r" "crash-dump service"
 		else
-			tally 0 1 "crash-dump service (did not run)"
+			tally 0 1 0 "crash-dump service (did not run)"
 		fi
 	else
-		tally 0 1 "crash-dump service (no static kexdump)"
+		tally 0 1 0 "crash-dump service (no static kexdump)"
 	fi
+else
+	stage "crash-dump service in QEMU"
+	tally 0 0 1 "crash-dump service (KEXDUMP_SKIP_VM=1)"
 fi
 
 echo
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 ((failed == 0))

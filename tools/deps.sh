@@ -10,7 +10,10 @@ build=(gcc meson ninja-build pkg-config libcmocka-dev file
 	zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev liblz4-dev
 	liblzma-dev)
 test=(clang python3 qemu-system-x86 qemu-utils kexec-tools makedumpfile
-	busybox-static cpio kmod xz-utils zstd crash gdb time)
+	busybox-static cpio kmod xz-utils zstd crash gdb time e2fsprogs util-linux
+	make libelf-dev libdw-dev libbz2-dev)
+# make and lib*-dev above: tests/vm/makedumpfile-new.sh builds Debian's
+# newest makedumpfile from its source package when the archive serves it.
 case $what in
 build) pkgs=("${build[@]}") ;;
 test | all) pkgs=("${build[@]}" "${test[@]}") ;;
