@@ -108,7 +108,7 @@ static inline size_t kd_test_kernels(char rel[][128], size_t max)
 		snprintf(mark, sizeof(mark), "%s/%s/.complete", dir, e->d_name);
 		if (access(mark, F_OK))
 			continue;
-		snprintf(rel[n++], 128, "%s", e->d_name);
+		memcpy(rel[n++], e->d_name, strlen(e->d_name) + 1);
 	}
 	closedir(d);
 	qsort(rel, n, sizeof(rel[0]), kd_test_cmp_row);
