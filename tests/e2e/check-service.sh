@@ -95,16 +95,25 @@ oracles() {
 	fi
 	if [[ -n $md ]]; then
 		mdv=$("$md" -v 2>&1 | head -n1 | sed 's/^makedumpfile: version /makedumpfile /')
-		rm -f "$work/md-dmesg"
-		# 1.7.8 prints caller ids ("[    1.000000] [    T1] ..."),
-		# dmesg.txt does not: they are dropped before comparing.
+		rm -f "$work/md-dmesg" "$work/md-dmesg.plain"
+		# 1.7.8 prints caller ids ("[    1.000000] [     T1] ...") and
+		# indents a record's continuation lines by that much more;
+		# dmesg.txt has neither: both are dropped before comparing.
 		if "$md" --dump-dmesg "$dir/vmcore" "$work/md-dmesg" >"$work/md-dmesg.out" 2>&1 &&
-			sed -E 's/^(\[ *[0-9]+\.[0-9]+\]) \[ *[TC][0-9]+\] /\1 /' "$work/md-dmesg" |
-			cmp -s - "$dir/dmesg.txt"; then
+			awk '{
+				if (match($0, /^\[ *[0-9]+\.[0-9]+\] \[ *[TC][0-9]+\] /)) {
+					t = index($0, "] ")
+					w = RLENGTH - (t + 1)
+					$0 = substr($0, 1, t + 1) substr($0, RLENGTH + 1)
+				} else if (w && substr($0, 1, w) ~ /^ +$/)
+					$0 = substr($0, w + 1)
+				print
+			}' "$work/md-dmesg" >"$work/md-dmesg.plain" &&
+			cmp -s "$work/md-dmesg.plain" "$dir/dmesg.txt"; then
 			ok "$tag: host: $mdv --dump-dmesg reads the $codec vmcore, log identical to dmesg.txt ($(wc -l <"$dir/dmesg.txt") lines)"
 		else
 			nok "$tag: host: $mdv --dump-dmesg on the $codec vmcore: $(tail -n2 "$work/md-dmesg.out" | tr '\n' ' ')"
-			[[ -s $work/md-dmesg ]] && diff "$dir/dmesg.txt" "$work/md-dmesg" | head -n 6 | sed 's/^/#   /'
+			[[ -s $work/md-dmesg.plain ]] && diff "$dir/dmesg.txt" "$work/md-dmesg.plain" | head -n 6 | sed 's/^/#   /'
 		fi
 	fi
 	# crash with the kernel's debug vmlinux.
