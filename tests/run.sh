@@ -21,7 +21,8 @@
 # failure.
 # Runs as root or as a user: only tools/deps.sh needs root, to install
 # missing packages (through sudo when not root; it says so and fails when
-# there is no sudo). Run as a user, the tests also check permission errors.
+# there is no sudo). As root, the permission checks run as nobody (setpriv,
+# tests/unit/kdtest.h kd_test_as_nobody()), so they run either way.
 # Env: KEXDUMP_DUMPS=DIR keeps/reuses the dumps there (default: a fresh
 # temporary directory, removed afterwards); KEXDUMP_SKIP_VM=1 skips stages 6 and 7;
 # KEXDUMP_FUZZ_SECONDS (default 20) per fuzz target.
