@@ -256,7 +256,7 @@ if "$kexdump" capture --config "$work/capture.conf" --vmcore "$work/log.core" --
 	--no-action >"$work/out" 2>&1; then
 	d=$(echo "$work"/logcap/synth-host-*)
 	if [[ -d $d ]] && grep -qx 'status=complete' "$d/summary" &&
-		grep -qxF 'panic=[   12.345999] Kernel panic - not syncing: sysrq triggered crash' "$d/summary" &&
+		grep -qxF 'panic=Kernel panic - not syncing: sysrq triggered crash' "$d/summary" &&
 		cmp "$d/dmesg.txt" "$work/log.want" >"$work/cmp" 2>&1 &&
 		"$kexdump" dmesg "$d/vmcore" 2>&1 | cmp -s - "$work/log.want"; then
 		ok "capture of a dump with a log: panic line in the summary, dmesg.txt and the saved vmcore's log as written"
