@@ -5,7 +5,7 @@
 # tests/vm/mkdump.sh (DIR/vmcore, DIR/console.log, DIR/meta) against the
 # facts the harness recorded and against the peer tool, makedumpfile.
 # Prints "ok - ..." / "not ok - ..." per check and a closing
-# "N passed, N failed" line; exits non-zero when any check failed.
+# "N passed, N failed, N skipped" line (none skip); exits non-zero when any check failed.
 set -uo pipefail
 kexdump=$1 dir=$2
 vmcore=$dir/vmcore
@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 
 # shellcheck disable=SC1091
-. "$dir/meta" || { echo "not ok - $name: no meta"; echo "0 passed, 1 failed"; exit 1; }
+. "$dir/meta" || { echo "not ok - $name: no meta"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 tr -d '\r' <"$dir/console.log" >"$work/console"
@@ -161,5 +161,5 @@ makedumpfile --dump-dmesg "$work/c.kdump" "$work/c.md.txt" >/dev/null 2>&1 &&
 	ok "c.kdump: dmesg identical to makedumpfile --dump-dmesg of it" ||
 	nok "c.kdump: dmesg differs from makedumpfile --dump-dmesg of it"
 
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, 0 skipped"
 ((fail == 0))

@@ -5,7 +5,7 @@
 # by tests/vm/mkdump.sh (DIR/vmcore, an ELF core) against the report of
 # makedumpfile (Debian's 1.7.2) for dump levels 31, 2, 4, 8, 16 and 1.
 # Prints "ok - ..." / "not ok - ..." per check and a closing
-# "N passed, N failed" line; exits non-zero when any check failed.
+# "N passed, N failed, N skipped" line (none skip); exits non-zero when any check failed.
 #
 # makedumpfile 1.7.2 predates Linux 6.6-6.12 and misjudges some pages of
 # 6.12 kernels; kexdump follows upstream makedumpfile (1.7.9+), which fixed
@@ -42,7 +42,7 @@ name=$(basename "$dir")
 levels=(31 2 4 8 16 1)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-fail_early() { echo "not ok - $name: $*"; echo "0 passed, 1 failed"; exit 1; }
+fail_early() { echo "not ok - $name: $*"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 [[ -r $vmcore ]] || fail_early "no $vmcore"
 command -v makedumpfile >/dev/null || fail_early "makedumpfile is not installed"
 
@@ -98,7 +98,7 @@ def note(msg):
 
 
 def done():
-    print(f'{passed} passed, {failed} failed')
+    print(f'{passed} passed, {failed} failed, 0 skipped')
     sys.exit(1 if failed else 0)
 
 

@@ -37,7 +37,7 @@ skip() { echo "ok - $name: $1 # SKIP $2"; skip=$((skip + 1)); }
 excerpt() { head -n "${2:-10}" "$1" | sed 's/^/#   /'; }
 
 # shellcheck disable=SC1091
-. "$dir/meta" || { echo "not ok - $name: no meta"; echo "0 passed, 1 failed"; exit 1; }
+. "$dir/meta" || { echo "not ok - $name: no meta"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 release=${release:-} banner=${banner:-}
 # A private directory: the outputs hold the guest's memory.
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/kexdump-save.XXXXXX") || exit 1
