@@ -5,12 +5,9 @@
 # bad inputs: output, exit codes, and one-line errors naming the file.
 set -uo pipefail
 kexdump=$1 mksynth=$2
-work=$(mktemp -d)
-trap 'chmod -R u+rwx "$work"; rm -rf "$work"' EXIT
-"$mksynth" "$work" || exit 1
-pass=0 fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-nok() { echo "not ok - $*"; fail=$((fail + 1)); }
+# shellcheck source=tests/cli/common.sh
+. "$(dirname "$0")/common.sh"
+cli_work "$mksynth"
 
 # expect_error RC PATTERN ARGS...: exit status RC, exactly one stderr line
 # matching PATTERN, nothing on stdout.
@@ -307,5 +304,4 @@ expect_error 2 "usage" info "$good" extra
 expect_error 2 "unknown command" frobnicate
 expect_error 2 "usage" read "$good"
 
-echo "$pass passed, $fail failed"
-((fail == 0))
+cli_done

@@ -14,9 +14,8 @@
 set -uo pipefail
 kexdump=$(realpath "$1")
 export PATH=$PATH:/usr/sbin:/sbin
-pass=0 fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-nok() { echo "not ok - $*"; fail=$((fail + 1)); }
+# shellcheck source=tests/cli/common.sh
+. "$(dirname "$0")/common.sh"
 skip() { echo "SKIP: $*"; exit 77; }
 
 # The check run inside the private mount namespace (see the end).
@@ -168,5 +167,4 @@ else
 	fi
 fi
 
-echo "$pass passed, $fail failed"
-((fail == 0))
+cli_done
