@@ -192,7 +192,11 @@ if [[ ${KEXDUMP_SKIP_VM:-0} != 1 ]]; then
 	done
 	# The static binary reads a real dump too.
 	first=$(ls -d "$dumps"/*/ 2>/dev/null | head -n1)
-	if [[ -n $first ]] && "$out/static/kexdump" dmesg "$first/vmcore" | grep -q 'Kernel panic'; then
+	# Whole output first: grep -q would close the pipe at the first match
+	# and, under pipefail, kexdump's SIGPIPE would fail the check.
+	log=
+	[[ -n $first ]] && log=$("$out/static/kexdump" dmesg "$first/vmcore")
+	if grep -q 'Kernel panic' <<<"$log"; then
 		tally 1 0 0 "static kexdump dmesg on a real dump"
 	else
 		tally 0 1 0 "static kexdump dmesg on a real dump"
