@@ -15,6 +15,10 @@
  * cached ($KEXDUMP_CACHE, default ~/.cache/kexdump, kernels/RELEASE with
  * a .complete marker), whatever their current releases are.
  *
+ * kd_test_write(), kd_test_write_text(), kd_test_mkdirs() and
+ * kd_test_rm_rf() make and remove the fake trees (sysfs, /dev, module
+ * folders, mountinfo) that the service tests point the library at.
+ *
  * Include after <cmocka.h>; every function here is static, one copy per
  * test binary (each is a single .c file).
  */
@@ -22,11 +26,15 @@
 #define KEXDUMP_TESTS_KDTEST_H
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -124,6 +132,70 @@ static inline void kd_test_kernel_dir(char *buf, size_t len, const char *rel)
 		snprintf(buf, len, "%s/kernels/%s", cache, rel);
 	else
 		snprintf(buf, len, "%s/.cache/kexdump/kernels/%s", home ? home : "/root", rel);
+}
+
+/* DIR/REL into @p buf (REL alone when @p dir is NULL; one '/' between). */
+static inline void kd_test_path(char *buf, size_t len, const char *dir, const char *rel)
+{
+	int n = dir ? snprintf(buf, len, "%s/%s", dir, rel + (*rel == '/')) :
+		      snprintf(buf, len, "%s", rel);
+	assert_true(n >= 0 && (size_t)n < len);
+}
+
+/* mkdir -p DIR/REL (0755: the as-nobody checks read the fake trees too). */
+static inline void kd_test_mkdirs(const char *dir, const char *rel)
+{
+	char p[PATH_MAX];
+	kd_test_path(p, sizeof(p), dir, rel);
+	for (char *s = p + 1;; s++) {
+		if (*s && *s != '/')
+			continue;
+		char c = *s;
+		*s = '\0';
+		assert_true(mkdir(p, 0755) == 0 || errno == EEXIST);
+		if (!c)
+			break;
+		*s = c;
+	}
+}
+
+/* Write @p len bytes to DIR/REL, replacing it, with its missing parents. */
+static inline void kd_test_write(const char *dir, const char *rel, const void *data,
+				 size_t len)
+{
+	char p[PATH_MAX];
+	kd_test_path(p, sizeof(p), dir, rel);
+	char *slash = strrchr(p, '/');
+	if (slash && slash != p) {
+		*slash = '\0';
+		kd_test_mkdirs(NULL, p);
+		*slash = '/';
+	}
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	assert_int_equal(close(fd), 0);
+}
+
+static inline void kd_test_write_text(const char *dir, const char *rel, const char *text)
+{
+	kd_test_write(dir, rel, text, strlen(text));
+}
+
+static inline int kd_test_rm_one(const char *path, const struct stat *st, int type,
+				 struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* rm -rf @p path (scratch folders the test made; no shell involved). */
+static inline void kd_test_rm_rf(const char *path)
+{
+	if (access(path, F_OK))
+		return;
+	assert_int_equal(nftw(path, kd_test_rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
 }
 
 #endif

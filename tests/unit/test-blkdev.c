@@ -128,14 +128,6 @@ static void test_ext(void **state)
 	unlink(img);
 }
 
-static void write_image(const char *path, const uint8_t *data, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	close(fd);
-}
-
 static const uint8_t test_uuid[16] = {
 	0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0,
 	0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
@@ -155,7 +147,7 @@ static void test_xfs_btrfs_vfat(void **state)
 	memcpy(buf, "XFSB", 4);
 	memcpy(buf + 32, test_uuid, 16);
 	memcpy(buf + 108, "xfs-label\0\0\0", 12);
-	write_image(img, buf, len);
+	kd_test_write(NULL, img, buf, len);
 	assert_null(kd_blkdev_probe(img, &info));
 	assert_string_equal(info.fstype, "xfs");
 	assert_string_equal(info.uuid, "12345678-9abc-def0-0123-456789abcdef");
@@ -166,7 +158,7 @@ static void test_xfs_btrfs_vfat(void **state)
 	memcpy(buf + 0x10040, "_BHRfS_M", 8);
 	memcpy(buf + 0x10020, test_uuid, 16);
 	memcpy(buf + 0x1012b, "btrfs label", 11);
-	write_image(img, buf, len);
+	kd_test_write(NULL, img, buf, len);
 	assert_null(kd_blkdev_probe(img, &info));
 	assert_string_equal(info.fstype, "btrfs");
 	assert_string_equal(info.uuid, "12345678-9abc-def0-0123-456789abcdef");
@@ -180,7 +172,7 @@ static void test_xfs_btrfs_vfat(void **state)
 	memcpy(buf + 71, "EFI        ", 11);
 	memcpy(buf + 82, "FAT32   ", 8);
 	buf[510] = 0x55, buf[511] = 0xaa;
-	write_image(img, buf, len);
+	kd_test_write(NULL, img, buf, len);
 	assert_null(kd_blkdev_probe(img, &info));
 	assert_string_equal(info.fstype, "vfat");
 	assert_string_equal(info.uuid, "1234-5678");
@@ -195,7 +187,7 @@ static void test_xfs_btrfs_vfat(void **state)
 	memcpy(buf + 43, "NO NAME    ", 11);
 	memcpy(buf + 54, "FAT16   ", 8);
 	buf[510] = 0x55, buf[511] = 0xaa;
-	write_image(img, buf, len);
+	kd_test_write(NULL, img, buf, len);
 	assert_null(kd_blkdev_probe(img, &info));
 	assert_string_equal(info.fstype, "vfat");
 	assert_string_equal(info.uuid, "DEAD-BEEF");
@@ -204,10 +196,10 @@ static void test_xfs_btrfs_vfat(void **state)
 	// An MBR (55 AA without a BPB) and an empty image: no filesystem.
 	memset(buf, 0, 512);
 	buf[510] = 0x55, buf[511] = 0xaa;
-	write_image(img, buf, len);
+	kd_test_write(NULL, img, buf, len);
 	assert_null(kd_blkdev_probe(img, &info));
 	assert_string_equal(info.fstype, "");
-	write_image(img, buf, 100);
+	kd_test_write(NULL, img, buf, 100);
 	assert_null(kd_blkdev_probe(img, &info));
 	assert_string_equal(info.fstype, "");
 	assert_int_equal(info.size, 100);
@@ -220,43 +212,29 @@ static void test_xfs_btrfs_vfat(void **state)
 	kd_error_destroy(err);
 }
 
-static void put(const char *rel, const char *text)
-{
-	char p[256];
-	snprintf(p, sizeof(p), "%s/%s", tmpdir, rel);
-	write_image(p, (const uint8_t *)text, strlen(text));
-}
-
-static void mk(const char *rel)
-{
-	char p[256];
-	snprintf(p, sizeof(p), "%s/%s", tmpdir, rel);
-	assert_true(mkdir(p, 0700) == 0 || errno == EEXIST);
-}
-
 // A fake /sys/class/block and /dev: the device nodes are image files.
 static void test_find(void **state)
 {
 	(void)state;
-	mk("sys");
-	mk("sys/class");
-	mk("sys/class/block");
-	mk("sys/class/block/vda");
-	mk("sys/class/block/vda1");
-	mk("sys/class/block/loop0");
-	mk("sys/class/block/cciss!c0d0");
-	mk("dev");
-	mk("dev/cciss");
-	put("sys/class/block/vda/dev", "254:0\n");
-	put("sys/class/block/vda/size", "16384\n");
-	put("sys/class/block/vda1/dev", "254:1\n");
-	put("sys/class/block/vda1/size", "8192\n");
-	put("sys/class/block/loop0/dev", "7:0\n");
-	put("sys/class/block/loop0/size", "0\n");	// unused: never opened
-	put("sys/class/block/cciss!c0d0/dev", "104:0\n");
-	put("sys/class/block/cciss!c0d0/size", "8\n");
-	put("dev/vda", "");
-	put("dev/cciss/c0d0", "raw bytes");
+	kd_test_mkdirs(tmpdir, "sys");
+	kd_test_mkdirs(tmpdir, "sys/class");
+	kd_test_mkdirs(tmpdir, "sys/class/block");
+	kd_test_mkdirs(tmpdir, "sys/class/block/vda");
+	kd_test_mkdirs(tmpdir, "sys/class/block/vda1");
+	kd_test_mkdirs(tmpdir, "sys/class/block/loop0");
+	kd_test_mkdirs(tmpdir, "sys/class/block/cciss!c0d0");
+	kd_test_mkdirs(tmpdir, "dev");
+	kd_test_mkdirs(tmpdir, "dev/cciss");
+	kd_test_write_text(tmpdir, "sys/class/block/vda/dev", "254:0\n");
+	kd_test_write_text(tmpdir, "sys/class/block/vda/size", "16384\n");
+	kd_test_write_text(tmpdir, "sys/class/block/vda1/dev", "254:1\n");
+	kd_test_write_text(tmpdir, "sys/class/block/vda1/size", "8192\n");
+	kd_test_write_text(tmpdir, "sys/class/block/loop0/dev", "7:0\n");
+	kd_test_write_text(tmpdir, "sys/class/block/loop0/size", "0\n");	// unused: never opened
+	kd_test_write_text(tmpdir, "sys/class/block/cciss!c0d0/dev", "104:0\n");
+	kd_test_write_text(tmpdir, "sys/class/block/cciss!c0d0/size", "8\n");
+	kd_test_write_text(tmpdir, "dev/vda", "");
+	kd_test_write_text(tmpdir, "dev/cciss/c0d0", "raw bytes");
 	char img[128], sys[128], dev[128];
 	snprintf(img, sizeof(img), "%s/dev/vda1", tmpdir);
 	snprintf(sys, sizeof(sys), "%s/sys", tmpdir);
@@ -314,7 +292,7 @@ static const char mountinfo_text[] =
 static void test_mountpoint(void **state)
 {
 	(void)state;
-	put("mountinfo", mountinfo_text);
+	kd_test_write_text(tmpdir, "mountinfo", mountinfo_text);
 	char mi[128], out[256];
 	snprintf(mi, sizeof(mi), "%s/mountinfo", tmpdir);
 	assert_null(kd_blkdev_mountpoint(254, 1, mi, out, sizeof(out)));
@@ -347,7 +325,7 @@ static void test_mountpoint(void **state)
 static void test_mounts(void **state)
 {
 	(void)state;
-	put("mountinfo", mountinfo_text);
+	kd_test_write_text(tmpdir, "mountinfo", mountinfo_text);
 	char mi[128];
 	snprintf(mi, sizeof(mi), "%s/mountinfo", tmpdir);
 	struct kd_mounts m;

@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "kdtest.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,21 +20,6 @@
 #include "service/service.h"
 
 static char root[64];
-
-static void put(const char *rel, const void *data, size_t len)
-{
-	char p[512];
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	close(fd);
-}
-
-static void puts_(const char *rel, const char *text)
-{
-	put(rel, text, strlen(text));
-}
 
 static void mk(const char *rel)
 {
@@ -79,9 +66,9 @@ static void test_list(void **state)
 	(void)state;
 	// A complete capture.
 	mk("web-01-2024-03-01-10:00:00");
-	put("web-01-2024-03-01-10:00:00/vmcore", "0123456789", 10);
-	puts_("web-01-2024-03-01-10:00:00/dmesg.txt", "[    0.000000] Linux\n");
-	puts_("web-01-2024-03-01-10:00:00/summary",
+	kd_test_write(root, "web-01-2024-03-01-10:00:00/vmcore", "0123456789", 10);
+	kd_test_write_text(root, "web-01-2024-03-01-10:00:00/dmesg.txt", "[    0.000000] Linux\n");
+	kd_test_write_text(root, "web-01-2024-03-01-10:00:00/summary",
 	      "status=complete\nerror=\nrelease=6.1.0-56-amd64\n"
 	      "panic=[   12.345678] Kernel panic - not syncing: sysrq triggered crash\n"
 	      "host=web-01\ndate=2024-03-01 10:00:00\ndump_level=31\ncodec=zstd\n"
@@ -89,20 +76,20 @@ static void test_list(void **state)
 	      "future_key=ignored\n");
 	// Interrupted during the save: no summary, a vmcore.incomplete.
 	mk("web-01-2024-01-15-08:30:05");
-	put("web-01-2024-01-15-08:30:05/vmcore.incomplete", "abc", 3);
+	kd_test_write(root, "web-01-2024-01-15-08:30:05/vmcore.incomplete", "abc", 3);
 	// Interrupted before the save: only dmesg.txt.
 	mk("db-2024-01-15-08:30:05");
-	puts_("db-2024-01-15-08:30:05/dmesg.txt", "log\n");
+	kd_test_write_text(root, "db-2024-01-15-08:30:05/dmesg.txt", "log\n");
 	// Failed, with a reason; host names may hold dashes.
 	mk("my-host-2-2024-02-01-00:00:00");
-	puts_("my-host-2-2024-02-01-00:00:00/summary",
+	kd_test_write_text(root, "my-host-2-2024-02-01-00:00:00/summary",
 	      "status=failed\nerror=cannot mount /dev/vda1: No such device\n");
 	// Not dump folders: skipped.
 	mk("lost+found");
 	mk("x-2024-13-01");
 	mk("-2024-01-01-00:00:00");
 	mk("h-2024-01-01T00:00:00");
-	puts_("file-2024-01-01-00:00:00", "a file, not a folder");
+	kd_test_write_text(root, "file-2024-01-01-00:00:00", "a file, not a folder");
 
 	struct kd_dumpdir_entry *e;
 	size_t n;
@@ -156,14 +143,14 @@ static void test_hostile(void **state)
 	assert_non_null(big);
 	memset(big, 'A', len);
 	memcpy(big, "release=", 8);	// one 1 MiB line
-	put("h-2024-05-05-05:05:05/summary", big, len);
+	kd_test_write(root, "h-2024-05-05-05:05:05/summary", big, len);
 	mk("h-2024-05-05-05:05:06");
 	char nasty[600];
 	int k = snprintf(nasty, sizeof(nasty), "status=completeX\npanic=a\tb\033[2Jc");
 	memset(nasty + k, 'p', 400);
 	k += 400;
 	memcpy(nasty + k, "\nerror=x\0y\nstatus", 17);	// no final newline or '='
-	put("h-2024-05-05-05:05:06/summary", nasty, (size_t)k + 17);
+	kd_test_write(root, "h-2024-05-05-05:05:06/summary", nasty, (size_t)k + 17);
 	mk("h-2024-05-05-05:05:07");
 	char target[512];
 	snprintf(target, sizeof(target), "%s/h-2024-05-05-05:05:06/summary", root);
@@ -198,7 +185,7 @@ static void test_missing(void **state)
 	assert_int_equal(n, 0);
 	free(e);
 	// A file where the folder should be is an error.
-	puts_("file-2024-01-01-00:00:00", "not a folder");
+	kd_test_write_text(root, "file-2024-01-01-00:00:00", "not a folder");
 	char p[512];
 	snprintf(p, sizeof(p), "%s/file-2024-01-01-00:00:00", root);
 	struct kd_error *err = kd_dumpdir_list(p, &e, &n);

@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "kdtest.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -149,30 +151,6 @@ static char *make_root(void)
 	return root;
 }
 
-static void put_file(const char *root, const char *rel, const char *text)
-{
-	char path[4096];
-	snprintf(path, sizeof(path), "%s%s", root, rel);
-	// mkdir -p of the parents
-	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
-		*p = '/';
-	}
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void remove_tree(const char *root)
-{
-	char cmd[4200];
-	// Test scratch only: a path we made with mkdtemp, no user input.
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	assert_int_equal(system(cmd), 0);
-}
-
 static const char iomem[] =
 	"00000000-00000fff : Reserved\n"
 	"00001000-0009fbff : System RAM\n"
@@ -185,13 +163,13 @@ static void test_state_armed(void **state)
 {
 	(void)state;
 	char *root = make_root();
-	put_file(root, "/sys/kernel/kexec_crash_size", "268435456\n");
-	put_file(root, "/sys/kernel/kexec_crash_loaded", "1\n");
-	put_file(root, "/sys/kernel/kexec_loaded", "0\n");
-	put_file(root, "/proc/sys/kernel/kexec_load_disabled", "0\n");
-	put_file(root, "/sys/kernel/security/lockdown", "none [integrity] confidentiality\n");
-	put_file(root, "/proc/iomem", iomem);
-	put_file(root, "/proc/cmdline",
+	kd_test_write_text(root, "/sys/kernel/kexec_crash_size", "268435456\n");
+	kd_test_write_text(root, "/sys/kernel/kexec_crash_loaded", "1\n");
+	kd_test_write_text(root, "/sys/kernel/kexec_loaded", "0\n");
+	kd_test_write_text(root, "/proc/sys/kernel/kexec_load_disabled", "0\n");
+	kd_test_write_text(root, "/sys/kernel/security/lockdown", "none [integrity] confidentiality\n");
+	kd_test_write_text(root, "/proc/iomem", iomem);
+	kd_test_write_text(root, "/proc/cmdline",
 		 "BOOT_IMAGE=/vmlinuz root=/dev/vda crashkernel=384M-:256M quiet\n");
 	struct kd_kexec_state st;
 	memset(&st, 0xa5, sizeof(st));
@@ -203,7 +181,7 @@ static void test_state_armed(void **state)
 	assert_false(st.load_disabled);
 	assert_string_equal(st.lockdown, "integrity");
 	assert_string_equal(st.crashkernel_arg, "crashkernel=384M-:256M");
-	remove_tree(root);
+	kd_test_rm_rf(root);
 	free(root);
 }
 
@@ -213,14 +191,14 @@ static void test_state_not_root(void **state)
 	char *root = make_root();
 	// What a user sees: addresses hidden, a high and a low reservation,
 	// kexec disabled, the reboot slot loaded, lockdown off.
-	put_file(root, "/sys/kernel/kexec_crash_size", "134217728");
-	put_file(root, "/sys/kernel/kexec_crash_loaded", "0");
-	put_file(root, "/sys/kernel/kexec_loaded", "1");
-	put_file(root, "/proc/sys/kernel/kexec_load_disabled", "1");
-	put_file(root, "/sys/kernel/security/lockdown", "[none] integrity confidentiality");
-	put_file(root, "/proc/iomem", "00000000-00000000 : System RAM\n"
+	kd_test_write_text(root, "/sys/kernel/kexec_crash_size", "134217728");
+	kd_test_write_text(root, "/sys/kernel/kexec_crash_loaded", "0");
+	kd_test_write_text(root, "/sys/kernel/kexec_loaded", "1");
+	kd_test_write_text(root, "/proc/sys/kernel/kexec_load_disabled", "1");
+	kd_test_write_text(root, "/sys/kernel/security/lockdown", "[none] integrity confidentiality");
+	kd_test_write_text(root, "/proc/iomem", "00000000-00000000 : System RAM\n"
 				      "  00000000-00000000 : Crash kernel\n");
-	put_file(root, "/proc/cmdline", "crashkernel=512M,high \"crashkernel=128M,low\" "
+	kd_test_write_text(root, "/proc/cmdline", "crashkernel=512M,high \"crashkernel=128M,low\" "
 					"-- crashkernel=1G");
 	struct kd_kexec_state st;
 	assert_null(kd_kexec_state(root, &st));
@@ -232,7 +210,7 @@ static void test_state_not_root(void **state)
 	assert_string_equal(st.lockdown, "none");
 	assert_string_equal(st.crashkernel_arg,
 			    "crashkernel=512M,high \"crashkernel=128M,low\"");
-	remove_tree(root);
+	kd_test_rm_rf(root);
 	free(root);
 }
 
@@ -241,7 +219,7 @@ static void test_state_empty(void **state)
 	(void)state;
 	// A kernel without kexec, no securityfs, no reservation.
 	char *root = make_root();
-	put_file(root, "/proc/cmdline", "root=/dev/vda quiet\n");
+	kd_test_write_text(root, "/proc/cmdline", "root=/dev/vda quiet\n");
 	struct kd_kexec_state st;
 	memset(&st, 0xa5, sizeof(st));
 	assert_null(kd_kexec_state(root, &st));
@@ -250,7 +228,7 @@ static void test_state_empty(void **state)
 	assert_false(st.crash_loaded || st.reboot_loaded || st.load_disabled);
 	assert_string_equal(st.lockdown, "");
 	assert_string_equal(st.crashkernel_arg, "");
-	remove_tree(root);
+	kd_test_rm_rf(root);
 	free(root);
 }
 
@@ -258,14 +236,14 @@ static void test_state_corrupt(void **state)
 {
 	(void)state;
 	char *root = make_root();
-	put_file(root, "/sys/kernel/kexec_crash_size", "lots\n");
+	kd_test_write_text(root, "/sys/kernel/kexec_crash_size", "lots\n");
 	struct kd_kexec_state st;
 	struct kd_error *err = kd_kexec_state(root, &st);
 	assert_non_null(err);
 	assert_int_equal(kd_error_code(err), KD_ERROR_CORRUPT);
 	assert_non_null(strstr(kd_error_message(err), "kexec_crash_size: not a number: 'lots'"));
 	kd_error_destroy(err);
-	remove_tree(root);
+	kd_test_rm_rf(root);
 	free(root);
 }
 
@@ -496,7 +474,7 @@ static void test_record_roundtrip(void **state)
 	err = kd_kexec_record_read(dir, KD_KEXEC_CRASH, &back);
 	assert_int_equal(kd_error_code(err), KD_ERROR_NOTFOUND);
 	kd_error_destroy(err);
-	remove_tree(root);
+	kd_test_rm_rf(root);
 	free(root);
 }
 
@@ -522,27 +500,27 @@ static void test_record_bad(void **state)
 	assert_int_equal(sb.st_mode & 07777, 0700);
 	// Keys a newer kexdump writes are ignored; lines without '=' are not.
 	snprintf(path, sizeof(path), "%s/reboot.loaded", dir);
-	put_file("", path, "kernel=/k\nfuture=1\ncmdline=x\n");
+	kd_test_write_text("", path, "kernel=/k\nfuture=1\ncmdline=x\n");
 	assert_null(kd_kexec_record_read(dir, KD_KEXEC_REBOOT, &back));
 	assert_string_equal(back.kernel, "/k");
 	assert_string_equal(back.cmdline, "x");
-	put_file("", path, "kernel=/k\ngarbage\n");
+	kd_test_write_text("", path, "kernel=/k\ngarbage\n");
 	err = kd_kexec_record_read(dir, KD_KEXEC_REBOOT, &back);
 	assert_int_equal(kd_error_code(err), KD_ERROR_CORRUPT);
 	assert_contains(kd_error_message(err), "reboot.loaded:2: not key=value");
 	kd_error_destroy(err);
-	put_file("", path, "cmdline=x\n");
+	kd_test_write_text("", path, "cmdline=x\n");
 	err = kd_kexec_record_read(dir, KD_KEXEC_REBOOT, &back);
 	assert_int_equal(kd_error_code(err), KD_ERROR_CORRUPT);
 	kd_error_destroy(err);
 	// A file where the folder should be.
 	snprintf(path, sizeof(path), "%s/file", root);
-	put_file("", path, "");
+	kd_test_write_text("", path, "");
 	err = kd_kexec_record_write(path, KD_KEXEC_CRASH, &rec);
 	assert_int_equal(kd_error_code(err), KD_ERROR_INVALID);
 	assert_contains(kd_error_message(err), "not a folder");
 	kd_error_destroy(err);
-	remove_tree(root);
+	kd_test_rm_rf(root);
 	free(root);
 }
 
@@ -556,8 +534,8 @@ static void test_load_bad_files(void **state)
 	char empty[4200], kernel[4200];
 	snprintf(empty, sizeof(empty), "%s/empty", root);
 	snprintf(kernel, sizeof(kernel), "%s/vmlinuz", root);
-	put_file("", empty, "");
-	put_file("", kernel, "MZ not really a kernel");
+	kd_test_write_text("", empty, "");
+	kd_test_write_text("", kernel, "MZ not really a kernel");
 	struct kd_error *err = kd_kexec_load(KD_KEXEC_CRASH, "/nonexistent/vmlinuz", NULL, "");
 	assert_int_equal(kd_error_errno(err), ENOENT);
 	assert_string_equal(kd_error_message(err),
@@ -577,7 +555,7 @@ static void test_load_bad_files(void **state)
 	err = kd_kexec_load(KD_KEXEC_CRASH, kernel, empty, "");
 	assert_contains(kd_error_message(err), "/empty: the initramfs is empty");
 	kd_error_destroy(err);
-	remove_tree(root);
+	kd_test_rm_rf(root);
 	free(root);
 }
 

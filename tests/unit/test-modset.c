@@ -27,35 +27,6 @@
 
 // ------------------------------------------------------------- helpers
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void mkdirs(const char *path)
-{
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0755);
-			*p = '/';
-		}
-	mkdir(buf, 0755);
-}
-
-static void rm_rf(const char *path)
-{
-	char *argv[] = { (char *)"rm", (char *)"-rf", (char *)"--", (char *)path, NULL };
-	synth_run(argv, NULL, NULL);
-}
-
 static size_t index_of(const struct kd_modset *set, const char *name)
 {
 	for (size_t i = 0; i < kd_modset_count(set); i++) {
@@ -88,7 +59,7 @@ static int tree_setup(void **state)
 		return -1;
 	// fs.ko.xz needs lib-a and lib-b (closure listed load-last-first as
 	// depmod writes it); lib_b needs lib-a; ext-one is spelled with '-'.
-	write_file(t.dir, "modules.dep",
+	kd_test_write_text(t.dir, "modules.dep",
 		   "kernel/fs/myfs.ko.xz: kernel/lib/lib_b.ko kernel/lib/lib-a.ko.zst\n"
 		   "kernel/lib/lib_b.ko: kernel/lib/lib-a.ko.zst\n"
 		   "kernel/lib/lib-a.ko.zst:\n"
@@ -99,20 +70,20 @@ static int tree_setup(void **state)
 		   "kernel/drivers/pcibus.ko: kernel/drivers/bus.ko\n"
 		   "kernel/loop/a.ko:\n"
 		   "kernel/loop/b.ko:\n");
-	write_file(t.dir, "modules.softdep",
+	kd_test_write_text(t.dir, "modules.softdep",
 		   "# Soft dependencies extracted from modules themselves.\n"
 		   "softdep myfs pre: crypto-crc post: lib_b\n"
 		   "softdep a pre: b\n"
 		   "softdep b pre: a\n"
 		   "softdep blk pre: no-such-thing\n");
-	write_file(t.dir, "modules.alias",
+	kd_test_write_text(t.dir, "modules.alias",
 		   "# Aliases extracted from modules themselves.\n"
 		   "alias crypto-crc crc_generic\n"
 		   "alias crypto-crc crc_fast\n"
 		   "alias fs-myfs myfs\n"
 		   "alias virtio:d00000002v* blk\n"
 		   "alias pci:v00001AF4d*sv*sd*bc*sc*i* pcibus\n");
-	write_file(t.dir, "modules.builtin",
+	kd_test_write_text(t.dir, "modules.builtin",
 		   "kernel/fs/builtin-fs.ko\nkernel/drivers/ahci.ko\n");
 	static const char modinfo[] = "builtin_fs.alias=fs-bfs\0ahci.license=GPL\0";
 	char path[PATH_MAX];
@@ -127,7 +98,7 @@ static int tree_setup(void **state)
 static int tree_teardown(void **state)
 {
 	struct tree *t = *state;
-	rm_rf(t->dir);
+	kd_test_rm_rf(t->dir);
 	return 0;
 }
 
@@ -225,27 +196,27 @@ static void make_sysfs(const char *root, bool with_drivers)
 	snprintf(pci, sizeof(pci), "%s/devices/pci0000:00/0000:00:04.0", root);
 	snprintf(virtio, sizeof(virtio), "%s/virtio1", pci);
 	snprintf(vda1, sizeof(vda1), "%s/block/vda/vda1", virtio);
-	mkdirs(vda1);
+	kd_test_mkdirs(NULL, vda1);
 	snprintf(d, sizeof(d), "%s/class/block", root);
-	mkdirs(d);
+	kd_test_mkdirs(NULL, d);
 	snprintf(d, sizeof(d), "%s/module/virtio_blk", root);
-	mkdirs(d);
+	kd_test_mkdirs(NULL, d);
 	snprintf(d, sizeof(d), "%s/module/virtio_pci", root);
-	mkdirs(d);
+	kd_test_mkdirs(NULL, d);
 	snprintf(d, sizeof(d), "%s/bus/virtio/drivers/virtio_blk", root);
-	mkdirs(d);
+	kd_test_mkdirs(NULL, d);
 	symlink_at("../../../../module/virtio_blk", d, "module");
 	snprintf(d, sizeof(d), "%s/bus/pci/drivers/virtio-pci", root);
-	mkdirs(d);
+	kd_test_mkdirs(NULL, d);
 	symlink_at("../../../../module/virtio_pci", d, "module");
 	snprintf(d, sizeof(d), "%s/class/block", root);
 	symlink_at("../../devices/pci0000:00/0000:00:04.0/virtio1/block/vda", d, "vda");
 	symlink_at("../../devices/pci0000:00/0000:00:04.0/virtio1/block/vda/vda1", d, "vda1");
-	write_file(vda1, "partition", "1\n");
-	write_file(vda1, "dev", "254:1\n");
-	write_file(vda1, "size", "16384\n");
-	write_file(pci, "modalias", "pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00\n");
-	write_file(virtio, "modalias", "virtio:d00000002v00001AF4\n");
+	kd_test_write_text(vda1, "partition", "1\n");
+	kd_test_write_text(vda1, "dev", "254:1\n");
+	kd_test_write_text(vda1, "size", "16384\n");
+	kd_test_write_text(pci, "modalias", "pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00\n");
+	kd_test_write_text(virtio, "modalias", "virtio:d00000002v00001AF4\n");
 	if (with_drivers) {
 		symlink_at("../../../bus/pci/drivers/virtio-pci", pci, "driver");
 		symlink_at("../../../../bus/virtio/drivers/virtio_blk", virtio, "driver");
@@ -255,8 +226,8 @@ static void make_sysfs(const char *root, bool with_drivers)
 // A moddir holding the virtio modules as Debian 6.1 builds them.
 static void make_virtio_moddir(const char *dir)
 {
-	mkdirs(dir);
-	write_file(dir, "modules.dep",
+	kd_test_mkdirs(NULL, dir);
+	kd_test_write_text(dir, "modules.dep",
 		   "kernel/drivers/block/virtio_blk.ko: kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko\n"
 		   "kernel/drivers/virtio/virtio.ko:\n"
 		   "kernel/drivers/virtio/virtio_ring.ko:\n"
@@ -266,7 +237,7 @@ static void make_virtio_moddir(const char *dir)
 		   "kernel/drivers/scsi/other_pci.ko:\n"
 		   "kernel/fs/ext4/ext4.ko: kernel/fs/jbd2/jbd2.ko\n"
 		   "kernel/fs/jbd2/jbd2.ko:\n");
-	write_file(dir, "modules.alias",
+	kd_test_write_text(dir, "modules.alias",
 		   "alias fs-ext4 ext4\n"
 		   "alias pci:v00001AF4d*sv*sd*bc*sc*i* virtio_pci\n"
 		   "alias virtio:d00000002v* virtio_blk\n"
@@ -335,7 +306,7 @@ static void test_target(void **state)
 	snprintf(sysfs, sizeof(sysfs), "%s/sys1", t->dir);
 	snprintf(dev, sizeof(dev), "%s/dev", t->dir);
 	snprintf(img, sizeof(img), "%s/vda1", dev);
-	mkdirs(dev);
+	kd_test_mkdirs(NULL, dev);
 	int fd = open(img, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, 8 << 20), 0);
@@ -411,7 +382,7 @@ static bool prepare_tree(const char *release, char *root, size_t rootlen)
 	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", root);
 	assert_non_null(mkdtemp(tmp));
 	snprintf(path, sizeof(path), "%s/lib/modules/%s", tmp, release);
-	mkdirs(path);
+	kd_test_mkdirs(NULL, path);
 	char target[PATH_MAX * 2];
 	snprintf(target, sizeof(target), "%s/kernel", cache);
 	symlink_at(target, path, "kernel");
@@ -426,12 +397,12 @@ static bool prepare_tree(const char *release, char *root, size_t rootlen)
 	char *argv[] = { (char *)"depmod", (char *)"-b", tmp, (char *)release, NULL };
 	char *out = synth_run_output(argv, NULL);
 	if (!out) {
-		rm_rf(tmp);
+		kd_test_rm_rf(tmp);
 		fail_msg("depmod -b %s %s failed", tmp, release);
 	}
 	free(out);
 	if (rename(tmp, root))
-		rm_rf(tmp);	// another run made it first
+		kd_test_rm_rf(tmp);	// another run made it first
 	return true;
 }
 

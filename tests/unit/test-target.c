@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "kdtest.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,23 +30,6 @@ static struct kd_target_roots roots;
 
 #define UUID_ROOT "11111111-2222-3333-4444-555555555555"
 #define UUID_VAR "66666666-7777-8888-9999-aaaaaaaaaaaa"
-
-static void put(const char *name, const char *text)
-{
-	char p[256];
-	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void mkdirs(const char *name)
-{
-	char p[256];
-	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
-	assert_null(kd_fs_mkdir_p(p, 0700));
-}
 
 // An 8 KiB image with an ext4 superblock (fs/ext4/ext4.h: s_magic at 56,
 // s_feature_incompat at 96 with extents (0x40), s_uuid at 104,
@@ -80,12 +65,12 @@ static void sysdev(const char *name, unsigned major, unsigned minor)
 {
 	char p[256], t[256], link[256];
 	snprintf(p, sizeof(p), "sys/class/block/%s", name);
-	mkdirs(p);
+	kd_test_mkdirs(tmpdir, p);
 	snprintf(t, sizeof(t), "%s/dev", p);
 	snprintf(link, sizeof(link), "%u:%u\n", major, minor);
-	put(t, link);
+	kd_test_write_text(tmpdir, t, link);
 	snprintf(t, sizeof(t), "%s/size", p);
-	put(t, "16\n");
+	kd_test_write_text(tmpdir, t, "16\n");
 	snprintf(link, sizeof(link), "%s/sys/dev/block/%u:%u", tmpdir, major, minor);
 	snprintf(t, sizeof(t), "../../class/block/%s", name);
 	assert_int_equal(symlink(t, link), 0);
@@ -124,15 +109,15 @@ static int teardown(void **state)
 static int fake_machine(void **state)
 {
 	(void)state;
-	mkdirs("sys/dev/block");
-	mkdirs("dev");
+	kd_test_mkdirs(tmpdir, "sys/dev/block");
+	kd_test_mkdirs(tmpdir, "dev");
 	sysdev("sda1", 8, 1);
 	sysdev("sda3", 8, 3);
 	sysdev("sdc1", 8, 33);
 	image("sda1", UUID_ROOT, "root");
 	image("sda3", UUID_VAR, "var");
 	image("sdc1", NULL, NULL);
-	put("mountinfo", machine);
+	kd_test_write_text(tmpdir, "mountinfo", machine);
 	return 0;
 }
 
@@ -219,7 +204,7 @@ static void test_bind_mount(void **state)
 	assert_null(kd_target_resolve(&cfg, &roots, &t));
 	assert_string_equal(t.config.target, "UUID=" UUID_VAR);
 	assert_string_equal(t.local_path, "/var/srv-data/dumps");
-	put("mountinfo",
+	kd_test_write_text(tmpdir, "mountinfo",
 	    "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
 	    "32 22 8:3 /srv-data /srv/data rw - ext4 /dev/sda3 rw\n");
 	assert_null(kd_target_resolve(&cfg, &roots, &t));
@@ -230,7 +215,7 @@ static void test_bind_mount(void **state)
 	assert_null(kd_target_resolve(&cfg, &roots, &t));
 	assert_false(t.mounted);
 	assert_string_equal(t.local_path, "");
-	put("mountinfo", machine);
+	kd_test_write_text(tmpdir, "mountinfo", machine);
 }
 
 // No block device under the path: one line saying what and what to do.
