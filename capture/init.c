@@ -221,8 +221,10 @@ static bool capture_open_dump(struct capture *c)
 		return false;
 	}
 	const char *rel;
-	if (!kd_vmcoreinfo_string(kd_kernel_vmcoreinfo(c->kernel), "OSRELEASE", &rel))
+	err = kd_vmcoreinfo_string(kd_kernel_vmcoreinfo(c->kernel), "OSRELEASE", &rel);
+	if (!err)
 		capture_first_line(rel, strlen(rel), c->release, sizeof(c->release));
+	kd_error_destroy(err);	// no release: the summary leaves it out
 	err = kd_printk_find_panic(c->kernel, c->panic, sizeof(c->panic));
 	if (err)
 		capture_say("no panic line: %s", kd_error_message(err));
