@@ -59,6 +59,19 @@ void cli_human_size(uint64_t n, char *buf, size_t len);
  * out of range), the one spelling of times in the commands' output. */
 void cli_format_time(int64_t t, char *buf, size_t len);
 
+/* Strings from dumps, dump folders, summaries, records and file names are
+ * hostile: the human outputs print them through these, which turn C0 and
+ * C1 controls, DEL, bidirectional overrides and bytes that are not valid
+ * UTF-8 into '?' and keep printable UTF-8 (src/sanitize.c). */
+/* s (NULL: "") sanitised, in one of 8 buffers used in turn: valid until the
+ * 8th next call, enough for the arguments of one printf. */
+const char *cli_sanitize(const char *s);
+/* Write the n bytes at s sanitised. */
+void cli_sanitize_write(FILE *out, const char *s, size_t n);
+/* The length of the valid UTF-8 character at s (at most n bytes) and its
+ * code point; 0 when s does not start with one. */
+size_t cli_utf8_char(const unsigned char *s, size_t n, uint32_t *cp_ret);
+
 /* A minimal JSON writer: enough for flat objects, nested objects and arrays. */
 struct json {
 	FILE *out;

@@ -75,15 +75,18 @@ static void info_gather(struct kd_dump *dump, struct kd_kernel *kernel,
 	kd_error_destroy(kd_printk_find_panic(kernel, in->panic_msg, sizeof(in->panic_msg)));
 }
 
+// The strings come from the dump (VMCOREINFO, the log, the symbol table)
+// or name it: written through cli_sanitize().
 static void info_print_text(struct kd_dump *dump, struct kd_kernel *kernel,
 		       const struct info *in)
 {
 	char buf[64];
-	printf("dump:          %s (%s)\n", kd_dump_path(dump), kd_dump_format_name(dump));
+	printf("dump:          %s (%s)\n", cli_sanitize(kd_dump_path(dump)),
+	       kd_dump_format_name(dump));
 	if (kd_dump_incomplete(dump))
 		printf("incomplete:    yes (pages the writer did not reach are missing)\n");
-	printf("kernel:        %s\n", in->release ? in->release : "unknown");
-	printf("build id:      %s\n", in->build_id ? in->build_id : "unknown");
+	printf("kernel:        %s\n", in->release ? cli_sanitize(in->release) : "unknown");
+	printf("build id:      %s\n", in->build_id ? cli_sanitize(in->build_id) : "unknown");
 	printf("architecture:  %s\n", kd_kernel_arch_name(kernel));
 	if (in->has_page_size)
 		printf("page size:     %" PRIu64 "\n", in->page_size);
@@ -103,13 +106,13 @@ static void info_print_text(struct kd_dump *dump, struct kd_kernel *kernel,
 		printf("crash time:    %s\n", buf);
 	}
 	if (in->panic_msg[0])
-		printf("panic:         %s\n", in->panic_msg);
+		printf("panic:         %s\n", cli_sanitize(in->panic_msg));
 	if (in->has_kerneloffset)
 		printf("kaslr offset:  %#" PRIx64 "\n", in->kerneloffset);
 	printf("paging:        %u-level\n", kd_kernel_paging_levels(kernel));
 	printf("direct map:    %#" PRIx64 "\n", kd_kernel_direct_map_base(kernel));
 	if (in->symbols_error)
-		printf("symbols:       none (%s)\n", in->symbols_error);
+		printf("symbols:       none (%s)\n", cli_sanitize(in->symbols_error));
 	else
 		printf("symbols:       %s (%zu)\n", kd_kernel_symbol_source(kernel),
 		       kd_kernel_num_symbols(kernel));
@@ -133,7 +136,7 @@ static void info_print_text(struct kd_dump *dump, struct kd_kernel *kernel,
 		printf("cpu %zu:         pid %u ip %#" PRIx64, i, st.pid, st.ip);
 		err = kd_kernel_symbolize(kernel, st.ip, &sym, &off);
 		if (!err)
-			printf(" <%s+%#" PRIx64 ">", sym, off);
+			printf(" <%s+%#" PRIx64 ">", cli_sanitize(sym), off);
 		kd_error_destroy(err);
 		printf(" sp %#" PRIx64 "\n", st.sp);
 	}

@@ -65,10 +65,12 @@ static void list_print_json(const struct kd_dumpdir_entry *e, size_t n)
 	json_end_array(&j);
 }
 
+// Every string here comes from the folder's name or its summary: written
+// through cli_sanitize() (a name or a value may hold ESC, C1 or newlines).
 static void list_print_text(const char *dir, const struct kd_dumpdir_entry *e, size_t n)
 {
 	if (!n) {
-		printf("no dumps in %s\n", dir);
+		printf("no dumps in %s\n", cli_sanitize(dir));
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -77,14 +79,15 @@ static void list_print_text(const char *dir, const struct kd_dumpdir_entry *e, s
 			cli_human_size(e[i].vmcore_size, size, sizeof(size));
 		else
 			snprintf(size, sizeof(size), "no vmcore");
-		printf("%s UTC  %s  %s  %s  %s", e[i].date, e[i].host,
-		       e[i].release[0] ? e[i].release : "?", size, e[i].status);
+		printf("%s UTC  %s  %s  %s  %s", cli_sanitize(e[i].date), cli_sanitize(e[i].host),
+		       e[i].release[0] ? cli_sanitize(e[i].release) : "?", size,
+		       cli_sanitize(e[i].status));
 		if (e[i].error[0])
-			printf(" (%s)", e[i].error);
+			printf(" (%s)", cli_sanitize(e[i].error));
 		putchar('\n');
 		if (e[i].panic[0])
-			printf("    %s\n", e[i].panic);
-		printf("    %s\n", e[i].dir);
+			printf("    %s\n", cli_sanitize(e[i].panic));
+		printf("    %s\n", cli_sanitize(e[i].dir));
 	}
 }
 

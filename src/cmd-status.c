@@ -90,6 +90,11 @@ static const struct kd_dumpdir_entry *status_last_dump(const struct target_view 
 
 /* --------------------------------------------------------------- text */
 
+// Strings below come from records, the config, the mount table, dump
+// folder names and summaries: all written through S() (cli_sanitize), so
+// that an ESC or C1 control in one never reaches the terminal.
+#define S(x) cli_sanitize(x)
+
 static void status_print_slot(const char *name, const struct slot_view *v)
 {
 	if (!v->loaded) {
@@ -99,15 +104,15 @@ static void status_print_slot(const char *name, const struct slot_view *v)
 	}
 	if (!v->recorded) {
 		printf("%-14s loaded, not by kexdump (no record%s%s)\n", name,
-		       v->error[0] ? ": " : "", v->error);
+		       v->error[0] ? ": " : "", S(v->error));
 		return;
 	}
 	char when[64];
 	cli_format_time(v->rec.loaded_at, when, sizeof(when));
 	printf("%-14s loaded %s\n", name, when);
-	printf("  kernel:      %s\n", v->rec.kernel);
-	printf("  initramfs:   %s\n", v->rec.initrd[0] ? v->rec.initrd : "(none)");
-	printf("  command line: %s\n", v->rec.cmdline);
+	printf("  kernel:      %s\n", S(v->rec.kernel));
+	printf("  initramfs:   %s\n", v->rec.initrd[0] ? S(v->rec.initrd) : "(none)");
+	printf("  command line: %s\n", S(v->rec.cmdline));
 }
 
 static void status_print_text(const struct kd_kexec_state *st, const struct slot_view *crash,
@@ -118,7 +123,7 @@ static void status_print_text(const struct kd_kexec_state *st, const struct slot
 		printf("%-14s %" PRIu64 " MiB at 0x%" PRIx64 "%s%s%s\n", "reservation:",
 		       st->crash_size >> 20, st->crash_start,
 		       st->crash_start ? "" : " (address hidden from non-root)",
-		       st->crashkernel_arg[0] ? ", " : "", st->crashkernel_arg);
+		       st->crashkernel_arg[0] ? ", " : "", S(st->crashkernel_arg));
 	else
 		printf("%-14s none: add crashkernel=256M to the kernel command line "
 		       "(kexdump setup --apply-bootloader) and reboot\n", "reservation:");
@@ -126,42 +131,45 @@ static void status_print_text(const struct kd_kexec_state *st, const struct slot
 	status_print_slot("reboot kernel:", reboot);
 	printf("%-14s %s, lockdown %s\n", "kexec:",
 	       st->load_disabled ? "disabled until reboot (kernel.kexec_load_disabled=1)" : "enabled",
-	       st->lockdown[0] ? st->lockdown : "unknown");
+	       st->lockdown[0] ? S(st->lockdown) : "unknown");
 	if (t->config_error[0]) {
-		printf("%-14s %s\n", "config:", t->config_error);
+		printf("%-14s %s\n", "config:", S(t->config_error));
 	} else {
 		const struct kd_config *cfg = &t->cfg;
 		const struct kd_target *r = &t->t;
 		bool resolved = !t->error[0] || r->dev.name[0];
 		if (cfg->target_kind == KD_TARGET_RAW)
-			printf("%-14s raw device %s%s%s\n", "target:", cfg->target,
-			       resolved ? " = /dev/" : "", resolved ? r->dev.name : "");
+			printf("%-14s raw device %s%s%s\n", "target:", S(cfg->target),
+			       resolved ? " = /dev/" : "", resolved ? S(r->dev.name) : "");
 		else if (resolved)
 			printf("%-14s %s (/dev/%s, %s), folder %s on it\n", "target:",
-			       r->config.target, r->dev.name, r->config.fstype, r->config.path);
+			       S(r->config.target), S(r->dev.name), S(r->config.fstype),
+			       S(r->config.path));
 		else
 			printf("%-14s %s, folder %s\n", "target:",
-			       cfg->target[0] ? cfg->target : "the filesystem holding the path",
-			       cfg->path);
+			       cfg->target[0] ? S(cfg->target) : "the filesystem holding the path",
+			       S(cfg->path));
 		if (r->mounted)
-			printf("%-14s %s\n", "mounted at:", r->mountpoint);
+			printf("%-14s %s\n", "mounted at:", S(r->mountpoint));
 		if (t->error[0])
-			printf("%-14s %s\n", "target error:", t->error);
+			printf("%-14s %s\n", "target error:", S(t->error));
 	}
 	const struct kd_dumpdir_entry *d = status_last_dump(t);
 	if (d) {
-		printf("%-14s %s %s: %s%s%s (%zu dump%s in %s)\n", "last dump:", d->date,
-		       d->host, d->status, d->error[0] ? ": " : "", d->error, t->nentries,
-		       t->nentries == 1 ? "" : "s", t->dumps);
+		printf("%-14s %s %s: %s%s%s (%zu dump%s in %s)\n", "last dump:", S(d->date),
+		       S(d->host), S(d->status), d->error[0] ? ": " : "", S(d->error), t->nentries,
+		       t->nentries == 1 ? "" : "s", S(t->dumps));
 		if (d->panic[0])
-			printf("  panic:       %s\n", d->panic);
+			printf("  panic:       %s\n", S(d->panic));
 	} else if (t->dumps[0] && !t->error[0]) {
-		printf("%-14s none in %s\n", "last dump:", t->dumps);
+		printf("%-14s none in %s\n", "last dump:", S(t->dumps));
 	}
 	printf("%-14s %s\n", "status:", armed ? "armed: a panic will write a dump" :
 	       !st->crash_size ? "not armed: no crashkernel= reservation" :
 	       "not armed: no capture kernel loaded (kexdump setup or kexdump load --crash)");
 }
+
+#undef S
 
 /* --------------------------------------------------------------- JSON */
 

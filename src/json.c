@@ -2,6 +2,8 @@
 // A tiny JSON writer for --json output (RFC 8259 string escaping).
 #include "cli.h"
 
+#include <string.h>
+
 static void json_sep(struct json *j, const char *key)
 {
 	if (j->need_comma[j->depth])
@@ -13,16 +15,30 @@ static void json_sep(struct json *j, const char *key)
 	}
 }
 
+// RFC 8259 section 7, and for the terminal a --json output may be read on:
+// DEL and the C1 controls (U+007F..U+009F) escaped too, and bytes that are
+// not valid UTF-8 (which no JSON parser takes) written as U+FFFD, one per
+// byte.
 static void json_escaped(FILE *out, const char *s)
 {
 	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(out, "\\u%04x", *p);
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t len = cli_utf8_char(p + i, n - i, &cp);
+		if (!len) {
+			fputs("\\ufffd", out);
+			i++;
+			continue;
+		}
+		if (cp == '"' || cp == '\\')
+			fprintf(out, "\\%c", (char)cp);
+		else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			fprintf(out, "\\u%04x", (unsigned)cp);
 		else
-			fputc(*p, out);
+			fwrite(p + i, 1, len, out);
+		i += len;
 	}
 	fputc('"', out);
 }

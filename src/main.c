@@ -44,33 +44,48 @@ static void main_usage(FILE *out)
 // Write "kexdump: " + @p what + the formatted message on stderr as exactly
 // one line: trailing white space dropped, embedded line breaks (and the
 // indentation after them) collapsed into "; ", one newline at the end.
+// Messages name files and quote dumps: control characters in them are
+// written as '?' (cli_sanitize_write), never sent to the terminal.
 static void main_put_line(const char *what, const char *msg, const char *hint)
 {
-	flockfile(stderr);
-	fputs("kexdump: ", stderr);
-	fputs(what, stderr);
 	size_t n = strlen(msg);
 	while (n && isspace((unsigned char)msg[n - 1]))
 		n--;
 	size_t i = 0;
 	while (i < n && isspace((unsigned char)msg[i]))
 		i++;
-	for (char prev = ' '; i < n; i++) {
+	// At most 2 bytes ("; ") for each byte of the message.
+	char *line = malloc(2 * (n - i) + 1);
+	size_t o = 0;
+	for (char prev = ' '; line && i < n; i++) {
 		char ch = msg[i];
 		if (ch == '\n' || ch == '\r') {
 			while (i + 1 < n && isspace((unsigned char)msg[i + 1]))
 				i++;
-			fputs(strchr(":;,.", prev) ? " " : "; ", stderr);
+			if (strchr(":;,.", prev)) {
+				line[o++] = ' ';
+			} else {
+				line[o++] = ';';
+				line[o++] = ' ';
+			}
 			prev = ' ';
 			continue;
 		}
-		putc_unlocked(ch, stderr);
+		line[o++] = ch;
 		prev = ch;
 	}
+	flockfile(stderr);
+	fputs("kexdump: ", stderr);
+	fputs(what, stderr);
+	if (line)
+		cli_sanitize_write(stderr, line, o);
+	else
+		fputs("out of memory", stderr);
 	if (hint)
 		fputs(hint, stderr);
 	putc_unlocked('\n', stderr);
 	funlockfile(stderr);
+	free(line);
 }
 
 static void main_put_vline(const char *what, const char *fmt, va_list ap)
@@ -175,6 +190,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "kexdump: %s: unknown command (kexdump --help lists them)\n", argv[1]);
+	cli_error("%s: unknown command (kexdump --help lists them)", argv[1]);
 	return EXIT_USAGE;
 }

@@ -36,15 +36,16 @@ static uint32_t put_record(uint8_t *mem, uint32_t idx, uint64_t ts, uint8_t leve
 	return idx + len;
 }
 
-static struct synth *log_core(uint8_t *mem)
+// @p release and @p panic: VMCOREINFO's OSRELEASE and the panic record's
+// text (hostile.core puts terminal escapes in both).
+static struct synth *log_core(uint8_t *mem, const char *release, const char *panic)
 {
 	static const char banner[] = "Linux version 9.9.9-synthetic (test)";
 	memcpy(mem + LOG_BANNER, banner, sizeof(banner));
 	uint32_t next = 0;
 	next = put_record(mem, next, 0, 5, banner);
 	next = put_record(mem, next, 12345678901ull, 6, "sysrq: Trigger a crash");
-	next = put_record(mem, next, 12345999000ull, 0,
-			  "Kernel panic - not syncing: sysrq triggered crash");
+	next = put_record(mem, next, 12345999000ull, 0, panic);
 	synth_put64(mem + LOG_PTR, SYNTH_KVA(LOG_BUF));
 	synth_put32(mem + LOG_PTR + 8, LOG_BUF_LEN);
 	synth_put32(mem + LOG_PTR + 0x10, 0);
@@ -52,14 +53,14 @@ static struct synth *log_core(uint8_t *mem)
 	struct synth *s = synth_new();
 	synth_prstatus(s, 1, 0xffffffff81001234ULL, 0xffffc90000010000ULL);
 	synth_vmcoreinfo(s,
-		"OSRELEASE=9.9.9-synthetic\nPAGESIZE=4096\nNUMBER(phys_base)=0\n"
+		"OSRELEASE=%s\nPAGESIZE=4096\nNUMBER(phys_base)=0\n"
 		"KERNELOFFSET=0\nCRASHTIME=1795755448\n"
 		"SYMBOL(linux_banner)=%llx\nSYMBOL(log_buf)=%llx\n"
 		"SYMBOL(log_buf_len)=%llx\nSYMBOL(log_first_idx)=%llx\n"
 		"SYMBOL(log_next_idx)=%llx\nSIZE(printk_log)=20\n"
 		"OFFSET(printk_log.ts_nsec)=0\nOFFSET(printk_log.len)=8\n"
 		"OFFSET(printk_log.text_len)=10\nOFFSET(printk_log.dict_len)=12\n"
-		"OFFSET(printk_log.caller_id)=16\n",
+		"OFFSET(printk_log.caller_id)=16\n", release,
 		(unsigned long long)SYNTH_KVA(LOG_BANNER), (unsigned long long)SYNTH_KVA(LOG_PTR),
 		(unsigned long long)SYNTH_KVA(LOG_PTR + 8),
 		(unsigned long long)SYNTH_KVA(LOG_PTR + 0x10),
@@ -123,8 +124,16 @@ int main(int argc, char **argv)
 	synth_free(s);
 
 	static uint8_t logmem[LOG_MEM];
-	s = log_core(logmem);
+	s = log_core(logmem, "9.9.9-synthetic",
+		     "Kernel panic - not syncing: sysrq triggered crash");
 	save(argv[1], "log.core", synth_write(s));
+	synth_free(s);
+	// Terminal controls where a dump has strings: ESC sequences, BEL, C1
+	// CSI as UTF-8 (U+009B) and as a raw byte, DEL.
+	memset(logmem, 0, sizeof(logmem));
+	s = log_core(logmem, "9.9\033[2J\007\302\233" "31m\233\177-evil",
+		     "Kernel panic - not syncing: \033]0;owned\007\033[2J\302\233" "1m\233 x");
+	save(argv[1], "hostile.core", synth_write(s));
 	synth_free(s);
 	return 0;
 }
