@@ -283,6 +283,24 @@ static struct kd_error *setup_load_and_check(const struct setup_opts *o, bool cr
 	return err ? err : kd_kexec_state(NULL, st);
 }
 
+// The folder the dumps go to, as the capture will find it: no symbolic
+// link on its path, owned by root, not writable by others unless sticky
+// (kd_dumpdir_check_base; the capture refuses it otherwise). Others may
+// write to it (sticky): a warning.
+static struct kd_error *setup_check_dump_base(const struct setup_opts *o,
+					      const struct kd_target *t)
+{
+	if (t->config.target_kind != KD_TARGET_FS || !t->local_path[0])
+		return NULL;
+	char warning[512];
+	struct kd_error *err = kd_dumpdir_check_base(t->local_path, warning, sizeof(warning));
+	if (err)
+		return kd_error_prefix(err, "%s", o->config ? o->config : KD_CONFIG_PATH);
+	if (warning[0])
+		cli_warn("%s", warning);
+	return NULL;
+}
+
 // --dry-run: what the capture initramfs would be told and where the dumps
 // are here, as KEY=VALUE lines (tests compare them with initramfs and
 // status); nothing is changed.
@@ -391,6 +409,8 @@ int cmd_setup(int argc, char **argv)
 	uint64_t free_bytes;
 	if (o.dry_run) {
 		err = setup_check_target(&o, false, &t, &free_bytes);
+		if (!err)
+			err = setup_check_dump_base(&o, &t);
 		if (err)
 			return cli_fail(err);
 		setup_print_dry_run(o.config, &t);
@@ -403,6 +423,8 @@ int cmd_setup(int argc, char **argv)
 	// time; 2. the kernel's kexec state.
 	struct kd_kexec_state st;
 	err = setup_load_and_check(&o, true, &t, &free_bytes, &st);
+	if (!err)
+		err = setup_check_dump_base(&o, &t);
 	if (err)
 		return cli_fail(err);
 	if (st.load_disabled) {

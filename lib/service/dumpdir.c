@@ -2,7 +2,10 @@
 // The dump folders the capture init (capture/init.c) leaves on the target,
 // written and read here so that the format lives in one file:
 //
-//   <path>/<host>-<YYYY-MM-DD-HH:MM:SS>/     (UTC, time of the capture)
+//   <path>/<host>-<YYYY-MM-DD-HH:MM:SS>/     (UTC, time of the capture;
+//                                              "-XXXXXX" appended, 6 random
+//                                              letters and digits, when that
+//                                              name is taken)
 //       vmcore             the dump (vmcore.incomplete while being written)
 //       dmesg.txt          the crashed kernel's log, written before the dump
 //       summary            key=value lines, one per line, written last
@@ -37,7 +40,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,12 +51,23 @@
 #define SUMMARY_RESERVE 4096	/* bytes reserved for it before the dump */
 #define DUMPDIR_MAX 100000	/* more folders than anyone keeps */
 #define DATE_LEN 19		/* "YYYY-MM-DD-HH:MM:SS" */
-#define CREATE_TRIES 3		/* seconds waited for a free folder name */
+#define SUFFIX_LEN 6		/* "-XXXXXX" after a taken name */
+#define CREATE_TRIES 100	/* random suffixes tried (62^6 names each) */
 
-// "<host>-YYYY-MM-DD-HH:MM:SS": split into host and "YYYY-MM-DD HH:MM:SS".
+// "<host>-YYYY-MM-DD-HH:MM:SS", optionally followed by "-XXXXXX" (letters
+// and digits: kd_dumpdir_create's name when the plain one was taken): split
+// into host and "YYYY-MM-DD HH:MM:SS". The date ends in a digit, so a name
+// with the suffix never parses as one without.
 static bool dumpdir_parse_name(const char *name, struct kd_dumpdir_entry *e)
 {
 	size_t n = strlen(name);
+	if (n > SUFFIX_LEN + 1 && name[n - SUFFIX_LEN - 1] == '-') {
+		size_t i = n - SUFFIX_LEN;
+		while (i < n && isalnum((unsigned char)name[i]))
+			i++;
+		if (i == n)
+			n -= SUFFIX_LEN + 1;
+	}
 	if (n < DATE_LEN + 2 || name[n - DATE_LEN - 1] != '-')
 		return false;
 	size_t hlen = n - DATE_LEN - 1;
@@ -230,7 +246,9 @@ struct kd_dumpdir {
 	char path[KD_TARGET_PATH_MAX];
 	char host[65];
 	char date[DATE_LEN + 1];	// "YYYY-MM-DD HH:MM:SS"
+	int fd;				// the folder, opened as it was made
 	int summary_fd;			// reserved, not yet written; -1 otherwise
+	char warning[512];		// about the base (kd_dumpdir_warning)
 };
 
 // The one spelling of a capture's time: "YYYY-MM-DD<sep>HH:MM:SS", UTC;
@@ -254,11 +272,160 @@ KD_EXPORT bool kd_dumpdir_valid_host(const char *host)
 	return true;
 }
 
-static void dumpdir_sleep_second(void)
+// ------------------------------------------------------- the base folder
+//
+// The base (the configured path) may be on a filesystem other users write
+// to, and the capture runs as root: a symlink planted in the path would
+// redirect the dump (the machine's memory) to a folder of the attacker's
+// choosing, a folder they own would let them read it, and predictable
+// folder names they pre-create would block it. So the base is walked one
+// component at a time with openat(O_NOFOLLOW), each component must be a
+// folder owned by root (or by the user running kexdump) that nobody else
+// may write to, unless it has the sticky bit (like /tmp: others cannot
+// rename or remove what is not theirs), and the dump folder is made and
+// used through the descriptor of the base so walked. The base itself
+// writable by others (sticky) is allowed with a warning: they cannot touch
+// the dump folder (0700) but can fill the filesystem.
+
+// Check the folder @p fd, @p path for messages; @p last: it is the base.
+static struct kd_error *dumpdir_check_dir(int fd, const char *path, bool last,
+					  char *warning, size_t wlen)
 {
-	struct timespec ts = { 1, 0 };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return kd_error_os(errno, "%s: cannot stat", path);
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		return kd_error_create(KD_ERROR_INVALID,
+				       "%s: owned by uid %u, not root: refusing to write dumps under it "
+				       "(its owner could read or redirect them; chown root %s)",
+				       path, (unsigned)st.st_uid, path);
+	// Group-writable counts as others-writable unless the group is root's.
+	bool others = (st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != 0);
+	if (others && !(st.st_mode & S_ISVTX))
+		return kd_error_create(KD_ERROR_INVALID,
+				       "%s: writable by other users (mode %04o) without the sticky bit: "
+				       "refusing to write dumps under it (they could replace the dump "
+				       "folder; chmod go-w %s)",
+				       path, (unsigned)(st.st_mode & 07777), path);
+	if (others && last && warning)
+		snprintf(warning, wlen, "%s is writable by other users (mode %04o, sticky): they "
+			 "cannot read or replace the dumps but can fill the filesystem and see "
+			 "when one is written", path, (unsigned)(st.st_mode & 07777));
+	return NULL;
+}
+
+// Open @p base as above, making missing components 0700 when @p create.
+// Without @p create a missing component ends the walk: *fd_ret is -1 (what
+// exists is checked; the capture makes the rest, 0700).
+static struct kd_error *dumpdir_open_base(const char *base, bool create, int *fd_ret,
+					  char *warning, size_t wlen)
+{
+	char path[PATH_MAX];
+	if (!*base)
+		return kd_error_create(KD_ERROR_INVALID, "an empty dump folder path");
+	if (strlen(base) >= sizeof(path))
+		return kd_error_create(KD_ERROR_INVALID, "%s: path too long", base);
+	if (warning)
+		warning[0] = '\0';
+	snprintf(path, sizeof(path), "%s", *base == '/' ? "/" : ".");
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return kd_error_os(errno, "%s: cannot open", path);
+	size_t plen = *base == '/' ? 1 : 0;
+	const char *p = base;
+	while (*p == '/')
+		p++;
+	struct kd_error *err = dumpdir_check_dir(fd, path, !*p, warning, wlen);
+	while (!err && *p) {
+		size_t n = strcspn(p, "/");
+		const char *next = p + n;
+		while (*next == '/')
+			next++;
+		char name[NAME_MAX + 1];
+		if (n > NAME_MAX) {
+			err = kd_error_create(KD_ERROR_INVALID, "%s: a path component too long", base);
+			break;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		p = next;
+		if (!strcmp(name, "."))
+			continue;
+		if (!strcmp(name, "..")) {
+			err = kd_error_create(KD_ERROR_INVALID, "%s: '..' in the dump folder's path: "
+					      "name the folder without it", base);
+			break;
+		}
+		plen += (size_t)snprintf(path + plen, sizeof(path) - plen, "%s%s",
+					 plen && path[plen - 1] != '/' ? "/" : "", name);
+		int nfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0 && errno == ENOENT && create) {
+			if (mkdirat(fd, name, 0700) < 0 && errno != EEXIST) {
+				err = kd_error_os(errno, "%s: cannot create the folder", path);
+				break;
+			}
+			nfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (nfd < 0) {
+			int e = errno;
+			struct stat lst;
+			if (e == ENOENT && !create) {
+				close(fd);
+				*fd_ret = -1;
+				return NULL;
+			}
+			if (!fstatat(fd, name, &lst, AT_SYMLINK_NOFOLLOW) && S_ISLNK(lst.st_mode))
+				err = kd_error_create(KD_ERROR_INVALID,
+						      "%s: a symbolic link: refusing to follow it to the "
+						      "dump folder (another user's link could redirect "
+						      "the dump; name the real path)", path);
+			else if (e == ENOTDIR)
+				err = kd_error_create(KD_ERROR_INVALID, "%s: not a folder", path);
+			else
+				err = kd_error_os(e, "%s: cannot open", path);
+			break;
+		}
+		close(fd);
+		fd = nfd;
+		err = dumpdir_check_dir(fd, path, !*p, warning, wlen);
+	}
+	if (err) {
+		close(fd);
+		// A folder above the base: name the base first.
+		return *p ? kd_error_prefix(err, "%s", base) : err;
+	}
+	*fd_ret = fd;
+	return NULL;
+}
+
+KD_EXPORT struct kd_error *kd_dumpdir_check_base(const char *base, char *warning, size_t len)
+{
+	int fd;
+	struct kd_error *err = dumpdir_open_base(base, false, &fd, warning, len);
+	if (!err && fd >= 0)
+		close(fd);
+	return err;
+}
+
+// SUFFIX_LEN random letters and digits: getrandom(2), which the capture
+// kernel has early (GRND_NONBLOCK: never wait for entropy; then the clock).
+static void dumpdir_random_suffix(char out[SUFFIX_LEN + 1])
+{
+	static const char chars[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char r[SUFFIX_LEN];
+	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		uint64_t x = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 32 ^ (uint64_t)getpid();
+		for (size_t i = 0; i < sizeof(r); i++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			r[i] = (unsigned char)(x >> 56);
+		}
+	}
+	for (size_t i = 0; i < SUFFIX_LEN; i++)
+		out[i] = chars[r[i] % (sizeof(chars) - 1)];
+	out[SUFFIX_LEN] = '\0';
 }
 
 KD_EXPORT struct kd_error *kd_dumpdir_create(const char *base, const char *host,
@@ -267,44 +434,65 @@ KD_EXPORT struct kd_error *kd_dumpdir_create(const char *base, const char *host,
 	if (!kd_dumpdir_valid_host(host))
 		return kd_error_create(KD_ERROR_INVALID,
 				       "'%s' is not a host name for a dump folder", host);
-	// Dumps hold the machine's memory: keys, passwords.
-	struct kd_error *err = kd_fs_mkdir_p(base, 0700);
-	if (err)
-		return err;
 	struct kd_dumpdir *d = calloc(1, sizeof(*d));
 	if (!d)
 		return &kd_enomem;
 	d->summary_fd = -1;
+	int bfd;
+	// Dumps hold the machine's memory: keys, passwords (0700).
+	struct kd_error *err = dumpdir_open_base(base, true, &bfd, d->warning,
+						 sizeof(d->warning));
+	if (err) {
+		free(d);
+		return err;
+	}
 	snprintf(d->host, sizeof(d->host), "%s", host);
-	// A second capture within the same second waits for the next one
-	// rather than mixing two dumps in one folder.
-	for (int tries = 0; tries < CREATE_TRIES; tries++) {
-		time_t now = time(NULL);
-		struct tm tm;
-		char stamp[DATE_LEN + 1];
-		gmtime_r(&now, &tm);
-		dumpdir_stamp(&tm, '-', stamp);
-		if ((size_t)snprintf(d->path, sizeof(d->path), "%s/%s-%s", base, host, stamp) >=
+	time_t now = time(NULL);
+	struct tm tm;
+	char stamp[DATE_LEN + 1];
+	gmtime_r(&now, &tm);
+	dumpdir_stamp(&tm, '-', stamp);
+	dumpdir_stamp(&tm, ' ', d->date);
+	// The plain name, else the same with a random suffix: names others
+	// create before us (the base may be shared) cannot block the dump.
+	char name[128];
+	for (int tries = 0; tries <= CREATE_TRIES; tries++) {
+		char suffix[SUFFIX_LEN + 1] = "";
+		if (tries)
+			dumpdir_random_suffix(suffix);
+		snprintf(name, sizeof(name), "%s-%s%s%s", host, stamp, tries ? "-" : "", suffix);
+		if ((size_t)snprintf(d->path, sizeof(d->path), "%s/%s", base, name) >=
 		    sizeof(d->path)) {
-			free(d);
-			return kd_error_create(KD_ERROR_INVALID, "%s: dump folder name too long",
-					       base);
+			err = kd_error_create(KD_ERROR_INVALID, "%s: dump folder name too long", base);
+			break;
 		}
-		if (mkdir(d->path, 0700) == 0) {
-			dumpdir_stamp(&tm, ' ', d->date);
-			*ret = d;
-			return NULL;
+		if (mkdirat(bfd, name, 0700) == 0) {
+			d->fd = openat(bfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (d->fd < 0)
+				err = kd_error_os(errno, "%s: cannot open", d->path);
+			break;
 		}
 		if (errno != EEXIST) {
 			err = kd_error_os(errno, "%s: cannot create", d->path);
-			free(d);
-			return err;
+			break;
 		}
-		dumpdir_sleep_second();
+		if (tries == CREATE_TRIES)
+			err = kd_error_create(KD_ERROR_INVALID,
+					      "cannot create a new dump folder under %s: names taken",
+					      base);
 	}
-	free(d);
-	return kd_error_create(KD_ERROR_INVALID,
-			       "cannot create a new dump folder under %s: names taken", base);
+	close(bfd);
+	if (err) {
+		free(d);
+		return err;
+	}
+	*ret = d;
+	return NULL;
+}
+
+KD_EXPORT const char *kd_dumpdir_warning(const struct kd_dumpdir *d)
+{
+	return d->warning;
 }
 
 KD_EXPORT const char *kd_dumpdir_path(const struct kd_dumpdir *d)
@@ -315,12 +503,9 @@ KD_EXPORT const char *kd_dumpdir_path(const struct kd_dumpdir *d)
 KD_EXPORT struct kd_error *kd_dumpdir_create_file(struct kd_dumpdir *d, const char *name,
 						  int *fd_ret)
 {
-	char path[KD_TARGET_PATH_MAX + 64];
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", d->path, name) >= sizeof(path))
-		return kd_error_create(KD_ERROR_INVALID, "%s/%s: path too long", d->path, name);
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int fd = openat(d->fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return kd_error_os(errno, "%s: cannot create", path);
+		return kd_error_os(errno, "%s/%s: cannot create", d->path, name);
 	*fd_ret = fd;
 	return NULL;
 }
@@ -381,8 +566,16 @@ KD_EXPORT struct kd_error *kd_dumpdir_write_summary(struct kd_dumpdir *d,
 	fprintf(f, "seconds=%.2f\n", s->seconds);
 	if (s->dmesg_error && s->dmesg_error[0])
 		dumpdir_put(f, "dmesg_error", s->dmesg_error);
-	if (s->warning && s->warning[0])
-		dumpdir_put(f, "warning", s->warning);
+	if ((s->warning && s->warning[0]) || d->warning[0]) {
+		// The save's warning and the base's (kd_dumpdir_warning), one line.
+		char *w = NULL;
+		bool both = s->warning && s->warning[0] && d->warning[0];
+		if (asprintf(&w, "%s%s%s", s->warning ? s->warning : "", both ? "; " : "",
+			     d->warning) < 0)
+			w = NULL;
+		dumpdir_put(f, "warning", w ? w : d->warning);
+		free(w);
+	}
 	if (fclose(f) != 0) {
 		free(text);
 		return &kd_enomem;
@@ -406,8 +599,12 @@ KD_EXPORT struct kd_error *kd_dumpdir_close(struct kd_dumpdir *d)
 	if (d->summary_fd >= 0)
 		close(d->summary_fd);
 	// The folder's entries (vmcore renamed into place, dmesg.txt,
-	// summary) are durable only once the folder is synced.
-	struct kd_error *err = kd_fs_fsync_path(d->path);
+	// summary) are durable only once the folder is synced. Some file
+	// systems refuse fsync on a folder (EINVAL): nothing to make durable.
+	struct kd_error *err = NULL;
+	if (fsync(d->fd) < 0 && errno != EINVAL && errno != EROFS)
+		err = kd_error_os(errno, "%s: fsync failed", d->path);
+	close(d->fd);
 	free(d);
 	return err;
 }

@@ -120,6 +120,52 @@ else
 	nok "list --json on hostile folders: $why: $(head -c 600 "$work/out")"
 fi
 
+# A dump folder others may replace is refused; one they may only add to
+# (sticky, like /tmp) is used, and the summary says so.
+mkdir -m 0777 "$work/ww" && chmod 0777 "$work/ww"
+mkdir -m 1777 "$work/sticky" && chmod 1777 "$work/sticky"
+printf 'hostname h\ndump_level 1\n' >"$work/h.conf"
+"$kexdump" capture --config "$work/h.conf" --vmcore "$work/small.core" --target-dir "$work/ww" \
+	--no-action >"$work/out" 2>&1
+rc=$?
+if ((rc == 1)) && grep -q "dump failed: $work/ww: writable by other users (mode 0777) without the sticky bit" "$work/out" &&
+	[[ -z $(ls -A "$work/ww") ]]; then
+	ok "capture refuses a dump folder writable by others without the sticky bit"
+else
+	nok "capture into a 0777 folder (rc $rc): $(cat "$work/out")"
+fi
+"$kexdump" capture --config "$work/h.conf" --vmcore "$work/small.core" --target-dir "$work/sticky" \
+	--no-action >"$work/out" 2>&1
+rc=$?
+if ((rc == 0)) && grep -q "^warning=.*sticky is writable by other users (mode 1777, sticky)" "$work"/sticky/h-*/summary; then
+	ok "capture into a sticky world-writable folder: done, the summary warns"
+else
+	nok "capture into a 1777 folder (rc $rc): $(cat "$work/out") / $(cat "$work"/sticky/h-*/summary)"
+fi
+ln -s "$work/sticky" "$work/link"
+"$kexdump" capture --config "$work/h.conf" --vmcore "$work/small.core" --target-dir "$work/link/crash" \
+	--no-action >"$work/out" 2>&1
+rc=$?
+if ((rc == 1)) && grep -q "dump failed: $work/link/crash: $work/link: a symbolic link" "$work/out" &&
+	[[ ! -e $work/sticky/crash ]]; then
+	ok "capture refuses a symbolic link on the dump folder's path"
+else
+	nok "capture through a symlink (rc $rc): $(cat "$work/out")"
+fi
+# Every name of this second (and the next ones) taken: a suffixed folder.
+for k in 0 1 2 3 4 5; do
+	mkdir -p "$work/taken/h-$(date -u -d "@$(($(date +%s) + k))" +%Y-%m-%d-%H:%M:%S)"
+done
+"$kexdump" capture --config "$work/h.conf" --vmcore "$work/small.core" --target-dir "$work/taken" \
+	--no-action >"$work/out" 2>&1
+rc=$?
+d=$(ls -d "$work"/taken/h-*-??????)
+if ((rc == 0)) && [[ -f $d/summary ]] && "$kexdump" list "$work/taken" | grep -qxF "    $d"; then
+	ok "capture when the names are taken: $(basename "$d"), listed"
+else
+	nok "capture with the names taken (rc $rc): $(cat "$work/out") / $(ls "$work/taken")"
+fi
+
 # A file name with controls in an error line.
 "$kexdump" info "$work/"$'nope\e[2J\a\xc2\x9b' >"$work/out" 2>"$work/err"
 if (($? == 1)) && why=$(clean "$work/err" 2>&1) && [[ $(wc -l <"$work/err") == 1 ]] &&

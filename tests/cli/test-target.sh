@@ -145,6 +145,25 @@ for kind in notarget named; do
 done
 rm -r "$d"
 
+# setup says what the capture would refuse in the dump folder (the base of
+# kd_dumpdir_create): writable by others without the sticky bit, owned by
+# another user; writable by others with it is a warning.
+c=$work/root/var/crash
+for mode in 0777:1:"writable by other users (mode 0777) without the sticky bit" \
+	1777:0:"warning: $c is writable by other users (mode 1777, sticky)" \
+	0700,65534:1:"$c: owned by uid 65534, not root"; do
+	IFS=: read -r m want msg <<<"$mode"
+	chmod "${m%,*}" "$c" && { [[ $m != *,* ]] || chown "${m#*,}" "$c"; }
+	"$kexdump" setup --dry-run --config "$work/notarget.conf" >"$work/out" 2>"$work/err"
+	rc=$?
+	if ((rc == want)) && [[ $(wc -l <"$work/err") == 1 ]] && grep -qF -- "$msg" "$work/err"; then
+		ok "setup --dry-run, dump folder mode $m: rc $rc, $(cat "$work/err")"
+	else
+		nok "setup --dry-run, dump folder mode $m: rc $rc (want $want): $(cat "$work/err")"
+	fi
+	chown 0 "$c" && chmod 0700 "$c"
+done
+
 # 3. /var is the loop device and there is no /etc/kexdump.conf: the
 # defaults (path /var/crash) in every command, resolved to /crash on it.
 if [[ -e /etc/kexdump.conf ]]; then

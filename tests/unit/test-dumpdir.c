@@ -9,12 +9,14 @@
 
 #include "kdtest.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "service/service.h"
@@ -35,30 +37,11 @@ static int setup(void **state)
 	return mkdtemp(root) ? 0 : -1;
 }
 
-// Remove root and the one level of folders below it.
 static int teardown(void **state)
 {
 	(void)state;
-	DIR *d = opendir(root);
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		char p[512];
-		snprintf(p, sizeof(p), "%s/%s", root, de->d_name);
-		DIR *s = opendir(p);
-		struct dirent *f;
-		while (s && (f = readdir(s)))
-			if (f->d_name[0] != '.')
-				unlinkat(dirfd(s), f->d_name, 0);
-		if (s)
-			closedir(s);
-		if (rmdir(p) < 0)
-			unlink(p);
-	}
-	if (d)
-		closedir(d);
-	return rmdir(root);
+	kd_test_rm_rf(root);
+	return 0;
 }
 
 static void test_list(void **state)
@@ -282,8 +265,8 @@ static void test_writer(void **state)
 	assert_true(e[0].has_dmesg);
 	free(e);
 
-	// The optional keys; a second folder in the same second waits for
-	// the next one.
+	// The optional keys; a second folder in the same second takes a
+	// random suffix (test_taken_names).
 	assert_null(kd_dumpdir_create(root, "web-1", &d));
 	assert_string_not_equal(kd_dumpdir_path(d), dir);
 	assert_null(kd_dumpdir_reserve_summary(d));
@@ -299,6 +282,209 @@ static void test_writer(void **state)
 	assert_null(kd_dumpdir_close(NULL));
 }
 
+// "HOST-YYYY-MM-DD-HH:MM:SS" for now + @p delta seconds.
+static void stamp_name(char *buf, size_t len, const char *host, long delta)
+{
+	time_t t = time(NULL) + delta;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char stamp[32];
+	strftime(stamp, sizeof(stamp), "%Y-%m-%d-%H:%M:%S", &tm);
+	snprintf(buf, len, "%s-%s", host, stamp);
+}
+
+static void expect_invalid(struct kd_error *err, const char *want)
+{
+	assert_non_null(err);
+	if (!strstr(kd_error_message(err), want))
+		fail_msg("'%s' does not say '%s'", kd_error_message(err), want);
+	assert_int_equal(kd_error_code(err), KD_ERROR_INVALID);
+	kd_error_destroy(err);
+}
+
+static size_t count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+// Names others made first (the base may be shared, the names are
+// predictable) do not block a capture: the plain name, then a random
+// suffix; the reader lists the suffixed folders with their host and date.
+static void test_taken_names(void **state)
+{
+	(void)state;
+	char base[128], name[128];
+	snprintf(base, sizeof(base), "%s/base", root);
+	mk("base");
+	for (long k = -1; k <= 6; k++) {
+		stamp_name(name, sizeof(name), "base/web-1", k);
+		mk(name);
+	}
+	char paths[4][512];
+	for (int i = 0; i < 4; i++) {
+		struct kd_dumpdir *d;
+		assert_null(kd_dumpdir_create(base, "web-1", &d));
+		const char *p = kd_dumpdir_path(d);
+		snprintf(paths[i], sizeof(paths[i]), "%s", p);
+		// base/web-1-YYYY-MM-DD-HH:MM:SS-XXXXXX
+		size_t bl = strlen(base);
+		assert_int_equal(strlen(p), bl + 1 + 6 + 19 + 7);
+		assert_int_equal(p[strlen(p) - 7], '-');
+		for (size_t j = strlen(p) - 6; j < strlen(p); j++)
+			assert_true(isalnum((unsigned char)p[j]));
+		for (int k = 0; k < i; k++)
+			assert_string_not_equal(paths[k], p);
+		struct stat st;
+		assert_int_equal(lstat(p, &st), 0);
+		assert_true(S_ISDIR(st.st_mode));
+		assert_int_equal(st.st_mode & 07777, 0700);
+		assert_null(kd_dumpdir_reserve_summary(d));
+		struct kd_dumpdir_summary s = { .status = KD_DUMPDIR_COMPLETE, .release = "6.1" };
+		assert_null(kd_dumpdir_write_summary(d, &s));
+		assert_string_equal(kd_dumpdir_warning(d), "");
+		assert_null(kd_dumpdir_close(d));
+	}
+	// Suffixes the reader takes, and names it does not.
+	mk("base/db-2024-01-01-00:00:00-Ab3xZ9");
+	mk("base/db-2024-01-01-00:00:00-Ab3");
+	mk("base/db-2024-01-01-00:00:00-Ab3x_9");
+	mk("base/db-2024-01-01-00:00:0-Ab3xZ9");
+	struct kd_dumpdir_entry *e;
+	size_t n;
+	assert_null(kd_dumpdir_list(base, &e, &n));
+	assert_int_equal(n, 8 + 4 + 1);
+	assert_string_equal(e[0].host, "db");
+	assert_string_equal(e[0].date, "2024-01-01 00:00:00");
+	size_t found = 0;
+	for (size_t i = 1; i < n; i++) {
+		assert_string_equal(e[i].host, "web-1");
+		for (int k = 0; k < 4; k++) {
+			if (strcmp(e[i].dir, paths[k]))
+				continue;
+			found++;
+			assert_string_equal(e[i].status, "complete");
+			assert_string_equal(e[i].release, "6.1");
+			// The date of the name, without the suffix.
+			const char *d = paths[k] + strlen(base) + 1 + 6;
+			assert_memory_equal(e[i].date, d, 10);
+			assert_memory_equal(e[i].date + 11, d + 11, 8);
+		}
+	}
+	assert_int_equal(found, 4);
+	free(e);
+}
+
+// A symbolic link on the base's path (the base or a folder above it) is
+// refused: an attacker's link must not redirect the dump.
+static void test_symlink_base(void **state)
+{
+	(void)state;
+	char p[512], link[512];
+	mk("real");
+	snprintf(p, sizeof(p), "%s/real", root);
+	snprintf(link, sizeof(link), "%s/link", root);
+	assert_int_equal(symlink(p, link), 0);
+	struct kd_dumpdir *d = NULL;
+	expect_invalid(kd_dumpdir_create(link, "h", &d), "a symbolic link");
+	snprintf(p, sizeof(p), "%s/link/sub/crash", root);
+	struct kd_error *err = kd_dumpdir_create(p, "h", &d);
+	assert_non_null(err);
+	// The base is named first, then the link.
+	char want[1100];
+	snprintf(want, sizeof(want), "%s: %s/link: a symbolic link", p, root);
+	assert_memory_equal(kd_error_message(err), want, strlen(want));
+	kd_error_destroy(err);
+	snprintf(p, sizeof(p), "%s/real", root);
+	assert_int_equal(count_entries(p), 0);
+	char w[256] = "x";
+	expect_invalid(kd_dumpdir_check_base(link, w, sizeof(w)), "a symbolic link");
+	assert_null(kd_dumpdir_check_base(p, w, sizeof(w)));
+	assert_string_equal(w, "");
+	// Missing parts are fine for the check (the capture makes them).
+	snprintf(p, sizeof(p), "%s/real/not/yet", root);
+	assert_null(kd_dumpdir_check_base(p, w, sizeof(w)));
+	// A file on the path.
+	kd_test_write_text(root, "file", "x");
+	snprintf(p, sizeof(p), "%s/file/crash", root);
+	expect_invalid(kd_dumpdir_create(p, "h", &d), "not a folder");
+}
+
+// Writable by others without the sticky bit: refused (the base or above
+// it); with it (like /tmp): used, with a warning the summary carries.
+static void test_world_writable_base(void **state)
+{
+	(void)state;
+	char p[512];
+	mk("ww");
+	snprintf(p, sizeof(p), "%s/ww", root);
+	assert_int_equal(chmod(p, 0777), 0);
+	struct kd_dumpdir *d = NULL;
+	expect_invalid(kd_dumpdir_create(p, "h", &d), "writable by other users (mode 0777) without the sticky bit");
+	assert_int_equal(count_entries(p), 0);
+	char w[256];
+	expect_invalid(kd_dumpdir_check_base(p, w, sizeof(w)), "without the sticky bit");
+	snprintf(p, sizeof(p), "%s/ww/below", root);
+	expect_invalid(kd_dumpdir_create(p, "h", &d), "ww: writable by other users");
+	snprintf(p, sizeof(p), "%s/ww", root);
+	assert_int_equal(count_entries(p), 0);
+	// Group-writable counts too, unless the group is root's.
+	assert_int_equal(chmod(p, 0770), 0);
+	assert_int_equal(chown(p, (uid_t)-1, 0), 0);
+	assert_null(kd_dumpdir_check_base(p, w, sizeof(w)));
+	if (geteuid() == 0) {
+		// Some group other than root's: nobody's.
+		assert_int_equal(chown(p, (uid_t)-1, KD_TEST_NOBODY), 0);
+		expect_invalid(kd_dumpdir_check_base(p, w, sizeof(w)), "mode 0770");
+	}
+	assert_int_equal(chmod(p, 01777), 0);
+	assert_null(kd_dumpdir_check_base(p, w, sizeof(w)));
+	assert_non_null(strstr(w, "writable by other users (mode 1777, sticky)"));
+	assert_null(kd_dumpdir_create(p, "h", &d));
+	assert_non_null(strstr(kd_dumpdir_warning(d), "writable by other users"));
+	assert_null(kd_dumpdir_reserve_summary(d));
+	struct kd_dumpdir_summary s = { .status = KD_DUMPDIR_COMPLETE, .warning = "zstd unavailable" };
+	assert_null(kd_dumpdir_write_summary(d, &s));
+	char sp[600];
+	snprintf(sp, sizeof(sp), "%s/summary", kd_dumpdir_path(d));
+	assert_null(kd_dumpdir_close(d));
+	FILE *f = fopen(sp, "r");
+	assert_non_null(f);
+	char text[4096];
+	text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+	fclose(f);
+	assert_non_null(strstr(text, "\nwarning=zstd unavailable; "));
+	assert_non_null(strstr(text, "ww is writable by other users (mode 1777, sticky)"));
+}
+
+// A base (or a folder above it) owned by another user than root or the
+// caller: refused, its owner could read or redirect the dumps.
+static void test_other_owner_base(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		kd_test_skip("not root: cannot give a folder to another user");
+	char p[512];
+	mk("other");
+	snprintf(p, sizeof(p), "%s/other", root);
+	assert_int_equal(chown(p, KD_TEST_NOBODY, KD_TEST_NOBODY), 0);
+	struct kd_dumpdir *d = NULL;
+	expect_invalid(kd_dumpdir_create(p, "h", &d), "owned by uid 65534, not root");
+	assert_int_equal(count_entries(p), 0);
+	char w[256];
+	expect_invalid(kd_dumpdir_check_base(p, w, sizeof(w)), "owned by uid 65534");
+	mk("other/crash");
+	snprintf(p, sizeof(p), "%s/other/crash", root);
+	expect_invalid(kd_dumpdir_create(p, "h", &d), "other: owned by uid 65534");
+	assert_int_equal(count_entries(p), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,6 +492,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_taken_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlink_base, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_world_writable_base, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_owner_base, setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return kd_test_run(tests, NULL, NULL);
 }

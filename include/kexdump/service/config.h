@@ -184,12 +184,30 @@ bool kd_dumpdir_valid_host(const char *host);
 /**
  * Make @p base (mkdir -p, 0700) and in it the folder
  * "<host>-<YYYY-MM-DD-HH:MM:SS>" (UTC now, 0700); when that name is taken,
- * the next second's (a few tries).
+ * the same with "-XXXXXX" appended (random letters and digits). @p base is
+ * walked without following symbolic links; each folder on it must be owned
+ * by root (or the caller) and not writable by others unless sticky, else
+ * KD_ERROR_INVALID (see kd_dumpdir_check_base()).
  */
 struct kd_error *kd_dumpdir_create(const char *base, const char *host,
 				   struct kd_dumpdir **ret);
 /** The folder's full path. */
 const char *kd_dumpdir_path(const struct kd_dumpdir *d);
+/**
+ * "" or why the base is not safe for dumps but used all the same (others
+ * may write to it: sticky); kd_dumpdir_write_summary() writes it as a
+ * warning.
+ */
+const char *kd_dumpdir_warning(const struct kd_dumpdir *d);
+/**
+ * Check @p base as kd_dumpdir_create() would, without creating anything
+ * (a missing part is fine: the capture makes it 0700): KD_ERROR_INVALID for
+ * a symbolic link on the path, a folder on it owned by another user than
+ * root or the caller, or writable by others without the sticky bit. When
+ * the base is writable by others (sticky), the reason is written to
+ * @p warning ("" otherwise).
+ */
+struct kd_error *kd_dumpdir_check_base(const char *base, char *warning, size_t len);
 /** Create the new file @p name in the folder (0600, never an existing one). */
 struct kd_error *kd_dumpdir_create_file(struct kd_dumpdir *d, const char *name,
 					int *fd_ret);
