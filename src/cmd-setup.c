@@ -81,7 +81,40 @@ static const char *setup_human(uint64_t bytes, char *buf, size_t len)
 
 // ------------------------------------------------------------------- units
 
-static void setup_print_unit_service(FILE *out, const char *exe, const char *config)
+// The paths the units name, as unit-file text: the executable and the
+// config quoted for ExecStart= (kd_install_unit_exec_arg), the config for
+// PathChanged= (kd_install_unit_path). The config is made absolute
+// (realpath): systemd runs the units from /.
+struct unit_text {
+	char *exe;		// ExecStart= word
+	char *config;		// ExecStart= word, NULL for the default config
+	char *watch;		// PathChanged= value
+};
+
+static void setup_unit_text_free(struct unit_text *u)
+{
+	free(u->exe);
+	free(u->config);
+	free(u->watch);
+}
+
+static struct kd_error *setup_unit_text(const char *exe, const char *config, struct unit_text *u)
+{
+	memset(u, 0, sizeof(*u));
+	char real[PATH_MAX];
+	if (config && !realpath(config, real))
+		return kd_error_os(errno, "%s: cannot resolve the config's path for the units", config);
+	struct kd_error *err = kd_install_unit_exec_arg(exe, &u->exe);
+	if (!err && config)
+		err = kd_install_unit_exec_arg(real, &u->config);
+	if (!err)
+		err = kd_install_unit_path(config ? real : KD_CONFIG_PATH, &u->watch);
+	if (err)
+		setup_unit_text_free(u);
+	return err;
+}
+
+static void setup_print_unit_service(FILE *out, const struct unit_text *u)
 {
 	fprintf(out,
 		"[Unit]\n"
@@ -97,10 +130,10 @@ static void setup_print_unit_service(FILE *out, const char *exe, const char *con
 		"\n"
 		"[Install]\n"
 		"WantedBy=multi-user.target\n",
-		exe, config ? " --config " : "", config ? config : "", exe);
+		u->exe, u->config ? " --config " : "", u->config ? u->config : "", u->exe);
 }
 
-static void setup_print_unit_rearm_path(FILE *out, const char *config)
+static void setup_print_unit_rearm_path(FILE *out, const struct unit_text *u)
 {
 	// PathChanged= on a folder fires when an entry in it is created,
 	// removed or renamed: a new or updated kernel in /boot, a new module
@@ -117,10 +150,10 @@ static void setup_print_unit_rearm_path(FILE *out, const char *config)
 		"\n"
 		"[Install]\n"
 		"WantedBy=multi-user.target\n",
-		config ? config : KD_CONFIG_PATH);
+		u->watch);
 }
 
-static void setup_print_unit_rearm_service(FILE *out, const char *exe, const char *config)
+static void setup_print_unit_rearm_service(FILE *out, const struct unit_text *u)
 {
 	fprintf(out,
 		"[Unit]\n"
@@ -130,7 +163,7 @@ static void setup_print_unit_rearm_service(FILE *out, const char *exe, const cha
 		"[Service]\n"
 		"Type=oneshot\n"
 		"ExecStart=%s setup --boot%s%s\n",
-		exe, config ? " --config " : "", config ? config : "");
+		u->exe, u->config ? " --config " : "", u->config ? u->config : "");
 }
 
 static const struct {
@@ -142,53 +175,69 @@ static const struct {
 	{ "kexdump-rearm.service", 2 },
 };
 
-static void setup_print_unit(FILE *out, int kind, const char *exe, const char *config)
+static void setup_print_unit(FILE *out, int kind, const struct unit_text *u)
 {
 	switch (kind) {
 	case 0:
-		setup_print_unit_service(out, exe, config);
+		setup_print_unit_service(out, u);
 		break;
 	case 1:
-		setup_print_unit_rearm_path(out, config);
+		setup_print_unit_rearm_path(out, u);
 		break;
 	default:
-		setup_print_unit_rearm_service(out, exe, config);
+		setup_print_unit_rearm_service(out, u);
 		break;
 	}
 }
 
 // --print-units: every unit after a "### NAME" comment line, so the
 // output splits back into files (tests run systemd-analyze verify on them).
-static void setup_print_units(const char *exe, const char *config)
+static struct kd_error *setup_print_units(const char *exe, const char *config)
 {
+	struct unit_text u;
+	struct kd_error *err = setup_unit_text(exe, config, &u);
+	if (err)
+		return err;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		printf("%s### %s\n", i ? "\n" : "", units[i].name);
-		setup_print_unit(stdout, units[i].kind, exe, config);
+		setup_print_unit(stdout, units[i].kind, &u);
 	}
+	setup_unit_text_free(&u);
+	return NULL;
 }
 
 static struct kd_error *setup_install_units(const char *exe, const char *config)
 {
+	struct unit_text u;
+	struct kd_error *err = setup_unit_text(exe, config, &u);
+	if (err)
+		return err;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		char *text = NULL, path[PATH_MAX];
 		size_t len = 0;
 		FILE *mem = open_memstream(&text, &len);
-		if (!mem)
+		if (!mem) {
+			setup_unit_text_free(&u);
 			return kd_error_os(errno, "open_memstream");
+		}
 		fprintf(mem, "# Written by kexdump setup; kexdump setup rewrites it.\n");
-		setup_print_unit(mem, units[i].kind, exe, config);
+		setup_print_unit(mem, units[i].kind, &u);
 		if (fclose(mem)) {
 			free(text);
+			setup_unit_text_free(&u);
 			return kd_error_os(errno, "unit text");
 		}
 		snprintf(path, sizeof(path), "%s/%s", UNIT_DIR, units[i].name);
-		struct kd_error *err = kd_install_file(path, text, 0644);
+		err = kd_install_file(path, text, 0644);
 		free(text);
-		if (err)
+		if (err) {
+			setup_unit_text_free(&u);
 			return err;
+		}
 	}
+	setup_unit_text_free(&u);
 	const char *const reload[] = { "systemctl", "daemon-reload", NULL };
-	struct kd_error *err = setup_run_command(reload);
+	err = setup_run_command(reload);
 	if (err)
 		return err;
 	const char *const enable[] = { "systemctl", "enable", "--quiet", "kexdump.service", NULL };
@@ -402,8 +451,8 @@ int cmd_setup(int argc, char **argv)
 	if (err)
 		return cli_fail(err);
 	if (o.print_units) {
-		setup_print_units(exe, o.config);
-		return 0;
+		err = setup_print_units(exe, o.config);
+		return err ? cli_fail(err) : 0;
 	}
 	struct kd_target t;
 	uint64_t free_bytes;

@@ -5,10 +5,13 @@
 // setup says it is done.
 #include "service/service.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,4 +65,100 @@ KD_EXPORT struct kd_error *kd_install_file(const char *path, const char *text,
 		return err;
 	}
 	return kd_fs_fsync_parent(path);
+}
+
+// ------------------------------------------------------ systemd unit text
+//
+// A path written into a unit file is read by systemd's parser: a newline
+// would start a new directive (systemd.syntax(7)), a backslash at the end a
+// continuation line, '%' a specifier (systemd.unit(5) "Specifiers"), and in
+// ExecStart= white space splits words, quotes and backslashes are
+// unquoted and '$' expands a variable (systemd.service(5) "Command
+// lines"). Control characters and text that is not UTF-8 (systemd ignores
+// such lines) are refused; the rest is escaped.
+
+// NULL, or why @p s cannot go into a unit file.
+static struct kd_error *install_unit_check(const char *what, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		size_t len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 :
+			     (*p & 0xf8) == 0xf0 ? 4 : 0;
+		if (*p < 0x20 || *p == 0x7f)
+			return kd_error_create(KD_ERROR_INVALID,
+					       "%s: a control character (0x%02x) in the path: a systemd "
+					       "unit cannot name it (rename or move the file)", what, *p);
+		for (size_t i = 1; i < len; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				len = 0;
+		if (!len || (len == 2 && *p < 0xc2))
+			return kd_error_create(KD_ERROR_INVALID,
+					       "%s: the path is not UTF-8: a systemd unit cannot name it "
+					       "(rename or move the file)", what);
+		p += len;
+	}
+	return NULL;
+}
+
+// Append @p s to @p f, '%' as "%%" and, when @p exec, '$' as "$$" and
+// backslash and double quote escaped.
+static void install_unit_escape(FILE *f, const char *s, bool exec)
+{
+	for (; *s; s++) {
+		if (*s == '%' || (exec && *s == '$'))
+			fputc(*s, f);
+		else if (exec && (*s == '\\' || *s == '"'))
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+}
+
+static struct kd_error *install_unit_text(const char *s, bool exec, char **ret)
+{
+	// Quotes only where needed, so that common paths read as typed.
+	bool quote = false;
+	if (exec) {
+		quote = !*s || !strcmp(s, ";");
+		for (const char *p = s; *p; p++)
+			if (!isalnum((unsigned char)*p) && !strchr("/._-+,:=@%$", *p) &&
+			    !((unsigned char)*p & 0x80))
+				quote = true;
+	}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return &kd_enomem;
+	if (quote)
+		fputc('"', f);
+	install_unit_escape(f, s, exec);
+	if (quote)
+		fputc('"', f);
+	if (fclose(f)) {
+		free(text);
+		return &kd_enomem;
+	}
+	*ret = text;
+	return NULL;
+}
+
+KD_EXPORT struct kd_error *kd_install_unit_exec_arg(const char *s, char **ret)
+{
+	struct kd_error *err = install_unit_check(s, s);
+	return err ? err : install_unit_text(s, true, ret);
+}
+
+KD_EXPORT struct kd_error *kd_install_unit_path(const char *s, char **ret)
+{
+	struct kd_error *err = install_unit_check(s, s);
+	if (err)
+		return err;
+	size_t n = strlen(s);
+	// systemd trims the value and takes a final backslash for a
+	// continuation line; the path must be absolute (systemd.path(5)).
+	if (s[0] != '/' || isspace((unsigned char)s[n - 1]) || s[n - 1] == '\\')
+		return kd_error_create(KD_ERROR_INVALID,
+				       "%s: a systemd path unit needs an absolute path that does not "
+				       "end in white space or a backslash", s);
+	return install_unit_text(s, false, ret);
 }

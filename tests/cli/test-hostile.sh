@@ -166,6 +166,46 @@ else
 	nok "capture with the names taken (rc $rc): $(cat "$work/out") / $(ls "$work/taken")"
 fi
 
+# Units for a config path with a space, a specifier, a variable and a
+# quote: one quoted ExecStart= word, '%' and '$' doubled, the path made
+# absolute; systemd-analyze verify takes them. A newline is refused.
+mkdir "$work/my conf"
+conf="$work/my conf/k%h\$HOME\"q.conf"
+printf 'path %s/crash\n' "$work" >"$conf"
+units=$work/units
+mkdir "$units"
+exe=$(realpath "$kexdump")
+if (cd "$work/my conf" && "$kexdump" setup --print-units --config "k%h\$HOME\"q.conf") >"$units/all" 2>"$work/err"; then
+	awk -v d="$units" '/^### /{f=d "/" $2; next} f{print > f}' "$units/all"
+	want="ExecStart=$exe setup --boot --config \"$work/my conf/k%%h\$\$HOME\\\"q.conf\""
+	if grep -qxF -- "$want" "$units/kexdump.service" && grep -qxF -- "$want" "$units/kexdump-rearm.service" &&
+		grep -qxF "PathChanged=$work/my conf/k%%h\$HOME\"q.conf" "$units/kexdump-rearm.path"; then
+		ok "setup --print-units: a config path with ' ', '%', '\$', '\"' quoted for systemd"
+	else
+		nok "setup --print-units: want $want: $(cat "$units/all")"
+	fi
+	if ! command -v systemd-analyze >/dev/null; then
+		echo "# no systemd-analyze: the units are not verified"
+	elif out=$(cd "$units" && SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no \
+		"$units"/kexdump.service "$units"/kexdump-rearm.path "$units"/kexdump-rearm.service 2>&1); then
+		ok "systemd-analyze verify: the units for that path pass"
+	else
+		nok "systemd-analyze verify: $out"
+	fi
+else
+	nok "setup --print-units with a hostile config path: $(cat "$work/err")"
+fi
+nl=$work/$'new\nline.conf'
+printf 'path %s/crash\n' "$work" >"$nl"
+"$kexdump" setup --print-units --config "$nl" >"$work/out" 2>"$work/err"
+rc=$?
+if ((rc == 1)) && [[ ! -s $work/out && $(wc -l <"$work/err") == 1 ]] &&
+	grep -qF "line.conf: a control character (0x0a) in the path: a systemd unit cannot name it" "$work/err"; then
+	ok "setup --print-units: a config path with a newline is refused: $(cat "$work/err")"
+else
+	nok "setup --print-units with a newline (rc $rc): $(cat "$work/out" "$work/err")"
+fi
+
 # A file name with controls in an error line.
 "$kexdump" info "$work/"$'nope\e[2J\a\xc2\x9b' >"$work/out" 2>"$work/err"
 if (($? == 1)) && why=$(clean "$work/err" 2>&1) && [[ $(wc -l <"$work/err") == 1 ]] &&

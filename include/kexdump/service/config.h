@@ -232,6 +232,21 @@ struct kd_error *kd_install_dir(const char *path, unsigned int mode);
  * made 0755.
  */
 struct kd_error *kd_install_file(const char *path, const char *text, unsigned int mode);
+/**
+ * @p s as one word of a systemd ExecStart=/ExecStop= line
+ * (systemd.service(5) "Command lines"): '%' as "%%", '$' as "$$", and in
+ * double quotes, backslash and quote escaped, when it holds anything but
+ * letters, digits and "/._-+,:=@". KD_ERROR_INVALID for a control
+ * character or text that is not UTF-8. malloc'ed.
+ */
+struct kd_error *kd_install_unit_exec_arg(const char *s, char **ret);
+/**
+ * The absolute path @p s as the value of a unit's path setting
+ * (PathChanged=): '%' as "%%". KD_ERROR_INVALID for a control character,
+ * text that is not UTF-8, a relative path, or one that ends in white space
+ * or a backslash (systemd would trim it or join the next line). malloc'ed.
+ */
+struct kd_error *kd_install_unit_path(const char *s, char **ret);
 
 #ifdef __cplusplus
 }
