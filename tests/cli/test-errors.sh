@@ -343,6 +343,12 @@ expect_fail 2 -m '^kexdump: usage: ' -- setup --boot --apply-bootloader
 expect_fail 2 -m '^kexdump: usage: kexdump test' -- test extra
 expect_fail 2 -m '^kexdump: usage: kexdump test' -- test --yes-crash-now --boot
 expect_fail 2 -m 'yes-crash-now' -- test
+# --print-units only prints: a config path the units cannot name, or none.
+printf 'path /var/crash\n' >"$work/tab"$'\t'"x.conf"
+expect_fail 1 -m 'tab\?x.conf: a control character \(0x09\) in the path: a systemd unit cannot name it' -- \
+	setup --print-units --config "$work/tab"$'\t'"x.conf"
+expect_fail 1 -n "$work/nosuch.conf" -m "cannot resolve the config's path for the units: No such file" -- \
+	setup --print-units --config "$work/nosuch.conf"
 if ((${#as_user[@]} || EUID != 0)); then
 	expect_fail 1 -u -m 'needs root.*sudo' -- setup --config "$work/ok.conf"
 	expect_fail 1 -u -m 'needs root.*sudo' -- test --yes-crash-now --config "$work/ok.conf"
