@@ -322,15 +322,51 @@ bool kd_dump_page_stored(struct kd_dump *dump, uint64_t paddr,
 
 /* ------------------------------------------------------------------ notes */
 
+// Rebuild the pointers into dump->notes (after it moved).
+static void dump_index_notes(struct kd_dump *dump)
+{
+	dump->vmcoreinfo = NULL;
+	dump->ncpus = 0;
+	for (size_t i = 0; i < dump->nnotes; i++) {
+		const struct kd_note *m = &dump->notes[i];
+		if (!strcmp(m->name, "CORE") && m->type == NT_PRSTATUS)
+			dump->prstatus[dump->ncpus++] = m;
+		else if (!strcmp(m->name, "VMCOREINFO") && !dump->vmcoreinfo)
+			dump->vmcoreinfo = m;
+	}
+}
+
 struct kd_error *kd_dump_add_note(struct kd_dump *dump, const char *name,
 				  uint32_t type, const void *desc, size_t descsz)
 {
-	struct kd_note *notes = realloc(dump->notes,
-					(dump->nnotes + 1) * sizeof(*notes));
-	if (!notes)
-		return &kd_enomem;
-	dump->notes = notes;
-	struct kd_note *n = &notes[dump->nnotes];
+	// Every note is copied: the copies of one dump share one budget, so
+	// that PT_NOTE headers repeating the same bytes cannot multiply them.
+	if (descsz > KD_MAX_NOTES_BYTES - dump->notes_bytes)
+		return kd_error_create(KD_ERROR_CORRUPT,
+			"%s: ELF notes total more than %u bytes (note %zu, \"%s\" type %u, adds %zu bytes; repeated or overlapping PT_NOTE segments?)",
+			dump->path, KD_MAX_NOTES_BYTES, dump->nnotes, name, type,
+			descsz);
+	if (dump->nnotes >= KD_MAX_NOTES)
+		return kd_error_create(KD_ERROR_CORRUPT,
+			"%s: more than %u ELF notes (note \"%s\" type %u)",
+			dump->path, KD_MAX_NOTES, name, type);
+	if (dump->nnotes == dump->notes_cap) {
+		// Grow geometrically: a note section of many tiny notes must
+		// cost linear time, not a realloc and a rebuild per note.
+		size_t ncap = dump->notes_cap ? 2 * dump->notes_cap : 16;
+		struct kd_note *notes = realloc(dump->notes, ncap * sizeof(*notes));
+		if (!notes)
+			return &kd_enomem;
+		dump->notes = notes;
+		const struct kd_note **ps = realloc(dump->prstatus, ncap * sizeof(*ps));
+		if (!ps)
+			return &kd_enomem;
+		dump->prstatus = ps;
+		dump->notes_cap = ncap;
+		// notes may have moved: rebuild the pointers into it.
+		dump_index_notes(dump);
+	}
+	struct kd_note *n = &dump->notes[dump->nnotes];
 	memset(n, 0, sizeof(*n));
 	snprintf(n->name, sizeof(n->name), "%s", name);
 	n->type = type;
@@ -340,23 +376,14 @@ struct kd_error *kd_dump_add_note(struct kd_dump *dump, const char *name,
 		return &kd_enomem;
 	memcpy(n->desc, desc, descsz);
 	dump->nnotes++;
+	dump->notes_bytes += descsz;
 	if (!strcmp(name, KD_NOTE_NAME) && type == KD_NOTE_STATUS && descsz >= 4 &&
 	    kd_dump_u32(dump, desc) == KD_NOTE_INCOMPLETE)
 		dump->incomplete = true;
-	// notes moved: rebuild the pointers into it.
-	dump->vmcoreinfo = NULL;
-	dump->ncpus = 0;
-	free(dump->prstatus);
-	dump->prstatus = malloc(dump->nnotes * sizeof(*dump->prstatus));
-	if (!dump->prstatus)
-		return &kd_enomem;
-	for (size_t i = 0; i < dump->nnotes; i++) {
-		const struct kd_note *m = &dump->notes[i];
-		if (!strcmp(m->name, "CORE") && m->type == NT_PRSTATUS)
-			dump->prstatus[dump->ncpus++] = m;
-		else if (!strcmp(m->name, "VMCOREINFO") && !dump->vmcoreinfo)
-			dump->vmcoreinfo = m;
-	}
+	if (!strcmp(n->name, "CORE") && n->type == NT_PRSTATUS)
+		dump->prstatus[dump->ncpus++] = n;
+	else if (!strcmp(n->name, "VMCOREINFO") && !dump->vmcoreinfo)
+		dump->vmcoreinfo = n;
 	return NULL;
 }
 

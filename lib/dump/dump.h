@@ -42,6 +42,14 @@ struct kd_note {
 	size_t descsz;
 };
 
+/* The widest physical address space of the machines dumps come from:
+ * MAX_PHYSMEM_BITS is 52 on x86_64 with 5-level paging and on arm64 with
+ * 52-bit PAs. Memory a dump claims above it is a corrupt header, and
+ * bounding it bounds every pfn range (page filter, save's bitmaps). The
+ * kernel's own, smaller limit is checked by lib/kernel. */
+#define KD_MAX_PHYS_BITS 52
+#define KD_MAX_PHYS_ADDR (UINT64_C(1) << KD_MAX_PHYS_BITS)
+
 /* range_offsets value of a range that reads as zeros without file bytes:
  * the tail of an ELF segment between p_filesz and p_memsz. */
 #define KD_RANGE_ZERO UINT64_MAX
@@ -58,7 +66,8 @@ struct kd_dump {
 	uint64_t *range_offsets;	/* file offset of each range's first byte */
 	size_t nranges;
 	struct kd_note *notes;
-	size_t nnotes;
+	size_t nnotes, notes_cap;
+	size_t notes_bytes;		/* desc bytes copied into notes */
 	const struct kd_note *vmcoreinfo;	/* into notes, or NULL */
 	size_t ncpus;
 	const struct kd_note **prstatus;	/* ncpus pointers into notes */
@@ -85,6 +94,14 @@ static inline uint64_t kd_dump_u64(const struct kd_dump *d, const void *p)
 #define KD_NOTE_NAME "KEXDUMP"
 #define KD_NOTE_STATUS 1u
 #define KD_NOTE_INCOMPLETE 1u
+
+/* Desc bytes all the notes of one dump may hold together: a few KiB per
+ * CPU (NT_PRSTATUS and kexec's per-CPU note buffer) and VMCOREINFO, far
+ * below this even with thousands of CPUs. */
+#define KD_MAX_NOTES_BYTES (64u << 20)
+/* Notes one dump may hold: one NT_PRSTATUS per CPU (NR_CPUS is at most
+ * 8192, x86 MAXSMP) and a handful of others. */
+#define KD_MAX_NOTES 65536u
 
 /* Add a note (copying desc) and classify it. */
 struct kd_error *kd_dump_add_note(struct kd_dump *dump, const char *name,
@@ -129,7 +146,8 @@ struct kd_error *kd_dump_pread(struct kd_dump *dump, void *buf, size_t len,
  * The kdump-compressed reader (format-kdump.c) reads its image through a
  * logical file: the dump file itself, or the image the flattened format
  * (format-flat.c) reassembles from its records. read() gets spans that lie
- * within [0, size). kd_kdump_open_source() owns arg from the call on and
+ * within [0, size), of which only stored bytes are in the file (the rest
+ * reads as zeros). kd_kdump_open_source() owns arg from the call on and
  * releases it with free_arg(), also when it fails.
  */
 struct kd_kdump_source {
@@ -138,6 +156,7 @@ struct kd_kdump_source {
 	void (*free_arg)(void *arg);
 	void *arg;
 	uint64_t size;
+	uint64_t stored;	/* bytes of it the file actually holds */
 };
 struct kd_error *kd_kdump_open_source(struct kd_dump *dump,
 				      const struct kd_kdump_source *src);

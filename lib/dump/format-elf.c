@@ -116,13 +116,24 @@ static struct kd_error *elf_check_extent(const struct kd_dump *dump, size_t i,
 	return NULL;
 }
 
+// *total_ret: the bytes of the note segments read so far. Together they
+// cannot be more than the file holds: PT_NOTE headers that all point at the
+// same bytes would otherwise have them read and copied once each.
 static struct kd_error *elf_read_note_segment(struct kd_dump *dump, size_t i,
-					      const struct elf_phdr *ph)
+					      const struct elf_phdr *ph,
+					      uint64_t *total_ret)
 {
 	if (ph->filesz > MAX_NOTES_SIZE)
 		return kd_error_create(KD_ERROR_CORRUPT,
 			"%s: note segment %zu is implausibly large (%llu bytes)",
 			dump->path, i, (unsigned long long)ph->filesz);
+	if (ph->filesz > dump->file_size - *total_ret)
+		return kd_error_create(KD_ERROR_CORRUPT,
+			"%s: note segment %zu (p_offset %#llx, p_filesz %llu) brings the PT_NOTE segments to more bytes than the file's %llu: they overlap",
+			dump->path, i, (unsigned long long)ph->offset,
+			(unsigned long long)ph->filesz,
+			(unsigned long long)dump->file_size);
+	*total_ret += ph->filesz;
 	uint8_t *buf = malloc(ph->filesz ? ph->filesz : 1);
 	if (!buf)
 		return &kd_enomem;
@@ -153,6 +164,7 @@ static struct kd_error *elf_open(struct kd_dump *dump)
 		err = &kd_enomem;
 		goto out;
 	}
+	uint64_t notes_total = 0;
 	for (size_t i = 0; i < eh.phnum; i++) {
 		struct elf_phdr ph;
 		elf_parse_phdr(dump, phdrs + i * sizeof(Elf64_Phdr), &ph);
@@ -174,7 +186,7 @@ static struct kd_error *elf_open(struct kd_dump *dump)
 		if (err)
 			goto out;
 		if (ph.type == PT_NOTE) {
-			err = elf_read_note_segment(dump, i, &ph);
+			err = elf_read_note_segment(dump, i, &ph, &notes_total);
 			if (err)
 				goto out;
 			continue;
@@ -184,6 +196,14 @@ static struct kd_error *elf_open(struct kd_dump *dump)
 			err = kd_error_create(KD_ERROR_CORRUPT,
 				"%s: segment %zu wraps around the physical address space",
 				dump->path, i);
+			goto out;
+		}
+		if (ph.paddr + ph.memsz > KD_MAX_PHYS_ADDR ||
+		    ph.paddr + ph.filesz > KD_MAX_PHYS_ADDR) {
+			err = kd_error_create(KD_ERROR_CORRUPT,
+				"%s: segment %zu: p_paddr %#llx + p_memsz %#llx ends past 2^%d, the largest physical address space",
+				dump->path, i, (unsigned long long)ph.paddr,
+				(unsigned long long)ph.memsz, KD_MAX_PHYS_BITS);
 			goto out;
 		}
 		if (ph.filesz) {
