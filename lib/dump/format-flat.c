@@ -242,11 +242,15 @@ static struct kd_error *flat_open(struct kd_dump *dump)
 		flat_free(f);
 		return err;
 	}
+	uint64_t stored = 0;
+	for (size_t i = 0; i < f->nrecs; i++)
+		stored += f->recs[i].size;
 	struct kd_kdump_source src = {
 		.read = flat_read,
 		.free_arg = flat_free,
 		.arg = f,
 		.size = size,
+		.stored = stored,
 	};
 	return kd_kdump_open_source(dump, &src);
 }

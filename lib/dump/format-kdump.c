@@ -127,100 +127,148 @@ static struct kd_error *kdump_read_notes(struct kd_dump *dump, struct kdump *kd,
 	return err;
 }
 
-static uint64_t kdump_bitmap_word(const uint8_t *bm, uint64_t nbytes, uint64_t i)
+// The runs of set bits of the 2nd bitmap, fed a chunk at a time so that
+// the bitmap is never held whole (it is 1/32768 of the memory it maps:
+// 2 GiB for 64 TiB).
+struct kdump_runs {
+	unsigned int shift;
+	struct kd_phys_range *ranges;	// NULL: only count
+	uint64_t *first_desc;
+	size_t cap;			// entries of ranges when not NULL
+	size_t nruns;
+	uint64_t pages, run_start;
+	bool in_run;
+};
+
+static void kdump_runs_end(struct kdump_runs *rs, uint64_t pfn)
 {
-	if (8 * i + 8 <= nbytes)
-		return kd_le64(bm + 8 * i);
-	uint64_t w = 0;
-	for (uint64_t b = 8 * i; b < nbytes; b++)
-		w |= (uint64_t)bm[b] << (8 * (b - 8 * i));
-	return w;
+	if (rs->ranges && rs->nruns < rs->cap) {
+		rs->ranges[rs->nruns].start = rs->run_start << rs->shift;
+		rs->ranges[rs->nruns].size = (pfn - rs->run_start) << rs->shift;
+		rs->first_desc[rs->nruns] = rs->pages;
+	}
+	rs->pages += pfn - rs->run_start;
+	rs->nruns++;
 }
 
-// Turn the runs of set bits below nbits into ranges (when ranges is not
-// NULL), each with the descriptor index of its first page. Returns the
-// number of runs; *npages_ret gets the number of set bits.
-static size_t kdump_scan_runs(const uint8_t *bm, uint64_t nbits, unsigned int shift,
-			      struct kd_phys_range *ranges, uint64_t *first_desc,
-			      uint64_t *npages_ret)
+// Bits [base, base + 8 * nbytes) from bm; base is a multiple of 64.
+static void kdump_runs_feed(struct kdump_runs *rs, const uint8_t *bm, size_t nbytes,
+			    uint64_t base)
 {
-	uint64_t nbytes = (nbits + 7) / 8, nwords = (nbytes + 7) / 8;
-	uint64_t pages = 0, run_start = 0;
-	size_t nruns = 0;
-	bool in_run = false;
-	for (uint64_t wi = 0; wi < nwords; wi++) {
-		uint64_t w = kdump_bitmap_word(bm, nbytes, wi);
-		uint64_t base = wi * 64;
-		if (base + 64 > nbits)
-			w &= (nbits - base >= 64) ? ~0ull : ((1ull << (nbits - base)) - 1);
+	for (size_t o = 0; o < nbytes; o += 8, base += 64) {
+		uint64_t w = 0;
+		if (nbytes - o >= 8)
+			w = kd_le64(bm + o);
+		else
+			for (size_t b = o; b < nbytes; b++)
+				w |= (uint64_t)bm[b] << (8 * (b - o));
 		// Whole words of one value are the common case in real dumps.
-		if ((w == 0 && !in_run) || (w == ~0ull && in_run))
+		if ((w == 0 && !rs->in_run) || (w == ~0ull && rs->in_run))
 			continue;
 		for (unsigned int b = 0; b < 64; b++) {
 			bool set = w >> b & 1;
-			if (set == in_run)
+			if (set == rs->in_run)
 				continue;
-			uint64_t pfn = base + b;
-			if (set) {
-				run_start = pfn;
-			} else {
-				if (ranges) {
-					ranges[nruns].start = run_start << shift;
-					ranges[nruns].size = (pfn - run_start) << shift;
-					first_desc[nruns] = pages;
-				}
-				pages += pfn - run_start;
-				nruns++;
-			}
-			in_run = set;
+			if (set)
+				rs->run_start = base + b;
+			else
+				kdump_runs_end(rs, base + b);
+			rs->in_run = set;
 		}
 	}
-	if (in_run) {
-		if (ranges) {
-			ranges[nruns].start = run_start << shift;
-			ranges[nruns].size = (nbits - run_start) << shift;
-			first_desc[nruns] = pages;
-		}
-		pages += nbits - run_start;
-		nruns++;
+}
+
+// Bitmap bytes read and scanned at a time.
+#define BITMAP_CHUNK (1u << 20)
+
+// Scan the first nbits bits of the 2nd bitmap at off into rs.
+static struct kd_error *kdump_scan_bitmap(struct kd_dump *dump, struct kdump *kd,
+					  uint8_t *buf, uint64_t off, uint64_t nbits,
+					  struct kdump_runs *rs)
+{
+	uint64_t nbytes = (nbits + 7) / 8;
+	for (uint64_t done = 0; done < nbytes;) {
+		size_t n = nbytes - done < BITMAP_CHUNK ? (size_t)(nbytes - done)
+							: BITMAP_CHUNK;
+		struct kd_error *err = kdump_src_read(dump, kd, buf, n, off + done,
+						      "the 2nd bitmap");
+		if (err)
+			return err;
+		// Bits past max_mapnr in the last byte are not pages.
+		if (done + n == nbytes && nbits % 8)
+			buf[n - 1] &= (uint8_t)((1u << (nbits % 8)) - 1);
+		kdump_runs_feed(rs, buf, n, done * 8);
+		done += n;
 	}
-	*npages_ret = pages;
-	return nruns;
+	if (rs->in_run)
+		kdump_runs_end(rs, nbits);
+	return NULL;
 }
 
 static struct kd_error *kdump_read_bitmap(struct kd_dump *dump, struct kdump *kd,
 					  uint64_t bitmap_off, uint64_t bitmap_len)
 {
 	// The 2nd bitmap is the second half of the bitmap area.
-	uint64_t nbytes = (kd->max_mapnr + 7) / 8;
-	uint8_t *bm = malloc(nbytes ? nbytes : 1);
-	if (!bm)
+	uint64_t nbytes = (kd->max_mapnr + 7) / 8, off = bitmap_off + bitmap_len / 2;
+	// A flattened image reads its holes as zeros: a bitmap larger than
+	// the bytes the file stores is not one makedumpfile wrote, and would
+	// cost its whole size in time to scan.
+	if (nbytes > kd->src.stored)
+		return kd_error_create(KD_ERROR_CORRUPT,
+			"%s: bad kdump-compressed header: max_mapnr %llu needs a 2nd bitmap of %llu bytes but the file stores only %llu bytes of the image",
+			dump->path, (unsigned long long)kd->max_mapnr,
+			(unsigned long long)nbytes, (unsigned long long)kd->src.stored);
+	uint8_t *buf = malloc(nbytes < BITMAP_CHUNK ? (size_t)nbytes : BITMAP_CHUNK);
+	if (!buf)
 		return &kd_enomem;
-	struct kd_error *err = kdump_src_read(dump, kd, bm, nbytes,
-					      bitmap_off + bitmap_len / 2,
-					      "the 2nd bitmap");
+	struct kdump_runs rs = { .shift = kd->page_shift };
+	struct kd_error *err = kdump_scan_bitmap(dump, kd, buf, off, kd->max_mapnr, &rs);
 	if (err)
 		goto out;
-	uint64_t npages;
-	size_t n = kdump_scan_runs(bm, kd->max_mapnr, kd->page_shift, NULL, NULL,
-				   &npages);
-	if (!n) {
+	if (!rs.nruns) {
 		err = kd_error_create(KD_ERROR_CORRUPT,
 			"%s: kdump-compressed dump holds no pages (2nd bitmap is empty)",
 			dump->path);
 		goto out;
 	}
+	// Every page set has a descriptor: a complete dump must hold them
+	// all, and the ranges (one per run, 32 bytes each) are then bounded
+	// by the file's size. An incomplete one may stop inside its
+	// descriptors, yet its bitmap is whole in the file: up to 4 runs per
+	// byte of it in theory, while real ones have far fewer (runs of
+	// pages of one kind); at most one per 8 bytes of file is accepted.
+	if (!dump->incomplete && rs.pages > (kd->src.size - kd->desc_off) / PD_LEN) {
+		err = kd_error_create(KD_ERROR_CORRUPT,
+			"%s: file is truncated: %llu page descriptors at %#llx end past its %llu bytes",
+			dump->path, (unsigned long long)rs.pages,
+			(unsigned long long)kd->desc_off,
+			(unsigned long long)kd->src.size);
+		goto out;
+	}
+	if (dump->incomplete && rs.nruns > (1u << 20) && rs.nruns > kd->src.stored / 8) {
+		err = kd_error_create(KD_ERROR_CORRUPT,
+			"%s: the 2nd bitmap of the incomplete dump has %zu runs of pages, more than its %llu bytes can describe",
+			dump->path, rs.nruns, (unsigned long long)kd->src.stored);
+		goto out;
+	}
+	size_t n = rs.nruns;
 	dump->ranges = calloc(n, sizeof(*dump->ranges));
 	dump->range_offsets = calloc(n, sizeof(*dump->range_offsets));
 	if (!dump->ranges || !dump->range_offsets) {
 		err = &kd_enomem;
 		goto out;
 	}
-	dump->nranges = kdump_scan_runs(bm, kd->max_mapnr, kd->page_shift,
-					dump->ranges, dump->range_offsets, &npages);
-	kd->ndescs = npages;
+	rs = (struct kdump_runs){
+		.shift = kd->page_shift, .ranges = dump->ranges,
+		.first_desc = dump->range_offsets, .cap = n,
+	};
+	err = kdump_scan_bitmap(dump, kd, buf, off, kd->max_mapnr, &rs);
+	if (err)
+		goto out;
+	dump->nranges = rs.nruns < n ? rs.nruns : n;
+	kd->ndescs = rs.pages;
 out:
-	free(bm);
+	free(buf);
 	return err;
 }
 
@@ -292,8 +340,11 @@ struct kd_error *kd_kdump_open_source(struct kd_dump *dump,
 			"%s: bad kdump-compressed header: %llu pages do not fit bitmaps of %llu bytes",
 			dump->path, (unsigned long long)kd->max_mapnr,
 			(unsigned long long)bitmap_len);
-	if (kd->max_mapnr > UINT64_MAX >> kd->page_shift)
-		return kdump_corrupt(dump, "page count overflows the physical address space");
+	if (kd->max_mapnr > KD_MAX_PHYS_ADDR >> kd->page_shift)
+		return kd_error_create(KD_ERROR_CORRUPT,
+			"%s: bad kdump-compressed header: max_mapnr %llu pages of %u bytes end past 2^%d, the largest physical address space",
+			dump->path, (unsigned long long)kd->max_mapnr, block_size,
+			KD_MAX_PHYS_BITS);
 	kd->desc_off = bitmap_off + bitmap_len;
 	if (kd->desc_off > kd->src.size)
 		return kd_error_create(KD_ERROR_CORRUPT,
@@ -307,16 +358,6 @@ struct kd_error *kd_kdump_open_source(struct kd_dump *dump,
 	err = kdump_read_bitmap(dump, kd, bitmap_off, bitmap_len);
 	if (err)
 		return err;
-	// An incomplete dump may stop inside its descriptors: pages whose
-	// descriptor is missing read as not dumped.
-	if (!dump->incomplete &&
-	    kd->ndescs > (kd->src.size - kd->desc_off) / PD_LEN)
-		return kd_error_create(KD_ERROR_CORRUPT,
-			"%s: file is truncated: %llu page descriptors at %#llx end past its %llu bytes",
-			dump->path, (unsigned long long)kd->ndescs,
-			(unsigned long long)kd->desc_off,
-			(unsigned long long)kd->src.size);
-
 	kd->dcache = malloc(DESC_BATCH * PD_LEN);
 	kd->page = malloc(block_size);
 	kd->cbuf = malloc(block_size);
@@ -337,6 +378,7 @@ static struct kd_error *kdump_open(struct kd_dump *dump)
 	struct kd_kdump_source src = {
 		.read = kdump_read_file,
 		.size = dump->file_size,
+		.stored = dump->file_size,
 	};
 	return kd_kdump_open_source(dump, &src);
 }
