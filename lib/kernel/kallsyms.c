@@ -28,9 +28,16 @@ enum {
 	// kernels stay well below this. Bounds the allocations a corrupt
 	// count can cause.
 	KALLSYMS_MAX_SYMS = 4 * 1024 * 1024,
-	// KSYM_NAME_LEN (include/linux/kallsyms.h) is 512 since 6.1; an
-	// expansion longer than this is a corrupt table.
-	KALLSYMS_MAX_NAME = 1024,
+	// KSYM_NAME_LEN (include/linux/kallsyms.h) is 512 since 6.1, and
+	// scripts/kallsyms.c refuses names of KSYM_NAME_LEN bytes or more:
+	// the type letter and at most 511 bytes of name. A longer expansion
+	// is a corrupt table.
+	KALLSYMS_MAX_NAME = 512,
+	// All names together (type letters included): ~3 MiB in Debian 6.1,
+	// a few tens of MiB for the largest kernels. Tables that repeat one
+	// page through aliased page tables would otherwise decode millions
+	// of maximal names.
+	KALLSYMS_MAX_NAME_BYTES = 64 * 1024 * 1024,
 	// The token table holds 256 short strings (~1 KiB in practice).
 	TOKEN_TABLE_MAX = 64 * 1024,
 	// Read kallsyms_names in chunks of this size.
@@ -190,6 +197,7 @@ static struct kd_error *kallsyms_decode_names(struct kd_kernel *k, const struct 
 		return &kd_enomem;
 	struct kd_error *err = NULL;
 	char name[KALLSYMS_MAX_NAME + 256];
+	uint64_t total = 0;
 	for (uint32_t i = 0; i < nsyms; i++) {
 		if ((err = kallsyms_names_need(&r, 2, i, nsyms)))
 			break;
@@ -219,6 +227,13 @@ static struct kd_error *kallsyms_decode_names(struct kd_kernel *k, const struct 
 			n += tok->len[c];
 		}
 		r.pos += len;
+		total += n;
+		if (total > KALLSYMS_MAX_NAME_BYTES) {
+			err = kd_error_create(KD_ERROR_CORRUPT,
+				"kallsyms_names: symbols 0 to %" PRIu32 " of kallsyms_num_syms %" PRIu32 " expand to more than %d bytes",
+				i, nsyms, KALLSYMS_MAX_NAME_BYTES);
+			break;
+		}
 		if (n < 2 || !kallsyms_is_type(name[0])) {
 			err = kd_error_create(KD_ERROR_CORRUPT,
 				"kallsyms_names: symbol %" PRIu32 " is not a type letter and a name (\"%.*s\")",
