@@ -34,6 +34,13 @@ enum desc_state {
 // refused rather than allocated.
 #define MAX_SIZE_BITS 26
 #define MIN_SIZE_BITS 4
+// printk.c: _DEFINE_PRINTKRB(printk_rb_static, CONFIG_LOG_BUF_SHIFT -
+// PRB_AVGBITS, PRB_AVGBITS, ...) and setup_log_buf()'s new_descs_count =
+// new_log_buf_len >> PRB_AVGBITS: one descriptor per 32 bytes of text, so
+// at most 2^21 descriptors in a 64 MiB ring. Each costs a descriptor and a
+// printk_info read from the dump.
+#define PRB_AVGBITS 5
+#define MAX_COUNT_BITS (MAX_SIZE_BITS - PRB_AVGBITS)
 #define MAX_STRUCT_SIZE 4096
 // Descriptors and infos are read this many at a time, so memory does not
 // grow with count_bits.
@@ -231,10 +238,10 @@ static struct kd_error *printk_check_rings(struct prb *p)
 			"%s: printk ring buffer text_data_ring.size_bits %" PRIu32 " is out of range (%d..%d)",
 			path, p->size_bits, MIN_SIZE_BITS, MAX_SIZE_BITS);
 	// The kernel gives every 2^PRB_AVGBITS bytes of text one descriptor.
-	if (p->count_bits > p->size_bits)
+	if (p->count_bits > p->size_bits || p->count_bits > MAX_COUNT_BITS)
 		return kd_error_create(KD_ERROR_CORRUPT,
-			"%s: printk ring buffer desc_ring.count_bits %" PRIu32 " is out of range (at most size_bits %" PRIu32 ")",
-			path, p->count_bits, p->size_bits);
+			"%s: printk ring buffer desc_ring.count_bits %" PRIu32 " is out of range (at most size_bits %" PRIu32 " and %d)",
+			path, p->count_bits, p->size_bits, MAX_COUNT_BITS);
 	// head_id and tail_id are ids; the live descriptors between them
 	// never span more than the whole descriptor array.
 	p->head_id &= DESC_ID_MASK;
