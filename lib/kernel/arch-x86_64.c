@@ -106,6 +106,23 @@ static struct kd_error *x86_64_init(struct kd_kernel *k)
 
 	const struct kd_phys_range *last = &k->dump->ranges[k->dump->nranges - 1];
 	s->direct_map_limit = last->start + last->size;
+	// arch/x86/include/asm/sparsemem.h: MAX_PHYSMEM_BITS is 52 with
+	// 5-level paging, 46 with 4-level; VMCOREINFO exports it (5.8+).
+	// Memory above it is a corrupt header; bounding it bounds every pfn
+	// range built on the dump (page filter, save's bitmaps and windows).
+	int64_t bits = k->paging_levels == 5 ? 52 : 46;
+	err = kd_vmcoreinfo_number(vi, "MAX_PHYSMEM_BITS", &n);
+	if (!err && (n < 20 || n > 52))
+		return kd_error_create(KD_ERROR_CORRUPT,
+			"%s: VMCOREINFO NUMBER(MAX_PHYSMEM_BITS)=%" PRId64 " is out of range (20..52)",
+			k->dump->path, n);
+	if (!err)
+		bits = n;
+	kd_error_destroy(err);
+	if (s->direct_map_limit > UINT64_C(1) << bits)
+		return kd_error_create(KD_ERROR_CORRUPT,
+			"%s: memory range [%#" PRIx64 ", %#" PRIx64 ") lies above MAX_PHYSMEM_BITS=%" PRId64 " of the dumped kernel",
+			k->dump->path, last->start, s->direct_map_limit, bits);
 
 	// Until symbols tell page_offset_base, the ELF headers do: /proc/vmcore
 	// gives System RAM segments p_vaddr = __va(p_paddr) (kernel
