@@ -154,6 +154,15 @@ char *synth_write_bytes(const void *data, size_t len)
 
 char *synth_write(struct synth *s)
 {
+	size_t total;
+	uint8_t *buf = synth_image(s, &total);
+	char *path = write_tmp(buf, total);
+	free(buf);
+	return path;
+}
+
+uint8_t *synth_image(struct synth *s, size_t *len_ret)
+{
 	size_t nph = 1 + s->nloads;
 	size_t off = sizeof(Elf64_Ehdr) + nph * sizeof(Elf64_Phdr);
 	size_t total = off + s->notes_len;
@@ -195,9 +204,8 @@ char *synth_write(struct synth *s)
 		memcpy(buf + off, l->data, l->size);
 		off += l->size;
 	}
-	char *path = write_tmp(buf, total);
-	free(buf);
-	return path;
+	*len_ret = total;
+	return buf;
 }
 
 struct synth_fixture synth_open(struct synth *s)

@@ -32,6 +32,8 @@ void synth_load(struct synth *s, uint64_t paddr, uint64_t vaddr,
 		const void *data, size_t size);
 /* Write the core to a new temporary file; returns its malloc'd path. */
 char *synth_write(struct synth *s);
+/* The core's bytes (malloc'd), *len_ret their count. */
+uint8_t *synth_image(struct synth *s, size_t *len_ret);
 /* Write arbitrary bytes to a new temporary file; returns its path. */
 char *synth_write_bytes(const void *data, size_t len);
 
