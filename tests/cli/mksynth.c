@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // mksynth DIR: write the synthetic dumps that tests/cli/test-cli.sh drives
-// the kexdump command with.
+// the kexdump command with, and that tests/fuzz/run.sh seeds fuzz-dump with
+// (with the crafted files of tests/unit/hostile.c, hostile-*.core).
 #include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../unit/hostile.h"
 #include "../unit/synth.h"
 
 // log.core: a kernel log in the log_buf/printk_log format of Linux 3.5 to
@@ -69,6 +71,169 @@ static struct synth *log_core(uint8_t *mem, const char *release, const char *pan
 	return s;
 }
 
+// kernel.core: 48 KiB of a 6.1-like x86_64 kernel that every reader of
+// the kernel area gets through: kallsyms (base-relative offsets, one
+// single-character token per printable byte), the lockless printk ring
+// (6.1 layout, three records) and SPARSEMEM_EXTREME mem_section with the
+// struct pages of its 12 pfns (a user, a buddy, a slab page). Kept under
+// 64 KiB: fuzz-dump's seed.
+#define K_VARS 0x0000u		// num_syms, relative_base, page_offset_base, prb
+#define K_BANNER 0x0040u
+#define K_UTS 0x0100u
+#define K_OFFSETS 0x0200u
+#define K_NAMES 0x0400u
+#define K_TOKENS 0x0800u
+#define K_TOKEN_INDEX 0x0c00u
+#define K_PRB 0x1000u
+#define K_DESCS 0x1100u
+#define K_INFOS 0x1300u
+#define K_DATA 0x1900u
+#define K_ROOTS 0x2000u
+#define K_SECTIONS 0x2100u
+#define K_MEMMAP 0x3000u
+#define K_MEM 0xc000u
+#define K_DIRECT 0xffff888000000000ULL
+
+static const struct {
+	char type;
+	const char *name;
+	uint32_t off;		// from _stext, the relative base
+} kernel_syms[] = {
+	{ 'T', "_stext", 0 },
+	{ 'D', "page_offset_base", 0x10 },
+	{ 'D', "prb", 0x18 },
+	{ 'D', "linux_banner", K_BANNER },
+	{ 'D', "init_uts_ns", K_UTS },
+	{ 'T', "start_kernel", 0x4000 },
+	{ 't', "panic", 0x4100 },
+};
+
+static const char *const kernel_log[] = {
+	"Linux version 9.9.9-synthetic (test)",
+	"sysrq: Trigger a crash",
+	"Kernel panic - not syncing: sysrq triggered crash",
+};
+
+static void kernel_kallsyms(uint8_t *mem)
+{
+	size_t n = sizeof(kernel_syms) / sizeof(kernel_syms[0]), at = 0;
+	synth_put32(mem + K_VARS, (uint32_t)n);
+	synth_put64(mem + K_VARS + 8, SYNTH_KVA(0));
+	uint8_t *names = mem + K_NAMES;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(kernel_syms[i].name);
+		names[at++] = (uint8_t)(len + 1);
+		names[at++] = (uint8_t)kernel_syms[i].type;
+		memcpy(names + at, kernel_syms[i].name, len);
+		at += len;
+		synth_put32(mem + K_OFFSETS + 4 * i, kernel_syms[i].off);
+	}
+	// Token i is the character i when printable, else empty.
+	at = 0;
+	for (unsigned int i = 0; i < 256; i++) {
+		synth_put16(mem + K_TOKEN_INDEX + 2 * i, (uint16_t)at);
+		if (i > 0x20 && i < 0x7f)
+			mem[K_TOKENS + at++] = (uint8_t)i;
+		mem[K_TOKENS + at++] = 0;
+	}
+}
+
+static void kernel_printk(uint8_t *mem)
+{
+	uint8_t *r = mem + K_PRB;
+	synth_put64(mem + K_VARS + 0x18, SYNTH_KVA(K_PRB));
+	synth_put32(r + 0, 4);				// count_bits
+	synth_put64(r + 8, SYNTH_KVA(K_DESCS));
+	synth_put64(r + 16, SYNTH_KVA(K_INFOS));
+	synth_put64(r + 24, 2);				// head_id
+	synth_put64(r + 32, 0);				// tail_id
+	synth_put32(r + 48, 8);				// size_bits: 256 bytes
+	synth_put64(r + 56, SYNTH_KVA(K_DATA));
+	uint64_t lpos = 0;
+	for (uint64_t id = 0; id < 3; id++) {
+		size_t len = strlen(kernel_log[id]);
+		uint64_t next = lpos + ((8 + len + 7) & ~(size_t)7);
+		synth_put64(mem + K_DATA + lpos, id);
+		memcpy(mem + K_DATA + lpos + 8, kernel_log[id], len);
+		uint8_t *d = mem + K_DESCS + 24 * id;
+		synth_put64(d, (UINT64_C(2) << 62) | id);	// finalized
+		synth_put64(d + 8, lpos);
+		synth_put64(d + 16, next);
+		uint8_t *info = mem + K_INFOS + 88 * id;
+		synth_put64(info, id);
+		synth_put64(info + 8, 1000000000ull * (id + 1));
+		synth_put16(info + 16, (uint16_t)len);
+		info[19] = (uint8_t)((id == 2 ? 0 : 6) << 5);
+		synth_put32(info + 20, 1);
+		lpos = next;
+	}
+}
+
+static void kernel_sparsemem(uint8_t *mem)
+{
+	synth_put64(mem + K_ROOTS, K_DIRECT + K_SECTIONS);
+	synth_put64(mem + K_SECTIONS, (K_DIRECT + K_MEMMAP) | 1);
+	uint8_t *user = mem + K_MEMMAP + 64 * 5, *buddy = user + 64, *slab = buddy + 64;
+	synth_put64(user, 1u << 4);			// PG_lru
+	synth_put64(user + 24, K_DIRECT + 0x8001);	// anon mapping
+	synth_put32(buddy + 48, 0xffffff7fu);		// PAGE_BUDDY_MAPCOUNT_VALUE
+	synth_put64(slab, 1u << 9);			// PG_slab
+}
+
+static struct synth *kernel_core(uint8_t *mem)
+{
+	memcpy(mem + K_BANNER, kernel_log[0], strlen(kernel_log[0]) + 1);
+	synth_put64(mem + K_VARS + 0x10, K_DIRECT);
+	kernel_kallsyms(mem);
+	kernel_printk(mem);
+	kernel_sparsemem(mem);
+	struct synth *s = synth_new();
+	synth_prstatus(s, 1, SYNTH_KVA(0x4100), 0xffffc90000010000ULL);
+	synth_vmcoreinfo(s,
+		"OSRELEASE=9.9.9-synthetic\nPAGESIZE=4096\nNUMBER(phys_base)=0\n"
+		"KERNELOFFSET=0\nNUMBER(pgtable_l5_enabled)=0\n"
+		"SYMBOL(_stext)=%llx\nSYMBOL(linux_banner)=%llx\n"
+		"SYMBOL(init_uts_ns)=%llx\nSYMBOL(prb)=%llx\n"
+		"SYMBOL(kallsyms_names)=%llx\nSYMBOL(kallsyms_num_syms)=%llx\n"
+		"SYMBOL(kallsyms_token_table)=%llx\nSYMBOL(kallsyms_token_index)=%llx\n"
+		"SYMBOL(kallsyms_offsets)=%llx\nSYMBOL(kallsyms_relative_base)=%llx\n"
+		"OFFSET(printk_ringbuffer.desc_ring)=0\n"
+		"OFFSET(printk_ringbuffer.text_data_ring)=48\n"
+		"OFFSET(prb_desc_ring.count_bits)=0\nOFFSET(prb_desc_ring.descs)=8\n"
+		"OFFSET(prb_desc_ring.infos)=16\nOFFSET(prb_desc_ring.head_id)=24\n"
+		"OFFSET(prb_desc_ring.tail_id)=32\n"
+		"SIZE(prb_desc)=24\nOFFSET(prb_desc.state_var)=0\n"
+		"OFFSET(prb_desc.text_blk_lpos)=8\n"
+		"OFFSET(prb_data_blk_lpos.begin)=0\nOFFSET(prb_data_blk_lpos.next)=8\n"
+		"SIZE(printk_info)=88\nOFFSET(printk_info.seq)=0\n"
+		"OFFSET(printk_info.ts_nsec)=8\nOFFSET(printk_info.text_len)=16\n"
+		"OFFSET(printk_info.caller_id)=20\n"
+		"OFFSET(prb_data_ring.size_bits)=0\nOFFSET(prb_data_ring.data)=8\n"
+		"OFFSET(atomic_long_t.counter)=0\n"
+		"SYMBOL(mem_section)=%llx\nSIZE(mem_section)=32\n"
+		"OFFSET(mem_section.section_mem_map)=0\n"
+		"NUMBER(SECTION_SIZE_BITS)=20\nNUMBER(MAX_PHYSMEM_BITS)=30\n"
+		"SIZE(page)=64\nOFFSET(page.flags)=0\nOFFSET(page._refcount)=52\n"
+		"OFFSET(page.mapping)=24\nOFFSET(page.lru)=8\n"
+		"OFFSET(page._mapcount)=48\nOFFSET(page.private)=40\n"
+		"OFFSET(page.compound_head)=8\nLENGTH(zone.free_area)=11\n"
+		"OFFSET(page.compound_dtor)=16\nOFFSET(page.compound_order)=17\n"
+		"NUMBER(PG_lru)=4\nNUMBER(PG_private)=13\nNUMBER(PG_swapcache)=10\n"
+		"NUMBER(PG_swapbacked)=19\nNUMBER(PG_slab)=9\nNUMBER(PG_hwpoison)=23\n"
+		"NUMBER(PG_head_mask)=65536\nNUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129\n"
+		"NUMBER(HUGETLB_PAGE_DTOR)=2\nNUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-257\n",
+		(unsigned long long)SYNTH_KVA(0), (unsigned long long)SYNTH_KVA(K_BANNER),
+		(unsigned long long)SYNTH_KVA(K_UTS), (unsigned long long)SYNTH_KVA(0x18),
+		(unsigned long long)SYNTH_KVA(K_NAMES), (unsigned long long)SYNTH_KVA(K_VARS),
+		(unsigned long long)SYNTH_KVA(K_TOKENS),
+		(unsigned long long)SYNTH_KVA(K_TOKEN_INDEX),
+		(unsigned long long)SYNTH_KVA(K_OFFSETS),
+		(unsigned long long)SYNTH_KVA(K_VARS + 8),
+		(unsigned long long)(K_DIRECT + K_ROOTS));
+	synth_load(s, 0, K_DIRECT, mem, K_MEM);
+	return s;
+}
+
 static void save(const char *dir, const char *name, char *tmp)
 {
 	char dst[4096];
@@ -122,6 +287,20 @@ int main(int argc, char **argv)
 	synth_load(s, 0, 0, mem, 0x1000);
 	save(argv[1], "novmcoreinfo.core", synth_write(s));
 	synth_free(s);
+
+	static uint8_t kmem[K_MEM];
+	s = kernel_core(kmem);
+	save(argv[1], "kernel.core", synth_write(s));
+	synth_free(s);
+
+	for (int c = 0; c < HOSTILE_NCASES; c++) {
+		size_t len;
+		uint8_t *b = hostile_build((enum hostile_case)c, false, &len);
+		char name[64];
+		snprintf(name, sizeof(name), "hostile-%s.core", hostile_name((enum hostile_case)c));
+		save(argv[1], name, synth_write_bytes(b, len));
+		free(b);
+	}
 
 	static uint8_t logmem[LOG_MEM];
 	s = log_core(logmem, "9.9.9-synthetic",

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // libFuzzer target: a whole dump file, through every reader a user's
-// "kexdump info" and "kexdump dmesg" reach: format probe and ELF headers,
-// notes, VMCOREINFO, address translation, kallsyms and the kernel log.
+// "kexdump info", "dmesg", "symbols" and "save -d 31" reach: format probe
+// and the ELF, kdump-compressed and flattened headers, notes, VMCOREINFO,
+// address translation, kallsyms, the kernel log and the page filter.
+// run.sh seeds it with synthetic dumps (tests/cli/mksynth.c: ELF cores with
+// kallsyms, a printk ring and mem_section, the crafted files of
+// tests/unit/hostile.c) and their kdump-compressed and flattened saves.
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -20,6 +24,30 @@ static struct kd_error *count(const struct kd_printk_record *rec, void *arg)
 		free(line);
 	++*(size_t *)arg;
 	return err;
+}
+
+// The page filter at the highest level on the first windows of the dump,
+// as kexdump save runs it (windows of WINDOW pfns, in order).
+#define WINDOW 4096u
+#define MAX_PFNS (16u * WINDOW)
+
+static void filter(struct kd_kernel *kernel)
+{
+	struct kd_pagefilter *pf;
+	struct kd_error *err = kd_pagefilter_open(kernel, 31, &pf);
+	if (err) {
+		kd_error_destroy(err);
+		return;
+	}
+	static uint8_t present[WINDOW / 8], keep[WINDOW / 8];
+	uint64_t counts[KD_PAGE_NCLASSES] = {0};
+	uint64_t max = kd_pagefilter_max_pfn(pf);
+	if (max > MAX_PFNS)
+		max = MAX_PFNS;
+	for (uint64_t pfn = 0; pfn < max && !err; pfn += WINDOW)
+		err = kd_pagefilter_window(pf, pfn, WINDOW, present, keep, counts);
+	kd_error_destroy(err);
+	kd_pagefilter_close(pf);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -42,10 +70,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct kd_kernel *kernel;
 	err = kd_kernel_open(dump, NULL, &kernel);
 	if (!err) {
+		kd_error_destroy(kd_kernel_load_symbols(kernel));
 		size_t n = 0;
 		kd_error_destroy(kd_printk_iterate(kernel, count, &n));
 		uint64_t pa;
 		kd_error_destroy(kd_kernel_vtop(kernel, 0xffffc90000001000ULL, &pa));
+		filter(kernel);
 		kd_kernel_close(kernel);
 	}
 	kd_error_destroy(err);

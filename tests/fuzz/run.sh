@@ -5,7 +5,9 @@
 # UBSan + libFuzzer) and run it for SECONDS from its seed corpus. Prints
 # "ok - TARGET ..." or "not ok - TARGET ..." per target; a crash leaves the
 # reproducer in OUTDIR and fails. MKSYNTH (tests/cli/mksynth.c, built by
-# meson) seeds the dump target with well-formed synthetic dumps.
+# meson) seeds the dump target with well-formed synthetic dumps and the
+# crafted files of tests/unit/hostile.c. Every target runs within 512 MB and
+# 10 s per input: a crafted input that breaks either is a finding.
 set -uo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 out=$1 secs=$2 mksynth=${3:-}
@@ -48,7 +50,7 @@ for t in "$src"/tests/fuzz/fuzz-*.c; do
 	fi
 	corpus=$out/$name.corpus
 	mkdir -p "$corpus"
-	if (cd "$out" && "./$name" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=1024 \
+	if (cd "$out" && "./$name" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=512 \
 		-timeout=10 "$corpus" >"$out/$name.log" 2>&1); then
 		echo "ok - $name: $(grep -o 'Done [0-9]* runs' "$out/$name.log" | tail -n1) in $secs s"
 	else
