@@ -64,9 +64,10 @@ static struct kd_error *kdump_src_read(struct kd_dump *dump, struct kdump *kd,
 {
 	if (off > kd->src.size || len > kd->src.size - off)
 		return kd_error_create(KD_ERROR_CORRUPT,
-			"%s: file is truncated: %s (%zu bytes at offset %#llx) ends past its %llu bytes",
+			"%s: file is truncated: %s (%zu bytes at offset %#llx) ends past its %llu bytes%s",
 			dump->path, what, len, (unsigned long long)off,
-			(unsigned long long)kd->src.size);
+			(unsigned long long)kd->src.size,
+			dump->incomplete ? " (an incomplete dump: its save was cut short)" : "");
 	return kd->src.read(dump, kd->src.arg, buf, len, off);
 }
 
@@ -210,6 +211,17 @@ static struct kd_error *kdump_read_bitmap(struct kd_dump *dump, struct kdump *kd
 {
 	// The 2nd bitmap is the second half of the bitmap area.
 	uint64_t nbytes = (kd->max_mapnr + 7) / 8, off = bitmap_off + bitmap_len / 2;
+	uint64_t nbits = kd->max_mapnr;
+	// An incomplete dump (kexdump save writes its header first) may end
+	// before or inside its bitmaps: the pages they do not list are not
+	// in it.
+	if (dump->incomplete) {
+		uint64_t have = off >= kd->src.size ? 0 : kd->src.size - off;
+		if (have < nbytes) {
+			nbytes = have;
+			nbits = have * 8;
+		}
+	}
 	// A flattened image reads its holes as zeros: a bitmap larger than
 	// the bytes the file stores is not one makedumpfile wrote, and would
 	// cost its whole size in time to scan.
@@ -218,13 +230,19 @@ static struct kd_error *kdump_read_bitmap(struct kd_dump *dump, struct kdump *kd
 			"%s: bad kdump-compressed header: max_mapnr %llu needs a 2nd bitmap of %llu bytes but the file stores only %llu bytes of the image",
 			dump->path, (unsigned long long)kd->max_mapnr,
 			(unsigned long long)nbytes, (unsigned long long)kd->src.stored);
-	uint8_t *buf = malloc(nbytes < BITMAP_CHUNK ? (size_t)nbytes : BITMAP_CHUNK);
+	uint8_t *buf = malloc(nbytes < BITMAP_CHUNK ? (size_t)nbytes + 1 : BITMAP_CHUNK);
 	if (!buf)
 		return &kd_enomem;
 	struct kdump_runs rs = { .shift = kd->page_shift };
-	struct kd_error *err = kdump_scan_bitmap(dump, kd, buf, off, kd->max_mapnr, &rs);
+	struct kd_error *err = kdump_scan_bitmap(dump, kd, buf, off, nbits, &rs);
 	if (err)
 		goto out;
+	if (!rs.nruns && dump->incomplete) {
+		err = kd_error_create(KD_ERROR_CORRUPT,
+			"%s: incomplete kdump-compressed dump: cut short before its bitmaps, it holds no pages",
+			dump->path);
+		goto out;
+	}
 	if (!rs.nruns) {
 		err = kd_error_create(KD_ERROR_CORRUPT,
 			"%s: kdump-compressed dump holds no pages (2nd bitmap is empty)",
@@ -262,7 +280,7 @@ static struct kd_error *kdump_read_bitmap(struct kd_dump *dump, struct kdump *kd
 		.shift = kd->page_shift, .ranges = dump->ranges,
 		.first_desc = dump->range_offsets, .cap = n,
 	};
-	err = kdump_scan_bitmap(dump, kd, buf, off, kd->max_mapnr, &rs);
+	err = kdump_scan_bitmap(dump, kd, buf, off, nbits, &rs);
 	if (err)
 		goto out;
 	dump->nranges = rs.nruns < n ? rs.nruns : n;
@@ -346,7 +364,7 @@ struct kd_error *kd_kdump_open_source(struct kd_dump *dump,
 			dump->path, (unsigned long long)kd->max_mapnr, block_size,
 			KD_MAX_PHYS_BITS);
 	kd->desc_off = bitmap_off + bitmap_len;
-	if (kd->desc_off > kd->src.size)
+	if (kd->desc_off > kd->src.size && !dump->incomplete)
 		return kd_error_create(KD_ERROR_CORRUPT,
 			"%s: file is truncated: bitmaps end at %#llx, past its %llu bytes",
 			dump->path, (unsigned long long)kd->desc_off,
@@ -404,7 +422,8 @@ static struct kd_error *kdump_get_desc(struct kd_dump *dump, struct kdump *kd,
 							    : DESC_BATCH;
 		uint64_t off = kd->desc_off + first * PD_LEN;
 		// Incomplete dumps may end inside the descriptors.
-		uint64_t avail = kd->src.size - kd->desc_off;
+		uint64_t avail = kd->src.size > kd->desc_off ?
+				 kd->src.size - kd->desc_off : 0;
 		if (dump->incomplete && avail / PD_LEN < first + n) {
 			if (avail / PD_LEN <= idx)
 				return kdump_not_written(dump, pfn);
