@@ -71,6 +71,7 @@ static void save_summary(FILE *f, bool json, const char *dest,
 		json_bool(&j, "complete", !st->incomplete);
 		json_u64(&j, "pages_present", st->pages_present);
 		json_u64(&j, "pages_written", st->pages_written);
+		json_u64(&j, "pages_unreadable", st->pages_unreadable);
 		json_u64(&j, "pages_not_in_source", st->pages_not_stored);
 		json_begin_object(&j, "pages_excluded");
 		for (int c = 0; c < KD_PAGE_NCLASSES; c++)
@@ -100,8 +101,11 @@ static void save_summary(FILE *f, bool json, const char *dest,
 	char level[16] = "";
 	if (st->level)
 		snprintf(level, sizeof(level), ":%d", st->level);
-	fprintf(f, "%s), %.1f MiB read, %.1f MiB written (%s%s), %.2f s\n",
-		*sep ? "" : "none", (double)st->bytes_in / (1 << 20),
+	fprintf(f, "%s)", *sep ? "" : "none");
+	if (st->pages_unreadable)
+		fprintf(f, ", %llu unreadable (left out)",
+			(unsigned long long)st->pages_unreadable);
+	fprintf(f, ", %.1f MiB read, %.1f MiB written (%s%s), %.2f s\n", (double)st->bytes_in / (1 << 20),
 		(double)st->bytes_out / (1 << 20), kd_save_codec_name(st->codec),
 		level, secs);
 }
@@ -185,8 +189,13 @@ int cmd_save(int argc, char **argv)
 	if (!strcmp(src, "-")) {
 		if (to_stdout)
 			return cli_usage("reassembling needs a DEST file, not -");
-		err = kd_save_file_reassemble(0, "standard input", dest, force);
-		return err ? cli_fail(err) : 0;
+		struct kd_save_stats rst;
+		err = kd_save_file_reassemble(0, "standard input", dest, force, &rst);
+		if (!err)
+			return 0;
+		cli_fail(err);
+		// A stream cut short: DEST holds what arrived, marked incomplete.
+		return rst.incomplete ? EXIT_INCOMPLETE : 1;
 	}
 	if (to_stdout) {
 		if (o.format == KD_SAVE_ELF)
@@ -217,6 +226,11 @@ int cmd_save(int argc, char **argv)
 		return cli_fail(err);
 	if (st.warning[0])
 		cli_warn("%s", st.warning);
+	// Unreadable source pages are left out, the rest saved: exit 0, the
+	// dump reads them as missing.
+	if (st.pages_unreadable)
+		cli_warn("%s: %llu pages could not be read (I/O error); %s lacks them",
+			 src, (unsigned long long)st.pages_unreadable, dest);
 	save_summary(json ? report : stderr, json, dest, &o, &st, save_since(&pr.start, &now));
 	if (err) {
 		cli_fail(err);

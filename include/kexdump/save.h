@@ -48,7 +48,8 @@ struct kd_save_stats {
 	uint64_t pages_present;		/**< pages in the source's memory ranges */
 	uint64_t pages_excluded[KD_PAGE_NCLASSES];
 	uint64_t pages_not_stored;	/**< absent from an already filtered source */
-	uint64_t pages_written;		/**< pages the output holds */
+	uint64_t pages_written;		/**< pages the output holds (data and descriptor written) */
+	uint64_t pages_unreadable;	/**< kept pages the source could not give (EIO): left out */
 	uint64_t bytes_in;		/**< bytes of page data read */
 	uint64_t bytes_out;		/**< bytes written */
 	unsigned int threads;
@@ -61,9 +62,12 @@ struct kd_save_stats {
 /**
  * Write the dump that @p kernel reads to @p fd: at offsets with pwrite()
  * when @p seekable, else sequentially (only KD_SAVE_FLAT). Output is the
- * same for any number of threads. The dump is marked incomplete until the
- * very end; when a write fails (ENOSPC, EIO) what was written stays
- * readable, stats->incomplete is set and the error is returned.
+ * same for any number of threads. The dump is marked incomplete from its
+ * first write until the very end; when a write fails (ENOSPC, EIO) what
+ * was written stays readable, stats->incomplete is set and the error is
+ * returned. A source page that cannot be read (EIO) is left out of the
+ * output, read as missing, and counted in stats->pages_unreadable; the
+ * save goes on.
  */
 struct kd_error *kd_save_fd(struct kd_kernel *kernel, int fd, bool seekable,
 			    const struct kd_save_options *opts,
@@ -83,7 +87,9 @@ struct kd_error *kd_save_check_level(enum kd_save_codec codec, int level);
 /**
  * kd_save_fd() into @p path safely: the dump is written to
  * "PATH.incomplete" (mode 0600), fsync'ed and renamed to PATH, then the
- * directory is fsync'ed. An existing PATH is an error unless @p force.
+ * directory is fsync'ed. An existing PATH is an error unless @p force; a
+ * PATH created while saving is never replaced (the dump stays as
+ * PATH.incomplete and the error says so).
  * When a write fails midway the partial dump, marked incomplete, is still
  * renamed to PATH and the write's error is returned (stats->incomplete).
  */
@@ -93,10 +99,14 @@ struct kd_error *kd_save_file(struct kd_kernel *kernel, const char *path,
 
 /**
  * makedumpfile -R: turn the flattened stream read from @p in_fd into the
- * kdump-compressed file @p path (same safety as kd_save_file()).
+ * kdump-compressed file @p path (same safety as kd_save_file()). A stream
+ * that ends before its end record still gives @p path, with what arrived
+ * and its header marked incomplete: the error is returned and
+ * stats->incomplete set (stats->bytes_out is the file's size).
  */
 struct kd_error *kd_save_file_reassemble(int in_fd, const char *in_name,
-				    const char *path, bool force);
+					 const char *path, bool force,
+					 struct kd_save_stats *stats);
 
 #ifdef __cplusplus
 }

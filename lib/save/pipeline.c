@@ -60,6 +60,32 @@ static struct kd_error *pipeline_read_run(struct kd_pipeline *pl, struct kd_map 
 	return NULL;
 }
 
+// A run that failed to read, page by page into job->in: a page the source
+// cannot give (EIO from the disk under it; a damaged page of a compressed
+// source) is marked unreadable, zeroed, and the others are kept. Anything
+// else (no memory) fails the job.
+static struct kd_error *pipeline_read_pages(struct kd_pipeline *pl, struct kd_job *job,
+					    size_t i, size_t end)
+{
+	const uint32_t ps = pl->cfg.page_size;
+	for (size_t k = i; k < end; k++) {
+		uint8_t *buf = job->in + k * ps;
+		if (pl->serial_reads)
+			pthread_mutex_lock(&pl->read_lock);
+		struct kd_error *err = kd_dump_read_phys(pl->cfg.dump,
+							 job->pfns[k] * ps, buf, ps);
+		if (pl->serial_reads)
+			pthread_mutex_unlock(&pl->read_lock);
+		job->pages[k].unreadable = err != NULL;
+		if (err && !kd_error_catch(&err, KD_ERROR_OS) &&
+		    !kd_error_catch(&err, KD_ERROR_CORRUPT))
+			return err;
+		if (job->pages[k].unreadable)
+			memset(buf, 0, ps);
+	}
+	return NULL;
+}
+
 static struct kd_error *pipeline_process(struct kd_pipeline *pl, struct kd_map *map,
 					 struct kd_codec_state *cs, struct kd_job *job)
 {
@@ -75,13 +101,25 @@ static struct kd_error *pipeline_process(struct kd_pipeline *pl, struct kd_map *
 			end = i + 1;
 			while (end < job->n && job->pfns[end] == job->pfns[end - 1] + 1)
 				end++;
+			for (size_t k = i; k < end; k++)
+				job->pages[k].unreadable = false;
 			struct kd_error *err = pipeline_read_run(pl, map, job, i,
 				job->pfns[i] * ps, (end - i) * ps, &run);
+			if (err && kd_error_code(err) != KD_ERROR_NOMEM) {
+				// One bad page must not cost the others.
+				kd_error_destroy(err);
+				err = pipeline_read_pages(pl, job, i, end);
+				run = job->in + i * ps;
+			}
 			if (err)
 				return err;
 		}
 		const uint8_t *p = run + (i - start) * ps;
 		struct kd_job_page *pg = &job->pages[i];
+		if (pg->unreadable) {
+			*pg = (struct kd_job_page){ .unreadable = true };
+			continue;
+		}
 		*pg = (struct kd_job_page){ .size = ps };
 		if (c->find_zero && pipeline_is_zero(p, ps)) {
 			*pg = (struct kd_job_page){ .zero = true };

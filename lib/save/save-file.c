@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Writing a dump file without ever losing one: a new file "PATH.incomplete"
-// (0600, O_EXCL), fsync, rename to PATH, fsync of the directory. Until the
+// (0600, O_EXCL), fsync, rename to PATH without replacing anything
+// (renameat2(2) RENAME_NOREPLACE), fsync of the directory. Until the
 // rename the final name does not exist, so a crash or reset of the capture
 // kernel leaves either no PATH or a complete one; a full disk leaves a
 // dump whose header says it is incomplete.
 #include "save/save.h"
+#include "dump/kdump-layout.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -46,20 +48,54 @@ static struct kd_error *save_file_create_tmp(const char *path, bool force, char 
 	return NULL;
 }
 
+// rename(2) that never replaces @p path: renameat2() RENAME_NOREPLACE, or
+// where the file system refuses it (EINVAL; ENOSYS before Linux 3.15)
+// link(2) then unlink(2), which fail with EEXIST the same way. With
+// --force an existing path is replaced (plain rename).
+static int save_file_rename(const char *tmp, const char *path, bool replace)
+{
+	if (replace)
+		return rename(tmp, path);
+	if (!renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE))
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (link(tmp, path))
+		return -1;
+	unlink(tmp);
+	return 0;
+}
+
 // fsync, close and rename tmp to path. @p err is the writer's outcome: on
 // success a failing fsync is the error; a partial dump is still renamed.
+// A path created while saving is never replaced (unless @p replace): the
+// dump stays as tmp and the error says so.
 static struct kd_error *save_file_finish(int fd, char *tmp, const char *path,
-					 struct kd_error *err, bool keep_partial)
+					 struct kd_error *err, bool keep_partial,
+					 bool replace)
 {
 	if (fsync(fd) && !err)
 		err = kd_error_os(errno, "%s: fsync failed", tmp);
 	if (close(fd) && !err)
 		err = kd_error_os(errno, "%s: close failed", tmp);
 	if (!err || keep_partial) {
-		if (rename(tmp, path)) {
-			if (!err)
-				err = kd_error_os(errno, "cannot rename %s to %s",
-						  tmp, path);
+		if (save_file_rename(tmp, path, replace)) {
+			int e = errno;
+			struct kd_error *rerr = e == EEXIST ?
+				kd_error_create(KD_ERROR_INVALID,
+					"%s: exists (created while saving); the dump is kept as %s",
+					path, tmp) :
+				kd_error_os(e, "cannot rename %s to %s", tmp, path);
+			if (err && e == EEXIST) {
+				kd_error_destroy(rerr);
+				err = kd_error_prefix(err,
+					"%s: exists (created while saving); the incomplete dump is kept as %s",
+					path, tmp);
+			} else if (err) {
+				kd_error_destroy(rerr);
+			} else {
+				err = rerr;
+			}
 		} else {
 			// The rename is durable only once the folder is synced.
 			struct kd_error *serr = kd_fs_fsync_parent(path);
@@ -93,7 +129,7 @@ KD_EXPORT struct kd_error *kd_save_file(struct kd_kernel *kernel,
 		free(tmp);
 		return err;
 	}
-	return save_file_finish(fd, tmp, path, err, true);
+	return save_file_finish(fd, tmp, path, err, true, force);
 }
 
 // Read len bytes; *eof when the stream ends first (an error if it ends
@@ -153,8 +189,10 @@ static struct kd_error *save_file_reassemble(int in, const char *name, int out,
 				"%s: record with negative offset or size", name);
 		for (uint64_t left = (uint64_t)size; !err && left;) {
 			size_t n = left < CHUNK ? (size_t)left : CHUNK;
-			if ((err = save_file_read_full(in, name, buf, n, &eof, false)))
+			if ((err = save_file_read_full(in, name, buf, n, &eof, true)))
 				break;
+			// A record cut short is left out: a part of a
+			// descriptor would point at the wrong bytes.
 			if (eof) {
 				err = kd_error_create(KD_ERROR_CORRUPT,
 					"%s: flattened stream ends inside a record", name);
@@ -169,15 +207,34 @@ static struct kd_error *save_file_reassemble(int in, const char *name, int out,
 	return err;
 }
 
+// A stream cut short: the kdump header it carried may be the final one
+// (written before the end record), so set DUMP_DH_COMPRESSED_INCOMPLETE
+// (makedumpfile's diskdump_mod.h) in DEST's header; readers then take the
+// missing descriptors and data as pages not written.
+static struct kd_error *save_file_mark_incomplete(int fd, const char *path)
+{
+	uint8_t dh[DH_SIZE];
+	ssize_t n = pread(fd, dh, sizeof(dh), 0);
+	if (n != (ssize_t)sizeof(dh) || memcmp(dh + DH_SIGNATURE, KDUMP_SIGNATURE, 8))
+		return NULL;	// no header arrived: nothing to mark
+	uint8_t st[4];
+	kd_put_le32(st, kd_le32(dh + DH_STATUS) | DUMP_DH_COMPRESSED_INCOMPLETE);
+	if (pwrite(fd, st, 4, DH_STATUS) != 4)
+		return kd_error_os(errno, "%s: cannot mark the dump incomplete", path);
+	return NULL;
+}
+
 KD_EXPORT struct kd_error *kd_save_file_reassemble(int in_fd, const char *in_name,
-					      const char *path, bool force)
+					      const char *path, bool force,
+					      struct kd_save_stats *stats)
 {
 	char *tmp;
 	int fd;
+	memset(stats, 0, sizeof(*stats));
 	struct kd_error *err = save_file_create_tmp(path, force, &tmp, &fd);
 	if (err)
 		return err;
-	bool complete;
+	bool complete = false;
 	err = save_file_reassemble(in_fd, in_name, fd, path, &complete);
 	if (err && kd_error_code(err) == KD_ERROR_FORMAT) {
 		// Not a flattened stream: nothing was written, nothing to keep.
@@ -190,5 +247,16 @@ KD_EXPORT struct kd_error *kd_save_file_reassemble(int in_fd, const char *in_nam
 		err = kd_error_create(KD_ERROR_CORRUPT,
 			"%s: flattened stream ended without its end record: the dump is incomplete",
 			in_name);
-	return save_file_finish(fd, tmp, path, err, true);
+	if (!complete) {
+		stats->incomplete = true;
+		struct kd_error *merr = save_file_mark_incomplete(fd, tmp);
+		if (merr) {
+			kd_error_destroy(err);
+			err = merr;
+		}
+	}
+	struct stat sb;
+	if (!fstat(fd, &sb))
+		stats->bytes_out = (uint64_t)sb.st_size;
+	return save_file_finish(fd, tmp, path, err, true, force);
 }

@@ -5,10 +5,13 @@
 // write_kdump_pages_and_bitmap_cyclic; crash's diskdump.c reads it. A
 // header, a sub header with VMCOREINFO and the ELF notes, the two bitmaps,
 // one descriptor per kept page (pfn order), then the page data. The header
-// says "incomplete" until the last write, and a descriptor is written only
-// after its page's data, so a dump cut short by a full disk or a reset
-// reads as incomplete with the pages written so far. Pages that analysis
-// needs first (the printk ring, the kernel image) are written first.
+// is the first write and says "incomplete" until the last write, and a
+// descriptor is written only after its page's data, so a dump cut short by
+// a full disk or a reset reads as incomplete with the pages written so far.
+// Pages that analysis needs first (the printk ring, the kernel image) are
+// written first. A page the source cannot give (EIO) gets an empty
+// descriptor while writing; at the end it is taken out of the 2nd bitmap
+// and the descriptors after it move up, so readers see it as not dumped.
 #include "save/save.h"
 #include "dump/kdump-layout.h"
 
@@ -136,8 +139,21 @@ static void save_kdump_find_priority(struct kd_saver *s)
 
 /* ---------------------------------------------------------- kdump output */
 
+// Pages written among the first n buffered descriptors: not the shared
+// zero page, not an unreadable page's empty descriptor.
+static uint64_t save_kdump_count_data(const struct kd_saver *s, size_t n)
+{
+	uint64_t c = 0;
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *d = s->dbuf + i * PD_LEN;
+		c += kd_le32(d + PD_SIZE) && kd_le64(d + PD_OFFSET) != s->zero_off;
+	}
+	return c;
+}
+
 // Descriptors only ever point at data already written: a dump cut short
-// (full disk, reset) has every page it describes.
+// (full disk, reset) has every page it describes. A page counts as
+// written once its descriptor is.
 static struct kd_error *save_kdump_flush_descs(struct kd_saver *s)
 {
 	if (!s->dbuf_n)
@@ -148,6 +164,8 @@ static struct kd_error *save_kdump_flush_descs(struct kd_saver *s)
 	if (!err)
 		err = kd_sink_write(&s->sink, s->dbuf, s->dbuf_n * PD_LEN,
 				    s->desc_off + s->dbuf_rank * PD_LEN);
+	if (!err)
+		s->stats->pages_written += save_kdump_count_data(s, s->dbuf_n);
 	s->dbuf_n = 0;
 	return err;
 }
@@ -165,6 +183,8 @@ static void save_kdump_flush_durable_descs(struct kd_saver *s)
 	}
 	struct kd_error *err = kd_sink_write(&s->sink, s->dbuf, n * PD_LEN,
 					     s->desc_off + s->dbuf_rank * PD_LEN);
+	if (!err)
+		s->stats->pages_written += save_kdump_count_data(s, n);
 	kd_error_destroy(err);	// the first failure is the one reported
 	s->dbuf_n = 0;
 }
@@ -189,6 +209,106 @@ static struct kd_error *save_kdump_add_desc(struct kd_saver *s, uint64_t rank, u
 	return NULL;
 }
 
+// A kept page the source could not give: remembered with its rank.
+static struct kd_error *save_kdump_add_bad(struct kd_saver *s, uint64_t pfn,
+					   uint64_t rank)
+{
+	if (s->nbad == s->bad_cap) {
+		size_t cap = s->bad_cap ? 2 * s->bad_cap : 64;
+		struct kd_save_bad *b = realloc(s->bad, cap * sizeof(*b));
+		if (!b)
+			return &kd_enomem;
+		s->bad = b;
+		s->bad_cap = cap;
+	}
+	s->bad[s->nbad++] = (struct kd_save_bad){ pfn, rank };
+	s->stats->pages_unreadable++;
+	return NULL;
+}
+
+static int save_kdump_bad_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct kd_save_bad *)a)->rank;
+	uint64_t y = ((const struct kd_save_bad *)b)->rank;
+	return x < y ? -1 : x > y;
+}
+
+static struct kd_error *save_kdump_pread(struct kd_saver *s, void *buf, size_t len,
+					 uint64_t off)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t n = pread(s->sink.fd, (uint8_t *)buf + done, len - done,
+				  (off_t)(off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return kd_error_os(n < 0 ? errno : EIO,
+					   "%s: cannot read back its descriptors",
+					   s->sink.name);
+		done += (size_t)n;
+	}
+	return NULL;
+}
+
+// Take the unreadable pages out of the dump: clear their bits in the 2nd
+// bitmap (a page's descriptor is the one of its rank among the set bits,
+// makedumpfile.c write_kdump_pages_cyclic) and move every later descriptor
+// up by one per page taken out; the freed entries at the end are zeroed.
+// Needs the output read back: *done false when it cannot be (a stream),
+// and the dump stays marked incomplete, where an empty descriptor reads
+// as a page not written.
+static struct kd_error *save_kdump_drop_bad(struct kd_saver *s, bool *done)
+{
+	*done = false;
+	if (!s->nbad)
+		return NULL;
+	uint8_t b;
+	if (s->sink.flat || pread(s->sink.fd, &b, 1, (off_t)s->desc_off) != 1)
+		return NULL;
+	qsort(s->bad, s->nbad, sizeof(*s->bad), save_kdump_bad_cmp);
+	struct kd_error *err;
+	for (size_t i = 0; i < s->nbad; i++) {
+		uint64_t off = s->bitmap_off + s->bitmap_bytes + s->bad[i].pfn / 8;
+		if ((err = save_kdump_pread(s, &b, 1, off)))
+			return err;
+		b &= (uint8_t)~(1u << (s->bad[i].pfn % 8));
+		if ((err = kd_sink_write(&s->sink, &b, 1, off)))
+			return err;
+	}
+	uint64_t dst = 0;
+	size_t k = 0;
+	for (uint64_t src = 0; src < s->nkept; src += KD_SAVE_DESC_BUF) {
+		size_t n = s->nkept - src < KD_SAVE_DESC_BUF ?
+			   (size_t)(s->nkept - src) : KD_SAVE_DESC_BUF;
+		if ((err = save_kdump_pread(s, s->dbuf, n * PD_LEN,
+					    s->desc_off + src * PD_LEN)))
+			return err;
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (k < s->nbad && s->bad[k].rank == src + i) {
+				k++;
+				continue;
+			}
+			memmove(s->dbuf + m++ * PD_LEN, s->dbuf + i * PD_LEN, PD_LEN);
+		}
+		// dst <= src: the entries written were read already.
+		if ((err = kd_sink_write(&s->sink, s->dbuf, m * PD_LEN,
+					 s->desc_off + dst * PD_LEN)))
+			return err;
+		dst += m;
+	}
+	memset(s->dbuf, 0, KD_SAVE_DESC_BUF_BYTES);
+	for (uint64_t i = dst; i < s->nkept; i += KD_SAVE_DESC_BUF) {
+		size_t n = s->nkept - i < KD_SAVE_DESC_BUF ?
+			   (size_t)(s->nkept - i) : KD_SAVE_DESC_BUF;
+		if ((err = kd_sink_write(&s->sink, s->dbuf, n * PD_LEN,
+					 s->desc_off + i * PD_LEN)))
+			return err;
+	}
+	*done = true;
+	return NULL;
+}
+
 static struct kd_error *save_kdump_job_done(struct kd_job *job, void *arg)
 {
 	struct kd_saver *s = arg;
@@ -199,11 +319,14 @@ static struct kd_error *save_kdump_job_done(struct kd_job *job, void *arg)
 	s->data_pos += job->out_len;
 	for (size_t i = 0; i < job->n; i++) {
 		const struct kd_job_page *pg = &job->pages[i];
-		if (pg->zero) {
+		if (pg->unreadable) {
+			err = save_kdump_add_bad(s, job->pfns[i], job->ranks[i]);
+			if (!err)
+				err = save_kdump_add_desc(s, job->ranks[i], 0, 0, 0);
+		} else if (pg->zero) {
 			s->stats->pages_excluded[KD_PAGE_ZERO]++;
 			err = save_kdump_add_desc(s, job->ranks[i], s->zero_off, s->ps, 0);
 		} else {
-			s->stats->pages_written++;
 			err = save_kdump_add_desc(s, job->ranks[i], pos, pg->size, pg->flags);
 			pos += pg->size;
 		}
@@ -302,6 +425,27 @@ struct kd_error *kd_save_kdump(struct kd_saver *s, unsigned int workers,
 	s->bitmap_off = sub_end;
 	s->desc_off = s->bitmap_off + 2 * s->bitmap_bytes;
 
+	// The header first, marked incomplete: whatever cuts the save short
+	// from here on leaves a dump that reads as an incomplete one.
+	uint8_t kh[KH_SIZE] = { 0 };
+	int64_t phys_base = 0;
+	err = kd_vmcoreinfo_number(kd_kernel_vmcoreinfo(s->kernel), "phys_base",
+				   &phys_base);
+	kd_error_destroy(err);
+	kd_put_le64(kh + KH_PHYS_BASE, (uint64_t)phys_base);
+	kd_put_le32(kh + 8, level);	// dump_level
+	kd_put_le64(kh + KH_OFFSET_VMCOREINFO, vi_off);
+	kd_put_le64(kh + KH_SIZE_VMCOREINFO, vi_len);
+	kd_put_le64(kh + KH_OFFSET_NOTE, note_off);
+	kd_put_le64(kh + KH_SIZE_NOTE, notes_len);
+	kd_put_le64(kh + KH_MAX_MAPNR_64, s->max_pfn);
+	uint32_t status = DUMP_DH_COMPRESSED_INCOMPLETE | s->codec_flag;
+	if ((err = save_kdump_write_header(s, sub_blocks, status)) ||
+	    (err = kd_sink_write(&s->sink, kh, sizeof(kh), s->ps)) ||
+	    (err = kd_sink_write(&s->sink, vi, vi_len, vi_off)) ||
+	    (err = kd_sink_write(&s->sink, notes, notes_len, note_off)))
+		goto out;
+
 	// Pass 1: classify, count and write both bitmaps.
 	s->filter_counts = true;
 	for (size_t w = 0; w < s->nwin; w++) {
@@ -322,25 +466,6 @@ struct kd_error *kd_save_kdump(struct kd_saver *s, unsigned int workers,
 	s->reread = save_kdump_can_reread(s);
 	s->prog.pages_total = s->nkept;
 	kd_saver_not_stored(s, s->nkept);
-
-	uint8_t kh[KH_SIZE] = { 0 };
-	int64_t phys_base = 0;
-	err = kd_vmcoreinfo_number(kd_kernel_vmcoreinfo(s->kernel), "phys_base",
-				   &phys_base);
-	kd_error_destroy(err);
-	kd_put_le64(kh + KH_PHYS_BASE, (uint64_t)phys_base);
-	kd_put_le32(kh + 8, level);	// dump_level
-	kd_put_le64(kh + KH_OFFSET_VMCOREINFO, vi_off);
-	kd_put_le64(kh + KH_SIZE_VMCOREINFO, vi_len);
-	kd_put_le64(kh + KH_OFFSET_NOTE, note_off);
-	kd_put_le64(kh + KH_SIZE_NOTE, notes_len);
-	kd_put_le64(kh + KH_MAX_MAPNR_64, s->max_pfn);
-	uint32_t status = DUMP_DH_COMPRESSED_INCOMPLETE | s->codec_flag;
-	if ((err = save_kdump_write_header(s, sub_blocks, status)) ||
-	    (err = kd_sink_write(&s->sink, kh, sizeof(kh), s->ps)) ||
-	    (err = kd_sink_write(&s->sink, vi, vi_len, vi_off)) ||
-	    (err = kd_sink_write(&s->sink, notes, notes_len, note_off)))
-		goto out;
 
 	// The descriptor table is written as the data arrives: its blocks
 	// are reserved now so that a disk filling up later still takes the
@@ -414,8 +539,12 @@ struct kd_error *kd_save_kdump(struct kd_saver *s, unsigned int workers,
 		err = save_kdump_flush_descs(s);
 	else
 		save_kdump_flush_durable_descs(s);
+	bool dropped = false;
 	if (!err)
-		err = save_kdump_write_header(s, sub_blocks, s->codec_flag);
+		err = save_kdump_drop_bad(s, &dropped);
+	if (!err)
+		err = save_kdump_write_header(s, sub_blocks, s->codec_flag |
+			(s->nbad && !dropped ? DUMP_DH_COMPRESSED_INCOMPLETE : 0));
 out:
 	free(notes);
 	return err;

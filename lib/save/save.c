@@ -138,7 +138,8 @@ static enum kd_save_codec save_resolve_codec(enum kd_save_codec codec,
 static struct kd_error *save_fd(struct kd_kernel *kernel, int fd,
 				const char *name, bool seekable,
 				const struct kd_save_options *opts,
-				struct kd_save_stats *stats, uint64_t window_pfns);
+				struct kd_save_stats *stats, uint64_t window_pfns,
+				uint64_t max_phdrs);
 
 KD_EXPORT struct kd_error *kd_save_fd(struct kd_kernel *kernel, int fd,
 				      bool seekable,
@@ -146,7 +147,7 @@ KD_EXPORT struct kd_error *kd_save_fd(struct kd_kernel *kernel, int fd,
 				      struct kd_save_stats *stats)
 {
 	return save_fd(kernel, fd, fd == 1 ? "standard output" : "output", seekable,
-		       opts, stats, WINDOW_PFNS);
+		       opts, stats, WINDOW_PFNS, KD_SAVE_ELF_MAX_PHDRS);
 }
 
 struct kd_error *kd_save_fd_named(struct kd_kernel *kernel, int fd,
@@ -154,7 +155,7 @@ struct kd_error *kd_save_fd_named(struct kd_kernel *kernel, int fd,
 				  const struct kd_save_options *opts,
 				  struct kd_save_stats *stats)
 {
-	return save_fd(kernel, fd, name, seekable, opts, stats, WINDOW_PFNS);
+	return save_fd(kernel, fd, name, seekable, opts, stats, WINDOW_PFNS, KD_SAVE_ELF_MAX_PHDRS);
 }
 
 struct kd_error *kd_save_fd_windowed(struct kd_kernel *kernel, int fd,
@@ -163,13 +164,24 @@ struct kd_error *kd_save_fd_windowed(struct kd_kernel *kernel, int fd,
 				     struct kd_save_stats *stats,
 				     uint64_t window_pfns)
 {
-	return save_fd(kernel, fd, "output", seekable, opts, stats, window_pfns);
+	return save_fd(kernel, fd, "output", seekable, opts, stats, window_pfns,
+		       KD_SAVE_ELF_MAX_PHDRS);
+}
+
+struct kd_error *kd_save_fd_capped(struct kd_kernel *kernel, int fd,
+				   const struct kd_save_options *opts,
+				   struct kd_save_stats *stats,
+				   uint64_t max_phdrs)
+{
+	return save_fd(kernel, fd, "output", true, opts, stats, WINDOW_PFNS,
+		       max_phdrs);
 }
 
 static struct kd_error *save_fd(struct kd_kernel *kernel, int fd,
 				const char *name, bool seekable,
 				const struct kd_save_options *opts,
-				struct kd_save_stats *stats, uint64_t window_pfns)
+				struct kd_save_stats *stats, uint64_t window_pfns,
+				uint64_t max_phdrs)
 {
 	memset(stats, 0, sizeof(*stats));
 	struct kd_dump *dump = kd_kernel_dump(kernel);
@@ -185,6 +197,7 @@ static struct kd_error *save_fd(struct kd_kernel *kernel, int fd,
 	struct kd_saver s = {
 		.kernel = kernel, .dump = dump, .opts = opts, .stats = stats,
 		.cached_win = SIZE_MAX, .app = { .dfd = -1 },
+		.max_phdrs = max_phdrs,
 	};
 	struct kd_error *err = NULL;
 	if (opts->format == KD_SAVE_ELF && dump->big_endian)
@@ -281,6 +294,7 @@ out:
 	free(s.dbuf);
 	free(s.runs);
 	free(s.zero);
+	free(s.bad);
 	return err;
 }
 

@@ -85,6 +85,7 @@ struct kd_job_page {
 	uint32_t size;		/* bytes in the job's output, 0 for zero pages */
 	uint32_t flags;		/* DUMP_DH_COMPRESSED_* of the page, 0 = raw */
 	bool zero;
+	bool unreadable;	/* the source could not give it (EIO): size 0 */
 };
 
 /*
@@ -158,6 +159,16 @@ struct kd_error *kd_save_fd_named(struct kd_kernel *kernel, int fd,
 				  const struct kd_save_options *opts,
 				  struct kd_save_stats *stats);
 
+/* What lib/dump/format-elf.c reads at most: an ELF save writes no more. */
+#define KD_SAVE_ELF_MAX_PHDRS (1u << 24)
+
+/* kd_save_fd() writing ELF dumps of at most @p max_phdrs program headers
+ * (kd_save_fd(): KD_SAVE_ELF_MAX_PHDRS): tests reach the cap with it. */
+struct kd_error *kd_save_fd_capped(struct kd_kernel *kernel, int fd,
+				   const struct kd_save_options *opts,
+				   struct kd_save_stats *stats,
+				   uint64_t max_phdrs);
+
 /* ------------------------------------------------------------ the saver */
 
 /* What save.c shares with its two writers, save-kdump.c and save-elf.c. */
@@ -171,6 +182,11 @@ struct kd_error *kd_save_fd_named(struct kd_kernel *kernel, int fd,
 // format-elf.c read it; makedumpfile -E does the same).
 struct kd_save_run {
 	uint64_t pfn, n, memn;
+};
+
+// A kept page the source could not give, and its descriptor index.
+struct kd_save_bad {
+	uint64_t pfn, rank;
 };
 
 struct kd_saver {
@@ -203,10 +219,13 @@ struct kd_saver {
 	size_t dbuf_n;
 	uint64_t dbuf_rank;
 	uint64_t dbuf_data_end;		// the end of the data dbuf points at
+	struct kd_save_bad *bad;	// unreadable pages
+	size_t nbad, bad_cap;
 	// ELF
 	struct kd_save_run *runs;
 	size_t nruns, runs_cap;
-	uint64_t elf_pos;
+	uint64_t elf_pos, elf_data_off;
+	uint64_t max_phdrs;		// ELF program headers at most
 	struct kd_save_progress prog;
 };
 
