@@ -349,7 +349,7 @@ static void test_save_file_reassemble(void **state)
 	char *direct = save(f.kernel, &o, &st);
 	char *re = tmpname();
 	int in = open(flat, O_RDONLY);
-	assert_null(kd_save_file_reassemble(in, flat, re, false));
+	assert_null(kd_save_file_reassemble(in, flat, re, false, &st));
 	close(in);
 	size_t l1, l2;
 	uint8_t *a = slurp(direct, &l1), *b = slurp(re, &l2);
@@ -365,14 +365,40 @@ static void test_save_file_reassemble(void **state)
 	fclose(fp);
 	char *re2 = tmpname();
 	in = open(cut, O_RDONLY);
-	struct kd_error *err = kd_save_file_reassemble(in, cut, re2, false);
+	struct kd_error *err = kd_save_file_reassemble(in, cut, re2, false, &st);
 	close(in);
 	assert_non_null(err);
 	kd_error_destroy(err);
+	assert_true(st.incomplete);
 	struct kd_dump *d;
 	assert_null(kd_dump_open(re2, &d));
 	assert_true(kd_dump_incomplete(d));
 	kd_dump_close(d);
+
+	// Cut right before the end record: every record arrived, the final
+	// header too, yet the dump is marked incomplete and holds them all.
+	fp = fopen(cut, "wb");
+	fwrite(fb, 1, flen - 16, fp);
+	fclose(fp);
+	char *re3 = tmpname();
+	in = open(cut, O_RDONLY);
+	err = kd_save_file_reassemble(in, cut, re3, false, &st);
+	close(in);
+	assert_non_null(err);
+	assert_non_null(strstr(kd_error_message(err), "incomplete"));
+	kd_error_destroy(err);
+	assert_true(st.incomplete);
+	assert_null(kd_dump_open(re3, &d));
+	assert_true(kd_dump_incomplete(d));
+	uint8_t want[PAGE], got[PAGE];
+	for (uint64_t pfn = 1; pfn < NPAGES1; pfn++) {
+		assert_null(kd_dump_read_phys(d, pfn * PAGE, got, PAGE));
+		fill(want, pfn);
+		assert_memory_equal(want, got, PAGE);
+	}
+	kd_dump_close(d);
+	unlink(re3);
+	free(re3);
 	const char *files[] = { flat, direct, re, cut, re2 };
 	for (size_t i = 0; i < 5; i++) {
 		unlink(files[i]);
@@ -456,6 +482,117 @@ static void test_no_filter_falls_back(void **state)
 	synth_fixture_close(&f);
 }
 
+// The kdump header is the first write: a save cut short in its bitmaps
+// (the file size limit stands in for a full disk) leaves a dump that
+// reads as an incomplete kdump one, never as no dump at all.
+static void test_header_first(void **state)
+{
+	(void)state;
+	struct synth_fixture f = open_source();
+	signal(SIGXFSZ, SIG_IGN);
+	struct kd_save_options o = { .dump_level = 1, .codec = KD_SAVE_NONE };
+	// 2 blocks: the header and sub header; 3 and 64 bytes: the 1st
+	// bitmap and the start of the 2nd (synthetic layout: 4 KiB blocks).
+	const rlim_t limits[] = { 2 * PAGE + 64, 3 * PAGE + 64 };
+	for (size_t i = 0; i < 2; i++) {
+		char *p = tmpname();
+		struct rlimit old, lim;
+		getrlimit(RLIMIT_FSIZE, &old);
+		lim = old;
+		lim.rlim_cur = limits[i];
+		assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+		struct kd_save_stats st;
+		struct kd_error *err = kd_save_file(f.kernel, p, false, &o, &st);
+		setrlimit(RLIMIT_FSIZE, &old);
+		assert_non_null(err);
+		kd_error_destroy(err);
+		assert_true(st.incomplete);
+		assert_int_equal(st.pages_written, 0);
+		struct kd_dump *d;
+		err = kd_dump_open(p, &d);
+		if (i == 0) {
+			// No page listed yet: not a dump to read, but an
+			// incomplete one, not "not a crash dump".
+			assert_non_null(err);
+			assert_int_equal(kd_error_code(err), KD_ERROR_CORRUPT);
+			assert_non_null(strstr(kd_error_message(err), "incomplete"));
+			kd_error_destroy(err);
+		} else {
+			if (err)
+				fail_msg("%s: %s", p, kd_error_message(err));
+			assert_true(kd_dump_incomplete(d));
+			uint8_t got[PAGE];
+			err = kd_dump_read_phys(d, PAGE, got, PAGE);
+			assert_int_equal(kd_error_code(err), KD_ERROR_NODATA);
+			kd_error_destroy(err);
+			kd_dump_close(d);
+		}
+		unlink(p);
+		free(p);
+	}
+	synth_fixture_close(&f);
+}
+
+static uint64_t elf_phnum(const char *path)
+{
+	size_t len;
+	uint8_t *b = slurp(path, &len);
+	assert_true(len >= 64);
+	uint64_t n = (uint64_t)b[56] | (uint64_t)b[57] << 8;	// e_phnum
+	free(b);
+	return n;
+}
+
+// An ELF save never writes more program headers than a reader takes:
+// past the cap, runs that zero pages separate merge (the zero pages
+// become data) and every page still reads back right.
+static void test_elf_phdr_cap(void **state)
+{
+	(void)state;
+	struct synth_fixture f = open_source();
+	struct kd_save_options o = { .format = KD_SAVE_ELF, .dump_level = 1 };
+	struct kd_save_stats st, st2;
+	char *free_p = save(f.kernel, &o, &st);
+	uint64_t n = elf_phnum(free_p);
+	assert_true(n > 40);	// a run per 4 pages of range 1
+	const uint64_t caps[] = { 40, 10, 3 };
+	for (size_t i = 0; i < 3; i++) {
+		char *p = tmpname();
+		int fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0600);
+		assert_true(fd >= 0);
+		struct kd_error *err = kd_save_fd_capped(f.kernel, fd, &o, &st2, caps[i]);
+		if (err)
+			fail_msg("cap %llu: %s", (unsigned long long)caps[i],
+				 kd_error_message(err));
+		close(fd);
+		assert_true(elf_phnum(p) <= caps[i]);
+		assert_true(st2.pages_excluded[KD_PAGE_ZERO] <
+			    st.pages_excluded[KD_PAGE_ZERO]);
+		assert_int_equal(st2.pages_written + st2.pages_excluded[KD_PAGE_ZERO],
+				 st.pages_written + st.pages_excluded[KD_PAGE_ZERO]);
+		check_pages(p);
+		unlink(p);
+		free(p);
+	}
+	// Fewer than PT_NOTE, a run per range and their text aliases: no
+	// ELF can be written; the error says so before anything is.
+	char *p = tmpname();
+	int fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0600);
+	struct kd_error *err = kd_save_fd_capped(f.kernel, fd, &o, &st2, 2);
+	assert_non_null(err);
+	assert_int_equal(kd_error_code(err), KD_ERROR_UNSUPPORTED);
+	kd_error_destroy(err);
+	struct stat sb;
+	assert_int_equal(fstat(fd, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	close(fd);
+	unlink(p);
+	free(p);
+	unlink(free_p);
+	free(free_p);
+	synth_fixture_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +605,8 @@ int main(void)
 		cmocka_unit_test(test_save_file_reassemble),
 		cmocka_unit_test(test_partial_dump),
 		cmocka_unit_test(test_no_filter_falls_back),
+		cmocka_unit_test(test_header_first),
+		cmocka_unit_test(test_elf_phdr_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
