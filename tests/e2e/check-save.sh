@@ -8,7 +8,9 @@
 # utility and gdb the same answers as the source does (crash's output on
 # the source is the oracle, right or wrong). Also the flattened stream,
 # re-filtering, thread-count determinism, overwrite protection, file mode,
-# and a full disk (root only: a tmpfs of 8 MiB).
+# a full disk (root only: a tmpfs of 8 MiB), and faults injected with
+# tests/fault/faultfs.so: an unreadable source page, a full disk in each
+# phase, the page count after it, SIGKILL and SIGTERM mid-save.
 # makedumpfile, a reader that is not kexdump, must read kexdump's outputs:
 # --dump-dmesg on the zlib and lzo kdump-compressed files (and zstd with the
 # newer makedumpfile, tests/vm/makedumpfile-new.sh) gives the log it gives
@@ -389,6 +391,105 @@ else
 		sed 's/^/#   /' <<<"$r"
 	fi
 	umount "$tiny" && tiny=
+fi
+# --------------- faults (tests/fault/faultfs.so, built next to CMP_PAGES)
+# A source page that cannot be read (EIO) is left out and counted, the
+# rest saved; a full disk in each phase of the kdump writer leaves an
+# incomplete dump that kexdump info says is one; pages_written is what the
+# file holds; SIGKILL mid-save never leaves a DEST.
+faultfs=$(dirname "$cmp_pages")/faultfs.so
+if [[ ! -f $faultfs ]]; then
+	skip "faults (EIO, ENOSPC per phase, SIGKILL)" "no $faultfs"
+else
+	preload=$faultfs
+	for rt in $(ldd "$kexdump" 2>/dev/null | awk '/lib(asan|ubsan)\.so/ {print $3}'); do
+		preload=$rt:$preload
+	done
+	faulty() { env LD_PRELOAD="$preload" ASAN_OPTIONS=verify_asan_link_order=0 "$@"; }
+	jfield() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2" 2>/dev/null; }
+	cfield() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<" $2" | head -n1; }
+	# A byte 32 MiB into the largest PT_LOAD of the source.
+	bad_off=$(python3 - "$vmcore" <<'PY'
+import struct, sys
+f = open(sys.argv[1], 'rb')
+eh = f.read(64)
+phoff, = struct.unpack_from('<Q', eh, 32)
+phnum, = struct.unpack_from('<H', eh, 56)
+f.seek(phoff)
+best = max((struct.unpack_from('<IIQQQQQQ', f.read(56)) for _ in range(phnum)),
+           key=lambda p: p[5] if p[0] == 1 else -1)
+print(best[2] + (32 << 20) + 100)
+PY
+)
+	vbase=$(basename "$vmcore")
+	faulty FAULTFS_SRC="$dir/$vbase" FAULTFS_EIO_AT="$bad_off" \
+		"$kexdump" save --json -d 1 -c lzo "$vmcore" "$work/eio.kdump" >"$work/eio.json" 2>"$work/eio.err"
+	rc=$? un=$(jfield "$work/eio.json" pages_unreadable)
+	r=$("$cmp_pages" "$vmcore" "$work/eio.kdump" --all --allow-missing 2>&1)
+	if ((rc == 0)) && [[ $un == 1 ]] && grep -q ' differ=0 ' <<<"$r" &&
+		[[ $(cfield not_in_output "$r") == 1 && $(cfield missing_in_output "$r") == 0 ]]; then
+		ok "EIO at source offset $bad_off, -d 1: exit 0, 1 page unreadable and left out, every other page identical ($(head -n1 <<<"$r"))"
+	else
+		nok "EIO at source offset $bad_off: exit $rc, pages_unreadable '$un': $(head -c 300 "$work/eio.err") $r"
+	fi
+	got=$(field <("$kexdump" info --json "$work/eio.kdump" 2>&1) incomplete)
+	[[ $got == False ]] && ok "EIO: info says complete" || nok "EIO: info incomplete '$got'"
+	# The layout of the -d 31 zstd output (kdump-layout.h, makedumpfile's
+	# diskdump_mod.h): header block, sub header, bitmaps, descriptors, data.
+	if [[ -f $work/kz.kdump ]]; then
+		read -r bitmap_off desc_off data_off < <(python3 - "$work/kz.kdump" <<'PY'
+import struct, sys
+b = open(sys.argv[1], 'rb').read()
+bs, sub, bmb = struct.unpack_from('<III', b, 428)
+bm = (1 + sub) * bs
+desc = bm + bmb * bs
+half = bmb * bs // 2
+n = sum(bin(x).count('1') for x in b[bm + half:bm + 2 * half])
+print(bm, desc, (desc + n * 24 + bs - 1) // bs * bs)
+PY
+)
+		for phase in "header 4096-$bitmap_off" "bitmaps $((bitmap_off + 4096))-$desc_off" \
+			"descriptors $((desc_off + 65536))-$data_off" "pages $((data_off + (4 << 20)))-"; do
+			read -r pname range <<<"$phase"
+			out=$work/nospc-$pname
+			faulty FAULTFS_DST=nospc-$pname FAULTFS_ENOSPC_RANGE=$range \
+				"$kexdump" save --json -d 31 --compress zstd "$vmcore" "$out" >"$out.json" 2>"$out.err"
+			rc=$?
+			info=$("$kexdump" info --json "$out" 2>&1)
+			got=$(field <(echo "$info") incomplete)
+			[[ $info == kexdump:*incomplete* ]] && got="True (cannot be read: ${info#kexdump: })"
+			if ((rc == 3)) && [[ -f $out && ! -e $out.incomplete && $got == True* ]]; then
+				ok "ENOSPC in the $pname ($range): exit 3, DEST exists, info says incomplete${got#True}"
+			else
+				nok "ENOSPC in the $pname: exit $rc, info: $(head -c 200 <<<"$info") $(head -c 200 "$out.err")"
+			fi
+		done
+	fi
+	# -d 0 cut by a full disk after 64 MiB: pages_written is what it holds.
+	faulty FAULTFS_DST=count.kdump FAULTFS_ENOSPC_AFTER=$((64 << 20)) \
+		"$kexdump" save --json -d 0 --compress zstd "$vmcore" "$work/count.kdump" >"$work/count.json" 2>"$work/count.err"
+	rc=$? written=$(jfield "$work/count.json" pages_written)
+	r=$("$cmp_pages" "$vmcore" "$work/count.kdump" --allow-missing 2>&1)
+	if ((rc == 3)) && [[ -n $written && $written == "$(cfield identical "$r")" ]] && grep -q ' differ=0 ' <<<"$r"; then
+		ok "ENOSPC after 64 MiB, -d 0: exit 3, pages_written $written = pages the file holds"
+	else
+		nok "ENOSPC after 64 MiB: exit $rc, pages_written '$written': $r"
+	fi
+	# SIGKILL and SIGTERM mid-save (slowed writes): never a DEST.
+	for sig in KILL TERM; do
+		faulty FAULTFS_DST=sig$sig FAULTFS_DELAY_US=2000 \
+			"$kexdump" save -d 0 --compress none "$vmcore" "$work/sig$sig" >/dev/null 2>&1 &
+		pid=$!
+		sleep 1
+		kill -"$sig" "$pid"
+		wait "$pid"
+		rc=$?
+		if ((rc > 128)) && [[ ! -e $work/sig$sig ]]; then
+			ok "SIG$sig after 1 s of a -d 0 save: exit $rc, no DEST$([[ -e $work/sig$sig.incomplete ]] && echo ", DEST.incomplete left")"
+		else
+			nok "SIG$sig mid-save: exit $rc, DEST $([[ -e $work/sig$sig ]] && echo exists || echo absent)"
+		fi
+	done
 fi
 t_saves=$((SECONDS - t_save))
 
