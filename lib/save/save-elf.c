@@ -100,9 +100,14 @@ static struct kd_error *save_elf_feed_window(struct kd_saver *s, struct kd_pipel
 	struct kd_error *err;
 	struct kd_job *job = NULL;
 	uint64_t start = s->cached_win * s->window;
-	for (uint64_t i = 0; i < kd_saver_window_pfns(s, s->cached_win); i++)
+	for (uint64_t i = 0; i < kd_saver_window_pfns(s, s->cached_win); i++) {
+		if (!(i % 8) && !s->keep[i / 8]) {
+			i += 7;
+			continue;
+		}
 		if (kd_saver_bit(s->keep, i) && (err = kd_pipeline_add(pl, &job, start + i, 0)))
 			return err;
+	}
 	return kd_pipeline_flush(pl, job);
 }
 
@@ -349,14 +354,22 @@ struct kd_error *kd_save_elf(struct kd_saver *s, unsigned int workers,
 			goto out;
 		uint64_t start = w * s->window;
 		uint64_t nbytes = kd_saver_window_pfns(s, w) / 8;
-		s->stats->pages_present += kd_saver_popcount(s->present, nbytes);
+		uint64_t present = kd_saver_popcount(s->present, nbytes);
+		s->stats->pages_present += present;
+		if (!present)
+			continue;	// no page here, so none kept or zero
 		memset(s->zero, 0, s->window / 8);
 		if (pl && (err = save_elf_feed_window(s, pl)))
 			goto out;
-		for (uint64_t i = 0; i < nbytes * 8; i++)
+		for (uint64_t i = 0; i < nbytes * 8; i++) {
+			if (!(i % 8) && !s->keep[i / 8] && !s->zero[i / 8]) {
+				i += 7;
+				continue;
+			}
 			if ((kd_saver_bit(s->keep, i) || kd_saver_bit(s->zero, i)) &&
 			    (err = save_elf_add_run(s, start + i, kd_saver_bit(s->keep, i))))
 				goto out;
+		}
 	}
 	s->filter_counts = false;
 	kd_pipeline_destroy(pl);

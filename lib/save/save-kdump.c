@@ -454,7 +454,14 @@ struct kd_error *kd_save_kdump(struct kd_saver *s, unsigned int workers,
 		uint64_t nbytes = kd_saver_window_pfns(s, w) / 8;
 		s->win_kept[w] = kd_saver_popcount(s->keep, nbytes);
 		s->nkept += s->win_kept[w];
-		s->stats->pages_present += kd_saver_popcount(s->present, nbytes);
+		uint64_t present = kd_saver_popcount(s->present, nbytes);
+		s->stats->pages_present += present;
+		// A window with no page present has two bitmaps of zeros: left
+		// as a hole (a file's holes and a flattened stream's gaps read
+		// as zeros), so memory spread up to 2^52 does not cost gigabytes
+		// of zeros on the target.
+		if (!present && !s->win_kept[w])
+			continue;
 		uint64_t off = w * (s->window / 8);
 		if ((err = kd_sink_write(&s->sink, s->present, nbytes,
 					 s->bitmap_off + off)) ||
@@ -512,6 +519,11 @@ struct kd_error *kd_save_kdump(struct kd_saver *s, unsigned int workers,
 		if ((err = kd_saver_begin_pass(s)))
 			break;
 		for (size_t w = 0; w < s->nwin && !err; w++) {
+			// Nothing kept: nothing to rank or write. Classifying
+			// again (no read-back) carries the filter's state from
+			// window to window, so it visits every window.
+			if (!s->win_kept[w] && (s->reread || !s->pf))
+				continue;
 			if ((err = save_kdump_load_keep(s, w)))
 				break;
 			uint64_t start = w * s->window;

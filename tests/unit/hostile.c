@@ -323,6 +323,7 @@ const char *hostile_name(enum hostile_case c)
 		[HOSTILE_KDUMP_RUNS_INCOMPLETE] = "kdump-runs-incomplete",
 		[HOSTILE_HIGH_LOAD] = "high-load",
 		[HOSTILE_HIGHER_LOAD] = "higher-load",
+		[HOSTILE_EDGE_LOAD] = "edge-load",
 	};
 	return c < HOSTILE_NCASES ? names[c] : "?";
 }
@@ -348,6 +349,9 @@ uint8_t *hostile_build(enum hostile_case c, bool full, size_t *len_ret)
 		return hostile_high_load(1ULL << 50, len_ret);
 	case HOSTILE_HIGHER_LOAD:
 		return hostile_high_load(1ULL << 60, len_ret);
+	case HOSTILE_EDGE_LOAD:
+		// Valid, but 2^34 pfns apart: what save loops over and writes.
+		return hostile_high_load((1ULL << 46) - BLOCK, len_ret);
 	case HOSTILE_NCASES:
 		break;
 	}

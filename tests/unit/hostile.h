@@ -23,6 +23,7 @@ enum hostile_case {
 	HOSTILE_KDUMP_RUNS_INCOMPLETE,	/* 15: the same, marked incomplete */
 	HOSTILE_HIGH_LOAD,	/* 16: a PT_LOAD at 2^50 (4-level kernel) */
 	HOSTILE_HIGHER_LOAD,	/* 16: a PT_LOAD at 2^60 */
+	HOSTILE_EDGE_LOAD,	/* 16: a page just below 2^46, the 4-level limit */
 	HOSTILE_NCASES,
 };
 
