@@ -29,9 +29,11 @@ int cmd_symbols(int argc, char **argv)
 	int rc = cli_open(argv[optind], system_map, &dump, &kernel);
 	if (rc)
 		return rc;
-	size_t n = kd_kernel_num_symbols(kernel);
-	struct kd_error *err = NULL;
-	if (!n)
+	// A table that fails to decode says why; only a kernel without one
+	// (before 6.0, no --system-map) gets the hint.
+	struct kd_error *err = kd_kernel_load_symbols(kernel);
+	size_t n = err ? 0 : kd_kernel_num_symbols(kernel);
+	if (!err && !n)
 		err = kd_error_create(KD_ERROR_NOTFOUND,
 			"%s: no symbol table (VMCOREINFO of kernels before 6.0 has no kallsyms)",
 			argv[optind]);

@@ -62,6 +62,8 @@ expect_error 1 "$work/missing: cannot open: No such file" info "$work/missing"
 expect_error 1 "novmcoreinfo.core: dump has no VMCOREINFO" info "$work/novmcoreinfo.core"
 expect_error 1 "VMCOREINFO describes no kernel log|no kernel log" dmesg "$good"
 expect_error 1 "good.core: no symbol table" symbols "$good"
+# A kallsyms table that does not decode says so, not "no symbol table".
+expect_error 1 "hostile-kallsyms-alias.core: kallsyms: kallsyms_names" symbols "$work/hostile-kallsyms-alias.core"
 expect_error 1 "unknown symbol no_such_symbol" read "$good" no_such_symbol
 expect_error 1 "physical address 0x8000 is not in the dump" read "$good" 0x8000 --phys
 expect_error 1 "System.map: cannot open" info "$good" --system-map "$work/System.map"
