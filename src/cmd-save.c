@@ -236,5 +236,5 @@ int cmd_save(int argc, char **argv)
 		cli_fail(err);
 		return EXIT_INCOMPLETE;
 	}
-	return 0;
+	return st.incomplete ? EXIT_INCOMPLETE : 0;
 }

@@ -554,6 +554,11 @@ struct kd_error *kd_save_kdump(struct kd_saver *s, unsigned int workers,
 	bool dropped = false;
 	if (!err)
 		err = save_kdump_drop_bad(s, &dropped);
+	// Unreadable pages that could not be taken out (a stream): the dump
+	// stays marked incomplete, and the caller is told so (exit 3), as
+	// its readers will say.
+	if (!err && s->nbad && !dropped)
+		s->stats->incomplete = true;
 	if (!err)
 		err = save_kdump_write_header(s, sub_blocks, s->codec_flag |
 			(s->nbad && !dropped ? DUMP_DH_COMPRESSED_INCOMPLETE : 0));
