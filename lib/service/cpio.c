@@ -43,6 +43,9 @@ static struct kd_error *cpio_flush_out(struct kd_cpio *c)
 				continue;
 			return kd_error_os(errno, "cpio: write");
 		}
+		// Nothing written and no error: retrying would spin forever.
+		if (n == 0)
+			return kd_error_os(ENOSPC, "cpio: write wrote nothing");
 		done += (size_t)n;
 	}
 	c->written += c->out_len;

@@ -475,6 +475,56 @@ static void test_cpio_misuse(void **state)
 	kd_error_destroy(err);
 }
 
+// A write(2) that writes nothing and reports no error (a device that is
+// full without saying so): tests/meson.build links this file with
+// -Wl,--wrap=write, so the writer's write() calls come here.
+ssize_t __real_write(int fd, const void *buf, size_t len);
+ssize_t __wrap_write(int fd, const void *buf, size_t len);
+static int cpio_zero_fd = -1;
+
+ssize_t __wrap_write(int fd, const void *buf, size_t len)
+{
+	if (fd >= 0 && fd == cpio_zero_fd)
+		return 0;
+	return __real_write(fd, buf, len);
+}
+
+// Write errors end the archive with an error, never a spin: write()
+// returning 0, /dev/full (ENOSPC).
+static void test_cpio_write_fails(void **state)
+{
+	(void)state;
+	char path[PATH_MAX];
+	tmp_path(path, sizeof(path), "zero.cpio");
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	cpio_zero_fd = fd;
+	struct kd_cpio *c;
+	assert_null(kd_cpio_create(fd, 0, &c));
+	struct kd_error *err = kd_cpio_file(c, "f", 0644, "hello", 5);
+	if (!err)
+		err = kd_cpio_finish(c);
+	cpio_zero_fd = -1;
+	assert_non_null(err);
+	assert_int_equal(kd_error_errno(err), ENOSPC);
+	assert_non_null(strstr(kd_error_message(err), "wrote nothing"));
+	kd_error_destroy(err);
+	kd_cpio_destroy(c);
+	close(fd);
+
+	fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_null(kd_cpio_create(fd, 6, &c));
+	err = kd_cpio_file(c, "f", 0644, "hello", 5);
+	if (!err)
+		err = kd_cpio_finish(c);
+	assert_non_null(err);
+	assert_int_equal(kd_error_errno(err), ENOSPC);
+	kd_error_destroy(err);
+	kd_cpio_destroy(c);
+	close(fd);
+}
+
 // ------------------------------------------------------ the initramfs
 
 // An ELF file with the program headers we want: a static executable
@@ -777,6 +827,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cpio),
 		cmocka_unit_test(test_cpio_misuse),
+		cmocka_unit_test(test_cpio_write_fails),
 		cmocka_unit_test(test_reader),
 		cmocka_unit_test(test_initramfs),
 		cmocka_unit_test(test_real_xz_module),
