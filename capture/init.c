@@ -17,6 +17,11 @@
 //   kexdump-capture: dump incomplete: DIR: WHY
 //   kexdump-capture: dump failed: WHY
 //   kexdump-capture: final action: reboot|poweroff|halt|shell
+//
+// A watchdog thread bounds the whole capture (capture_timeout, or a
+// default growing with the dump): a save, sync() or umount stuck on a hung
+// disk leaves the main thread in D state, and the watchdog then takes the
+// failure action itself, without sync.
 #include "capture.h"
 
 #include <kexdump/service.h>
@@ -26,7 +31,9 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +51,8 @@
 #define TARGET_MNT "/mnt"
 #define CONSOLE_TAIL 50		/* log lines shown when nothing reaches the disk */
 #define POLL_MS 100
+#define COPY_CHUNK (1u << 20)	/* the ELF-copy fallback's buffer */
+#define COPY_BLOCK 4096u	/* all-zero blocks of it are left as holes */
 // Exit codes of `kexdump capture`, as every kexdump command's (src/cli.h).
 #define CAPTURE_EXIT_FAILED 1
 #define CAPTURE_EXIT_USAGE 2
@@ -71,6 +80,11 @@ struct capture {
 	char error[512];	/* first failure, for the summary and console */
 	struct kd_save_stats stats;
 	double seconds;
+	char fallback_why[384];	/* why the kernel is not interpreted: copy the dump */
+	const char *fallback;	/* "elf-copy" once the vmcore is that copy */
+	char warning[512];	/* the summary's warning when not the save's */
+	unsigned int timeout;	/* the watchdog's bound, seconds */
+	atomic_bool done;	/* the watchdog stands down */
 };
 
 // The summary's status (lib/service/dumpdir.c) is the outcome.
@@ -214,10 +228,18 @@ static void capture_first_line(const char *text, size_t len, char *out, size_t o
 static bool capture_open_dump(struct capture *c)
 {
 	struct kd_error *err = kd_dump_open(c->vmcore_path, &c->dump);
-	if (!err)
-		err = kd_kernel_open(c->dump, NULL, &c->kernel);
 	if (err) {
 		capture_fail_err(c, err);
+		return false;
+	}
+	err = kd_kernel_open(c->dump, NULL, &c->kernel);
+	if (err) {
+		// Every page is still readable: copy the dump as it is
+		// (capture_copy_dump) rather than write nothing.
+		snprintf(c->fallback_why, sizeof(c->fallback_why), "%s", kd_error_message(err));
+		capture_say("cannot interpret the crashed kernel: %s; copying the dump as it is",
+			    c->fallback_why);
+		kd_error_destroy(err);
 		return false;
 	}
 	const char *rel;
@@ -391,8 +413,11 @@ static void capture_write_dmesg(struct capture *c)
 	err = kd_printk_iterate(c->kernel, capture_write_record, &w);
 	if (fflush(f) != 0 && !err)
 		err = kd_error_os(errno, "%s/%s: cannot write", c->dir, KD_DUMPDIR_DMESG);
-	fsync(fileno(f));
-	fclose(f);
+	// A write error the kernel reports only at writeback shows here.
+	if (fsync(fileno(f)) != 0 && !err)
+		err = kd_error_os(errno, "%s/%s: fsync failed", c->dir, KD_DUMPDIR_DMESG);
+	if (fclose(f) != 0 && !err)
+		err = kd_error_os(errno, "%s/%s: close failed", c->dir, KD_DUMPDIR_DMESG);
 	c->dmesg_done = true;
 	if (err) {
 		snprintf(c->dmesg_error, sizeof(c->dmesg_error), "%s", kd_error_message(err));
@@ -423,14 +448,15 @@ static void capture_write_summary(struct capture *c, enum outcome out)
 		.error = c->error,
 		.release = c->release,
 		.panic = c->panic,
-		.dump_level = c->cfg.dump_level,
-		.codec = kd_save_codec_name(c->stats.codec),
-		.format = kd_save_format_name(c->cfg.format),
+		.dump_level = c->fallback ? 0 : c->cfg.dump_level,
+		.codec = c->fallback ? "none" : kd_save_codec_name(c->stats.codec),
+		.format = c->fallback ? "elf" : kd_save_format_name(c->cfg.format),
 		.bytes_written = c->stats.bytes_out,
 		.pages_written = c->stats.pages_written,
 		.seconds = c->seconds,
 		.dmesg_error = c->dmesg_error,
-		.warning = c->stats.warning,
+		.warning = c->warning[0] ? c->warning : c->stats.warning,
+		.fallback = c->fallback,
 	};
 	struct kd_error *err = kd_dumpdir_write_summary(c->dumpdir, &s);
 	if (err) {
@@ -460,6 +486,129 @@ static void capture_save_options(const struct capture *c, struct kd_save_options
 	o->threads = 0;		// online CPUs (one in a nr_cpus=1 capture kernel)
 }
 
+static bool capture_zero_block(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+// The fallback when the kernel cannot be interpreted: the dump copied as it
+// is (for /proc/vmcore an ELF core, headers and every segment), with
+// bounded memory, up to @p limit bytes (0: none). When @p holes, all-zero
+// blocks are skipped (a sparse file); a raw device gets them written.
+static struct kd_error *capture_copy(int in, int out, bool holes, uint64_t limit,
+				     const char *dst, uint64_t *bytes_ret)
+{
+	char *buf = malloc(COPY_CHUNK);
+	if (!buf)
+		return kd_error_create(KD_ERROR_NOMEM, "out of memory for the copy");
+	struct kd_error *err = NULL;
+	uint64_t off = 0;
+	for (;;) {
+		ssize_t n = read(in, buf, COPY_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = kd_error_os(errno, "reading the dump at %llu", (unsigned long long)off);
+			break;
+		}
+		if (n == 0)
+			break;
+		if (limit && off + (uint64_t)n > limit) {
+			err = kd_error_os(ENOSPC, "%s: the dump does not fit (%llu bytes)", dst,
+					  (unsigned long long)limit);
+			break;
+		}
+		for (size_t b = 0; b < (size_t)n && !err;) {
+			size_t len = (size_t)n - b < COPY_BLOCK ? (size_t)n - b : COPY_BLOCK;
+			if (holes && capture_zero_block(buf + b, len)) {
+				b += len;
+				continue;
+			}
+			ssize_t w = pwrite(out, buf + b, len, (off_t)(off + b));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				err = kd_error_os(w < 0 ? errno : ENOSPC, "%s: cannot write at %llu", dst,
+						  (unsigned long long)(off + b));
+			else
+				b += (size_t)w;
+		}
+		if (err)
+			break;
+		off += (uint64_t)n;
+		*bytes_ret = off;
+	}
+	// The holes at the end are part of the file.
+	if (!err && holes && ftruncate(out, (off_t)off) < 0)
+		err = kd_error_os(errno, "%s: cannot set its size", dst);
+	if (!err && fsync(out) < 0)
+		err = kd_error_os(errno, "%s: fsync failed", dst);
+	free(buf);
+	return err;
+}
+
+static void capture_note_fallback(struct capture *c)
+{
+	c->fallback = "elf-copy";
+	snprintf(c->warning, sizeof(c->warning),
+		 "the crashed kernel could not be interpreted (%s): the vmcore is a copy of "
+		 "the dump as it is, every page, no page filtering", c->fallback_why);
+	capture_say("WARNING: %s", c->warning);
+}
+
+// The ELF-copy fallback into the dump folder: vmcore.incomplete, renamed
+// vmcore when whole or cut short after some bytes (then marked incomplete
+// in the summary).
+static enum outcome capture_copy_dump(struct capture *c)
+{
+	capture_note_fallback(c);
+	snprintf(c->dmesg_error, sizeof(c->dmesg_error), "no kernel log: %.200s",
+		 c->fallback_why);
+	capture_reserve_summary(c);
+	int in = open(c->vmcore_path, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		capture_fail(c, "%s: cannot open: %s", c->vmcore_path, strerror(errno));
+		return OUT_FAILED;
+	}
+	char tmp[PATH_MAX], path[PATH_MAX];
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", c->dir, KD_DUMPDIR_VMCORE) >= sizeof(path) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/%s.incomplete", c->dir, KD_DUMPDIR_VMCORE) >=
+		    sizeof(tmp)) {
+		close(in);
+		capture_fail(c, "dump folder path too long");
+		return OUT_FAILED;
+	}
+	int out;
+	struct kd_error *err = kd_dumpdir_create_file(c->dumpdir, KD_DUMPDIR_VMCORE ".incomplete",
+						      &out);
+	if (err) {
+		close(in);
+		capture_fail_err(c, err);
+		return OUT_FAILED;
+	}
+	capture_say("copying %s to %s", c->vmcore_path, path);
+	double t0 = capture_now();
+	uint64_t bytes = 0;
+	err = capture_copy(in, out, true, 0, tmp, &bytes);
+	close(in);
+	if (close(out) < 0 && !err)
+		err = kd_error_os(errno, "%s: close failed", tmp);
+	c->seconds = capture_now() - t0;
+	c->stats.bytes_out = bytes;
+	enum outcome res = err ? (bytes ? OUT_INCOMPLETE : OUT_FAILED) : OUT_COMPLETE;
+	if (res != OUT_FAILED && rename(tmp, path) < 0) {
+		capture_fail(c, "cannot rename %s to %s: %s", tmp, KD_DUMPDIR_VMCORE, strerror(errno));
+		res = OUT_INCOMPLETE;
+	}
+	if (err)
+		capture_fail_err(c, err);
+	capture_write_summary(c, res);
+	return res;
+}
+
 static enum outcome capture_save_result(struct capture *c, struct kd_error *err)
 {
 	if (!err)
@@ -481,21 +630,45 @@ static enum outcome capture_raw(struct capture *c)
 	capture_devnode(&t.dev, node, sizeof(node));
 	snprintf(c->dir, sizeof(c->dir), "%s", node);
 	capture_console_tail(c, CONSOLE_TAIL);
-	// O_EXCL on a block device: refuse one that is mounted.
-	int fd = open(node, O_WRONLY | O_EXCL | O_CLOEXEC);
-	if (fd < 0) {
-		capture_fail(c, "cannot open %s for writing: %s", node, strerror(errno));
+	// Only the device setup stamped, carrying no signature (nothing is
+	// mounted here, so O_EXCL alone protects nothing); its start zeroed.
+	int fd;
+	uint64_t limit;
+	struct kd_error *err = kd_rawdev_open(node, c->cfg.raw_id, c->cfg.raw_overwrite, &fd,
+					      &limit);
+	if (err) {
+		capture_fail_err(c, err);
 		return OUT_FAILED;
 	}
-	struct kd_save_options o;
-	capture_save_options(c, &o);
 	double t0 = capture_now();
 	memset(&c->stats, 0, sizeof(c->stats));
-	struct kd_error *err = kd_save_fd(c->kernel, fd, true, &o, &c->stats);
+	if (!c->kernel) {
+		capture_note_fallback(c);
+		int in = open(c->vmcore_path, O_RDONLY | O_CLOEXEC);
+		if (in < 0)
+			err = kd_error_os(errno, "%s", c->vmcore_path);
+		else
+			err = capture_copy(in, fd, false, limit, node, &c->stats.bytes_out);
+		if (in >= 0)
+			close(in);
+		c->stats.incomplete = err && c->stats.bytes_out;
+	} else {
+		struct kd_save_options o;
+		capture_save_options(c, &o);
+		err = kd_save_fd(c->kernel, fd, true, &o, &c->stats);
+	}
 	if (fsync(fd) < 0 && !err)
 		err = kd_error_os(errno, "%s: fsync failed", node);
 	close(fd);
 	c->seconds = capture_now() - t0;
+	// A dump reaching the device's end overwrote the stamp: the next
+	// capture refuses the device until setup stamps it again.
+	struct kd_error *serr = kd_rawdev_check_stamp(node, c->cfg.raw_id);
+	if (serr) {
+		capture_say("WARNING: %s: run kexdump setup again before the next crash",
+			    kd_error_message(serr));
+		kd_error_destroy(serr);
+	}
 	return capture_save_result(c, err);
 }
 
@@ -520,6 +693,8 @@ static enum outcome capture_fs(struct capture *c)
 	}
 	if (!capture_make_dir(c))
 		return OUT_FAILED;
+	if (!c->kernel && c->fallback_why[0])
+		return capture_copy_dump(c);
 	if (!c->kernel) {
 		// No dump to read: the summary on the target still says why,
 		// for kexdump list/status after the reboot.
@@ -572,11 +747,110 @@ static void capture_fallback(struct capture *c)
 		capture_console_tail(c, CONSOLE_TAIL);
 }
 
+// ------------------------------------------------------------ the watchdog
+
+// What the watchdog thread needs, copied before it starts: the main
+// thread may be stuck anywhere, holding any lock (stdio's too), so the
+// thread only reads this, formats on its stack and calls write(2) and
+// reboot(2).
+struct capture_watchdog {
+	unsigned int timeout;
+	bool pid1;
+	enum kd_action action;
+	atomic_bool *done;
+};
+
+static void capture_watchdog_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void capture_watchdog_say(const char *fmt, ...)
+{
+	char line[384];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	ssize_t w = write(STDOUT_FILENO, line, (size_t)n);
+	(void)w;
+}
+
+static void *capture_watchdog_run(void *arg)
+{
+	struct capture_watchdog *w = arg;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += w->timeout;
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+	if (atomic_load(w->done))
+		return NULL;
+	capture_watchdog_say("kexdump-capture: ERROR: watchdog: the capture did not finish within "
+			     "%u s (capture_timeout; a hung disk?)", w->timeout);
+	capture_watchdog_say("kexdump-capture: dump failed: watchdog fired after %u s", w->timeout);
+	if (!w->pid1) {
+		capture_watchdog_say("kexdump-capture: final action: %s (not taken outside the capture kernel)",
+				     kd_action_name(w->action));
+		_exit(CAPTURE_EXIT_FAILED);
+	}
+	// No sync: it would hang on the disk that hangs the capture. A
+	// shell cannot be started while a thread is stuck in the kernel
+	// (execve waits for it): halt instead.
+	capture_watchdog_say("kexdump-capture: final action: %s", kd_action_name(w->action));
+	switch (w->action) {
+	case KD_ACTION_POWEROFF:
+		reboot(RB_POWER_OFF);
+		break;
+	case KD_ACTION_HALT:
+	case KD_ACTION_SHELL:
+		reboot(RB_HALT_SYSTEM);
+		break;
+	case KD_ACTION_REBOOT:
+	default:
+		reboot(RB_AUTOBOOT);
+		break;
+	}
+	capture_watchdog_say("kexdump-capture: watchdog: %s failed: %s", kd_action_name(w->action),
+			     strerror(errno));
+	return NULL;
+}
+
+// Arm the watchdog over the rest of the capture: capture_timeout, or a
+// bound growing with the dump's size (kd_config_capture_timeout).
+static void capture_watchdog_start(struct capture *c)
+{
+	static struct capture_watchdog w;
+	struct stat st;
+	uint64_t size = stat(c->vmcore_path, &st) == 0 && S_ISREG(st.st_mode) ?
+		(uint64_t)st.st_size : 0;
+	c->timeout = kd_config_capture_timeout(&c->cfg, size);
+	w = (struct capture_watchdog){
+		.timeout = c->timeout, .pid1 = c->pid1, .action = c->cfg.failure_action,
+		.done = &c->done,
+	};
+	pthread_attr_t attr;
+	pthread_t tid;
+	int e = pthread_attr_init(&attr);
+	if (!e) {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, 64 * 1024);
+		e = pthread_create(&tid, &attr, capture_watchdog_run, &w);
+		pthread_attr_destroy(&attr);
+	}
+	if (e)
+		capture_say("WARNING: no watchdog: %s", strerror(e));
+	else
+		capture_say("watchdog: %u s", c->timeout);
+}
+
 static enum outcome capture_run(struct capture *c)
 {
 	// PID 1 needs the config setup wrote: without it there is no target.
 	struct kd_error *err = kd_config_load(c->config_path,
 					      !c->pid1 && !c->config_given, &c->cfg);
+	capture_watchdog_start(c);	// on the defaults when the config is bad
 	if (err) {
 		capture_fail_err(c, err);
 		kd_config_default(&c->cfg);
@@ -594,7 +868,8 @@ static enum outcome capture_run(struct capture *c)
 	if (c->pid1)
 		capture_load_modules();
 	bool have_dump = capture_open_dump(c);
-	if (!have_dump && (c->cfg.target_kind == KD_TARGET_RAW && !c->target_dir))
+	if (!have_dump && !c->fallback_why[0] &&
+	    (c->cfg.target_kind == KD_TARGET_RAW && !c->target_dir))
 		return OUT_FAILED;
 	if (c->release[0])
 		capture_say("dumping %s%s%s", c->release, c->panic[0] ? ": " : "", c->panic);
@@ -663,6 +938,7 @@ static int capture_finish(struct capture *c, enum outcome out)
 	c->kernel = NULL;
 	c->dump = NULL;
 	capture_final_action(c, out == OUT_COMPLETE ? c->cfg.final_action : c->cfg.failure_action);
+	atomic_store(&c->done, true);
 	return out == OUT_COMPLETE ? 0 : CAPTURE_EXIT_FAILED;
 }
 

@@ -122,6 +122,23 @@ int cmd_initramfs(int argc, char **argv)
 		return cli_fail(kd_error_prefix(err, "%s", config));
 	}
 	struct kd_config cfg = t->config;
+	// A raw target's stamp id (kexdump setup wrote it): the capture
+	// writes only onto a device carrying it.
+	if (cfg.target_kind == KD_TARGET_RAW && !cfg.raw_id[0] && !dev) {
+		char node[64];
+		snprintf(node, sizeof(node), "/dev/%s", t->dev.name);
+		for (char *p = node + 5; *p; p++)
+			if (*p == '!')
+				*p = '/';
+		err = kd_rawdev_prepare(node, cfg.raw_overwrite, false, cfg.raw_id);
+		if (err) {
+			free(t);
+			return cli_fail(kd_error_prefix(err, "%s", config));
+		}
+		if (!cfg.raw_id[0])
+			cli_warn("%s carries no kexdump stamp: the capture will not write onto it "
+				 "(run kexdump setup)", node);
+	}
 	free(t);
 	struct kd_modset *set;
 	err = kd_modset_open(moddir, &set);

@@ -306,6 +306,26 @@ static struct kd_error *setup_load_crash(const char *kernel, const char *initrd,
 
 // ------------------------------------------------------------------- setup
 
+// A raw target is overwritten from byte 0 and nothing protects it in the
+// capture kernel: refuse a device carrying a signature (unless
+// raw_overwrite yes) and stamp it (@p stamp), its id going into the
+// capture initramfs's config (lib/service/rawdev.c).
+static struct kd_error *setup_check_raw(struct kd_target *t, bool stamp)
+{
+	char node[64];
+	snprintf(node, sizeof(node), "/dev/%s", t->dev.name);
+	for (char *p = node + 5; *p; p++)
+		if (*p == '!')
+			*p = '/';
+	struct kd_error *err = kd_rawdev_prepare(node, t->config.raw_overwrite, stamp,
+						 t->config.raw_id);
+	if (err)
+		return err;
+	if (!stamp && !t->config.raw_id[0])
+		cli_warn("%s carries no kexdump stamp yet: kexdump setup stamps it", node);
+	return NULL;
+}
+
 // What setup and test both check first: the config and its target
 // (@p create: make the dump folder when missing; @p free_ret: the bytes
 // free there).
@@ -320,6 +340,8 @@ static struct kd_error *setup_check_target(const struct setup_opts *o, bool crea
 	err = kd_target_resolve(&cfg, NULL, t);
 	if (!err)
 		err = kd_target_check_folder(t, create, free_ret);
+	if (!err && t->config.target_kind == KD_TARGET_RAW)
+		err = setup_check_raw(t, create);
 	return err ? kd_error_prefix(err, "%s", config_path) : NULL;
 }
 
@@ -368,6 +390,8 @@ static void setup_print_dry_run(const char *config, const struct kd_target *t)
 	printf("mountpoint=%s\n", t->mountpoint);
 	printf("local_path=%s\n", t->local_path);
 	printf("hostname=%s\n", c->hostname);
+	if (c->target_kind == KD_TARGET_RAW)
+		printf("raw_id=%s\n", c->raw_id);
 }
 
 static int setup_parse_opts(int argc, char **argv, struct setup_opts *o, bool *yes)
@@ -426,7 +450,8 @@ static void setup_print_target(const struct kd_target *t, uint64_t free_bytes)
 {
 	char b[32];
 	if (t->config.target_kind == KD_TARGET_RAW) {
-		printf("  target:      raw device %s (/dev/%s)\n", t->config.target, t->dev.name);
+		printf("  target:      raw device %s (/dev/%s), stamp %s\n", t->config.target,
+		       t->dev.name, t->config.raw_id);
 		return;
 	}
 	printf("  target:      %s (%s on /dev/%s), folder %s", t->config.target,

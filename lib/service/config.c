@@ -45,6 +45,17 @@ KD_EXPORT void kd_config_default(struct kd_config *cfg)
 	cfg->device_timeout = 30;
 }
 
+KD_EXPORT unsigned int kd_config_capture_timeout(const struct kd_config *cfg,
+						 uint64_t dump_size)
+{
+	if (cfg->capture_timeout)
+		return cfg->capture_timeout;
+	// The device wait, two minutes for mounting, the log, sync and
+	// unmount, and the dump at 20 MB/s (TCG and slow disks do more).
+	uint64_t t = cfg->device_timeout + 120 + dump_size / (20 * 1000 * 1000);
+	return t > KD_CONFIG_MAX_CAPTURE_TIMEOUT ? KD_CONFIG_MAX_CAPTURE_TIMEOUT : (unsigned int)t;
+}
+
 static int config_lookup(const char *const *names, size_t n, const char *value)
 {
 	for (size_t i = 0; i < n; i++)
@@ -144,7 +155,8 @@ enum {
 	SEEN_TARGET = 1 << 0, SEEN_PATH = 1 << 1, SEEN_FSTYPE = 1 << 2,
 	SEEN_LEVEL = 1 << 3, SEEN_CODEC = 1 << 4, SEEN_FORMAT = 1 << 5,
 	SEEN_FINAL = 1 << 6, SEEN_FAILURE = 1 << 7, SEEN_TIMEOUT = 1 << 8,
-	SEEN_HOST = 1 << 9, SEEN_CMDLINE = 1 << 10,
+	SEEN_HOST = 1 << 9, SEEN_CMDLINE = 1 << 10, SEEN_OVERWRITE = 1 << 11,
+	SEEN_RAW_ID = 1 << 12, SEEN_CAPTURE_TIMEOUT = 1 << 13,
 };
 
 struct parse_state {
@@ -287,6 +299,31 @@ static struct kd_error *config_parse_line(struct parse_state *st, char *key, cha
 			return config_bad(st, "device_timeout '%s' is not a number of seconds from 0 to 600%s", v, "");
 		return NULL;
 	}
+	if (!strcmp(key, "raw_overwrite")) {
+		if ((err = config_once(st, SEEN_OVERWRITE, key)))
+			return err;
+		if (strcmp(v, "yes") && strcmp(v, "no"))
+			return config_bad(st, "raw_overwrite '%s' is neither yes nor no%s", v, "");
+		cfg->raw_overwrite = v[0] == 'y';
+		return NULL;
+	}
+	if (!strcmp(key, "raw_id")) {
+		if ((err = config_once(st, SEEN_RAW_ID, key)))
+			return err;
+		bool hex = strlen(v) == KD_RAWDEV_ID_LEN;
+		for (const char *p = v; hex && *p; p++)
+			hex = isdigit((unsigned char)*p) || (*p >= 'a' && *p <= 'f');
+		if (!hex)
+			return config_bad(st, "raw_id '%s' is not 32 lower-case hex digits%s", v, "");
+		return config_copy(st, key, cfg->raw_id, sizeof(cfg->raw_id), v);
+	}
+	if (!strcmp(key, "capture_timeout")) {
+		if ((err = config_once(st, SEEN_CAPTURE_TIMEOUT, key)))
+			return err;
+		if (!config_parse_uint(v, KD_CONFIG_MAX_CAPTURE_TIMEOUT, &cfg->capture_timeout))
+			return config_bad(st, "capture_timeout '%s' is not a number of seconds from 0 to 86400%s", v, "");
+		return NULL;
+	}
 	if (!strcmp(key, "hostname")) {
 		if ((err = config_once(st, SEEN_HOST, key)))
 			return err;
@@ -413,6 +450,12 @@ KD_EXPORT struct kd_error *kd_config_write(const struct kd_config *cfg, int fd)
 	fprintf(f, "device_timeout %u\n", cfg->device_timeout);
 	if (cfg->hostname[0])
 		fprintf(f, "hostname %s\n", cfg->hostname);
+	if (cfg->raw_overwrite)
+		fprintf(f, "raw_overwrite yes\n");
+	if (cfg->raw_id[0])
+		fprintf(f, "raw_id %s\n", cfg->raw_id);
+	if (cfg->capture_timeout)
+		fprintf(f, "capture_timeout %u\n", cfg->capture_timeout);
 	if (fclose(f) != 0) {
 		free(text);
 		return &kd_enomem;

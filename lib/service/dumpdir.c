@@ -28,6 +28,8 @@
 //   seconds=N.NN           time the save took
 //   dmesg_error=TEXT       only when dmesg.txt could not be written whole
 //   warning=TEXT           only when the save warned (kd_save_stats.warning)
+//   fallback=elf-copy      only when the kernel could not be interpreted and
+//                          the vmcore is a plain copy of the dump
 //
 // Values are single lines of printable text (the writer replaces anything
 // else); unknown keys are ignored so that later versions can add some. The
@@ -576,6 +578,8 @@ KD_EXPORT struct kd_error *kd_dumpdir_write_summary(struct kd_dumpdir *d,
 		dumpdir_put(f, "warning", w ? w : d->warning);
 		free(w);
 	}
+	if (s->fallback && s->fallback[0])
+		dumpdir_put(f, "fallback", s->fallback);
 	if (fclose(f) != 0) {
 		free(text);
 		return &kd_enomem;

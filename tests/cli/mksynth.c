@@ -302,6 +302,20 @@ int main(int argc, char **argv)
 		free(b);
 	}
 
+	// A damaged VMCOREINFO (a line that is not KEY=VALUE): no kernel can be
+	// interpreted, every page is still there (capture's ELF-copy
+	// fallback). Two segments with a gap, one all zero.
+	memset(mem + 0x3000, 0, 0x1000);
+	s = synth_new();
+	synth_prstatus(s, 1, 0xffffffff81001234ULL, 0xffffc90000010000ULL);
+	synth_vmcoreinfo(s, "OSRELEASE=9.9.9-synthetic\nPAGESIZE 4096\n"
+			 "SYMBOL(linux_banner)=%llx\nNUMBER(phys_base)=0\n",
+			 (unsigned long long)SYNTH_KVA(0x1000));
+	synth_load(s, 0, 0xffff888000000000ULL, mem, sizeof(mem));
+	synth_load(s, 0x100000000ULL, 0xffff888100000000ULL, mem + 0x3000, 0x1000);
+	save(argv[1], "badvmcoreinfo.core", synth_write(s));
+	synth_free(s);
+
 	static uint8_t logmem[LOG_MEM];
 	s = log_core(logmem, "9.9.9-synthetic",
 		     "Kernel panic - not syncing: sysrq triggered crash");

@@ -35,6 +35,9 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.failure_action, KD_ACTION_REBOOT);
 	assert_int_equal(cfg.device_timeout, 30);
 	assert_int_equal(cfg.nmodules, 0);
+	assert_false(cfg.raw_overwrite);
+	assert_string_equal(cfg.raw_id, "");
+	assert_int_equal(cfg.capture_timeout, 0);
 	// Empty text (comments, blank lines) is the defaults too.
 	struct kd_config parsed;
 	assert_null(parse("# nothing\n\n   \n\t# indented comment\n", &parsed));
@@ -81,6 +84,14 @@ static void test_every_key(void **state)
 	assert_null(parse("raw /dev/vdb\n", &cfg));
 	assert_int_equal(cfg.target_kind, KD_TARGET_RAW);
 	assert_string_equal(cfg.target, "/dev/vdb");
+	assert_false(cfg.raw_overwrite);
+	assert_null(parse("raw /dev/vdb\nraw_overwrite yes\nraw_id 0123456789abcdef0123456789abcdef\n"
+			  "capture_timeout 900\n", &cfg));
+	assert_true(cfg.raw_overwrite);
+	assert_string_equal(cfg.raw_id, "0123456789abcdef0123456789abcdef");
+	assert_int_equal(cfg.capture_timeout, 900);
+	assert_null(parse("raw_overwrite no\n", &cfg));
+	assert_false(cfg.raw_overwrite);
 	assert_null(parse("target LABEL=my dumps\n", &cfg));
 	assert_string_equal(cfg.target, "LABEL=my dumps");
 }
@@ -141,6 +152,17 @@ static void test_errors(void **state)
 	expect_error("device_timeout 601\n",
 		     "test.conf:1: device_timeout '601' is not a number of seconds from 0 to 600");
 	expect_error("path /a\npath /b\n", "test.conf:2: duplicate 'path'");
+	expect_error("raw_overwrite force\n",
+		     "test.conf:1: raw_overwrite 'force' is neither yes nor no");
+	expect_error("raw_overwrite yes\nraw_overwrite yes\n",
+		     "test.conf:2: duplicate 'raw_overwrite'");
+	expect_error("raw_id 0123\n", "test.conf:1: raw_id '0123' is not 32 lower-case hex digits");
+	expect_error("raw_id 0123456789ABCDEF0123456789abcdef\n",
+		     "test.conf:1: raw_id '0123456789ABCDEF0123456789abcdef' is not 32 lower-case hex digits");
+	expect_error("capture_timeout 86401\n",
+		     "test.conf:1: capture_timeout '86401' is not a number of seconds from 0 to 86400");
+	expect_error("capture_timeout -5\n",
+		     "test.conf:1: capture_timeout '-5' is not a number of seconds from 0 to 86400");
 	expect_error("cmdline_append a\xff\n",
 		     "test.conf:1: control or non-ASCII character in the line");
 
@@ -194,8 +216,10 @@ static void test_round_trip(void **state)
 		"raw UUID=0b8e35c1-55e6-4f4b-9d5e-1f2a3b4c5d6e\n"
 		"path /dumps\nfstype ext4\ndump_level 0\ncompress none\nformat elf\n"
 		"final_action halt\nfailure_action poweroff\nmodules a b c\n"
-		"cmdline_append x=1 y\ndevice_timeout 0\nhostname h\n";
+		"cmdline_append x=1 y\ndevice_timeout 0\nhostname h\n"
+		"raw_overwrite yes\nraw_id 00112233445566778899aabbccddeeff\ncapture_timeout 45\n";
 	assert_null(parse(text, &cfg));
+	assert_true(cfg.raw_overwrite);
 	round_trip(&cfg);
 	for (int c = KD_SAVE_ZSTD; c <= KD_SAVE_AUTO; c++) {
 		cfg.codec = c;
@@ -217,6 +241,22 @@ static void test_round_trip(void **state)
 	assert_non_null(err);
 	assert_int_equal(kd_error_code(err), KD_ERROR_INVALID);
 	kd_error_destroy(err);
+}
+
+// The watchdog's bound: capture_timeout when set, else the device wait +
+// 120 s + 1 s per 20 MB of the dump, at most a day.
+static void test_capture_timeout(void **state)
+{
+	(void)state;
+	struct kd_config cfg;
+	kd_config_default(&cfg);
+	assert_int_equal(kd_config_capture_timeout(&cfg, 0), 30 + 120);
+	assert_int_equal(kd_config_capture_timeout(&cfg, 4ull << 30), 30 + 120 + 214);
+	assert_int_equal(kd_config_capture_timeout(&cfg, UINT64_MAX), KD_CONFIG_MAX_CAPTURE_TIMEOUT);
+	cfg.device_timeout = 0;
+	assert_int_equal(kd_config_capture_timeout(&cfg, 1000ull * 1000 * 1000), 120 + 50);
+	cfg.capture_timeout = 7;
+	assert_int_equal(kd_config_capture_timeout(&cfg, 4ull << 30), 7);
 }
 
 static void test_load(void **state)
@@ -264,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_capture_timeout),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_action_names),
 	};

@@ -63,6 +63,10 @@ enum kd_target_kind {
  *   device_timeout 30                   seconds to wait for the target
  *   hostname NAME                       used in the dump folder's name
  *                                       (setup writes the machine's)
+ *   raw_overwrite yes|no                a raw device carrying a signature
+ *                                       may be overwritten (default no)
+ *   raw_id HEX                          the raw device's stamp (setup writes it)
+ *   capture_timeout SECONDS             watchdog of the capture, 0 = default
  */
 struct kd_config {
 	enum kd_target_kind target_kind;
@@ -80,6 +84,9 @@ struct kd_config {
 	char cmdline_append[512];
 	unsigned int device_timeout;	/**< seconds, default 30, max 600 */
 	char hostname[65];
+	bool raw_overwrite;	/**< default false */
+	char raw_id[33];	/**< 32 hex digits, "" = not stamped */
+	unsigned int capture_timeout;	/**< seconds, 0 = kd_config_capture_timeout() */
 };
 
 /** Fill @p cfg with the defaults listed above. */
@@ -96,6 +103,13 @@ struct kd_error *kd_config_load(const char *path, bool missing_ok, struct kd_con
 /** Write @p cfg as config text (every key, resolved values) to @p fd. */
 struct kd_error *kd_config_write(const struct kd_config *cfg, int fd);
 const char *kd_action_name(enum kd_action action);
+/** Longest capture_timeout accepted (a day). */
+#define KD_CONFIG_MAX_CAPTURE_TIMEOUT 86400u
+/**
+ * The capture watchdog's bound in seconds: capture_timeout when set, else
+ * 120 s + 1 s per 20 MB of the dump (@p dump_size bytes).
+ */
+unsigned int kd_config_capture_timeout(const struct kd_config *cfg, uint64_t dump_size);
 
 /* --------------------------------------------------------- block devices */
 
@@ -177,6 +191,7 @@ struct kd_dumpdir_summary {
 	double seconds;
 	const char *dmesg_error;	/**< written only when not empty */
 	const char *warning;		/**< written only when not empty */
+	const char *fallback;		/**< "elf-copy" or empty (written only when not empty) */
 };
 
 /** Letters, digits, '-' and '.', not starting with '-' or '.', <= 64 bytes. */

@@ -81,6 +81,41 @@ struct kd_error *kd_target_join(const char *mountpoint, const char *path, char *
 struct kd_error *kd_target_check_folder(const struct kd_target *t, bool create,
 					uint64_t *free_ret);
 
+
+/* ------------------------------------------- raw targets (rawdev.c) */
+
+/** Bytes of the kexdump stamp at a raw target's end. */
+#define KD_RAWDEV_STAMP_SIZE 4096u
+/** Hex digits of a stamp's id (the config's raw_id). */
+#define KD_RAWDEV_ID_LEN 32
+
+/** Where the stamp of a device of @p size bytes starts (its last 4 KiB). */
+uint64_t kd_rawdev_stamp_offset(uint64_t size);
+/**
+ * What libblkid finds on @p path: a filesystem, partition table, LVM, LUKS,
+ * md or other signature ("ext4", "gpt", "LVM2_member", "crypto_LUKS") in
+ * @p out, "" when none.
+ */
+struct kd_error *kd_rawdev_signature(const char *path, char *out, size_t outlen);
+/**
+ * Setup of a raw target @p path: refuse a device carrying a signature
+ * unless @p overwrite, then (when @p write) stamp it, keeping the id of an
+ * existing stamp. @p id_ret gets the stamp's id, "" on a dry run of an
+ * unstamped device.
+ */
+struct kd_error *kd_rawdev_prepare(const char *path, bool overwrite, bool write,
+				   char id_ret[KD_RAWDEV_ID_LEN + 1]);
+/**
+ * The capture's open of raw target @p path for writing: only a device
+ * carrying the stamp with @p id and (unless @p overwrite) no signature;
+ * its first 64 KiB are zeroed (a previous dump's header must not survive a
+ * failed write). The dump must end before @p limit_ret, the stamp.
+ */
+struct kd_error *kd_rawdev_open(const char *path, const char *id, bool overwrite,
+				int *fd_ret, uint64_t *limit_ret);
+/** Check that @p path carries a valid stamp with @p id. */
+struct kd_error *kd_rawdev_check_stamp(const char *path, const char *id);
+
 #ifdef __cplusplus
 }
 #endif
