@@ -167,7 +167,7 @@ static struct kd_error *rawdev_write_stamp(int fd, const char *path, uint64_t si
 static struct kd_error *rawdev_refuse(const char *path, const char *sig)
 {
 	return kd_error_create(KD_ERROR_INVALID,
-			       "%s holds a %s signature; a raw target is overwritten from byte 0: "
+			       "%s is not blank (it holds %s); a raw target is overwritten from byte 0: "
 			       "wipe it (wipefs -a) or set raw_overwrite yes to overwrite it", path, sig);
 }
 

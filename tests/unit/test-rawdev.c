@@ -59,7 +59,7 @@ static void expect_refused(const char *path, const char *sig)
 		assert_non_null(err);
 		assert_int_equal(kd_error_code(err), KD_ERROR_INVALID);
 		char want[128];
-		snprintf(want, sizeof(want), "%s holds a %s signature", path, sig);
+		snprintf(want, sizeof(want), "%s is not blank (it holds %s)", path, sig);
 		assert_non_null(strstr(kd_error_message(err), want));
 		assert_non_null(strstr(kd_error_message(err), "raw_overwrite yes"));
 		kd_error_destroy(err);
@@ -76,7 +76,7 @@ static void expect_refused(const char *path, const char *sig)
 	uint64_t limit;
 	err = kd_rawdev_open(path, id, false, &fd, &limit);
 	assert_non_null(err);
-	assert_non_null(strstr(kd_error_message(err), "signature"));
+	assert_non_null(strstr(kd_error_message(err), "is not blank"));
 	kd_error_destroy(err);
 	assert_null(kd_rawdev_open(path, id, true, &fd, &limit));
 	assert_int_equal(limit, IMG_SIZE - KD_RAWDEV_STAMP_SIZE);
