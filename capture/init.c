@@ -799,6 +799,10 @@ static void *capture_watchdog_run(void *arg)
 	// shell cannot be started while a thread is stuck in the kernel
 	// (execve waits for it): halt instead.
 	capture_watchdog_say("kexdump-capture: final action: %s", kd_action_name(w->action));
+	// The serial console sends what the tty holds at its own pace:
+	// a moment for these lines to leave before the reset.
+	struct timespec drain = { 1, 0 };
+	nanosleep(&drain, NULL);
 	switch (w->action) {
 	case KD_ACTION_POWEROFF:
 		reboot(RB_POWER_OFF);

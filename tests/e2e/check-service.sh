@@ -15,6 +15,10 @@
 #   bookworm 2 cpus tiny  (a 10 MiB target disk: partial dump, marked so)
 #   bookworm 1 cpu  nores (no crashkernel=: setup says what to add,
 #                   --apply-bootloader writes GRUB's drop-in; no crash)
+#   bookworm 1 cpu  hang  (the dump disk stops answering once the capture
+#                   starts, QEMU's blkdebug breakpoints: capture_timeout
+#                   30, the watchdog reboots the machine, which comes
+#                   back, and nothing claims a complete dump)
 # and the systemd units through systemd-analyze verify.  Checks both what
 # the guest saw (kexdump list/status/dmesg outputs it kept) and the disk
 # image on the host (debugfs); on the host, readers that are not kexdump
@@ -164,7 +168,7 @@ scenarios=(
 	"oom       trixie   1 -            panic_on_oom is enabled"
 	"tiny      bookworm 2 -            sysrq triggered crash"
 )
-only=" ${KEXDUMP_SERVICE_SCENARIOS:-nores sysrq pid1 oom tiny} "
+only=" ${KEXDUMP_SERVICE_SCENARIOS:-nores sysrq pid1 oom tiny hang} "
 
 # No crashkernel= at all: setup says what to add; --apply-bootloader
 # writes /etc/default/grub.d/kexdump.cfg and runs update-grub (a stub).
@@ -187,6 +191,52 @@ if [[ $only == *" nores "* ]]; then
 		check "$tag: update-grub ran" test -s "$p1/update-grub.ran"
 		n=$(sed -n 's/.*Add crashkernel=\([0-9]*\)M.*/\1/p' "$p1/setup.out" | head -n1)
 		echo "# $tag: setup asks for crashkernel=${n:-?}M"
+	else
+		nok "$tag: the run did not finish: $(tail -n 3 "$out.log" | tr '\n' ' ')"
+	fi
+fi
+
+# The dump disk hangs during the capture: the watchdog must take the
+# failure action (reboot) although the capture is stuck in the kernel.
+if [[ $only == *" hang "* ]]; then
+	build_guest bookworm
+	tag="hang (bookworm, 1 cpu, the dump disk stops answering)"
+	out=$work/run-hang
+	con=$out/console.log
+	if [[ ${guest[bookworm]} != failed ]] &&
+		"$vm/service-run.sh" --guest "${guest[bookworm]}" --scenario hang --cpus 1 \
+			--out "$out" 2>"$out.log" && [[ -f $out/meta ]]; then
+		p1=$out/kdtest/p1 p2=$out/kdtest/p2
+		qemu_rc=$(sed -n 's/^qemu_rc=//p' "$out/meta") secs=$(sed -n 's/^wall_seconds=//p' "$out/meta")
+		check "$tag: the guest powered itself off ($secs s in QEMU, rc $qemu_rc)" test "$qemu_rc" = 0
+		check "$tag: kexdump setup armed the guest" \
+			bash -c '[[ $(cat "$1/setup.rc") == 0 ]] && grep -q "kexdump setup: armed" "$1/setup.out"' _ "$p1"
+		check "$tag: the first kernel panicked" grep -q 'sysrq triggered crash' "$con"
+		check "$tag: the capture init armed its watchdog for 30 s" \
+			grep -q 'kexdump-capture: watchdog: 30 s$' "$con"
+		check "$tag: the dump disk stopped answering" \
+			grep -q 'KDTEST-HOST: hang: the dump disk stops answering writes' "$con"
+		check "$tag: the watchdog fired" \
+			grep -q 'kexdump-capture: ERROR: watchdog: the capture did not finish within 30 s' "$con"
+		check "$tag: the console says dump failed: watchdog" \
+			grep -q 'kexdump-capture: dump failed: watchdog fired after 30 s' "$con"
+		check "$tag: no dump claims to be complete on the console" \
+			bash -c '! grep -q "kexdump-capture: dump complete" "$1"' _ "$con"
+		check "$tag: the watchdog took the failure action (reboot)" \
+			bash -c 'awk "/ERROR: watchdog/ { w = 1 } w && /kexdump-capture: final action: reboot/ { f = 1 } END { exit !f }" "$1"' _ "$con"
+		check "$tag: the machine came back (phase 2)" grep -q 'KDTEST: phase 2 up' "$con"
+		check "$tag: guest: kexdump setup --boot re-armed it" \
+			bash -c '[[ $(cat "$1/rearm.rc") == 0 ]] && grep -q "kexdump setup: armed" "$1/rearm.out"' _ "$p2"
+		check "$tag: guest: kexdump list runs and claims no complete dump" \
+			bash -c '[[ $(cat "$1/list.rc") == 0 ]] && ! grep -qw complete "$1/list.out"' _ "$p2"
+		for dir in "$out"/crash/*/; do
+			[[ -d $dir ]] || continue
+			check "$tag: disk: $(basename "$dir") does not claim complete" \
+				bash -c '! grep -qx "status=complete" "$1/summary" 2>/dev/null' _ "$dir"
+		done
+		ts=$(at "$con" 'kexdump-capture: started') tw=$(at "$con" 'ERROR: watchdog')
+		tb=$(at "$con" 'KDTEST: phase 2 up')
+		echo "# $tag: capture init -> watchdog fired $(delta "$ts" "$tw") s, -> back up $(delta "$tw" "$tb") s"
 	else
 		nok "$tag: the run did not finish: $(tail -n 3 "$out.log" | tr '\n' ' ')"
 	fi

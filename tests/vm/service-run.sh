@@ -63,6 +63,47 @@ if [[ $scenario == tiny ]]; then
 	disks+=(-drive "file=$out/tiny.img,format=raw,if=virtio,cache=unsafe")
 	append+=" kdtest.tiny=$uuid"
 fi
+monitor=(-monitor none)
+if [[ $scenario == hang ]]; then
+	# The dump disk behind QEMU's blkdebug driver: once the capture init
+	# starts, the monitor's qemu-io "break write_aio" suspends the next
+	# writes to it, which never complete -- a disk that stops answering
+	# -- until the capture's watchdog says it fired; then the breakpoints
+	# go and the suspended writes resume (a reset drains them first).
+	uuid=6b64756d-6861-6e67-0000-000000000001
+	rm -f "$out/hang.img" "$out/mon.sock" "$out/monitor.log"
+	mke2fs -q -t ext4 -U "$uuid" -L kdhang "$out/hang.img" 64M >&2
+	disks+=(-drive "file=blkdebug::$out/hang.img,format=raw,if=virtio,id=hang,cache=unsafe")
+	append+=" kdtest.hang=$uuid"
+	monitor=(-monitor "unix:$out/mon.sock,server=on,wait=off")
+fi
+# hang_disk break|resume: the hang scenario's monitor commands (32
+# breakpoints: the first 32 writes after the capture starts hang).
+hang_disk() {
+	python3 - "$out/mon.sock" "$1" <<'PY' >>"$out/monitor.log" 2>&1 || true
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+if sys.argv[2] == 'break':
+    cmds = ['qemu-io hang "break write_aio t%d"' % i for i in range(1, 33)]
+else:
+    cmds = ['qemu-io hang "remove_break t%d"' % i for i in range(1, 33)]
+    cmds += ['qemu-io hang "resume t%d"' % i for i in range(1, 33)]
+for c in cmds:
+    s.sendall((c + '\n').encode())
+    time.sleep(0.01)
+time.sleep(0.3)
+s.settimeout(0.5)
+try:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        sys.stdout.write(b.decode(errors='replace'))
+except OSError:
+    pass
+PY
+}
 
 log="$out/console.log"
 t0=$EPOCHREALTIME
@@ -73,12 +114,22 @@ rc=0
 {
 	timeout "${KEXDUMP_TIMEOUT:-420}" qemu-system-x86_64 \
 		-accel tcg -machine pc -cpu max,la57=off -smp "$cpus" -m "$mem" \
-		-nodefaults -display none -monitor none -serial stdio \
+		-nodefaults -display none "${monitor[@]}" -serial stdio \
 		-kernel "$guest/vmlinuz" -initrd "$guest/boot.cpio.gz" \
 		-append "$append" "${disks[@]}" \
 		</dev/null 2>"$out/qemu.err" || echo "KDTEST-HOST: qemu rc=$?"
 } | while IFS= read -r l || [[ -n $l ]]; do
 	printf '%s %s\n' "$EPOCHREALTIME" "${l%$'\r'}"
+	if [[ $scenario == hang ]]; then
+		case $l in
+		*"kexdump-capture: started"*)
+			hang_disk break
+			printf '%s KDTEST-HOST: hang: the dump disk stops answering writes\n' "$EPOCHREALTIME" ;;
+		*"kexdump-capture: ERROR: watchdog"*)
+			hang_disk resume
+			printf '%s KDTEST-HOST: hang: the dump disk answers again\n' "$EPOCHREALTIME" ;;
+		esac
+	fi
 done >"$log"
 secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 qrc=$(sed -n 's/^[0-9.]* KDTEST-HOST: qemu rc=//p' "$log")
@@ -90,6 +141,8 @@ rm -rf "$out/crash.tmp"
 mkdir -p "$out/crash.tmp"
 if [[ $scenario == tiny ]]; then
 	debugfs -R "rdump /crash $out/crash.tmp" "$out/tiny.img" >/dev/null 2>&1 || true
+elif [[ $scenario == hang ]]; then
+	debugfs -R "rdump /crash $out/crash.tmp" "$out/hang.img" >/dev/null 2>&1 || true
 else
 	debugfs -R "rdump /var/crash $out/crash.tmp" "$out/root.img" >/dev/null 2>&1 || true
 fi
