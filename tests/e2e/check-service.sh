@@ -19,6 +19,9 @@
 #                   starts, QEMU's blkdebug breakpoints: capture_timeout
 #                   30, the watchdog reboots the machine, which comes
 #                   back, and nothing claims a complete dump)
+#   bookworm 1 cpu  powercut (QEMU killed during the save, the machine
+#                   booted again: kexdump list says what is there and
+#                   nothing claims to be complete)
 # and the systemd units through systemd-analyze verify.  Checks both what
 # the guest saw (kexdump list/status/dmesg outputs it kept) and the disk
 # image on the host (debugfs); on the host, readers that are not kexdump
@@ -168,7 +171,7 @@ scenarios=(
 	"oom       trixie   1 -            panic_on_oom is enabled"
 	"tiny      bookworm 2 -            sysrq triggered crash"
 )
-only=" ${KEXDUMP_SERVICE_SCENARIOS:-nores sysrq pid1 oom tiny hang} "
+only=" ${KEXDUMP_SERVICE_SCENARIOS:-nores sysrq pid1 oom tiny hang powercut} "
 
 # No crashkernel= at all: setup says what to add; --apply-bootloader
 # writes /etc/default/grub.d/kexdump.cfg and runs update-grub (a stub).
@@ -237,6 +240,48 @@ if [[ $only == *" hang "* ]]; then
 		ts=$(at "$con" 'kexdump-capture: started') tw=$(at "$con" 'ERROR: watchdog')
 		tb=$(at "$con" 'KDTEST: phase 2 up')
 		echo "# $tag: capture init -> watchdog fired $(delta "$ts" "$tw") s, -> back up $(delta "$tw" "$tb") s"
+	else
+		nok "$tag: the run did not finish: $(tail -n 3 "$out.log" | tr '\n' ' ')"
+	fi
+fi
+
+# A power cut during the save: the next boot must not see a complete dump.
+if [[ $only == *" powercut "* ]]; then
+	build_guest bookworm
+	tag="powercut (bookworm, 1 cpu, QEMU killed during the save)"
+	out=$work/run-powercut
+	con=$out/console.log
+	if [[ ${guest[bookworm]} != failed ]] &&
+		"$vm/service-run.sh" --guest "${guest[bookworm]}" --scenario powercut --cpus 1 \
+			--out "$out" 2>"$out.log" && [[ -f $out/meta ]]; then
+		p2=$out/kdtest/p2
+		qemu_rc=$(sed -n 's/^qemu_rc=//p' "$out/meta") secs=$(sed -n 's/^wall_seconds=//p' "$out/meta")
+		check "$tag: the capture started saving" grep -q 'kexdump-capture: saving to' "$con"
+		check "$tag: the power was cut during the save" grep -q 'KDTEST-HOST: power cut' "$con"
+		check "$tag: no dump claims to be complete on the console" \
+			bash -c '! grep -q "kexdump-capture: dump complete" "$1"' _ "$con"
+		check "$tag: the machine booted again (phase 2) and powered off ($secs s in QEMU, rc $qemu_rc)" \
+			bash -c 'grep -q "KDTEST: phase 2 up" "$1" && [[ $2 == 0 ]]' _ "$con" "$qemu_rc"
+		dir=$(ls -d "$out"/crash/*/ 2>/dev/null | tail -n1)
+		dir=${dir%/}
+		if [[ -n $dir ]]; then
+			d=$(basename "$dir")
+			check "$tag: guest: kexdump list shows $d and claims no complete dump" \
+				bash -c '[[ $(cat "$1/list.rc") == 0 ]] && grep -q "/$2\$" "$1/list.out" &&
+					! grep -qw complete "$1/list.out"' _ "$p2" "$d"
+			check "$tag: guest: kexdump list --json: no entry complete" \
+				python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+items = d if isinstance(d, list) else next(v for v in d.values() if isinstance(v, list))
+assert items and all(e.get("status") != "complete" for e in items), items' "$p2/listjson.out"
+			check "$tag: disk: $d has no complete summary" \
+				bash -c '! grep -qx "status=complete" "$1/summary" 2>/dev/null' _ "$dir"
+			echo "# $tag: on the disk: $(ls "$dir" | tr '\n' ' '); list: $(grep -v '^ ' "$p2/list.out" | head -n1)"
+		else
+			check "$tag: guest: kexdump list runs and claims no complete dump" \
+				bash -c '[[ $(cat "$1/list.rc") == 0 ]] && ! grep -qw complete "$1/list.out"' _ "$p2"
+			echo "# $tag: no dump folder reached the disk"
+		fi
 	else
 		nok "$tag: the run did not finish: $(tail -n 3 "$out.log" | tr '\n' ' ')"
 	fi
