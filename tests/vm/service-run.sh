@@ -111,13 +111,15 @@ rc=0
 # The host's arrival time on every console line (bench/cycle.sh measures
 # panic -> dump complete -> back up with them; the kernels' own clocks
 # restart at each boot).
+# timeout -k: a QEMU stuck draining a suspended request (hang, when its
+# resume never came) does not end on SIGTERM.
 # powercut: QEMU is killed 1 s into the save (1 GiB uncompressed) (the disk keeps what reached
 # it: cache=unsafe only drops flushes, the host's page cache holds the
 # writes), then the machine boots again on the same disks.
 run_qemu() {
 {
 	rm -f "$out/qemu.pid"
-	timeout "${KEXDUMP_TIMEOUT:-420}" qemu-system-x86_64 \
+	timeout -k 10 "${KEXDUMP_TIMEOUT:-420}" qemu-system-x86_64 \
 		-accel tcg -machine pc -cpu max,la57=off -smp "$cpus" -m "$mem" \
 		-nodefaults -display none "${monitor[@]}" -serial stdio \
 		-kernel "$guest/vmlinuz" -initrd "$guest/boot.cpio.gz" \
