@@ -77,17 +77,10 @@ static struct kd_error *save_elf_raw_done(struct kd_job *job, void *arg)
 	for (size_t i = 0; i < job->n; i++) {
 		if (!job->pages[i].unreadable)
 			continue;
-		if (s->nbad == s->bad_cap) {
-			size_t cap = s->bad_cap ? 2 * s->bad_cap : 64;
-			struct kd_save_bad *b = realloc(s->bad, cap * sizeof(*b));
-			if (!b)
-				return &kd_enomem;
-			s->bad = b;
-			s->bad_cap = cap;
-		}
-		s->bad[s->nbad++] = (struct kd_save_bad){ job->pfns[i],
-			(s->elf_pos - s->elf_data_off) / s->ps + i };
-		s->stats->pages_unreadable++;
+		err = kd_saver_add_bad(s, job->pfns[i],
+				       (s->elf_pos - s->elf_data_off) / s->ps + i);
+		if (err)
+			return err;
 	}
 	s->elf_pos += len;
 	kd_saver_report(s, job->n);

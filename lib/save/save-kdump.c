@@ -209,23 +209,6 @@ static struct kd_error *save_kdump_add_desc(struct kd_saver *s, uint64_t rank, u
 	return NULL;
 }
 
-// A kept page the source could not give: remembered with its rank.
-static struct kd_error *save_kdump_add_bad(struct kd_saver *s, uint64_t pfn,
-					   uint64_t rank)
-{
-	if (s->nbad == s->bad_cap) {
-		size_t cap = s->bad_cap ? 2 * s->bad_cap : 64;
-		struct kd_save_bad *b = realloc(s->bad, cap * sizeof(*b));
-		if (!b)
-			return &kd_enomem;
-		s->bad = b;
-		s->bad_cap = cap;
-	}
-	s->bad[s->nbad++] = (struct kd_save_bad){ pfn, rank };
-	s->stats->pages_unreadable++;
-	return NULL;
-}
-
 static int save_kdump_bad_cmp(const void *a, const void *b)
 {
 	uint64_t x = ((const struct kd_save_bad *)a)->rank;
@@ -320,7 +303,7 @@ static struct kd_error *save_kdump_job_done(struct kd_job *job, void *arg)
 	for (size_t i = 0; i < job->n; i++) {
 		const struct kd_job_page *pg = &job->pages[i];
 		if (pg->unreadable) {
-			err = save_kdump_add_bad(s, job->pfns[i], job->ranks[i]);
+			err = kd_saver_add_bad(s, job->pfns[i], job->ranks[i]);
 			if (!err)
 				err = save_kdump_add_desc(s, job->ranks[i], 0, 0, 0);
 		} else if (pg->zero) {

@@ -103,6 +103,23 @@ uint64_t kd_saver_popcount(const uint8_t *b, size_t n)
 	return c;
 }
 
+// A kept page the source could not give (EIO): remembered with its rank
+// among the pages written, for the writer to take it out at the end.
+struct kd_error *kd_saver_add_bad(struct kd_saver *s, uint64_t pfn, uint64_t rank)
+{
+	if (s->nbad == s->bad_cap) {
+		size_t cap = s->bad_cap ? 2 * s->bad_cap : 64;
+		struct kd_save_bad *b = realloc(s->bad, cap * sizeof(*b));
+		if (!b)
+			return &kd_enomem;
+		s->bad = b;
+		s->bad_cap = cap;
+	}
+	s->bad[s->nbad++] = (struct kd_save_bad){ pfn, rank };
+	s->stats->pages_unreadable++;
+	return NULL;
+}
+
 // Present pages neither kept nor excluded by type: an already filtered
 // source does not hold them.
 void kd_saver_not_stored(struct kd_saver *s, uint64_t kept)

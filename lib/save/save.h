@@ -236,6 +236,7 @@ struct kd_error *kd_saver_begin_pass(struct kd_saver *s);
 uint64_t kd_saver_popcount(const uint8_t *b, size_t n);
 void kd_saver_not_stored(struct kd_saver *s, uint64_t kept);
 void kd_saver_report(struct kd_saver *s, size_t pages);
+struct kd_error *kd_saver_add_bad(struct kd_saver *s, uint64_t pfn, uint64_t rank);
 static inline bool kd_saver_bit(const uint8_t *bm, uint64_t i)
 {
 	return bm[i / 8] & (1u << (i % 8));
