@@ -110,19 +110,7 @@ static uint8_t *hostile_elf(size_t phnum, size_t size, size_t *data_off_ret,
 {
 	size_t off = sizeof(Elf64_Ehdr) + phnum * sizeof(Elf64_Phdr);
 	uint8_t *b = hostile_alloc(off + size);
-	Elf64_Ehdr eh = {0};
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_CORE;
-	eh.e_machine = EM_X86_64;
-	eh.e_version = EV_CURRENT;
-	eh.e_phoff = sizeof(Elf64_Ehdr);
-	eh.e_ehsize = sizeof(Elf64_Ehdr);
-	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = (uint16_t)phnum;
-	memcpy(b, &eh, sizeof(eh));	// the test host is little-endian
+	synth_ehdr(b, phnum);
 	*data_off_ret = off;
 	*len_ret = off + size;
 	return b;

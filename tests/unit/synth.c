@@ -161,16 +161,8 @@ char *synth_write(struct synth *s)
 	return path;
 }
 
-uint8_t *synth_image(struct synth *s, size_t *len_ret)
+void synth_ehdr(uint8_t *buf, size_t phnum)
 {
-	size_t nph = 1 + s->nloads;
-	size_t off = sizeof(Elf64_Ehdr) + nph * sizeof(Elf64_Phdr);
-	size_t total = off + s->notes_len;
-	for (size_t i = 0; i < s->nloads; i++)
-		total += s->loads[i].size;
-	uint8_t *buf = calloc(1, total);
-	if (!buf)
-		abort();
 	Elf64_Ehdr eh = {0};
 	memcpy(eh.e_ident, ELFMAG, SELFMAG);
 	eh.e_ident[EI_CLASS] = ELFCLASS64;
@@ -182,13 +174,26 @@ uint8_t *synth_image(struct synth *s, size_t *len_ret)
 	eh.e_phoff = sizeof(Elf64_Ehdr);
 	eh.e_ehsize = sizeof(Elf64_Ehdr);
 	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = (uint16_t)nph;
+	eh.e_phnum = (uint16_t)phnum;
 	memcpy(buf, &eh, sizeof(eh)); // the test host is little-endian x86_64
+}
+
+uint8_t *synth_image(struct synth *s, size_t *len_ret)
+{
+	size_t nph = 1 + s->nloads;
+	size_t off = sizeof(Elf64_Ehdr) + nph * sizeof(Elf64_Phdr);
+	size_t total = off + s->notes_len;
+	for (size_t i = 0; i < s->nloads; i++)
+		total += s->loads[i].size;
+	uint8_t *buf = calloc(1, total);
+	if (!buf)
+		abort();
+	synth_ehdr(buf, nph);
 	Elf64_Phdr ph = {0};
 	ph.p_type = PT_NOTE;
 	ph.p_offset = off;
 	ph.p_filesz = s->notes_len;
-	memcpy(buf + sizeof(eh), &ph, sizeof(ph));
+	memcpy(buf + sizeof(Elf64_Ehdr), &ph, sizeof(ph));
 	memcpy(buf + off, s->notes, s->notes_len);
 	off += s->notes_len;
 	for (size_t i = 0; i < s->nloads; i++) {
@@ -200,7 +205,7 @@ uint8_t *synth_image(struct synth *s, size_t *len_ret)
 		ph.p_paddr = l->paddr;
 		ph.p_filesz = ph.p_memsz = l->size;
 		ph.p_flags = PF_R | PF_W | PF_X;
-		memcpy(buf + sizeof(eh) + (i + 1) * sizeof(ph), &ph, sizeof(ph));
+		memcpy(buf + sizeof(Elf64_Ehdr) + (i + 1) * sizeof(ph), &ph, sizeof(ph));
 		memcpy(buf + off, l->data, l->size);
 		off += l->size;
 	}

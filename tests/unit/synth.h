@@ -33,6 +33,9 @@ void synth_load(struct synth *s, uint64_t paddr, uint64_t vaddr,
 /* Write the core to a new temporary file; returns its malloc'd path. */
 char *synth_write(struct synth *s);
 /* The core's bytes (malloc'd), *len_ret their count. */
+/* An x86_64 ELF64 core header with @p phnum program headers right after
+ * it, into the first 64 bytes of @p buf. */
+void synth_ehdr(uint8_t *buf, size_t phnum);
 uint8_t *synth_image(struct synth *s, size_t *len_ret);
 /* Write arbitrary bytes to a new temporary file; returns its path. */
 char *synth_write_bytes(const void *data, size_t len);
