@@ -164,6 +164,9 @@ struct kd_error *kd_kdump_read_phys(struct kd_dump *dump, size_t range,
 				    uint64_t paddr, void *buf, size_t len);
 void kd_kdump_close(struct kd_dump *dump);
 bool kd_kdump_page_stored(struct kd_dump *dump, uint64_t paddr);
+/* Whether the kdump page descriptor at @p pd (PD_LEN bytes, kdump-layout.h)
+ * describes a page a reader can take (format-kdump.c). */
+bool kd_kdump_desc_usable(const uint8_t *pd, uint32_t page_size);
 
 /* makedumpfile's flattened format (makedumpfile.h struct makedumpfile_header
  * and makedumpfile_data_header), read by format-flat.c, written by save/sink.c

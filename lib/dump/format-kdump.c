@@ -455,10 +455,11 @@ static struct kd_error *kdump_load_page(struct kd_dump *dump, struct kdump *kd,
 	uint32_t flags = kd_le32(pd + PD_FLAGS);
 	unsigned long long paddr = (unsigned long long)pfn << kd->page_shift;
 	// makedumpfile writes descriptors as it writes pages: an incomplete
-	// dump leaves the rest zero, or the data past the end of the file.
+	// dump leaves the rest zero, one torn by the write that failed, or
+	// the data past the end of the file.
 	if (dump->incomplete &&
-	    ((off == 0 && size == 0) || off > kd->src.size ||
-	     size > kd->src.size - off))
+	    (!kd_kdump_desc_usable(pd, kd->page_size) || off < kd->desc_off ||
+	     off > kd->src.size || size > kd->src.size - off))
 		return kdump_not_written(dump, pfn);
 	if (size == 0 || size > kd->page_size)
 		return kd_error_create(KD_ERROR_CORRUPT,
@@ -522,6 +523,19 @@ struct kd_error *kd_kdump_read_phys(struct kd_dump *dump, size_t range,
 	return NULL;
 }
 
+// Whether a page descriptor's offset, size and flags describe a page a
+// reader can take: one codec, a size within the page, exactly the page
+// when stored raw. The save writer counts a descriptor torn by a failed
+// write as written by the same rule (save-kdump.c).
+bool kd_kdump_desc_usable(const uint8_t *pd, uint32_t page_size)
+{
+	uint32_t size = kd_le32(pd + PD_SIZE);
+	const struct kd_codec_info *ci = kd_codec_by_flags(kd_le32(pd + PD_FLAGS));
+	if (!ci || size == 0 || size > page_size)
+		return false;
+	return ci->compresses || size == page_size;
+}
+
 // A complete dump stores every page of its ranges: they are the runs of its
 // 2nd bitmap. An incomplete one lacks the pages makedumpfile had not written
 // yet: no descriptor, a zeroed one or data past the end (as in kdump_load_page()).
@@ -551,7 +565,8 @@ bool kd_kdump_page_stored(struct kd_dump *dump, uint64_t paddr)
 			const uint8_t *pd = kd->dcache + slot * PD_LEN;
 			uint64_t off = kd_le64(pd + PD_OFFSET);
 			uint32_t size = kd_le32(pd + PD_SIZE);
-			return !(off == 0 && size == 0) && off <= kd->src.size &&
+			return kd_kdump_desc_usable(pd, kd->page_size) &&
+			       off >= kd->desc_off && off <= kd->src.size &&
 			       size <= kd->src.size - off;
 		}
 	}

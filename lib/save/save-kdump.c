@@ -151,6 +151,29 @@ static uint64_t save_kdump_count_data(const struct kd_saver *s, size_t n)
 	return c;
 }
 
+// Write the first @p n buffered descriptors and count their pages. A
+// write that fails part way (a full disk) still counts the descriptors it
+// wrote whole; one it tore reads as not written (size 0, format-kdump.c).
+static struct kd_error *save_kdump_write_descs(struct kd_saver *s, size_t n)
+{
+	uint64_t before = s->sink.bytes;
+	struct kd_error *err = kd_sink_write(&s->sink, s->dbuf, n * PD_LEN,
+					     s->desc_off + s->dbuf_rank * PD_LEN);
+	uint64_t done = err ? s->sink.bytes - before : (uint64_t)n * PD_LEN;
+	size_t whole = (size_t)(done / PD_LEN) < n ? (size_t)(done / PD_LEN) : n;
+	s->stats->pages_written += save_kdump_count_data(s, whole);
+	// The torn one: as the reader will see it, its tail still zero (the
+	// table is reserved, so it reads as zeros).
+	if (whole < n && done % PD_LEN) {
+		uint8_t torn[PD_LEN] = { 0 };
+		memcpy(torn, s->dbuf + whole * PD_LEN, (size_t)(done % PD_LEN));
+		if (kd_kdump_desc_usable(torn, s->ps) &&
+		    kd_le64(torn + PD_OFFSET) != s->zero_off)
+			s->stats->pages_written++;
+	}
+	return err;
+}
+
 // Descriptors only ever point at data already written: a dump cut short
 // (full disk, reset) has every page it describes. A page counts as
 // written once its descriptor is.
@@ -162,10 +185,7 @@ static struct kd_error *save_kdump_flush_descs(struct kd_saver *s)
 	if (kd_append_durable(&s->app) < s->dbuf_data_end)
 		err = kd_append_flush(&s->app);
 	if (!err)
-		err = kd_sink_write(&s->sink, s->dbuf, s->dbuf_n * PD_LEN,
-				    s->desc_off + s->dbuf_rank * PD_LEN);
-	if (!err)
-		s->stats->pages_written += save_kdump_count_data(s, s->dbuf_n);
+		err = save_kdump_write_descs(s, s->dbuf_n);
 	s->dbuf_n = 0;
 	return err;
 }
@@ -181,11 +201,7 @@ static void save_kdump_flush_durable_descs(struct kd_saver *s)
 		    off + kd_le32(d + PD_SIZE) > kd_append_durable(&s->app))
 			break;
 	}
-	struct kd_error *err = kd_sink_write(&s->sink, s->dbuf, n * PD_LEN,
-					     s->desc_off + s->dbuf_rank * PD_LEN);
-	if (!err)
-		s->stats->pages_written += save_kdump_count_data(s, n);
-	kd_error_destroy(err);	// the first failure is the one reported
+	kd_error_destroy(save_kdump_write_descs(s, n));	// the first failure is the one reported
 	s->dbuf_n = 0;
 }
 
