@@ -261,19 +261,7 @@ static uint8_t *hostile_printk_bits(size_t *len_ret)
 		"OSRELEASE=6.1.0-hostile\nPAGESIZE=4096\nNUMBER(phys_base)=0\n"
 		"NUMBER(MAX_PHYSMEM_BITS)=46\n"
 		"SYMBOL(init_top_pgt)=%llx\nSYMBOL(prb)=%llx\n"
-		"OFFSET(printk_ringbuffer.desc_ring)=0\n"
-		"OFFSET(printk_ringbuffer.text_data_ring)=48\n"
-		"OFFSET(prb_desc_ring.count_bits)=0\nOFFSET(prb_desc_ring.descs)=8\n"
-		"OFFSET(prb_desc_ring.infos)=16\nOFFSET(prb_desc_ring.head_id)=24\n"
-		"OFFSET(prb_desc_ring.tail_id)=32\n"
-		"SIZE(prb_desc)=24\nOFFSET(prb_desc.state_var)=0\n"
-		"OFFSET(prb_desc.text_blk_lpos)=8\n"
-		"OFFSET(prb_data_blk_lpos.begin)=0\nOFFSET(prb_data_blk_lpos.next)=8\n"
-		"SIZE(printk_info)=88\nOFFSET(printk_info.seq)=0\n"
-		"OFFSET(printk_info.ts_nsec)=8\nOFFSET(printk_info.text_len)=16\n"
-		"OFFSET(printk_info.caller_id)=20\n"
-		"OFFSET(prb_data_ring.size_bits)=0\nOFFSET(prb_data_ring.data)=8\n"
-		"OFFSET(atomic_long_t.counter)=0\n",
+		SYNTH_PRINTK_LAYOUT,
 		(unsigned long long)SYNTH_KVA(K_PGD), (unsigned long long)SYNTH_KVA(K_PRB));
 	synth_load(s, 0, 0, mem, K_MEM);
 	uint8_t *b = synth_image(s, len_ret);

@@ -69,4 +69,21 @@ void synth_put16(void *p, uint16_t v);
 void synth_put32(void *p, uint32_t v);
 void synth_put64(void *p, uint64_t v);
 
+/* The VMCOREINFO lines of the lockless printk ring's layout that the
+ * synthetic kernels use (kernel/printk/printk_ringbuffer.h, x86_64). */
+#define SYNTH_PRINTK_LAYOUT \
+	"OFFSET(printk_ringbuffer.desc_ring)=0\n" \
+	"OFFSET(printk_ringbuffer.text_data_ring)=48\n" \
+	"OFFSET(prb_desc_ring.count_bits)=0\nOFFSET(prb_desc_ring.descs)=8\n" \
+	"OFFSET(prb_desc_ring.infos)=16\nOFFSET(prb_desc_ring.head_id)=24\n" \
+	"OFFSET(prb_desc_ring.tail_id)=32\n" \
+	"SIZE(prb_desc)=24\nOFFSET(prb_desc.state_var)=0\n" \
+	"OFFSET(prb_desc.text_blk_lpos)=8\n" \
+	"OFFSET(prb_data_blk_lpos.begin)=0\nOFFSET(prb_data_blk_lpos.next)=8\n" \
+	"SIZE(printk_info)=88\nOFFSET(printk_info.seq)=0\n" \
+	"OFFSET(printk_info.ts_nsec)=8\nOFFSET(printk_info.text_len)=16\n" \
+	"OFFSET(printk_info.caller_id)=20\n" \
+	"OFFSET(prb_data_ring.size_bits)=0\nOFFSET(prb_data_ring.data)=8\n" \
+	"OFFSET(atomic_long_t.counter)=0\n"
+
 #endif
