@@ -6,6 +6,7 @@
 // text back with kd_config_parse(). docs/kexdump.conf.md describes the keys.
 #include "service/service.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +37,8 @@ KD_EXPORT void kd_config_default(struct kd_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->target_kind = KD_TARGET_FS;
+	cfg->chain[0].kind = KD_TARGET_FS;
+	cfg->nchain = 1;
 	strcpy(cfg->path, "/var/crash");
 	cfg->dump_level = 31;
 	cfg->codec = KD_SAVE_AUTO;
@@ -151,6 +154,246 @@ static bool config_parse_uint(const char *v, unsigned int max, unsigned int *ret
 	return true;
 }
 
+/* ------------------------------------------------------ network targets */
+
+KD_EXPORT bool kd_config_target_is_network(enum kd_target_kind kind)
+{
+	return kind == KD_TARGET_SSH || kind == KD_TARGET_NFS;
+}
+
+KD_EXPORT unsigned int kd_config_target_port(const struct kd_config_target *t)
+{
+	if (t->port)
+		return t->port;
+	return t->kind == KD_TARGET_SSH ? KD_CONFIG_SSH_PORT :
+	       t->kind == KD_TARGET_NFS ? KD_CONFIG_NFS_PORT : 0;
+}
+
+KD_EXPORT const struct kd_config_target *kd_config_local(const struct kd_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nchain && i < KD_CONFIG_MAX_TARGETS; i++)
+		if (!kd_config_target_is_network(cfg->chain[i].kind))
+			return &cfg->chain[i];
+	return NULL;
+}
+
+KD_EXPORT bool kd_config_has_network(const struct kd_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nchain && i < KD_CONFIG_MAX_TARGETS; i++)
+		if (kd_config_target_is_network(cfg->chain[i].kind))
+			return true;
+	return false;
+}
+
+KD_EXPORT void kd_config_target_name(const struct kd_config *cfg,
+				     const struct kd_config_target *t, char *out,
+				     size_t outlen)
+{
+	if (kd_config_target_is_network(t->kind))
+		snprintf(out, outlen, "%s", t->url);
+	else if (cfg->target_kind == KD_TARGET_RAW)
+		snprintf(out, outlen, "raw %s", cfg->target);
+	else if (cfg->target[0])
+		snprintf(out, outlen, "%s", cfg->target);
+	else
+		snprintf(out, outlen, "the filesystem holding %s", cfg->path);
+}
+
+// A login name as useradd(8) and POSIX's portable set allow: letters,
+// digits, '.', '_' and '-', not starting with '-'.
+static const char *config_url_check_user(const char *u, size_t n)
+{
+	if (n == 0)
+		return "no user before '@'";
+	if (n > 32)
+		return "user longer than 32 characters";
+	if (u[0] == '-')
+		return "user cannot begin with '-'";
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)u[i]) && !strchr("._-", u[i]))
+			return "user holds only letters, digits, '.', '_' and '-'";
+	return NULL;
+}
+
+// A DNS name (RFC 1123: labels of 1 to 63 letters, digits and '-', not
+// beginning or ending with '-'), or an IPv4 address when it is all digits
+// and dots.
+static const char *config_url_check_host(const char *h)
+{
+	size_t n = strlen(h);
+	if (n == 0)
+		return "no host";
+	if (n > 253)
+		return "host name longer than 253 characters";
+	if (strspn(h, "0123456789.") == n) {
+		struct in_addr a;
+		return inet_pton(AF_INET, h, &a) == 1 ? NULL : "not an IPv4 address";
+	}
+	for (const char *p = h; *p;) {
+		size_t l = strcspn(p, ".");
+		if (l == 0 || l > 63)
+			return "host name has an empty or too long label";
+		if (p[0] == '-' || p[l - 1] == '-')
+			return "host name label begins or ends with '-'";
+		for (size_t i = 0; i < l; i++)
+			if (!isalnum((unsigned char)p[i]) && p[i] != '-')
+				return "host name holds only letters, digits, '-' and '.'";
+		p += l;
+		if (*p == '.' && !*++p)
+			return "host name ends with '.'";
+	}
+	return NULL;
+}
+
+// The folder on the server: absolute, components of letters, digits and
+// "._~+,=:@-", none empty, "." or ".."; no percent-encoding.
+static const char *config_url_check_path(const char *p)
+{
+	if (strlen(p) >= sizeof(((struct kd_config_target *)0)->path))
+		return "path longer than 255 characters";
+	for (const char *c = p; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("/._~+,=:@-", *c))
+			return *c == '%' ? "percent-encoding is not supported in the path" :
+					   "path holds a character other than letters, digits and /._~+,=:@-";
+	if (!strcmp(p, "/"))
+		return NULL;
+	for (const char *c = p + 1;;) {
+		size_t l = strcspn(c, "/");
+		if (l == 0)
+			return c[0] ? "path has an empty component ('//')" : NULL;
+		if ((l == 1 && c[0] == '.') || (l == 2 && c[0] == '.' && c[1] == '.'))
+			return "path holds a '.' or '..' component";
+		c += l;
+		if (!*c)
+			return NULL;
+		c++;
+		if (!*c)
+			return NULL;	// one trailing '/', dropped
+	}
+}
+
+KD_EXPORT struct kd_error *kd_config_target_format(struct kd_config_target *t)
+{
+	const char *scheme = t->kind == KD_TARGET_SSH ? "ssh" :
+			     t->kind == KD_TARGET_NFS ? "nfs" : NULL;
+	if (!scheme)
+		return kd_error_create(KD_ERROR_INVALID, "not a network target");
+	bool v6 = strchr(t->host, ':') != NULL;
+	char port[16] = "";
+	if (t->port)
+		snprintf(port, sizeof(port), ":%u", t->port);
+	int n = snprintf(t->url, sizeof(t->url), "%s://%s%s%s%s%s%s%s", scheme, t->user,
+			 t->user[0] ? "@" : "", v6 ? "[" : "", t->host, v6 ? "]" : "", port,
+			 t->path);
+	if (n < 0 || (size_t)n >= sizeof(t->url))
+		return kd_error_create(KD_ERROR_INVALID, "%s://%s: URL too long", scheme, t->host);
+	return NULL;
+}
+
+static struct kd_error *config_url_bad(const char *url, const char *why, const char *form)
+{
+	return kd_error_create(KD_ERROR_INVALID, "%s: %s (%s)", url, why, form);
+}
+
+KD_EXPORT struct kd_error *kd_config_parse_url(const char *url, struct kd_config_target *ret)
+{
+	static const char ssh_form[] = "ssh://USER@HOST[:PORT]/PATH";
+	static const char nfs_form[] = "nfs://HOST[:PORT]/EXPORT[/PATH]";
+	struct kd_config_target t = { 0 };
+	const char *form, *rest;
+	const char *why;
+	if (!strncmp(url, "ssh://", 6)) {
+		t.kind = KD_TARGET_SSH;
+		form = ssh_form;
+		rest = url + 6;
+	} else if (!strncmp(url, "nfs://", 6)) {
+		t.kind = KD_TARGET_NFS;
+		form = nfs_form;
+		rest = url + 6;
+	} else if (!strncmp(url, "nfs3://", 7) || !strncmp(url, "nfs4://", 7)) {
+		return kd_error_create(url[3] == '3' ? KD_ERROR_UNSUPPORTED : KD_ERROR_INVALID,
+				       "%s: %s (NFSv4: %s)", url, url[3] == '3' ?
+				       "NFSv3 is not supported: it needs the server's rpcbind and mountd" :
+				       "unknown scheme", nfs_form);
+	} else {
+		const char *sep = strstr(url, "://");
+		if (!sep)
+			return kd_error_create(KD_ERROR_INVALID, "%s: not a URL", url);
+		return kd_error_create(KD_ERROR_INVALID, "%s: unknown scheme '%.*s' (%s, %s)", url,
+				       (int)(sep - url) > 16 ? 16 : (int)(sep - url), url,
+				       ssh_form, nfs_form);
+	}
+	const char *slash = strchr(rest, '/');
+	if (!slash)
+		return config_url_bad(url, "no path after the host", form);
+	// [USER@]
+	const char *at = memchr(rest, '@', (size_t)(slash - rest));
+	const char *hp = rest;
+	if (t.kind == KD_TARGET_SSH) {
+		if (!at)
+			return config_url_bad(url, "no user", form);
+		if ((why = config_url_check_user(rest, (size_t)(at - rest))))
+			return config_url_bad(url, why, form);
+		memcpy(t.user, rest, (size_t)(at - rest));
+		hp = at + 1;
+	} else if (at) {
+		return config_url_bad(url, "nfs:// takes no user", form);
+	}
+	// HOST or [IPv6], then :PORT
+	size_t hlen = (size_t)(slash - hp);
+	const char *port = NULL;
+	if (hlen && hp[0] == '[') {
+		const char *close = memchr(hp, ']', hlen);
+		if (!close)
+			return config_url_bad(url, "'[' without ']'", form);
+		size_t n = (size_t)(close - hp - 1);
+		if (n == 0 || n >= sizeof(t.host))
+			return config_url_bad(url, "not an IPv6 address in [ ]", form);
+		memcpy(t.host, hp + 1, n);
+		struct in6_addr a6;
+		if (inet_pton(AF_INET6, t.host, &a6) != 1)
+			return config_url_bad(url, "not an IPv6 address in [ ]", form);
+		if (close + 1 < slash) {
+			if (close[1] != ':')
+				return config_url_bad(url, "text after ']'", form);
+			port = close + 2;
+		}
+	} else {
+		const char *colon = memchr(hp, ':', hlen);
+		size_t n = colon ? (size_t)(colon - hp) : hlen;
+		if (n >= sizeof(t.host))
+			return config_url_bad(url, "host name longer than 253 characters", form);
+		memcpy(t.host, hp, n);
+		if (memchr(t.host, '@', n))
+			return config_url_bad(url, "more than one '@'", form);
+		if ((why = config_url_check_host(t.host)))
+			return config_url_bad(url, why, form);
+		if (colon)
+			port = colon + 1;
+	}
+	if (port) {
+		size_t n = (size_t)(slash - port);
+		unsigned long v = 0;
+		bool ok = n >= 1 && n <= 5 && strspn(port, "0123456789") >= n;
+		for (size_t i = 0; ok && i < n; i++)
+			v = v * 10 + (unsigned long)(port[i] - '0');
+		if (!ok || v == 0 || v > 65535)
+			return config_url_bad(url, "the port is not a number from 1 to 65535", form);
+		t.port = (unsigned int)v;
+	}
+	if ((why = config_url_check_path(slash)))
+		return config_url_bad(url, why, form);
+	strcpy(t.path, slash);
+	size_t pl = strlen(t.path);
+	if (pl > 1 && t.path[pl - 1] == '/')
+		t.path[pl - 1] = '\0';
+	struct kd_error *err = kd_config_target_format(&t);
+	if (err)
+		return err;
+	*ret = t;
+	return NULL;
+}
+
 enum {
 	SEEN_TARGET = 1 << 0, SEEN_PATH = 1 << 1, SEEN_FSTYPE = 1 << 2,
 	SEEN_LEVEL = 1 << 3, SEEN_CODEC = 1 << 4, SEEN_FORMAT = 1 << 5,
@@ -177,8 +420,7 @@ static struct kd_error *config_once(struct parse_state *st, unsigned int bit,
 			     const char *key)
 {
 	if (st->seen & bit)
-		return config_bad(st, "duplicate '%s'%s", key,
-			   bit == SEEN_TARGET ? " (target and raw name one dump target)" : "");
+		return config_bad(st, "duplicate '%s'%s", key, "");
 	st->seen |= bit;
 	return NULL;
 }
@@ -194,6 +436,51 @@ static struct kd_error *config_copy(const struct parse_state *st, const char *ke
 	strcpy(dst, v);
 	return NULL;
 }
+
+// A 'target' or 'raw' line: the next link of the chain.
+static struct kd_error *config_parse_target(struct parse_state *st, const char *key,
+					    const char *v)
+{
+	struct kd_config *cfg = st->cfg;
+	struct kd_error *err;
+	const char *why;
+	bool raw = key[0] == 'r';
+	if (cfg->nchain == KD_CONFIG_MAX_TARGETS)
+		return config_bad(st, "too many targets (at most %s)%s", "8", "");
+	struct kd_config_target *t = &cfg->chain[cfg->nchain];
+	if (!raw && strstr(v, "://")) {
+		if ((err = kd_config_parse_url(v, t)))
+			return kd_error_prefix(err, "%s:%u", st->name, st->line);
+		for (size_t i = 0; i < cfg->nchain; i++)
+			if (!strcmp(cfg->chain[i].url, t->url)) {
+				unsigned int first = cfg->chain[i].line;
+				memset(t, 0, sizeof(*t));
+				return kd_error_prefix(kd_error_create(KD_ERROR_INVALID,
+						       "%s: the same target as line %u", v, first),
+						       "%s:%u", st->name, st->line);
+			}
+		t->line = st->line;
+		cfg->nchain++;
+		return NULL;
+	}
+	if (st->seen & SEEN_TARGET) {
+		const struct kd_config_target *l = kd_config_local(cfg);
+		return kd_error_prefix(kd_error_create(KD_ERROR_INVALID,
+				       "'%s %s': a second local target (line %u has one; the chain holds one disk target and any network ones)",
+				       key, v, l ? l->line : 0), "%s:%u", st->name, st->line);
+	}
+	st->seen |= SEEN_TARGET;
+	if ((why = config_check_device(v, raw)))
+		return config_bad(st, "%s: '%s'", why, v);
+	if ((err = config_copy(st, key, cfg->target, sizeof(cfg->target), v)))
+		return err;
+	cfg->target_kind = raw ? KD_TARGET_RAW : KD_TARGET_FS;
+	t->kind = cfg->target_kind;
+	t->line = st->line;
+	cfg->nchain++;
+	return NULL;
+}
+
 
 // One "key value" line; the value is the rest of the line, trimmed, so
 // that labels and cmdline_append may hold spaces.
@@ -229,15 +516,8 @@ static struct kd_error *config_parse_line(struct parse_state *st, char *key, cha
 	}
 	if (!*v)
 		return config_bad(st, "'%s' needs a value%s", key, "");
-	if (!strcmp(key, "target") || !strcmp(key, "raw")) {
-		bool raw = key[0] == 'r';
-		if ((err = config_once(st, SEEN_TARGET, key)))
-			return err;
-		if ((why = config_check_device(v, raw)))
-			return config_bad(st, "%s: '%s'", why, v);
-		cfg->target_kind = raw ? KD_TARGET_RAW : KD_TARGET_FS;
-		return config_copy(st, key, cfg->target, sizeof(cfg->target), v);
-	}
+	if (!strcmp(key, "target") || !strcmp(key, "raw"))
+		return config_parse_target(st, key, v);
 	if (!strcmp(key, "path")) {
 		if ((err = config_once(st, SEEN_PATH, key)))
 			return err;
@@ -339,6 +619,7 @@ KD_EXPORT struct kd_error *kd_config_parse(const char *name, const char *text,
 {
 	struct kd_config tmp;
 	kd_config_default(&tmp);
+	tmp.nchain = 0;	// the target lines make it; none: the default
 	struct parse_state st = { .name = name ? name : "kexdump.conf", .cfg = &tmp };
 	char buf[1024];
 
@@ -382,6 +663,8 @@ KD_EXPORT struct kd_error *kd_config_parse(const char *name, const char *text,
 		if (err)
 			return err;
 	}
+	if (tmp.nchain == 0)
+		tmp.nchain = 1;	// { local }: the filesystem holding path
 	*cfg = tmp;
 	return NULL;
 }
@@ -414,6 +697,20 @@ KD_EXPORT struct kd_error *kd_config_write(const struct kd_config *cfg, int fd)
 	struct kd_error *err = kd_save_check_level(cfg->codec, cfg->level);
 	if (err)
 		return kd_error_prefix(err, "config");
+	// What parses back: one local link at most, named unless alone.
+	size_t nlocal = 0;
+	if (cfg->nchain == 0 || cfg->nchain > KD_CONFIG_MAX_TARGETS)
+		return kd_error_create(KD_ERROR_INVALID, "config: %zu targets", cfg->nchain);
+	for (size_t i = 0; i < cfg->nchain; i++) {
+		const struct kd_config_target *t = &cfg->chain[i];
+		if (kd_config_target_is_network(t->kind)) {
+			if (!t->url[0])
+				return kd_error_create(KD_ERROR_INVALID, "config: target %zu has no URL", i + 1);
+		} else if (nlocal++ || (!cfg->target[0] && cfg->nchain > 1)) {
+			return kd_error_create(KD_ERROR_INVALID,
+					       "config: a chain holds one local target, named (target UUID=...)");
+		}
+	}
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -421,11 +718,16 @@ KD_EXPORT struct kd_error *kd_config_write(const struct kd_config *cfg, int fd)
 		return &kd_enomem;
 	fprintf(f, "# kexdump.conf, every key with its resolved value (kexdump.conf.md)\n");
 	// Empty values have no "key value" form; they stay the defaults.
-	if (cfg->target[0])
-		fprintf(f, "%s %s\n", cfg->target_kind == KD_TARGET_RAW ? "raw" : "target",
-			cfg->target);
-	else
-		fprintf(f, "# target: the filesystem holding path\n");
+	for (size_t i = 0; i < cfg->nchain; i++) {
+		const struct kd_config_target *t = &cfg->chain[i];
+		if (kd_config_target_is_network(t->kind))
+			fprintf(f, "target %s\n", t->url);
+		else if (cfg->target[0])
+			fprintf(f, "%s %s\n", cfg->target_kind == KD_TARGET_RAW ? "raw" : "target",
+				cfg->target);
+		else
+			fprintf(f, "# target: the filesystem holding path\n");
+	}
 	fprintf(f, "path %s\n", cfg->path);
 	if (cfg->fstype[0])
 		fprintf(f, "fstype %s\n", cfg->fstype);

@@ -292,6 +292,9 @@ KD_EXPORT struct kd_error *kd_target_resolve(const struct kd_config *cfg,
 		return kd_error_create(KD_ERROR_INVALID, "path '%s' is not absolute", cfg->path);
 	if (cfg->target_kind == KD_TARGET_RAW && !cfg->target[0])
 		return kd_error_create(KD_ERROR_INVALID, "a raw target needs a device (raw /dev/NAME)");
+	if (!kd_config_local(cfg))
+		return kd_error_create(KD_ERROR_NOTFOUND, "no local target in the chain (%s)",
+				       cfg->chain[0].url);
 	struct kd_target *t = calloc(1, sizeof(*t));
 	if (!t)
 		return &kd_enomem;

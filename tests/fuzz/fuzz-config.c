@@ -31,7 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(fd);
 	err = kd_config_parse("written.conf", text, (size_t)len, &again);
 	free(text);
-	// The written form must parse back to the same settings.
+	// The written form must parse back to the same settings (the
+	// targets' line numbers are the written file's).
+	for (size_t i = 0; !err && i < KD_CONFIG_MAX_TARGETS; i++)
+		cfg.chain[i].line = again.chain[i].line = 0;
 	if (err || memcmp(&cfg, &again, sizeof(cfg)))
 		abort();
 	return 0;

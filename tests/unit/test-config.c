@@ -125,9 +125,9 @@ static void test_errors(void **state)
 	expect_error("path /var/../etc\n",
 		     "test.conf:1: path holds a '..' component: '/var/../etc'");
 	expect_error("target UUID=abc\n\nraw /dev/sdb\n",
-		     "test.conf:3: duplicate 'raw' (target and raw name one dump target)");
+		     "test.conf:3: 'raw /dev/sdb': a second local target (line 1 has one; the chain holds one disk target and any network ones)");
 	expect_error("target /dev/vda1\ntarget /dev/vda2\n",
-		     "test.conf:2: duplicate 'target' (target and raw name one dump target)");
+		     "test.conf:2: 'target /dev/vda2': a second local target (line 1 has one; the chain holds one disk target and any network ones)");
 	expect_error("target UUID=xyz\n",
 		     "test.conf:1: a UUID holds only hex digits and '-': 'UUID=xyz'");
 	expect_error("target vda1\n",
@@ -189,6 +189,169 @@ static void test_errors(void **state)
 	expect_error(longpath, "test.conf:1: 'path' value longer than 255 characters");
 }
 
+// The chain: target lines in order, network URLs parsed into their fields.
+static void test_chain(void **state)
+{
+	(void)state;
+	struct kd_config cfg;
+	kd_config_default(&cfg);
+	assert_int_equal(cfg.nchain, 1);
+	assert_int_equal(cfg.chain[0].kind, KD_TARGET_FS);
+	assert_ptr_equal(kd_config_local(&cfg), &cfg.chain[0]);
+	assert_false(kd_config_has_network(&cfg));
+
+	const char *text =
+		"# a chain\n"
+		"target ssh://dumper@backup.example.org:2222/srv/crash/\n"
+		"target nfs://10.0.2.2/exports/dumps\n"
+		"target UUID=0b8e35c1-55e6-4f4b-9d5e-1f2a3b4c5d6e\n"
+		"target nfs://[fd00::1]:20490/\n"
+		"path /dumps\n";
+	assert_null(parse(text, &cfg));
+	assert_int_equal(cfg.nchain, 4);
+	assert_true(kd_config_has_network(&cfg));
+	const struct kd_config_target *t = &cfg.chain[0];
+	assert_int_equal(t->kind, KD_TARGET_SSH);
+	assert_int_equal(t->line, 2);
+	assert_string_equal(t->user, "dumper");
+	assert_string_equal(t->host, "backup.example.org");
+	assert_int_equal(t->port, 2222);
+	assert_int_equal(kd_config_target_port(t), 2222);
+	assert_string_equal(t->path, "/srv/crash");
+	assert_string_equal(t->url, "ssh://dumper@backup.example.org:2222/srv/crash");
+	t = &cfg.chain[1];
+	assert_int_equal(t->kind, KD_TARGET_NFS);
+	assert_int_equal(t->line, 3);
+	assert_string_equal(t->user, "");
+	assert_string_equal(t->host, "10.0.2.2");
+	assert_int_equal(t->port, 0);
+	assert_int_equal(kd_config_target_port(t), 2049);
+	assert_string_equal(t->path, "/exports/dumps");
+	t = &cfg.chain[2];
+	assert_int_equal(t->kind, KD_TARGET_FS);
+	assert_int_equal(t->line, 4);
+	assert_ptr_equal(kd_config_local(&cfg), t);
+	assert_string_equal(cfg.target, "UUID=0b8e35c1-55e6-4f4b-9d5e-1f2a3b4c5d6e");
+	t = &cfg.chain[3];
+	assert_string_equal(t->host, "fd00::1");
+	assert_int_equal(t->port, 20490);
+	assert_string_equal(t->path, "/");
+	assert_string_equal(t->url, "nfs://[fd00::1]:20490/");
+	char name[128];
+	kd_config_target_name(&cfg, &cfg.chain[0], name, sizeof(name));
+	assert_string_equal(name, "ssh://dumper@backup.example.org:2222/srv/crash");
+	kd_config_target_name(&cfg, &cfg.chain[2], name, sizeof(name));
+	assert_string_equal(name, "UUID=0b8e35c1-55e6-4f4b-9d5e-1f2a3b4c5d6e");
+
+	// Network targets alone: no local link.
+	assert_null(parse("target ssh://root@10.0.2.2/var/crash\n", &cfg));
+	assert_int_equal(cfg.nchain, 1);
+	assert_null(kd_config_local(&cfg));
+	assert_int_equal(kd_config_target_port(&cfg.chain[0]), 22);
+	// raw in a chain, after a network target.
+	assert_null(parse("target nfs://h/x\nraw /dev/vdb\n", &cfg));
+	assert_int_equal(cfg.nchain, 2);
+	assert_int_equal(cfg.chain[1].kind, KD_TARGET_RAW);
+	assert_int_equal(cfg.target_kind, KD_TARGET_RAW);
+	kd_config_target_name(&cfg, &cfg.chain[1], name, sizeof(name));
+	assert_string_equal(name, "raw /dev/vdb");
+	assert_null(parse("", &cfg));
+	kd_config_target_name(&cfg, &cfg.chain[0], name, sizeof(name));
+	assert_string_equal(name, "the filesystem holding /var/crash");
+
+	// A changed host rebuilds the URL (setup puts the address in).
+	struct kd_config_target u;
+	assert_null(kd_config_parse_url("ssh://a@b/c", &u));
+	snprintf(u.host, sizeof(u.host), "fe80::2");
+	u.port = 22;
+	assert_null(kd_config_target_format(&u));
+	assert_string_equal(u.url, "ssh://a@[fe80::2]:22/c");
+}
+
+static void expect_url_error(const char *url, const char *message)
+{
+	char text[1024];
+	snprintf(text, sizeof(text), "path /x\ntarget %s\n", url);
+	char want[1024];
+	snprintf(want, sizeof(want), "test.conf:2: %s: %s", url, message);
+	expect_error(text, want);
+	struct kd_config_target t;
+	memset(&t, 0x5a, sizeof(t));
+	struct kd_error *err = kd_config_parse_url(url, &t);
+	assert_non_null(err);
+	assert_string_equal(kd_error_message(err), want + strlen("test.conf:2: "));
+	kd_error_destroy(err);
+	assert_int_equal(t.port, 0x5a5a5a5a);	// untouched
+}
+
+// Strict URLs: every malformed part is named.
+static void test_url_errors(void **state)
+{
+	(void)state;
+	const char *ssh = " (ssh://USER@HOST[:PORT]/PATH)";
+	const char *nfs = " (nfs://HOST[:PORT]/EXPORT[/PATH])";
+	char m[256];
+#define SSH(why) (snprintf(m, sizeof(m), "%s%s", why, ssh), m)
+#define NFS(why) (snprintf(m, sizeof(m), "%s%s", why, nfs), m)
+	expect_url_error("ssh://host/var/crash", SSH("no user"));
+	expect_url_error("ssh://@host/x", SSH("no user before '@'"));
+	expect_url_error("ssh://-x@host/x", SSH("user cannot begin with '-'"));
+	expect_url_error("ssh://a b@host/x", SSH("user holds only letters, digits, '.', '_' and '-'"));
+	expect_url_error("ssh://u@host", SSH("no path after the host"));
+	expect_url_error("ssh://u@/x", SSH("no host"));
+	expect_url_error("ssh://u@h:/x", SSH("the port is not a number from 1 to 65535"));
+	expect_url_error("ssh://u@h:0/x", SSH("the port is not a number from 1 to 65535"));
+	expect_url_error("ssh://u@h:65536/x", SSH("the port is not a number from 1 to 65535"));
+	expect_url_error("ssh://u@h:22x/x", SSH("the port is not a number from 1 to 65535"));
+	expect_url_error("ssh://u@h:+22/x", SSH("the port is not a number from 1 to 65535"));
+	expect_url_error("ssh://u@a@h/x", SSH("more than one '@'"));
+	expect_url_error("ssh://u@h_x/x", SSH("host name holds only letters, digits, '-' and '.'"));
+	expect_url_error("ssh://u@-h/x", SSH("host name label begins or ends with '-'"));
+	expect_url_error("ssh://u@a..b/x", SSH("host name has an empty or too long label"));
+	expect_url_error("ssh://u@h./x", SSH("host name ends with '.'"));
+	expect_url_error("ssh://u@10.0.2.256/x", SSH("not an IPv4 address"));
+	expect_url_error("ssh://u@[fe80::1/x", SSH("'[' without ']'"));
+	expect_url_error("ssh://u@[zz::1]/x", SSH("not an IPv6 address in [ ]"));
+	expect_url_error("ssh://u@[::1]x/x", SSH("text after ']'"));
+	expect_url_error("ssh://u@h/a//b", SSH("path has an empty component ('//')"));
+	expect_url_error("ssh://u@h/a/../b", SSH("path holds a '.' or '..' component"));
+	expect_url_error("ssh://u@h/a/.", SSH("path holds a '.' or '..' component"));
+	expect_url_error("ssh://u@h/a%20b", SSH("percent-encoding is not supported in the path"));
+	expect_url_error("ssh://u@h/a?b", SSH("path holds a character other than letters, digits and /._~+,=:@-"));
+	expect_url_error("nfs://u@h/x", NFS("nfs:// takes no user"));
+	expect_url_error("nfs://h", NFS("no path after the host"));
+	expect_url_error("ftp://h/x",
+			 "unknown scheme 'ftp' (ssh://USER@HOST[:PORT]/PATH, nfs://HOST[:PORT]/EXPORT[/PATH])");
+	expect_url_error("SSH://u@h/x",
+			 "unknown scheme 'SSH' (ssh://USER@HOST[:PORT]/PATH, nfs://HOST[:PORT]/EXPORT[/PATH])");
+#undef SSH
+#undef NFS
+	expect_error("target nfs://h/x\ntarget nfs://h/x/\n",
+		     "test.conf:2: nfs://h/x/: the same target as line 1");
+	// Nine targets: one too many.
+	char text[1024] = "";
+	for (int i = 0; i <= KD_CONFIG_MAX_TARGETS; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "target nfs://h/%d\n", i);
+	expect_error(text, "test.conf:9: too many targets (at most 8)");
+	// A local target stays strict after a network one.
+	expect_error("target ssh://u@h/x\ntarget /dev/\n",
+		     "test.conf:2: a device needs a name after /dev/: '/dev/'");
+	// nfs3:// is known, and not supported.
+	struct kd_config cfg;
+	struct kd_error *err = parse("target nfs3://h/x\n", &cfg);
+	assert_int_equal(kd_error_code(err), KD_ERROR_UNSUPPORTED);
+	assert_string_equal(kd_error_message(err),
+			    "test.conf:1: nfs3://h/x: NFSv3 is not supported: it needs the server's rpcbind and mountd (NFSv4: nfs://HOST[:PORT]/EXPORT[/PATH])");
+	kd_error_destroy(err);
+}
+
+// Line numbers say where a link was written; a written config has its own.
+static void clear_lines(struct kd_config *cfg)
+{
+	for (size_t i = 0; i < KD_CONFIG_MAX_TARGETS; i++)
+		cfg->chain[i].line = 0;
+}
+
 // Write, read back: identical structs, for the defaults and for a config
 // with every key set (the capture init reads what setup wrote).
 static void round_trip(const struct kd_config *in)
@@ -203,7 +366,10 @@ static void round_trip(const struct kd_config *in)
 	if (err)
 		fail_msg("%s", kd_error_message(err));
 	unlink(tmpl);
-	assert_memory_equal(in, &out, sizeof(out));
+	struct kd_config want = *in;
+	clear_lines(&want);
+	clear_lines(&out);
+	assert_memory_equal(&want, &out, sizeof(out));
 }
 
 static void test_round_trip(void **state)
@@ -235,6 +401,23 @@ static void test_round_trip(void **state)
 	assert_non_null(lerr);
 	kd_error_destroy(lerr);
 	cfg.level = 0;
+	// A chain, in its order.
+	assert_null(parse("target nfs://10.0.2.2:2050/e/p\ntarget LABEL=dumps here\n"
+			  "target ssh://u.x@[::1]/srv/\nfstype ext4\n", &cfg));
+	round_trip(&cfg);
+	assert_null(parse("raw /dev/vdb\ntarget ssh://u@h/x\n", &cfg));
+	round_trip(&cfg);
+	assert_null(parse("target ssh://u@h/x\n", &cfg));
+	round_trip(&cfg);
+	// An unnamed local target in a chain would not read back.
+	cfg.chain[1].kind = KD_TARGET_FS;
+	cfg.nchain = 2;
+	struct kd_error *cerr = kd_config_write(&cfg, -1);
+	assert_non_null(cerr);
+	assert_string_equal(kd_error_message(cerr),
+			    "config: a chain holds one local target, named (target UUID=...)");
+	kd_error_destroy(cerr);
+	assert_null(parse("", &cfg));
 	// Values outside the enums are refused rather than written as garbage.
 	cfg.format = KD_SAVE_FLAT;
 	struct kd_error *err = kd_config_write(&cfg, -1);
@@ -303,6 +486,8 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_url_errors),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_capture_timeout),
 		cmocka_unit_test(test_load),

@@ -31,9 +31,34 @@ enum kd_action {
 enum kd_target_kind {
 	KD_TARGET_FS,		/**< a filesystem: dumps go in a folder under path */
 	KD_TARGET_RAW,		/**< a raw block device: the dump is written onto it */
+	KD_TARGET_SSH,		/**< ssh://USER@HOST[:PORT]/PATH: SFTP, a folder under PATH */
+	KD_TARGET_NFS,		/**< nfs://HOST[:PORT]/EXPORT[/PATH]: NFSv4, a folder under it */
 };
 
 #define KD_CONFIG_MAX_MODULES 32
+/** Links of the fallback chain (target lines). */
+#define KD_CONFIG_MAX_TARGETS 8
+/** Default ports of the network targets. */
+#define KD_CONFIG_SSH_PORT 22
+#define KD_CONFIG_NFS_PORT 2049
+
+/**
+ * One link of the fallback chain: a 'target' or 'raw' line, in the order
+ * of the file. The chain holds at most one local target (FS or RAW): its
+ * device is kd_config.target and its kind kd_config.target_kind, which stay
+ * what they were before chains (a config without target lines has the
+ * chain { local } with the target "": the filesystem holding path).
+ */
+struct kd_config_target {
+	enum kd_target_kind kind;	/**< FS/RAW: the local one (see above) */
+	unsigned int line;	/**< of its line in the config file, 0 = implicit */
+	/* Network targets only (kd_config_parse_url()); empty for local ones. */
+	char url[600];		/**< canonical: what kd_config_write() writes */
+	char user[33];		/**< ssh: the login */
+	char host[254];		/**< a DNS name, an IPv4 or an IPv6 address (no brackets) */
+	unsigned int port;	/**< as written, 0 = default (kd_config_target_port()) */
+	char path[256];		/**< absolute, no trailing '/' unless "/": the folder on the server */
+};
 
 /** Where every command reads the configuration unless given --config. */
 #define KD_CONFIG_PATH "/etc/kexdump.conf"
@@ -42,6 +67,9 @@ enum kd_target_kind {
  * /etc/kexdump.conf, "key value" lines, '#' comments. Keys:
  *   target UUID=..|LABEL=..|/dev/NAME   filesystem holding the dumps
  *                                       (default: the one holding path)
+ *   target ssh://USER@HOST[:PORT]/PATH  a network target; 'target' repeats:
+ *   target nfs://HOST[:PORT]/PATH       the chain, tried in order (at most
+ *                                       one local target in it)
  *   raw /dev/NAME|UUID=..               a raw block device instead
  *   path /var/crash                     the dump folder: with a target, a
  *                                       path inside that filesystem; without
@@ -69,8 +97,10 @@ enum kd_target_kind {
  *   capture_timeout SECONDS             watchdog of the capture, 0 = default
  */
 struct kd_config {
-	enum kd_target_kind target_kind;
+	enum kd_target_kind target_kind;	/**< of the local target: FS or RAW */
 	char target[256];	/**< "UUID=…", "LABEL=…", "/dev/…" or "" (unresolved) */
+	struct kd_config_target chain[KD_CONFIG_MAX_TARGETS];	/**< the targets, in order */
+	size_t nchain;		/**< >= 1 */
 	char path[256];		/**< absolute, default "/var/crash" */
 	char fstype[32];	/**< "" = unknown */
 	unsigned int dump_level;	/**< default 31 */
@@ -102,6 +132,29 @@ struct kd_error *kd_config_parse(const char *name, const char *text, size_t len,
 struct kd_error *kd_config_load(const char *path, bool missing_ok, struct kd_config *cfg);
 /** Write @p cfg as config text (every key, resolved values) to @p fd. */
 struct kd_error *kd_config_write(const struct kd_config *cfg, int fd);
+/**
+ * Parse the network target @p url ("ssh://USER@HOST[:PORT]/PATH",
+ * "nfs://HOST[:PORT]/EXPORT[/PATH]") strictly into @p ret (its line 0).
+ * KD_ERROR_INVALID with a message naming what is wrong and the URL;
+ * KD_ERROR_UNSUPPORTED for nfs3:// (NFSv3 needs the server's rpcbind).
+ */
+struct kd_error *kd_config_parse_url(const char *url, struct kd_config_target *ret);
+/** Rebuild @p t's url from its fields (after changing host, say). */
+struct kd_error *kd_config_target_format(struct kd_config_target *t);
+/** @p t's port: as written, else 22 for ssh, 2049 for nfs, 0 for local ones. */
+unsigned int kd_config_target_port(const struct kd_config_target *t);
+/** Is @p kind a network target (ssh, nfs)? */
+bool kd_config_target_is_network(enum kd_target_kind kind);
+/** The chain's local link (FS or RAW), NULL when it has none. */
+const struct kd_config_target *kd_config_local(const struct kd_config *cfg);
+/** Does the chain hold a network target? */
+bool kd_config_has_network(const struct kd_config *cfg);
+/**
+ * What a link is called in messages: its url, or the local target's
+ * spec ("UUID=…", "raw /dev/vdb", "the filesystem holding /var/crash").
+ */
+void kd_config_target_name(const struct kd_config *cfg, const struct kd_config_target *t,
+			   char *out, size_t outlen);
 const char *kd_action_name(enum kd_action action);
 /** Longest capture_timeout accepted (a day). */
 #define KD_CONFIG_MAX_CAPTURE_TIMEOUT 86400u
