@@ -40,6 +40,8 @@ printf '%s\n' "target UUID=0a1b2c3d-0000-4000-8000-00000000abcd" "path /var/cras
 	"fstype ext4" "dump_level 31" "compress zstd" "format kdump" "final_action reboot" \
 	"failure_action poweroff" "modules virtio_blk ext4" "cmdline_append quiet=0" \
 	"device_timeout 30" "hostname box" >"$out/fuzz-config.corpus/full.conf"
+printf '%s\n' "target ssh://dump@[fd00::1]:2222/srv/crash" "target nfs://10.0.2.2/exports/d" \
+	"raw /dev/vdb" "raw_id 00112233445566778899aabbccddeeff" >"$out/fuzz-config.corpus/chain.conf"
 rc=0
 for t in "$src"/tests/fuzz/fuzz-*.c; do
 	name=$(basename "$t" .c)
