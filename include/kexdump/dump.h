@@ -29,10 +29,17 @@ void kd_dump_close(struct kd_dump *dump);
 
 /** The path the dump was opened with. */
 const char *kd_dump_path(const struct kd_dump *dump);
-/** Short name of the dump's format: "elf", "kdump" or "flattened". */
+/** Short name of the dump's format: "elf", "kdump", "flattened" or
+ * "kcore" (the running kernel's /proc/kcore). */
 const char *kd_dump_format_name(const struct kd_dump *dump);
 /** ELF e_machine of the dumped machine (EM_X86_64, EM_AARCH64, ...). */
 uint16_t kd_dump_machine(const struct kd_dump *dump);
+
+/**
+ * Whether the "dump" is the running kernel's memory (/proc/kcore): it has
+ * no crashed CPUs and its pages change while they are read.
+ */
+bool kd_dump_live(const struct kd_dump *dump);
 
 /**
  * Whether the dump is known to be incomplete: its writer ran out of space

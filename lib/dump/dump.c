@@ -7,10 +7,15 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+// statfs(2) f_type of procfs (linux/magic.h PROC_SUPER_MAGIC).
+#define DUMP_PROC_MAGIC 0x9fa0
 
 static const struct kd_format_ops *const dump_formats[] = {
 	&kd_format_elf,
@@ -40,6 +45,25 @@ struct kd_error *kd_dump_pread(struct kd_dump *dump, void *buf, size_t len,
 		off += (uint64_t)r;
 	}
 	return NULL;
+}
+
+// Whether fd is the running kernel's /proc/kcore (procfs, named kcore):
+// /proc/vmcore lives on procfs too but is a real dump with a real size.
+static bool dump_is_kcore(int fd, const char *path)
+{
+	struct statfs sf;
+	if (fstatfs(fd, &sf) < 0 || sf.f_type != DUMP_PROC_MAGIC)
+		return false;
+	char link[64], target[PATH_MAX];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, target, sizeof(target) - 1);
+	const char *name = path;
+	if (n > 0) {
+		target[n] = '\0';
+		name = target;
+	}
+	const char *slash = strrchr(name, '/');
+	return !strcmp(slash ? slash + 1 : name, "kcore");
 }
 
 KD_EXPORT struct kd_error *kd_dump_open(const char *path, struct kd_dump **ret)
@@ -72,6 +96,11 @@ KD_EXPORT struct kd_error *kd_dump_open(const char *path, struct kd_dump **ret)
 	// /proc/vmcore reports its real size; character devices and pipes
 	// cannot be probed by size, so only regular files are checked here.
 	dump->file_size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : UINT64_MAX;
+	bool live = dump_is_kcore(dump->fd, path);
+	// /proc/kcore's size is not the extent of its data (its segments
+	// sit at vaddr - PAGE_OFFSET): nothing in it is past its end.
+	if (live)
+		dump->file_size = UINT64_MAX;
 
 	uint8_t head[64] = {0};
 	size_t headlen = dump->file_size < sizeof(head) ? (size_t)dump->file_size
@@ -89,6 +118,8 @@ KD_EXPORT struct kd_error *kd_dump_open(const char *path, struct kd_dump **ret)
 			break;
 		}
 	}
+	if (live && dump->ops == &kd_format_elf)
+		dump->ops = &kd_format_kcore;
 	if (!dump->ops) {
 		err = kd_error_create(KD_ERROR_FORMAT,
 				      "%s: not a kernel crash dump (unknown format)",
@@ -98,6 +129,9 @@ KD_EXPORT struct kd_error *kd_dump_open(const char *path, struct kd_dump **ret)
 	err = dump->ops->open(dump);
 	if (err)
 		goto fail;
+	// /proc/kcore's NT_PRSTATUS is all zeros: no CPU stopped anywhere.
+	if (dump->ops == &kd_format_kcore)
+		dump->ncpus = 0;
 	*ret = dump;
 	return NULL;
 fail:
@@ -136,6 +170,11 @@ KD_EXPORT const char *kd_dump_format_name(const struct kd_dump *dump)
 KD_EXPORT uint16_t kd_dump_machine(const struct kd_dump *dump)
 {
 	return dump->machine;
+}
+
+KD_EXPORT bool kd_dump_live(const struct kd_dump *dump)
+{
+	return dump->ops == &kd_format_kcore;
 }
 
 KD_EXPORT bool kd_dump_incomplete(const struct kd_dump *dump)

@@ -33,6 +33,9 @@ struct kd_format_ops {
 extern const struct kd_format_ops kd_format_elf;
 extern const struct kd_format_ops kd_format_kdump;
 extern const struct kd_format_ops kd_format_flat;
+/* The running kernel's /proc/kcore: the ELF reader on virtual-address
+ * segments (dump.c picks it by the file, never by probing its bytes). */
+extern const struct kd_format_ops kd_format_kcore;
 
 /* A raw ELF note, kept for later consumers (NT_PRSTATUS, VMCOREINFO, others). */
 struct kd_note {

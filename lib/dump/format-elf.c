@@ -3,6 +3,14 @@
 // kernel/crash_core.c) and as kexec-tools builds their headers
 // (kexec/crashdump-elf.c): PT_NOTE segments with NT_PRSTATUS per CPU and
 // VMCOREINFO, PT_LOAD segments whose p_paddr is physical memory.
+// The running kernel's /proc/kcore (fs/proc/kcore.c) is read by the same
+// code as the format "kcore": its PT_LOADs are virtual-address segments
+// (direct map, vmalloc, vmemmap, kernel text, modules) whose p_offset is
+// vaddr - PAGE_OFFSET + the data offset; only the direct map's (KCORE_RAM,
+// p_paddr = __pa(vaddr)) and the kernel text's (KCORE_TEXT, __pa_symbol)
+// carry a physical address (since Linux 4.11), the others p_paddr = -1.
+// Since 4.19 its note segment holds VMCOREINFO ("VMCOREINFO", type 0)
+// after the CORE notes; its NT_PRSTATUS is all zeros.
 #include "dump/dump.h"
 
 #include <elf.h>
@@ -165,6 +173,8 @@ static struct kd_error *elf_open(struct kd_dump *dump)
 		goto out;
 	}
 	uint64_t notes_total = 0;
+	bool kcore = dump->ops == &kd_format_kcore;
+	size_t kcore_at_zero = 0;
 	for (size_t i = 0; i < eh.phnum; i++) {
 		struct elf_phdr ph;
 		elf_parse_phdr(dump, phdrs + i * sizeof(Elf64_Phdr), &ph);
@@ -191,6 +201,11 @@ static struct kd_error *elf_open(struct kd_dump *dump)
 				goto out;
 			continue;
 		}
+		// kcore: vmalloc, vmemmap, modules and the like are not
+		// physical memory (p_paddr -1); kernels before 4.11 left
+		// every p_paddr 0, which says nothing either.
+		if (kcore && (ph.paddr == UINT64_MAX || (ph.paddr == 0 && kcore_at_zero++)))
+			continue;
 		if (ph.paddr + ph.filesz < ph.paddr ||
 		    ph.paddr + ph.memsz < ph.paddr) {
 			err = kd_error_create(KD_ERROR_CORRUPT,
@@ -225,6 +240,12 @@ static struct kd_error *elf_open(struct kd_dump *dump)
 			dump->range_offsets[dump->nranges++] = KD_RANGE_ZERO;
 		}
 	}
+	if (kcore && kcore_at_zero > 1) {
+		err = kd_error_create(KD_ERROR_UNSUPPORTED,
+			"%s: its segments carry no physical addresses (p_paddr 0: a kernel before 4.11)",
+			dump->path);
+		goto out;
+	}
 	if (!dump->nranges) {
 		err = kd_error_create(KD_ERROR_CORRUPT,
 			"%s: ELF core has no memory (no PT_LOAD segment)", dump->path);
@@ -247,6 +268,21 @@ static struct kd_error *elf_read_phys(struct kd_dump *dump, size_t range,
 		       (paddr - dump->ranges[range].start);
 	return kd_dump_pread(dump, buf, len, off);
 }
+
+// Never claims a file by its bytes: dump.c chooses it for /proc/kcore.
+static bool elf_probe_kcore(const uint8_t *head, size_t len)
+{
+	(void)head;
+	(void)len;
+	return false;
+}
+
+const struct kd_format_ops kd_format_kcore = {
+	.name = "kcore",
+	.probe = elf_probe_kcore,
+	.open = elf_open,
+	.read_phys = elf_read_phys,
+};
 
 const struct kd_format_ops kd_format_elf = {
 	.name = "elf",

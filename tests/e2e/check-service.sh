@@ -8,9 +8,11 @@
 # dump to the guest's disk and reboots, and the next boot lists it
 # (tests/vm/service-init).  Scenarios, together covering both Debian
 # kernels, 1 and 2 vCPUs and the three kinds of panic:
+#   bookworm 1 cpu  rehearse (no crash: info/dmesg/pages on /proc/kcore)
 #   bookworm 1 cpu  sysrq (kexdump test --yes-crash-now), then a fast
 #                   reboot (kexdump load --reboot + kexdump exec)
-#   trixie   2 cpus pid1  (the guest's init exits; .ko.xz modules)
+#   trixie   2 cpus pid1  (the guest's init exits; .ko.xz modules; first
+#                   info/dmesg/pages on /proc/kcore)
 #   trixie   1 cpu  oom   (vm.panic_on_oom=1 and a memory hog)
 #   bookworm 2 cpus tiny  (a 10 MiB target disk: partial dump, marked so)
 #   bookworm 1 cpu  nores (no crashkernel=: setup says what to add,
@@ -146,6 +148,28 @@ oracles() {
 	fi
 }
 
+# live TAG P1DIR RELEASE: kexdump's readers on the guest's /proc/kcore
+# (service-init's live()): the running kernel read as a dump.
+live() {
+	local tag=$1 p=$2 rel=$3
+	check "$tag: guest: kexdump info /proc/kcore reads the live $rel (format kcore, VMCOREINFO, symbols)" \
+		bash -c '[[ $(cat "$1/kcinfo.rc") == 0 ]] && grep -q "^dump: *\/proc\/kcore (kcore)" "$1/kcinfo.out" &&
+			grep -q "^kernel: *$2\$" "$1/kcinfo.out" && grep -q "^symbols: *kallsyms" "$1/kcinfo.out"' _ "$p" "$rel"
+	check "$tag: guest: kexdump info --json /proc/kcore: format kcore, release $rel, memory ranges" \
+		python3 -c 'import json,sys
+d = json.load(open(sys.argv[1] + "/kcinfojson.out"))
+assert d["format"] == "kcore" and d["release"] == sys.argv[2], d' "$p" "$rel"
+	check "$tag: guest: kexdump dmesg /proc/kcore prints the live log (banner, this boot's KDTEST line)" \
+		bash -c '[[ $(cat "$1/kcdmesg.rc") == 0 ]] && grep -q "Linux version $2" "$1/kcdmesg.out" &&
+			grep -q "Command line:.*kdtest.scenario=" "$1/kcdmesg.out"' _ "$p" "$rel"
+	check "$tag: guest: kexdump pages -d 31 /proc/kcore: page classes of the live kernel" \
+		python3 -c 'import json,sys
+d = json.load(open(sys.argv[1] + "/kcpagesjson.out"))
+o, x = d["original_pages"], d["excluded_pages"]
+assert d["format"] == "kcore" and d["dump_level"] == 31 and o > 200000 and 0 < x < o, d' "$p"
+	echo "# $tag: live -d 31: $(grep -E 'Remaining pages|Free pages' "$p/kcpages.out" | tr -s ' ' | tr '\n' ';')"
+}
+
 # ---- the guests
 declare -A guest=()
 build_guest() { # build_guest SUITE
@@ -171,7 +195,22 @@ scenarios=(
 	"oom       trixie   1 -            panic_on_oom is enabled"
 	"tiny      bookworm 2 -            sysrq triggered crash"
 )
-only=" ${KEXDUMP_SERVICE_SCENARIOS:-nores sysrq pid1 oom tiny hang powercut} "
+only=" ${KEXDUMP_SERVICE_SCENARIOS:-rehearse nores sysrq pid1 oom tiny hang powercut} "
+
+# No crash: the live kernel through /proc/kcore, and the rehearsal
+# (kexdump test without --yes-crash-now) on what is wrong.
+if [[ $only == *" rehearse "* ]]; then
+	build_guest bookworm
+	tag="rehearse (bookworm, no crash)"
+	out=$work/run-rehearse
+	if [[ ${guest[bookworm]} != failed ]] &&
+		"$vm/service-run.sh" --guest "${guest[bookworm]}" --scenario rehearse --cpus 1 \
+			--out "$out" 2>"$out.log" && [[ -f $out/meta ]]; then
+		live "$tag" "$out/kdtest/p1" "$(cat "${guest[bookworm]}/release")"
+	else
+		nok "$tag: the run did not finish: $(tail -n 3 "$out.log" | tr '\n' ' ')"
+	fi
+fi
 
 # No crashkernel= at all: setup says what to add; --apply-bootloader
 # writes /etc/default/grub.d/kexdump.cfg and runs update-grub (a stub).
@@ -326,6 +365,7 @@ for s in "${scenarios[@]}"; do
 		check "$tag: the capture init says the dump is complete" \
 			grep -q 'kexdump-capture: dump complete:' "$con"
 	fi
+	[[ $name != pid1 ]] || live "$tag" "$p1" "$(cat "${guest[$suite]}/release")"
 	check "$tag: the capture init rebooted (final action)" \
 		grep -q 'kexdump-capture: final action: reboot' "$con"
 	check "$tag: the machine came back (phase 2)" grep -q 'KDTEST: phase 2 up' "$con"
