@@ -17,6 +17,7 @@
 #   bookworm 2 cpus tiny  (a 10 MiB target disk: partial dump, marked so)
 #   bookworm 1 cpu  nores (no crashkernel=: setup says what to add,
 #                   --apply-bootloader writes GRUB's drop-in; no crash)
+#   bookworm 1 cpu  eio   (the dump disk fails every request mid-save)
 #   bookworm 1 cpu  hang  (the dump disk stops answering once the capture
 #                   starts, QEMU's blkdebug breakpoints: capture_timeout
 #                   30, the watchdog reboots the machine, which comes
@@ -195,7 +196,7 @@ scenarios=(
 	"oom       trixie   1 -            panic_on_oom is enabled"
 	"tiny      bookworm 2 -            sysrq triggered crash"
 )
-only=" ${KEXDUMP_SERVICE_SCENARIOS:-rehearse nores sysrq pid1 oom tiny hang powercut} "
+only=" ${KEXDUMP_SERVICE_SCENARIOS:-rehearse nores sysrq pid1 oom tiny hang eio powercut} "
 
 # No crash: the live kernel through /proc/kcore, and the rehearsal
 # (kexdump test without --yes-crash-now) on what is wrong.
@@ -279,6 +280,55 @@ if [[ $only == *" hang "* ]]; then
 		ts=$(at "$con" 'kexdump-capture: started') tw=$(at "$con" 'ERROR: watchdog')
 		tb=$(at "$con" 'KDTEST: phase 2 up')
 		echo "# $tag: capture init -> watchdog fired $(delta "$ts" "$tw") s, -> back up $(delta "$tw" "$tb") s"
+	else
+		nok "$tag: the run did not finish: $(tail -n 3 "$out.log" | tr '\n' ' ')"
+	fi
+fi
+
+# The dump disk fails with EIO during the save (drive_del): the capture
+# must say so, take the failure action, and leave the log and a dump
+# marked for what it is (never one that claims to be whole).
+if [[ $only == *" eio "* ]]; then
+	build_guest bookworm
+	tag="eio (bookworm, 1 cpu, the dump disk fails every request mid-save)"
+	out=$work/run-eio
+	con=$out/console.log
+	if [[ ${guest[bookworm]} != failed ]] &&
+		"$vm/service-run.sh" --guest "${guest[bookworm]}" --scenario eio --cpus 1 \
+			--out "$out" 2>"$out.log" && [[ -f $out/meta ]]; then
+		p1=$out/kdtest/p1
+		qemu_rc=$(sed -n 's/^qemu_rc=//p' "$out/meta") secs=$(sed -n 's/^wall_seconds=//p' "$out/meta")
+		check "$tag: the guest powered itself off ($secs s in QEMU, rc $qemu_rc)" test "$qemu_rc" = 0
+		check "$tag: kexdump setup armed the guest" \
+			bash -c '[[ $(cat "$1/setup.rc") == 0 ]] && grep -q "kexdump setup: armed" "$1/setup.out"' _ "$p1"
+		check "$tag: the first kernel panicked" grep -q 'sysrq triggered crash' "$con"
+		check "$tag: the capture started saving" grep -q 'kexdump-capture: saving to' "$con"
+		check "$tag: the dump disk failed (drive_del)" \
+			grep -q 'KDTEST-HOST: eio: the dump disk fails every request' "$con"
+		check "$tag: the console names the I/O error" \
+			grep -q 'kexdump-capture: dump \(failed\|incomplete\): .*Input/output error' "$con"
+		check "$tag: no dump claims to be complete on the console" \
+			bash -c '! grep -q "kexdump-capture: dump complete" "$1"' _ "$con"
+		check "$tag: the capture took the failure action (reboot)" \
+			bash -c 'awk "/KDTEST-HOST: eio/ { e = 1 } e && /kexdump-capture: final action: reboot/ { f = 1 } END { exit !f }" "$1"' _ "$con"
+		check "$tag: the machine came back (phase 2)" grep -q 'KDTEST: phase 2 up' "$con"
+		dir=$(ls -d "$out"/crash/*/ 2>/dev/null | tail -n1)
+		dir=${dir%/}
+		check "$tag: disk (after e2fsck): a dump folder" test -n "$dir"
+		if [[ -n $dir ]]; then
+			check "$tag: disk: dmesg.txt holds the panic" grep -q 'sysrq triggered crash' "$dir/dmesg.txt"
+			check "$tag: disk: no summary says complete" \
+				bash -c '! grep -qx "status=complete" "$1/summary" 2>/dev/null' _ "$dir"
+			# Marked for what it is: still vmcore.incomplete, or, if a
+			# vmcore was renamed, its own header says incomplete.
+			check "$tag: disk: the dump is marked incomplete (vmcore.incomplete, or vmcore whose header says so)" \
+				bash -c '[[ -e $2/vmcore.incomplete && ! -e $2/vmcore ]] ||
+					{ [[ -e $2/vmcore ]] && "$1" info "$2/vmcore" 2>&1 | grep -qi incomplete; }' _ "$kexdump" "$dir"
+			echo "# $tag: on the disk after e2fsck: $(ls "$dir" | tr '\n' ' ')($(grep -c . "$out/eio-fsck.log") lines of e2fsck, $(tail -n1 "$out/eio-fsck.log"))"
+		fi
+		te=$(at "$con" 'KDTEST-HOST: eio') tf=$(at "$con" 'kexdump-capture: final action')
+		tb=$(at "$con" 'KDTEST: phase 2 up')
+		echo "# $tag: disk failed -> failure action $(delta "$te" "$tf") s, -> back up $(delta "$tf" "$tb") s"
 	else
 		nok "$tag: the run did not finish: $(tail -n 3 "$out.log" | tr '\n' ' ')"
 	fi

@@ -77,8 +77,21 @@ if [[ $scenario == hang ]]; then
 	append+=" kdtest.hang=$uuid"
 	monitor=(-monitor "unix:$out/mon.sock,server=on,wait=off")
 fi
+if [[ $scenario == eio ]]; then
+	# The dump disk dies during the save: once the capture says "saving
+	# to", the monitor's drive_del takes the disk's backend away, and
+	# QEMU's block layer fails every later request of the guest with
+	# EIO (a disk that answers, with errors, unlike hang's).
+	uuid=6b64756d-2d65-696f-0000-000000000001
+	rm -f "$out/eio.img" "$out/mon.sock" "$out/monitor.log"
+	mke2fs -q -t ext4 -U "$uuid" -L kdeio "$out/eio.img" 64M >&2
+	disks+=(-drive "file=$out/eio.img,format=raw,if=virtio,id=eio,cache=unsafe")
+	append+=" kdtest.eio=$uuid"
+	monitor=(-monitor "unix:$out/mon.sock,server=on,wait=off")
+fi
 # hang_disk break|resume: the hang scenario's monitor commands (32
-# breakpoints: the first 32 writes after the capture starts hang).
+# breakpoints: the first 32 writes after the capture starts hang);
+# hang_disk del: the eio scenario's drive_del.
 hang_disk() {
 	python3 - "$out/mon.sock" "$1" <<'PY' >>"$out/monitor.log" 2>&1 || true
 import socket, sys, time
@@ -86,6 +99,8 @@ s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
 if sys.argv[2] == 'break':
     cmds = ['qemu-io hang "break write_aio t%d"' % i for i in range(1, 33)]
+elif sys.argv[2] == 'del':
+    cmds = ['drive_del eio']
 else:
     cmds = ['qemu-io hang "remove_break t%d"' % i for i in range(1, 33)]
     cmds += ['qemu-io hang "resume t%d"' % i for i in range(1, 33)]
@@ -132,6 +147,10 @@ run_qemu() {
 		kill -KILL "$(cat "$out/qemu.pid")"
 		printf '%s KDTEST-HOST: power cut (QEMU killed during the save)\n' "$EPOCHREALTIME"
 	fi
+	if [[ $scenario == eio && $l == *"kexdump-capture: saving to"* ]]; then
+		hang_disk del
+		printf '%s KDTEST-HOST: eio: the dump disk fails every request from now (drive_del)\n' "$EPOCHREALTIME"
+	fi
 	if [[ $scenario == hang ]]; then
 		case $l in
 		*"kexdump-capture: started"*)
@@ -163,6 +182,16 @@ if [[ $scenario == tiny ]]; then
 	debugfs -R "rdump /crash $out/crash.tmp" "$out/tiny.img" >/dev/null 2>&1 || true
 elif [[ $scenario == hang ]]; then
 	debugfs -R "rdump /crash $out/crash.tmp" "$out/hang.img" >/dev/null 2>&1 || true
+elif [[ $scenario == eio ]]; then
+	# What a user would do with the disk: fsck (which replays the
+	# journal), then look. e2fsck's exit 1/2 is "fixed"; the disk copy
+	# keeps the image as QEMU left it.
+	cp --sparse=always "$out/eio.img" "$out/eio-fsck.img"
+	fsck_rc=0
+	e2fsck -fy "$out/eio-fsck.img" >"$out/eio-fsck.log" 2>&1 || fsck_rc=$?
+	echo "e2fsck rc=$fsck_rc" >>"$out/eio-fsck.log"
+	debugfs -R "rdump /crash $out/crash.tmp" "$out/eio-fsck.img" >/dev/null 2>&1 || true
+	rm -f "$out/eio-fsck.img"
 else
 	debugfs -R "rdump /var/crash $out/crash.tmp" "$out/root.img" >/dev/null 2>&1 || true
 fi
