@@ -8,7 +8,7 @@ set -euo pipefail
 what=${1:-all}
 build=(gcc meson ninja-build pkg-config libcmocka-dev file
 	zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev liblz4-dev
-	liblzma-dev libblkid-dev)
+	liblzma-dev libblkid-dev libbpf-dev)
 test=(clang python3 qemu-system-x86 qemu-utils kexec-tools makedumpfile
 	busybox-static cpio kmod xz-utils zstd crash gdb time e2fsprogs util-linux
 	make libelf-dev libdw-dev libbz2-dev)

@@ -118,6 +118,85 @@ size_t kd_kernel_num_symbols(struct kd_kernel *kernel);
 bool kd_kernel_symbol_at(struct kd_kernel *kernel, size_t i,
 			 const char **name_ret, char *type_ret, uint64_t *addr_ret);
 
+/* -------------------------------------------------------------------- BTF */
+
+/*
+ * The dumped kernel's own type information: the BTF between __start_BTF and
+ * __stop_BTF (CONFIG_DEBUG_INFO_BTF, on in Debian 5.10+), read from the dump
+ * and parsed with libbpf on first use, then kept with the kernel handle. A
+ * dump without it (no symbols, no __start_BTF, its pages missing) gives
+ * "DUMP: the dump has no BTF (WHY)", KD_ERROR_NOTFOUND or KD_ERROR_NODATA,
+ * every time it is asked.
+ *
+ * Types are named as in C: "task_struct" (a struct or union of that name,
+ * else a typedef), "struct rq", "union thread_union", "atomic_long_t".
+ * Member paths go through nested and anonymous structs and unions and
+ * arrays: "thread.sp", "__state", "mem[0].base", "se.cfs_rq".
+ */
+
+/** What a member is. */
+enum kd_btf_kind {
+	KD_BTF_INTEGER,		/**< int, char, bool, enum */
+	KD_BTF_POINTER,
+	KD_BTF_ARRAY,
+	KD_BTF_COMPOSITE,	/**< struct or union */
+	KD_BTF_OTHER,
+};
+
+/** A member of a type, as kd_btf_field() finds it. */
+struct kd_btf_field {
+	uint64_t offset;	/**< bytes from the start of the outer type */
+	uint64_t size;		/**< bytes of the member */
+	uint32_t type_id;	/**< the member's BTF type id */
+	uint32_t count;		/**< elements when an array, else 0 */
+	enum kd_btf_kind kind;	/**< typedefs and const/volatile skipped */
+	bool is_signed;		/**< a signed integer or enum */
+};
+
+/** Load the BTF now (else on first use); the error says why there is none. */
+struct kd_error *kd_btf_load(struct kd_kernel *kernel);
+/** Number of types in the BTF (0 without BTF). */
+size_t kd_btf_num_types(struct kd_kernel *kernel);
+/**
+ * Member @p path of @p type. KD_ERROR_NOTFOUND when the type or a member is
+ * unknown (this kernel names it otherwise: callers try the next name),
+ * KD_ERROR_UNSUPPORTED for a bitfield, KD_ERROR_INVALID for a bad path or
+ * an index past an array's end.
+ */
+struct kd_error *kd_btf_field(struct kd_kernel *kernel, const char *type,
+			      const char *path, struct kd_btf_field *ret);
+/** The byte offset of member @p path of @p type (see kd_btf_field()). */
+struct kd_error *kd_btf_member(struct kd_kernel *kernel, const char *type,
+			       const char *path, uint64_t *ret);
+/** sizeof(@p type). */
+struct kd_error *kd_btf_type_size(struct kd_kernel *kernel, const char *type,
+				  uint64_t *ret);
+/**
+ * The value of enumerator @p name ("NR_FREE_PAGES") of enum @p enum_name
+ * ("zone_stat_item"), or of any enum when @p enum_name is NULL.
+ */
+struct kd_error *kd_btf_enum_value(struct kd_kernel *kernel,
+				   const char *enum_name, const char *name,
+				   int64_t *ret);
+/**
+ * The type of global variable @p var as C spells it ("struct rq"), cut to
+ * @p type_len bytes with its NUL, and its size; either may be NULL. vmlinux
+ * BTF describes only per-CPU variables ("runqueues", "current_task").
+ */
+struct kd_error *kd_btf_var_type(struct kd_kernel *kernel, const char *var,
+				 char *type_buf, size_t type_len,
+				 uint64_t *size_ret);
+/**
+ * Read the integer or pointer member @p f of the object at @p addr,
+ * zero-extended (sign-extended when signed). Callers that read many objects
+ * look the field up once with kd_btf_field().
+ */
+struct kd_error *kd_btf_read_field(struct kd_kernel *kernel, uint64_t addr,
+				   const struct kd_btf_field *f, uint64_t *ret);
+/** kd_btf_field() and kd_btf_read_field() in one: @p type's @p path at @p addr. */
+struct kd_error *kd_btf_read(struct kd_kernel *kernel, uint64_t addr,
+			     const char *type, const char *path, uint64_t *ret);
+
 /* ------------------------------------------------------------- kernel log */
 
 /** One kernel log record. text is not NUL-terminated and valid only in the callback. */

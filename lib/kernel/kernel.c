@@ -123,6 +123,8 @@ KD_EXPORT void kd_kernel_close(struct kd_kernel *k)
 	if (!k)
 		return;
 	kd_symtab_deinit(&k->symtab);
+	kd_btf_destroy(k->btf);
+	free(k->btf_error);
 	free(k->system_map);
 	free(k->symbols_error);
 	free(k->arch_state);

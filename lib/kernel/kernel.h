@@ -126,6 +126,31 @@ struct kd_kernel {
 	char *system_map;		/* from the options, or NULL */
 	bool symbols_tried;		/* kd_kernel_load_symbols() ran */
 	char *symbols_error;		/* its failure, repeated to later callers */
+	struct kd_btf *btf;		/* vmlinux BTF, once loaded (btf.c) */
+	bool btf_tried;
+	enum kd_error_code btf_error_code;
+	char *btf_error;		/* why there is none, for later callers */
 };
+
+/* ------------------------------------------------------------------- BTF */
+
+/* A parsed BTF blob (btf.c): libbpf's struct btf and an index by name. */
+struct kd_btf;
+
+/* Parse a BTF blob (checked before libbpf sees it, so libbpf never warns
+ * on stderr); the data is copied. */
+struct kd_error *kd_btf_parse(const void *data, size_t len, struct kd_btf **ret);
+void kd_btf_destroy(struct kd_btf *btf);
+/* The kernel's BTF, loaded on first use; the error is cached. */
+struct kd_error *kd_btf_get(struct kd_kernel *kernel, struct kd_btf **ret);
+/* The look-ups of the public kd_btf_*() on a blob, without the dump's path
+ * in their errors. */
+struct kd_error *kd_btf_lookup_field(const struct kd_btf *btf, const char *type,
+				     const char *path, struct kd_btf_field *ret);
+struct kd_error *kd_btf_lookup_size(const struct kd_btf *btf, const char *type,
+				    uint64_t *ret);
+struct kd_error *kd_btf_lookup_enum(const struct kd_btf *btf,
+				    const char *enum_name, const char *name,
+				    int64_t *ret);
 
 #endif
