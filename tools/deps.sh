@@ -11,9 +11,12 @@ build=(gcc meson ninja-build pkg-config libcmocka-dev file
 	liblzma-dev libblkid-dev libbpf-dev)
 test=(clang python3 qemu-system-x86 qemu-utils kexec-tools makedumpfile
 	busybox-static cpio kmod xz-utils zstd crash gdb time e2fsprogs util-linux
-	make libelf-dev libdw-dev libbz2-dev)
+	make libelf-dev libdw-dev libbz2-dev iproute2 dnsmasq-base)
 # make and lib*-dev above: tests/vm/makedumpfile-new.sh builds Debian's
 # newest makedumpfile from its source package when the archive serves it.
+# iproute2 and dnsmasq-base (the binary, no service): the network tests
+# (tests/unit/test-netif.c, test-dhcp.c) read back and serve DHCP in a
+# network namespace of their own.
 case $what in
 build) pkgs=("${build[@]}") ;;
 test | all) pkgs=("${build[@]}" "${test[@]}") ;;

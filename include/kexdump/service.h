@@ -14,5 +14,6 @@
 #include <kexdump/service/kexec.h>
 #include <kexdump/service/initramfs.h>
 #include <kexdump/service/target.h>
+#include <kexdump/service/netif.h>
 
 #endif /* KEXDUMP_SERVICE_H */

@@ -91,4 +91,113 @@ struct kd_error *kd_cpio_finish(struct kd_cpio *cpio);
 /* Bytes written to the fd so far (compressed size when gzipping). */
 uint64_t kd_cpio_written(const struct kd_cpio *cpio);
 
+/* --------------------------------------- rtnetlink (service/netif.c) */
+
+/*
+ * rtnetlink messages (rtnetlink(7), include/uapi/linux/rtnetlink.h), built
+ * into a caller's buffer in host byte order as the kernel reads them. Each
+ * builder returns the message's length, 0 when @p size is too small.
+ */
+size_t kd_netif_msg_getlink(void *buf, size_t size, uint32_t seq, int ifindex);
+size_t kd_netif_msg_setlink(void *buf, size_t size, uint32_t seq, int ifindex,
+			    unsigned int mtu);
+size_t kd_netif_msg_newaddr(void *buf, size_t size, uint32_t seq, int ifindex,
+			    const uint8_t addr[4], unsigned int prefix);
+size_t kd_netif_msg_getaddr(void *buf, size_t size, uint32_t seq);
+size_t kd_netif_msg_newroute(void *buf, size_t size, uint32_t seq, int ifindex,
+			     const uint8_t gateway[4]);
+size_t kd_netif_msg_getroute(void *buf, size_t size, uint32_t seq, const uint8_t dst[4]);
+
+/* An interface as RTM_NEWLINK describes it. */
+struct kd_netif_link {
+	int index;
+	char name[16];
+	uint8_t mac[6];
+	bool has_mac;
+	unsigned int flags;	/* IFF_* */
+	unsigned int type;	/* ARPHRD_* */
+	unsigned int mtu;
+	unsigned int operstate;	/* IF_OPER_*, 0 = unknown */
+	char kind[16];		/* IFLA_INFO_KIND: "bond", "bridge", "vlan", "" */
+	int master;		/* IFLA_MASTER, 0 = none */
+};
+
+/* A route as RTM_NEWROUTE describes it (IPv4). */
+struct kd_netif_route {
+	int oif;
+	uint8_t gateway[4], prefsrc[4];
+	bool has_gateway, has_prefsrc;
+};
+
+/* An address as RTM_NEWADDR describes it (IPv4). */
+struct kd_netif_addr {
+	int index;
+	uint8_t local[4];
+	unsigned int prefix;
+};
+
+/* Parse one message (its nlmsghdr first, @p len bytes); KD_ERROR_FORMAT
+ * when it is not that message, KD_ERROR_CORRUPT when it is damaged. */
+struct kd_error *kd_netif_parse_link(const void *msg, size_t len, struct kd_netif_link *ret);
+struct kd_error *kd_netif_parse_route(const void *msg, size_t len, struct kd_netif_route *ret);
+struct kd_error *kd_netif_parse_addr(const void *msg, size_t len, struct kd_netif_addr *ret);
+/* An NLMSG_ERROR's errno (0 for an ACK); KD_ERROR_FORMAT for another message. */
+struct kd_error *kd_netif_parse_ack(const void *msg, size_t len, int *errno_ret);
+
+/* -------------------------------------------- DHCPv4 (service/dhcp.c) */
+
+/* RFC 2132 9.6 message types. */
+enum {
+	KD_DHCP_DISCOVER = 1, KD_DHCP_OFFER = 2, KD_DHCP_REQUEST = 3,
+	KD_DHCP_DECLINE = 4, KD_DHCP_ACK = 5, KD_DHCP_NAK = 6,
+};
+
+/* What an OFFER or ACK gives (RFC 2131 and 2132). */
+struct kd_dhcp_lease {
+	int type;		/* KD_DHCP_* of the message */
+	uint8_t addr[4];	/* yiaddr */
+	unsigned int prefix;	/* from option 1, subnet mask */
+	uint8_t router[4];	/* option 3, the first router */
+	bool has_router;
+	uint8_t server[4];	/* option 54, server identifier */
+	bool has_server;
+	uint32_t lease_seconds;	/* option 51, 0 = none given */
+	unsigned int mtu;	/* option 26, 0 = none given */
+};
+
+/*
+ * A BOOTREQUEST of @p type (DISCOVER or REQUEST) from @p mac with
+ * transaction @p xid, the broadcast flag set; a REQUEST names @p addr
+ * (option 50) and @p server (option 54). Returns its length (at least the
+ * 300 bytes of a BOOTP message), 0 when @p size is too small.
+ */
+size_t kd_dhcp_build(void *buf, size_t size, int type, uint32_t xid, const uint8_t mac[6],
+		     const uint8_t addr[4], const uint8_t server[4]);
+/*
+ * Parse a BOOTREPLY for transaction @p xid and client @p mac: KD_ERROR_FORMAT
+ * when it is not one (another client's, not DHCP), KD_ERROR_CORRUPT when
+ * damaged. An OFFER or ACK without a usable address or subnet mask is
+ * KD_ERROR_CORRUPT.
+ */
+struct kd_error *kd_dhcp_parse(const void *buf, size_t len, uint32_t xid, const uint8_t mac[6],
+			       struct kd_dhcp_lease *ret);
+/*
+ * The IPv4 and UDP headers around a DHCP message sent from 0.0.0.0:68 to
+ * 255.255.255.255:67 (RFC 2131 4.1), for a packet socket; returns the
+ * frame's length, 0 when @p size is too small.
+ */
+size_t kd_dhcp_frame(void *buf, size_t size, const void *msg, size_t len);
+/* The DHCP message in a received IPv4 frame to UDP port 68; KD_ERROR_FORMAT
+ * for any other packet, KD_ERROR_CORRUPT for a damaged one. */
+struct kd_error *kd_dhcp_unframe(const void *frame, size_t len, const uint8_t **msg_ret,
+				 size_t *len_ret);
+/*
+ * DISCOVER, OFFER, REQUEST, ACK on interface @p ifindex (up, with carrier)
+ * with @p mac, over a packet socket (the interface has no address yet).
+ * Retries with doubling waits (1, 2, 4, 4... s) within @p timeout_ms; a NAK
+ * starts over.
+ */
+struct kd_error *kd_dhcp_run(int ifindex, const uint8_t mac[6], unsigned int timeout_ms,
+			     struct kd_dhcp_lease *ret);
+
 #endif
