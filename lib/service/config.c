@@ -399,7 +399,7 @@ enum {
 	SEEN_LEVEL = 1 << 3, SEEN_CODEC = 1 << 4, SEEN_FORMAT = 1 << 5,
 	SEEN_FINAL = 1 << 6, SEEN_FAILURE = 1 << 7, SEEN_TIMEOUT = 1 << 8,
 	SEEN_HOST = 1 << 9, SEEN_CMDLINE = 1 << 10, SEEN_OVERWRITE = 1 << 11,
-	SEEN_RAW_ID = 1 << 12, SEEN_CAPTURE_TIMEOUT = 1 << 13,
+	SEEN_RAW_ID = 1 << 12, SEEN_CAPTURE_TIMEOUT = 1 << 13, SEEN_NETWORK = 1 << 14,
 };
 
 struct parse_state {
@@ -604,6 +604,13 @@ static struct kd_error *config_parse_line(struct parse_state *st, char *key, cha
 			return config_bad(st, "capture_timeout '%s' is not a number of seconds from 0 to 86400%s", v, "");
 		return NULL;
 	}
+	if (!strcmp(key, "network")) {
+		if ((err = config_once(st, SEEN_NETWORK, key)))
+			return err;
+		if ((err = kd_netif_config_parse(v, &cfg->network)))
+			return kd_error_prefix(err, "%s:%u", st->name, st->line);
+		return NULL;
+	}
 	if (!strcmp(key, "hostname")) {
 		if ((err = config_once(st, SEEN_HOST, key)))
 			return err;
@@ -758,6 +765,11 @@ KD_EXPORT struct kd_error *kd_config_write(const struct kd_config *cfg, int fd)
 		fprintf(f, "raw_id %s\n", cfg->raw_id);
 	if (cfg->capture_timeout)
 		fprintf(f, "capture_timeout %u\n", cfg->capture_timeout);
+	if (cfg->network.mode != KD_NETIF_AUTO) {
+		char net[160];
+		kd_netif_config_format(&cfg->network, net, sizeof(net));
+		fprintf(f, "network %s\n", net);
+	}
 	if (fclose(f) != 0) {
 		free(text);
 		return &kd_enomem;

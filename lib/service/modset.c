@@ -580,6 +580,41 @@ KD_EXPORT struct kd_error *kd_modset_add_blockdev(struct kd_modset *set,
 	return NULL;
 }
 
+KD_EXPORT struct kd_error *kd_modset_add_netdev(struct kd_modset *set, const char *ifname,
+						const char *sysfs_root)
+{
+	if (!sysfs_root)
+		sysfs_root = "/sys";
+	if (!*ifname || strchr(ifname, '/') || !strcmp(ifname, ".") || !strcmp(ifname, ".."))
+		return kd_error_create(KD_ERROR_INVALID, "bad network interface name '%s'", ifname);
+	char path[PATH_MAX], dir[PATH_MAX], devices[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/devices", sysfs_root);
+	if (!realpath(path, devices))
+		return kd_error_os(errno, "%s", path);
+	snprintf(path, sizeof(path), "%s/class/net/%s", sysfs_root, ifname);
+	if (!realpath(path, dir)) {
+		if (errno == ENOENT)
+			return kd_error_create(KD_ERROR_NOTFOUND, "no network interface %s (%s)",
+					       ifname, path);
+		return kd_error_os(errno, "%s", path);
+	}
+	size_t root_len = strlen(devices);
+	if (strncmp(dir, devices, root_len) || dir[root_len] != '/')
+		return kd_error_create(KD_ERROR_FORMAT, "%s: %s is not under %s", path, dir,
+				       devices);
+	// The interface's kobject sits under its device (net/core/net-sysfs.c
+	// netdev_register_kobject: parent = dev->dev.parent), e.g.
+	// .../0000:00:03.0/virtio0/net/eth0: walk up from there, as for a
+	// disk; a virtual interface (devices/virtual/net/...) has no driver.
+	while (strlen(dir) > root_len) {
+		struct kd_error *err = modset_add_device(set, dir);
+		if (err)
+			return kd_error_prefix(err, "network interface %s", ifname);
+		*strrchr(dir, '/') = '\0';
+	}
+	return NULL;
+}
+
 // Names of the kernel's defaults for vfat (fs/fat/Kconfig:
 // FAT_DEFAULT_CODEPAGE 437, FAT_DEFAULT_IOCHARSET "ascii" on Debian;
 // fs/fat/inode.c loads both with load_nls() at mount).

@@ -297,6 +297,63 @@ static void test_blockdev(void **state)
 	kd_modset_close(set);
 }
 
+// QEMU's virtio-net-pci NIC as sysfs shows it: class/net/eth0 ->
+// devices/pci0000:00/0000:00:03.0/virtio0/net/eth0, the virtio device bound
+// to virtio_net, whose modules.dep brings net_failover and failover; and a
+// virtual interface (veth), which has no driver chain.
+static void test_netdev(void **state)
+{
+	struct tree *t = *state;
+	char sysfs[PATH_MAX], moddir[PATH_MAX], d[PATH_MAX], pci[PATH_MAX], virtio[PATH_MAX];
+	snprintf(moddir, sizeof(moddir), "%s/net-moddir", t->dir);
+	kd_test_mkdirs(NULL, moddir);
+	kd_test_write_text(moddir, "modules.dep",
+		   "kernel/drivers/net/virtio_net.ko: kernel/drivers/net/net_failover.ko kernel/net/core/failover.ko\n"
+		   "kernel/drivers/net/net_failover.ko: kernel/net/core/failover.ko\n"
+		   "kernel/net/core/failover.ko:\n"
+		   "kernel/drivers/virtio/virtio_pci.ko:\n");
+	kd_test_write_text(moddir, "modules.alias", "alias virtio:d00000001v* virtio_net\n");
+	snprintf(sysfs, sizeof(sysfs), "%s/netsys", t->dir);
+	snprintf(pci, sizeof(pci), "%s/devices/pci0000:00/0000:00:03.0", sysfs);
+	snprintf(virtio, sizeof(virtio), "%s/virtio0", pci);
+	snprintf(d, sizeof(d), "%s/net/eth0", virtio);
+	kd_test_mkdirs(NULL, d);
+	snprintf(d, sizeof(d), "%s/devices/virtual/net/veth0", sysfs);
+	kd_test_mkdirs(NULL, d);
+	snprintf(d, sizeof(d), "%s/module/virtio_net", sysfs);
+	kd_test_mkdirs(NULL, d);
+	snprintf(d, sizeof(d), "%s/bus/virtio/drivers/virtio_net", sysfs);
+	kd_test_mkdirs(NULL, d);
+	symlink_at("../../../../module/virtio_net", d, "module");
+	symlink_at("../../../../bus/virtio/drivers/virtio_net", virtio, "driver");
+	// virtio-pci built in: a driver without a module link.
+	snprintf(d, sizeof(d), "%s/bus/pci/drivers/virtio-pci", sysfs);
+	kd_test_mkdirs(NULL, d);
+	symlink_at("../../../bus/pci/drivers/virtio-pci", pci, "driver");
+	snprintf(d, sizeof(d), "%s/class/net", sysfs);
+	kd_test_mkdirs(NULL, d);
+	symlink_at("../../devices/pci0000:00/0000:00:03.0/virtio0/net/eth0", d, "eth0");
+	symlink_at("../../devices/virtual/net/veth0", d, "veth0");
+
+	struct kd_modset *set = open_set(moddir);
+	struct kd_error *err = kd_modset_add_netdev(set, "eth0", sysfs);
+	if (err)
+		fail_msg("%s", kd_error_message(err));
+	assert_int_equal(kd_modset_count(set), 3);
+	assert_before(set, "failover", "net_failover");
+	assert_before(set, "net_failover", "virtio_net");
+	assert_null(kd_modset_add_netdev(set, "veth0", sysfs));
+	assert_int_equal(kd_modset_count(set), 3);
+	err = kd_modset_add_netdev(set, "eth9", sysfs);
+	assert_int_equal(kd_error_code(err), KD_ERROR_NOTFOUND);
+	assert_non_null(strstr(kd_error_message(err), "no network interface eth9"));
+	kd_error_destroy(err);
+	err = kd_modset_add_netdev(set, "..", sysfs);
+	assert_int_equal(kd_error_code(err), KD_ERROR_INVALID);
+	kd_error_destroy(err);
+	kd_modset_close(set);
+}
+
 // The target of a config: found by UUID through the fake sysfs and an
 // ext4 image standing for /dev/vda1 (made by mke2fs), then its driver
 // chain, its filesystem's modules and the config's extra modules.
@@ -364,7 +421,8 @@ static void test_target(void **state)
 // so leaves out sha256 and xxhash64, which btrfs filesystems made with
 // those checksums need; kd_modset takes every line, a superset.
 static const char *const real_modules[] = { "ext4", "virtio_blk", "virtio_pci", "xfs",
-					    "vfat", "fs-ext4", "crypto-crc32c", "btrfs" };
+					    "vfat", "fs-ext4", "crypto-crc32c", "btrfs",
+					    "virtio_net", "e1000e", "igb" };
 
 // The cached kernels ship no depmod output: run depmod once into a tree
 // under /tmp that links the cached modules (kept for later runs).
@@ -549,6 +607,7 @@ int main(void)
 		cmocka_unit_test(test_order_and_softdeps),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_blockdev),
+		cmocka_unit_test(test_netdev),
 		cmocka_unit_test(test_target),
 		cmocka_unit_test(test_real_trees),
 	};

@@ -290,6 +290,47 @@ static void test_config(void **state)
 	assert_false(kd_netif_parse_ip(" 1.2.3.4", ip));
 }
 
+// The key in /etc/kexdump.conf: parsed, errors naming the line, written
+// back by kd_config_write (what the capture initramfs's config gets).
+static void test_config_key(void **state)
+{
+	(void)state;
+	struct kd_config cfg;
+	static const char text[] = "path /var/crash\nnetwork eth0 10.0.2.15/24 10.0.2.2 mac=52:54:00:12:34:56 mtu=1500\n";
+	assert_null(kd_config_parse("k.conf", text, strlen(text), &cfg));
+	assert_int_equal(cfg.network.mode, KD_NETIF_STATIC);
+	assert_string_equal(cfg.network.iface, "eth0");
+	assert_int_equal(cfg.network.mtu, 1500);
+	char path[] = "/tmp/kd-test-netif-conf.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_null(kd_config_write(&cfg, fd));
+	close(fd);
+	char *back;
+	size_t len;
+	assert_null(kd_fs_read_file(path, 1 << 20, &back, &len));
+	unlink(path);
+	assert_non_null(strstr(back, "\nnetwork eth0 10.0.2.15/24 10.0.2.2 mac=52:54:00:12:34:56 mtu=1500\n"));
+	struct kd_config again;
+	assert_null(kd_config_parse("back.conf", back, len, &again));
+	assert_memory_equal(&again.network, &cfg.network, sizeof(cfg.network));
+	free(back);
+
+	// The default is auto, which is not written.
+	kd_config_default(&cfg);
+	assert_int_equal(cfg.network.mode, KD_NETIF_AUTO);
+
+	struct kd_error *err = kd_config_parse("k.conf", "path /x\nnetwork dhcp eth0 mtu=9\n", 31, &cfg);
+	assert_non_null(err);
+	assert_string_equal(kd_error_message(err),
+			    "k.conf:2: network: mtu '9' is not a number from 68 to 65535");
+	kd_error_destroy(err);
+	err = kd_config_parse("k.conf", "network auto\nnetwork dhcp\n", 26, &cfg);
+	assert_non_null(err);
+	assert_non_null(strstr(kd_error_message(err), "k.conf:2: duplicate 'network'"));
+	kd_error_destroy(err);
+}
+
 // ------------------------------------------------- a namespace of our own
 
 static bool in_netns;
@@ -489,6 +530,7 @@ int main(void)
 		cmocka_unit_test(test_parse_link),
 		cmocka_unit_test(test_parse_route_addr_ack),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_config_key),
 		cmocka_unit_test(test_real_static),
 		cmocka_unit_test(test_real_by_mac),
 		cmocka_unit_test(test_real_no_carrier),

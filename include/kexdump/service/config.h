@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <kexdump/service/netif.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -95,6 +97,10 @@ struct kd_config_target {
  *                                       may be overwritten (default no)
  *   raw_id HEX                          the raw device's stamp (setup writes it)
  *   capture_timeout SECONDS             watchdog of the capture, 0 = default
+ *   network auto|dhcp [IFACE]|IFACE ADDR/PREFIX [GATEWAY]
+ *                                       the capture kernel's network for
+ *                                       network targets (netif.h; setup
+ *                                       resolves auto and adds mac=, mtu=)
  */
 struct kd_config {
 	enum kd_target_kind target_kind;	/**< of the local target: FS or RAW */
@@ -117,6 +123,7 @@ struct kd_config {
 	bool raw_overwrite;	/**< default false */
 	char raw_id[33];	/**< 32 hex digits, "" = not stamped */
 	unsigned int capture_timeout;	/**< seconds, 0 = kd_config_capture_timeout() */
+	struct kd_netif_config network;	/**< default auto */
 };
 
 /** Fill @p cfg with the defaults listed above. */

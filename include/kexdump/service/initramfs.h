@@ -51,6 +51,14 @@ struct kd_error *kd_modset_add(struct kd_modset *set, const char *name);
  */
 struct kd_error *kd_modset_add_blockdev(struct kd_modset *set, const char *devname,
 					const char *sysfs_root);
+/**
+ * Add the drivers of network interface @p ifname ("eth0"): its device's
+ * driver chain from sysfs (@p sysfs_root/class/net/IFNAME, NULL = "/sys"),
+ * e.g. virtio_net (with net_failover and failover from modules.dep), e1000e,
+ * mlx5_core. NOTFOUND when there is no such interface.
+ */
+struct kd_error *kd_modset_add_netdev(struct kd_modset *set, const char *ifname,
+				      const char *sysfs_root);
 /** Add what the filesystem @p fstype needs ("ext4" → ext4, jbd2, mbcache, crc32c…). */
 struct kd_error *kd_modset_add_fs(struct kd_modset *set, const char *fstype);
 /**
