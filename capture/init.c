@@ -85,6 +85,8 @@ struct capture {
 	char warning[512];	/* the summary's warning when not the save's */
 	unsigned int timeout;	/* the watchdog's bound, seconds */
 	atomic_bool done;	/* the watchdog stands down */
+	int net_state;		/* 0 not tried, 1 up, -1 failed (net_error says why) */
+	char net_error[384];
 };
 
 // The summary's status (lib/service/dumpdir.c) is the outcome.
@@ -849,6 +851,40 @@ static void capture_watchdog_start(struct capture *c)
 		capture_say("watchdog: %u s", c->timeout);
 }
 
+// The capture kernel's network (lib/service/netif.c, dhcp.c), brought up
+// once, before the first network target: lo and the interface of the
+// network key up, its address (static, or kexdump's DHCP client) and the
+// default route, every wait bounded by device_timeout. False when it could
+// not (net_error says why, for each network target that needed it).
+static bool capture_network(struct capture *c)
+{
+	if (c->net_state)
+		return c->net_state > 0;
+	unsigned int secs = c->cfg.device_timeout ? c->cfg.device_timeout : 10;
+	struct kd_netif_report rep;
+	struct kd_error *err = kd_netif_bring_up(&c->cfg.network, secs * 1000, &rep);
+	if (err) {
+		snprintf(c->net_error, sizeof(c->net_error), "network: %s", kd_error_message(err));
+		kd_error_destroy(err);
+		capture_say("ERROR: %s", c->net_error);
+		c->net_state = -1;
+		return false;
+	}
+	char a[16], g[16], srv[16], how[64] = "";
+	kd_netif_format_ip(rep.addr, a);
+	kd_netif_format_ip(rep.gateway, g);
+	if (rep.dhcp) {
+		kd_netif_format_ip(rep.dhcp_server, srv);
+		snprintf(how, sizeof(how), " (DHCP from %s, lease %u s)", srv, rep.lease_seconds);
+	}
+	capture_say("network: %s %s/%u%s%s mtu %u%s up in %.2f s (interface %.2f s, carrier %.2f s)",
+		    rep.iface, a, rep.prefix, rep.has_gateway ? " gateway " : "",
+		    rep.has_gateway ? g : "", rep.mtu, how, rep.total_seconds, rep.link_seconds,
+		    rep.carrier_seconds);
+	c->net_state = 1;
+	return true;
+}
+
 static enum outcome capture_run(struct capture *c)
 {
 	// PID 1 needs the config setup wrote: without it there is no target.
@@ -871,6 +907,9 @@ static enum outcome capture_run(struct capture *c)
 	snprintf(c->host, sizeof(c->host), "%s", host[0] ? host : "localhost");
 	if (c->pid1)
 		capture_load_modules();
+	// setup wrote resolved network settings: the chain has a network target.
+	if (c->pid1 && c->cfg.network.mode != KD_NETIF_AUTO)
+		capture_network(c);
 	bool have_dump = capture_open_dump(c);
 	if (!have_dump && !c->fallback_why[0] &&
 	    (c->cfg.target_kind == KD_TARGET_RAW && !c->target_dir))

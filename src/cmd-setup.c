@@ -326,6 +326,31 @@ static struct kd_error *setup_check_raw(struct kd_target *t, bool stamp)
 	return NULL;
 }
 
+// The capture kernel's network (network key, lib/service/netif.c): auto
+// copies how the first network target is reached now; dhcp and static get
+// the interface's MAC and MTU. Nothing to do without a network target and
+// with the default (auto).
+static struct kd_error *setup_network(struct kd_config *cfg)
+{
+	const char *host = NULL;
+	if (!host && cfg->network.mode == KD_NETIF_AUTO)
+		return NULL;
+	uint8_t dst[4];
+	struct kd_error *err = host ? kd_netif_host_ip(host, dst) : NULL;
+	if (!err)
+		err = kd_netif_resolve(&cfg->network, host ? dst : NULL, &cfg->network);
+	return err;
+}
+
+// The drivers of the capture kernel's network interface.
+static struct kd_error *setup_network_modules(struct kd_modset *set, const struct kd_config *cfg)
+{
+	const struct kd_netif_config *n = &cfg->network;
+	if (n->mode == KD_NETIF_AUTO || !n->iface[0] || !strcmp(n->iface, "lo"))
+		return NULL;
+	return kd_modset_add_netdev(set, n->iface, NULL);
+}
+
 // What setup and test both check first: the config and its target
 // (@p create: make the dump folder when missing; @p free_ret: the bytes
 // free there).
@@ -338,6 +363,8 @@ static struct kd_error *setup_check_target(const struct setup_opts *o, bool crea
 	if (err)
 		return err;
 	err = kd_target_resolve(&cfg, NULL, t);
+	if (!err)
+		err = setup_network(&t->config);
 	if (!err)
 		err = kd_target_check_folder(t, create, free_ret);
 	if (!err && t->config.target_kind == KD_TARGET_RAW)
@@ -392,6 +419,9 @@ static void setup_print_dry_run(const char *config, const struct kd_target *t)
 	printf("hostname=%s\n", c->hostname);
 	if (c->target_kind == KD_TARGET_RAW)
 		printf("raw_id=%s\n", c->raw_id);
+	char net[160];
+	kd_netif_config_format(&c->network, net, sizeof(net));
+	printf("network=%s\n", net);
 }
 
 static int setup_parse_opts(int argc, char **argv, struct setup_opts *o, bool *yes)
@@ -521,6 +551,8 @@ int cmd_setup(int argc, char **argv)
 	err = kd_modset_open(moddir, &set);
 	if (!err)
 		err = kd_modset_add_target(set, &t.config, NULL, NULL);
+	if (!err)
+		err = setup_network_modules(set, &t.config);
 	if (err) {
 		kd_modset_close(set);
 		return cli_fail(kd_error_prefix(err, "capture initramfs"));

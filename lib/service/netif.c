@@ -14,6 +14,7 @@
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -822,6 +823,41 @@ static struct kd_error *netif_resolve(struct netif_sock *s, const struct kd_neti
 	return NULL;
 }
 
+// No target address: the interface the key names, as it is here.
+static struct kd_error *netif_resolve_named(struct netif_sock *s,
+					    const struct kd_netif_config *in,
+					    struct kd_netif_config *ret)
+{
+	if (in->mode == KD_NETIF_AUTO)
+		return kd_error_create(KD_ERROR_INVALID,
+				       "network auto copies the route to a network target, and there is none");
+	struct kd_netif_config c = *in;
+	if (!c.iface[0] || !strcmp(c.iface, "lo")) {
+		// dhcp on whichever Ethernet interface the capture kernel has.
+		*ret = c;
+		return NULL;
+	}
+	struct kd_netif_link l;
+	struct kd_netif_config by_name = { .mode = in->mode };
+	strcpy(by_name.iface, in->iface);
+	struct kd_error *err = netif_find(s, &by_name, false, &l);
+	if (err)
+		return err;
+	for (size_t i = 0; i < KD_ARRAY_SIZE(netif_refused_kinds); i++)
+		if (!strcmp(l.kind, netif_refused_kinds[i]))
+			return kd_error_create(KD_ERROR_UNSUPPORTED,
+					       "network: %s is a %s interface, which the capture kernel cannot set up yet; name one of its Ethernet ports",
+					       l.name, l.kind);
+	if (l.has_mac && !c.has_mac) {
+		memcpy(c.mac, l.mac, 6);
+		c.has_mac = true;
+	}
+	if (!c.mtu)
+		c.mtu = l.mtu;
+	*ret = c;
+	return NULL;
+}
+
 struct kd_error *kd_netif_resolve(const struct kd_netif_config *in, const uint8_t dst[4],
 				  struct kd_netif_config *ret)
 {
@@ -829,9 +865,24 @@ struct kd_error *kd_netif_resolve(const struct kd_netif_config *in, const uint8_
 	struct kd_error *err = netif_sock_open(&s);
 	if (err)
 		return err;
-	err = netif_resolve(s, in, dst, ret);
+	err = dst ? netif_resolve(s, in, dst, ret) : netif_resolve_named(s, in, ret);
 	netif_sock_close(s);
 	return err;
+}
+
+struct kd_error *kd_netif_host_ip(const char *host, uint8_t ret[4])
+{
+	if (kd_netif_parse_ip(host, ret))
+		return NULL;
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res;
+	int e = getaddrinfo(host, NULL, &hints, &res);
+	if (e)
+		return kd_error_create(KD_ERROR_NOTFOUND, "%s: no IPv4 address: %s", host,
+				       e == EAI_SYSTEM ? strerror(errno) : gai_strerror(e));
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)res->ai_addr;
+	memcpy(ret, &sin->sin_addr, 4);
+	freeaddrinfo(res);
+	return NULL;
 }
 
 // ---------------------------------------------------------- capture

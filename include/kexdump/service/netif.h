@@ -58,7 +58,9 @@ void kd_netif_config_format(const struct kd_netif_config *cfg, char *out, size_t
  * running system, asking the kernel for the route (RTM_GETROUTE): the
  * interface, its MAC, MTU, address/prefix and gateway. A bond, bridge, VLAN
  * or other virtual interface is refused (KD_ERROR_UNSUPPORTED). A target
- * reached through lo gives lo 127.0.0.1/8.
+ * reached through lo gives lo 127.0.0.1/8. With @p dst NULL (no network
+ * target), the interface the key names gets its MAC and MTU; auto is
+ * KD_ERROR_INVALID.
  */
 struct kd_error *kd_netif_resolve(const struct kd_netif_config *in, const uint8_t dst[4],
 				  struct kd_netif_config *ret);
@@ -97,6 +99,12 @@ struct kd_error *kd_netif_bring_up(const struct kd_netif_config *cfg, unsigned i
  */
 struct kd_error *kd_netif_probe_tcp(const uint8_t addr[4], uint16_t port,
 				    unsigned int timeout_ms);
+
+/**
+ * setup: the IPv4 address of a target's host: a dotted quad as is, a name
+ * through the resolver (the capture kernel has none: it gets the address).
+ */
+struct kd_error *kd_netif_host_ip(const char *host, uint8_t ret[4]);
 
 /** "10.0.2.15" from 4 bytes; @p out holds at least 16 bytes. */
 void kd_netif_format_ip(const uint8_t ip[4], char *out);
