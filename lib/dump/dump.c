@@ -97,6 +97,8 @@ KD_EXPORT struct kd_error *kd_dump_open(const char *path, struct kd_dump **ret)
 	// cannot be probed by size, so only regular files are checked here.
 	dump->file_size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : UINT64_MAX;
 	bool live = dump_is_kcore(dump->fd, path);
+	struct statfs sf;
+	dump->mappable = !live && fstatfs(dump->fd, &sf) == 0 && sf.f_type == DUMP_PROC_MAGIC;
 	// /proc/kcore's size is not the extent of its data (its segments
 	// sit at vaddr - PAGE_OFFSET): nothing in it is past its end.
 	if (live)
@@ -299,7 +301,8 @@ KD_EXPORT struct kd_error *kd_dump_read_phys(struct kd_dump *dump,
 const uint8_t *kd_dump_map_phys(struct kd_dump *dump, struct kd_map *m,
 				uint64_t paddr, size_t len)
 {
-	if (m->failed || dump->ops != &kd_format_elf || len > MAP_WINDOW / 2)
+	if (!dump->mappable || m->failed || dump->ops != &kd_format_elf ||
+	    len > MAP_WINDOW / 2)
 		return NULL;
 	size_t i = dump_find_range(dump, paddr);
 	if (i == dump->nranges || dump->range_offsets[i] == KD_RANGE_ZERO)

@@ -75,6 +75,11 @@ struct kd_dump {
 	size_t ncpus;
 	const struct kd_note **prstatus;	/* ncpus pointers into notes */
 	bool incomplete;		/* the writer ran out of space */
+	/* kd_dump_map_phys() may mmap() it: only /proc/vmcore. A mapped
+	 * regular file whose disk fails or that shrinks under the reader
+	 * raises SIGBUS instead of returning EIO; pread() costs the same
+	 * there (bench: save -d 31 of a 4 GiB dump, 0.25 s CPU either way). */
+	bool mappable;
 };
 
 /* Loads from dump bytes in the dumped machine's byte order (ELF EI_DATA). */
@@ -129,8 +134,9 @@ struct kd_map {
 /*
  * A pointer to @p len bytes of physical memory at @p paddr inside the
  * mapping @p m (moved as needed), or NULL when the bytes cannot be mapped
- * (not an ELF file, a zero-filled or split range, past the end of the file,
- * mmap() unsupported); the caller then uses kd_dump_read_phys().
+ * (not /proc/vmcore, not an ELF file, a zero-filled or split range, past
+ * the end of the file, mmap() unsupported); the caller then uses
+ * kd_dump_read_phys().
  */
 const uint8_t *kd_dump_map_phys(struct kd_dump *dump, struct kd_map *m,
 				uint64_t paddr, size_t len);

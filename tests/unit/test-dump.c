@@ -82,8 +82,10 @@ static void test_ranges_and_reads(void **state)
 	free(path);
 }
 
-// kd_dump_map_phys(): the same bytes as a read; NULL (so the caller reads
-// and gets the error) for holes and ranges split across segments.
+// kd_dump_map_phys(): never on a regular file (SIGBUS on a failing disk or
+// a file truncated under the reader); where allowed (/proc/vmcore, here
+// forced) the same bytes as a read, and NULL (so the caller reads and
+// gets the error) for holes and ranges split across segments.
 static void test_map_phys(void **state)
 {
 	(void)state;
@@ -91,6 +93,9 @@ static void test_map_phys(void **state)
 	struct kd_dump *dump;
 	assert_null(kd_dump_open(path, &dump));
 	struct kd_map m = { 0 };
+	assert_false(dump->mappable);
+	assert_null(kd_dump_map_phys(dump, &m, 0x1000, sizeof(page_a)));
+	dump->mappable = true;
 	const uint8_t *p = kd_dump_map_phys(dump, &m, 0x1000, sizeof(page_a));
 	assert_non_null(p);
 	assert_memory_equal(p, page_a, sizeof(page_a));
