@@ -45,6 +45,7 @@ int cmd_setup(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_initramfs(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_bt(int argc, char **argv);
 
 /* /proc/cmdline without its trailing newline (malloc'ed). */
 struct kd_error *cli_read_cmdline(char **ret);
@@ -89,5 +90,11 @@ void json_hex(struct json *j, const char *key, unsigned long long value);
 void json_f64(struct json *j, const char *key, double value);
 void json_bool(struct json *j, const char *key, bool value);
 void json_null(struct json *j, const char *key);
+
+/* A backtrace as crash prints one ("#N [sp] function+0xoff/0xsize [module]",
+ * "--- <IRQ stack> ---" where the walk leaves a stack), and as a --json
+ * "frames" array plus "stopped" and "user_regs" (src/cmd-bt.c). */
+void cli_print_frames(FILE *out, const struct kd_backtrace *bt);
+void cli_json_frames(struct json *j, const char *key, const struct kd_backtrace *bt);
 
 #endif

@@ -19,6 +19,7 @@ static const struct {
 } commands[] = {
 	{ "info", cmd_info, "DUMP [--json|--vmcoreinfo] [--system-map FILE]   what the dump holds" },
 	{ "dmesg", cmd_dmesg, "DUMP [--caller-id] [--system-map FILE]   the kernel log" },
+	{ "bt", cmd_bt, "DUMP [--all|--cpu N...] [--json] [--system-map FILE]   kernel stacks at the crash (ORC, no debug files)" },
 	{ "symbols", cmd_symbols, "DUMP   the kernel's symbol table as a System.map" },
 	{ "save", cmd_save, "SOURCE DEST|- [-d LEVEL] [--format kdump|elf|flat] [--compress C] [-j N]   write a filtered, compressed dump" },
 	{ "pages", cmd_pages, "DUMP [-d LEVEL] [--json]   pages each makedumpfile dump level leaves out" },

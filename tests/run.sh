@@ -11,7 +11,8 @@
 #   4. builds the fully static kexdump (the capture initramfs's PID 1),
 #   5. runs each fuzz target for a short while,
 #   6. crashes real Debian kernels in QEMU (tests/vm/matrix.sh) and checks
-#      kexdump on every dump (tests/e2e/check-dump.sh),
+#      kexdump on every dump (tests/e2e/check-dump.sh, check-pages.sh,
+#      check-save.sh, check-triage.sh),
 #   7. runs the crash-dump service end to end in QEMU: setup, panic,
 #      capture, reboot, list (tests/e2e/check-service.sh).
 # Every stage prints "--- WHAT: N passed, N failed, N skipped"; the run
@@ -190,6 +191,14 @@ if [[ ${KEXDUMP_SKIP_VM:-0} != 1 ]]; then
 		r=$("$src/tests/e2e/check-save.sh" "${d%/}" "$out/default/kexdump" "$out/default/tests/cmp-pages")
 		echo "$r" | grep -v '^[0-9]* passed'
 		tap_tally "$r" "$(basename "$d") save"
+	done
+	# Triage: kexdump bt against the console's Call Trace and crash with
+	# the debug vmlinux, raw and after save -d 31.
+	for d in "$dumps"/*/; do
+		[[ -f $d/meta ]] || continue
+		r=$("$src/tests/e2e/check-triage.sh" "$out/default/kexdump" "${d%/}")
+		echo "$r" | grep -v '^[0-9]* passed'
+		tap_tally "$r" "$(basename "$d") triage"
 	done
 	# Under ASan+UBSan too, on every real dump.
 	[[ -x $out/asan/kexdump ]] || tally 0 1 0 "real dumps under ASan+UBSan (no ASan kexdump)"

@@ -244,6 +244,74 @@ struct kd_error *kd_printk_format(const struct kd_printk_record *rec,
  */
 struct kd_error *kd_printk_find_panic(struct kd_kernel *kernel, char *buf, size_t len);
 
+/* ------------------------------------------------------------ backtraces */
+
+/** Flags of a backtrace frame. */
+enum {
+	/** Found by guessing a frame-pointer frame below it: ORC had no
+	 * entry for the frame below (code without unwind data). */
+	KD_FRAME_GUESSED = 1u << 0,
+	/** The address came from a pt_regs on the stack (interrupt, exception):
+	 * an interrupted instruction, not a return address. */
+	KD_FRAME_REGS = 1u << 1,
+	/** The first frame on another stack than the frame above it. */
+	KD_FRAME_TRANSITION = 1u << 2,
+};
+
+/** One frame of a kernel stack, innermost first. */
+struct kd_frame {
+	uint64_t address;	/**< the instruction: where the CPU was, or a return address */
+	/** The stack address crash shows for the frame: where its return
+	 * address was read; for the first frame and a frame from a pt_regs,
+	 * the stack pointer itself. */
+	uint64_t sp;
+	const char *function;	/**< the symbol holding address, or NULL; valid while the kernel is open */
+	uint64_t offset;	/**< address - the symbol's start */
+	uint64_t size;		/**< the symbol's size as kallsyms gives it, 0 when unknown */
+	const char *module;	/**< the module holding address, NULL for vmlinux */
+	unsigned int flags;	/**< KD_FRAME_* */
+	/** The stack the frame is on: "task", "IRQ", "entry", "NMI exception",
+	 * "DOUBLEFAULT exception", "DEBUG exception", "MCE exception", "VC
+	 * exception", "VC2 exception", or "unknown" (static strings). */
+	const char *stack;
+};
+
+/** A kernel stack walk's result (kd_unwind_cpu(), kd_unwind_task()). */
+struct kd_backtrace {
+	struct kd_frame *frames;
+	size_t nframes;
+	int cpu;		/**< the CPU whose registers it started from, -1 for a sleeping task */
+	uint32_t pid;		/**< the CPU's task (NT_PRSTATUS pr_pid); 0 for a sleeping task */
+	/** NULL when the walk reached the end of the stack (an entry from
+	 * user mode, or the kernel's end-of-stack mark); else why it stopped
+	 * early, in one line. The frames up to there are valid. */
+	char *stopped;
+	/** The stack ends in a pt_regs from user mode: its ip and sp. */
+	bool user_regs;
+	uint64_t user_ip, user_sp;
+};
+
+/**
+ * The kernel stack of @p cpu at the crash, from its NT_PRSTATUS registers,
+ * unwound with the dump's ORC tables across the CPU's IRQ, exception and
+ * entry stacks to the task stack. x86_64 only (KD_ERROR_UNSUPPORTED else).
+ * A walk that stops early is not an error: see kd_backtrace.stopped.
+ */
+struct kd_error *kd_unwind_cpu(struct kd_kernel *kernel, size_t cpu,
+			       struct kd_backtrace **ret);
+/**
+ * The kernel stack of a task that is not running: from its saved frame
+ * (struct inactive_task_frame) at @p thread_sp (task->thread.sp), on the
+ * THREAD_SIZE stack at @p stack_base (task->stack; 0: the aligned block
+ * holding thread_sp).
+ */
+struct kd_error *kd_unwind_task(struct kd_kernel *kernel, uint64_t stack_base,
+				uint64_t thread_sp, struct kd_backtrace **ret);
+void kd_unwind_destroy(struct kd_backtrace *bt);
+/** The CPU that panicked (panic_cpu, else the one that saved its registers
+ * in crash_kexec). KD_ERROR_NOTFOUND when the dump does not tell. */
+struct kd_error *kd_unwind_panic_cpu(struct kd_kernel *kernel, size_t *ret);
+
 /* ------------------------------------------------------- page filtering */
 
 /* makedumpfile's dump level bits (-d): which pages a dump leaves out. */

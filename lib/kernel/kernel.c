@@ -122,6 +122,9 @@ KD_EXPORT void kd_kernel_close(struct kd_kernel *k)
 {
 	if (!k)
 		return;
+	kd_unwind_cache_destroy(k->unwind);
+	kd_orc_table_deinit(&k->orc);
+	free(k->orc_error);
 	kd_symtab_deinit(&k->symtab);
 	kd_btf_destroy(k->btf);
 	free(k->btf_error);

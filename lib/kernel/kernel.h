@@ -112,6 +112,78 @@ struct kd_error *kd_symtab_parse_system_map(struct kd_symtab *tab,
 struct kd_error *kd_kallsyms_load(struct kd_kernel *kernel,
 				  struct kd_symtab *tab);
 
+/* ------------------------------------------------------------ ORC (orc.c) */
+
+/* Registers of orc_entry.sp_reg / bp_reg (arch/x86/include/asm/orc_types.h). */
+enum kd_orc_reg {
+	KD_ORC_REG_UNDEFINED = 0,
+	KD_ORC_REG_PREV_SP = 1,
+	KD_ORC_REG_DX = 2,
+	KD_ORC_REG_DI = 3,
+	KD_ORC_REG_BP = 4,
+	KD_ORC_REG_SP = 5,
+	KD_ORC_REG_R10 = 6,
+	KD_ORC_REG_R13 = 7,
+	KD_ORC_REG_BP_INDIRECT = 8,
+	KD_ORC_REG_SP_INDIRECT = 9,
+};
+/* orc_entry.type in the Linux 6.4+ numbering, which older layouts are
+ * decoded into (orc.c). */
+enum kd_orc_type {
+	KD_ORC_TYPE_UNDEFINED = 0,
+	KD_ORC_TYPE_END_OF_STACK = 1,
+	KD_ORC_TYPE_CALL = 2,
+	KD_ORC_TYPE_REGS = 3,
+	KD_ORC_TYPE_REGS_PARTIAL = 4,
+};
+/* Layouts of the entry's bit fields: before 6.3, 6.3, 6.4 and later. */
+enum { KD_ORC_V1 = 1, KD_ORC_V2 = 2, KD_ORC_V3 = 3 };
+#define KD_ORC_ENTRY_SIZE 6
+
+/* One decoded entry. */
+struct kd_orc_entry {
+	int16_t sp_offset, bp_offset;
+	uint8_t sp_reg, bp_reg;		/* enum kd_orc_reg */
+	uint8_t type;			/* enum kd_orc_type */
+	bool signal;	/* the previous frame's ip is not a return address */
+};
+
+/* An ORC table (vmlinux's or a module's) copied out of the dump. */
+struct kd_orc_table {
+	uint64_t ip_addr;	/* address of ips[0]: each s32 is relative to its own slot */
+	uint8_t *ips;		/* num little-endian s32 */
+	uint8_t *entries;	/* num raw 6-byte entries */
+	uint32_t num;
+	int version;		/* KD_ORC_V1..V3 */
+	/* vmlinux's fast look-up, or NULL: block i covers the text at
+	 * lookup_start + 256 * i, entries lookup[i] .. lookup[i + 1]. */
+	uint32_t *lookup;
+	uint32_t nblocks;
+	uint64_t lookup_start, lookup_stop;	/* _stext, _etext */
+};
+
+/* The layout version of a kernel release ("6.1.0-57-amd64"). */
+int kd_orc_version_for_release(const char *release);
+/* Decode the 6 bytes at @p raw written in layout @p version. */
+void kd_orc_decode(const uint8_t *raw, int version, struct kd_orc_entry *ret);
+/* The entry covering @p ip (the kernel's orc_find() on one table); false
+ * when @p ip lies below every entry. */
+bool kd_orc_find(const struct kd_orc_table *t, uint64_t ip,
+		 struct kd_orc_entry *ret);
+/* Copy a table of @p num entries out of the dump (no look-up table). */
+struct kd_error *kd_orc_table_read(struct kd_kernel *k, uint64_t ip_addr,
+				   uint64_t entries_addr, uint64_t num,
+				   int version, struct kd_orc_table *ret);
+void kd_orc_table_deinit(struct kd_orc_table *t);
+/* vmlinux's table, read on first use and kept on the kernel handle; a
+ * failure (no ORC in this kernel: KD_ERROR_NOTFOUND) is repeated. */
+struct kd_error *kd_orc_vmlinux(struct kd_kernel *k,
+				const struct kd_orc_table **ret);
+
+/* The unwinder's per-kernel state (unwind.c): per-CPU stacks, symbols. */
+struct kd_unwind_cache;
+void kd_unwind_cache_destroy(struct kd_unwind_cache *c);
+
 /* ---------------------------------------------------------------- kernel */
 
 struct kd_kernel {
@@ -130,6 +202,13 @@ struct kd_kernel {
 	bool btf_tried;
 	enum kd_error_code btf_error_code;
 	char *btf_error;		/* why there is none, for later callers */
+	/* vmlinux's ORC tables (orc.c), read on first use */
+	struct kd_orc_table orc;
+	bool orc_tried;
+	char *orc_error;
+	enum kd_error_code orc_error_code;
+	/* the unwinder's per-kernel state (unwind.c), or NULL */
+	struct kd_unwind_cache *unwind;
 };
 
 /* ------------------------------------------------------------------- BTF */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // libFuzzer target: a whole dump file, through every reader a user's
-// "kexdump info", "dmesg", "symbols" and "save -d 31" reach: format probe
-// and the ELF, kdump-compressed and flattened headers, notes, VMCOREINFO,
-// address translation, kallsyms, the kernel log and the page filter.
+// "kexdump info", "dmesg", "symbols", "bt" and "save -d 31" reach: format
+// probe and the ELF, kdump-compressed and flattened headers, notes,
+// VMCOREINFO, address translation, kallsyms, the kernel log, the ORC tables
+// and stack walks, and the page filter.
 // run.sh seeds it with synthetic dumps (tests/cli/mksynth.c: ELF cores with
 // kallsyms, a printk ring and mem_section, the crafted files of
 // tests/unit/hostile.c) and their kdump-compressed and flattened saves.
@@ -50,6 +51,22 @@ static void filter(struct kd_kernel *kernel)
 	kd_pagefilter_close(pf);
 }
 
+// kexdump bt: the panicking CPU and the first few others, with the ORC
+// tables and stacks the input holds.
+static void unwind(struct kd_kernel *kernel, size_t ncpus)
+{
+	size_t panic;
+	kd_error_destroy(kd_unwind_panic_cpu(kernel, &panic));
+	for (size_t i = 0; i < ncpus && i < 4; i++) {
+		struct kd_backtrace *bt;
+		struct kd_error *err = kd_unwind_cpu(kernel, i, &bt);
+		if (err)
+			kd_error_destroy(err);
+		else
+			kd_unwind_destroy(bt);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	int fd = memfd_create("fuzz-dump", 0);
@@ -76,6 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t pa;
 		kd_error_destroy(kd_kernel_vtop(kernel, 0xffffc90000001000ULL, &pa));
 		filter(kernel);
+		unwind(kernel, kd_dump_num_cpus(dump));
 		kd_kernel_close(kernel);
 	}
 	kd_error_destroy(err);

@@ -1,0 +1,117 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# check-triage.sh KEXDUMP DIR -- check kexdump's triage commands on one real
+# dump (DIR/vmcore, DIR/console.log, DIR/meta, made by tests/vm/mkdump.sh)
+# against oracles that are not kexdump:
+#   - bt: the crashed kernel's own Call Trace on the console: every frame it
+#     printed without "?" from panic() on is in the panicking CPU's
+#     backtrace, in order (tests/e2e/bt-oracle.py); on the multi-CPU 6.1
+#     dump, crash 8.0.2 with the debug vmlinux (tests/vm/vmlinux-dbg.sh):
+#     its `bt -a`, frame by frame at the same stack addresses;
+#   - the same on `kexdump save -d 31` of the dump: what triage reads must
+#     survive the highest dump level, and give the same answers.
+# Frame names are compared after stripping .cold/.isra.N/.constprop.N/...
+# Prints "ok - ..." / "not ok - ..." per check, "# ..." figures, and a
+# closing "N passed, N failed, N skipped" line; exits non-zero when a check
+# failed.
+# Env: KEXDUMP_CRASH=0 skips the crash comparison; KEXDUMP_CRASH_TIMEOUT
+# (default 300 s); KEXDUMP_CACHE (the debug vmlinux).
+set -uo pipefail
+if (($# != 2)); then
+	echo "usage: $0 KEXDUMP DIR" >&2
+	exit 2
+fi
+kexdump=$1 dir=${2%/}
+here=$(cd "$(dirname "$0")" && pwd)
+vmcore=$dir/vmcore
+name=$(basename "$dir")
+pass=0 fail=0 skip=0
+ok() { echo "ok - $name: $*"; pass=$((pass + 1)); }
+nok() { echo "not ok - $name: $*"; fail=$((fail + 1)); }
+skipped() { echo "ok - $name: $1 # SKIP $2"; skip=$((skip + 1)); }
+# tap OUTPUT: pass a helper's "ok"/"not ok" lines on and count them.
+tap() {
+	local l
+	while IFS= read -r l; do
+		case $l in
+		'ok - '*) echo "$l"; pass=$((pass + 1)) ;;
+		'not ok - '*) echo "$l"; fail=$((fail + 1)) ;;
+		'#'*) echo "$l" ;;
+		esac
+	done <<<"$1"
+}
+ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
+
+# shellcheck disable=SC1091
+. "$dir/meta" || { echo "not ok - $name: no meta"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+release=${release:-} suite=${suite:-} cpus=${cpus:-1}
+work=$(mktemp -d "${TMPDIR:-/var/tmp}/kexdump-triage.XXXXXX") || exit 1
+chmod 700 "$work"
+trap 'rm -rf "$work"' EXIT
+
+# ------------------------------------------------------------------- bt
+check_bt() { # check_bt DUMP LABEL
+	local d=$1 l=$2 t0 ms
+	t0=$(date +%s%N)
+	if "$kexdump" bt --all --json "$d" >"$work/bt-$l.json" 2>"$work/bt.err"; then
+		ms=$(ms_since "$t0")
+		ok "$l: bt --all --json exits 0"
+		echo "# $name: $l: bt --all --json took $ms ms"
+	else
+		nok "$l: bt --all --json failed: $(head -c 300 "$work/bt.err")"
+		return
+	fi
+	tap "$(python3 "$here/bt-oracle.py" console "$dir/console.log" "$work/bt-$l.json" "$name: $l")"
+	# The text form: one header per CPU, crash's frame lines.
+	if "$kexdump" bt "$d" >"$work/bt-$l.txt" 2>"$work/bt.err" &&
+		grep -qE '^PID: [0-9]+  CPU: [0-9]+  \(panic\)$' "$work/bt-$l.txt" &&
+		grep -qE '^ #1 \[[0-9a-f]{16}\] panic\+0x[0-9a-f]+/0x[0-9a-f]+' "$work/bt-$l.txt"; then
+		ok "$l: bt (text) shows the panicking CPU, panic() in frame #1"
+	else
+		nok "$l: bt (text): $(head -n 3 "$work/bt-$l.txt" | tr '\n' ';') $(head -c 200 "$work/bt.err")"
+	fi
+}
+
+check_bt "$vmcore" raw
+
+# crash with the debug vmlinux: DWARF, not ORC, and its own walker. One
+# session on the multi-CPU 6.1 dump (crash 8.0.2 reads 6.1; a session
+# takes about a minute).
+if [[ ${KEXDUMP_CRASH:-1} == 0 ]]; then
+	skipped "bt against crash" "KEXDUMP_CRASH=0"
+elif [[ $suite != bookworm || $cpus -lt 2 ]]; then
+	: # the comparison runs on the multi-CPU bookworm dump only
+elif ! command -v crash >/dev/null; then
+	nok "bt against crash: crash is not installed (tools/deps.sh)"
+elif ! vmlinux=$("$here/../vm/vmlinux-dbg.sh" "$release" 2>"$work/dbg.err"); then
+	nok "bt against crash: no debug vmlinux for $release: $(tail -n 1 "$work/dbg.err")"
+else
+	printf 'bt -a > %s\nexit\n' "$work/crash-bt" >"$work/crash.cmds"
+	t0=$(date +%s%N)
+	timeout "${KEXDUMP_CRASH_TIMEOUT:-300}" crash -s --no_scroll -i "$work/crash.cmds" \
+		"$vmlinux" "$vmcore" </dev/null >"$work/crash.out" 2>&1
+	echo "# $name: crash bt -a took $(ms_since "$t0") ms (with the debug vmlinux)"
+	if [[ -s $work/crash-bt ]]; then
+		tap "$(python3 "$here/bt-oracle.py" crash "$work/crash-bt" "$work/bt-raw.json" "$name: raw")"
+	else
+		nok "bt against crash: crash printed no bt: $(tail -n 2 "$work/crash.out" | tr '\n' ';')"
+	fi
+fi
+
+# ---------------------------------------------------- save -d 31 copy
+# What triage reads is kept at the highest dump level, and reads the same.
+if "$kexdump" save -d 31 "$vmcore" "$work/d31.kdump" >"$work/save.out" 2>&1; then
+	ok "save -d 31 ($(stat -c %s "$work/d31.kdump") bytes)"
+	check_bt "$work/d31.kdump" d31
+	if cmp -s "$work/bt-raw.json" "$work/bt-d31.json"; then
+		ok "d31: bt --all --json equals the raw dump's"
+	else
+		nok "d31: bt --all --json differs from the raw dump's: $(diff "$work/bt-raw.json" "$work/bt-d31.json" | head -c 300)"
+	fi
+else
+	nok "save -d 31 failed: $(tail -n 2 "$work/save.out")"
+fi
+
+echo "$pass passed, $fail failed, $skip skipped"
+((fail == 0))
