@@ -208,6 +208,17 @@ if [[ ${KEXDUMP_SKIP_VM:-0} != 1 ]]; then
 		echo "$r" | grep '^not ok\|# SKIP'
 		tap_tally "$r" "$(basename "$d") under ASan+UBSan"
 	done
+	# kexdump bt walks every CPU's stack of every real dump under ASan+UBSan.
+	for d in "$dumps"/*/; do
+		[[ -f $d/meta && -x $out/asan/kexdump ]] || continue
+		if UBSAN_OPTIONS=halt_on_error=1 "$out/asan/kexdump" bt --all --json "$d/vmcore" \
+			>/dev/null 2>"$out/bt-asan.err"; then
+			tally 1 0 0 "$(basename "$d") bt --all under ASan+UBSan"
+		else
+			head -n 20 "$out/bt-asan.err"
+			tally 0 1 0 "$(basename "$d") bt --all under ASan+UBSan"
+		fi
+	done
 	# The static binary reads a real dump too.
 	first=$(ls -d "$dumps"/*/ 2>/dev/null | head -n1)
 	# Whole output first: grep -q would close the pipe at the first match

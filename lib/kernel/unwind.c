@@ -44,7 +44,7 @@ _Static_assert(sizeof(struct unwind_raw_pt_regs) == 168, "struct pt_regs is 168 
 
 // struct inactive_task_frame (arch/x86/include/asm/switch_to.h), x86_64
 // since Linux 4.9 without the flags word of 5.x: r15 r14 r13 r12 bx bp
-// ret_addr.
+// ret_addr. The dump's BTF says so when it has one (unwind_frame_layout()).
 enum { INACTIVE_FRAME_BP = 40, INACTIVE_FRAME_RET = 48, INACTIVE_FRAME_SIZE = 56 };
 
 // Names of the exception stacks in cpu_entry_area order (struct
@@ -68,6 +68,7 @@ struct unwind_backing {
 
 struct unwind_cpu_stacks {
 	bool tried;
+	uint64_t offset;	/* __per_cpu_offset[cpu], 0 = unknown */
 	// physical page of each page of each backing store, 0 = unknown
 	uint64_t *pages[3];
 	size_t npages[3];
@@ -79,8 +80,13 @@ struct kd_unwind_cache {
 	size_t ncpus;
 	struct unwind_cpu_stacks *cpus;
 	uint64_t per_cpu_offset;	/* __per_cpu_offset */
+	uint64_t cea_exception_stacks;	/* per-CPU pointer into the cpu_entry_area */
 	uint64_t ret_from_fork[2];	/* ret_from_fork, ret_from_fork_asm */
 	uint64_t text[2], inittext[2];	/* [_stext, _etext), [_sinittext, _einittext) */
+	// struct inactive_task_frame: bp, ret_addr and its size, from BTF
+	// once a sleeping task is walked
+	bool frame_tried;
+	uint64_t frame_bp, frame_ret, frame_size;
 	// ORC_REG_SP_INDIRECT: [sp] + offset since Linux 5.12 (commit
 	// "x86/unwind/orc: Change REG_SP_INDIRECT"), [sp + offset] before.
 	bool sp_indirect_then_add;
@@ -119,6 +125,10 @@ struct unwind_walk {
 	bool have_regs, full_regs, have_prev;
 	uint64_t regs[PT_REGS_NREGS], prev_regs[PT_REGS_NREGS];
 	struct kd_backtrace *bt;
+	// The first frame when it was found by a scan (the NMI stack): its
+	// slot and flags.
+	uint64_t first_slot;
+	unsigned int first_flags;
 };
 
 // ------------------------------------------------------------ symbols
@@ -204,6 +214,7 @@ static void unwind_cache_init(struct kd_kernel *k, struct kd_unwind_cache *c)
 		c->backing[2] = (struct unwind_backing){ "entry_stack_storage",
 			UNWIND_PAGE, UNWIND_PAGE, 1 };
 	c->per_cpu_offset = unwind_symbol_or_zero(k, "__per_cpu_offset");
+	c->cea_exception_stacks = unwind_symbol_or_zero(k, "cea_exception_stacks");
 	c->ret_from_fork[0] = unwind_symbol_or_zero(k, "ret_from_fork");
 	c->ret_from_fork[1] = unwind_symbol_or_zero(k, "ret_from_fork_asm");
 	c->text[0] = unwind_symbol_or_zero(k, "_stext");
@@ -249,6 +260,7 @@ static const struct unwind_cpu_stacks *unwind_cpu_stacks(struct kd_kernel *k,
 		kd_error_destroy(err);
 		return cs;
 	}
+	cs->offset = off;
 	for (size_t j = 0; j < 3; j++) {
 		const struct unwind_backing *b = &c->backing[j];
 		uint64_t start;
@@ -297,7 +309,12 @@ static size_t unwind_find_stack(struct unwind_walk *w, uint64_t addr)
 			return i;
 	const struct unwind_cpu_stacks *cs = unwind_cpu_stacks(w->k, w->cpu);
 	uint64_t pa;
-	if (cs && !kd_kernel_vtop(w->k, addr, &pa)) {
+	struct kd_error *err = cs ? kd_kernel_vtop(w->k, addr, &pa) : NULL;
+	if (err) {
+		kd_error_destroy(err);
+		cs = NULL;
+	}
+	if (cs) {
 		pa &= ~(uint64_t)(UNWIND_PAGE - 1);
 		const struct kd_unwind_cache *c = w->k->unwind;
 		for (size_t j = 0; j < 3; j++) {
@@ -722,9 +739,166 @@ static bool unwind_step(struct unwind_walk *w, unsigned int *flags_ret,
 	return unwind_check(w, prev_stack, prev_sp, orig_ip, *flags_ret, err_ret);
 }
 
+// ------------------------------------- frames below the note's registers
+
+// The registers in a CPU's note are not always where it stopped:
+//  - a CPU stopped by the crash NMI saved the registers it was interrupted
+//    with (crash_nmi_callback() -> crash_save_cpu()); it halts for good in
+//    crash_nmi_callback() (arch/x86/kernel/reboot.c), on its NMI stack;
+//  - after an oops, crash_kexec(regs) saves the oops's registers
+//    (crash_setup_regs() copies them); the CPU went on through oops_end()
+//    and __crash_kexec() into machine_kexec(), below the oops's pt_regs.
+// Either way the entry code left those registers on the stack as a
+// pt_regs. Where one is found, the walk starts lower, at a return address
+// from which ORC leads back up to exactly that pt_regs, as crash shows
+// these stacks. Calls that returned left their return addresses below the
+// live frames too: one into @p stopped_in (where the CPU stopped) is taken
+// first, else the lowest. Returns false, w unchanged, when nothing leads to
+// the note's registers.
+// After a probe walk on a copy of @p w: the bytes it read of w's stacks
+// stay; stacks it took for its own (the task stack, on a wrong path) go.
+static void unwind_probe_done(struct unwind_walk *w, struct unwind_walk *probe)
+{
+	for (size_t i = 0; i < probe->nstacks; i++) {
+		struct unwind_stack *p = &probe->stacks[i];
+		if (i < w->nstacks && !w->stacks[i].data && !w->stacks[i].unreadable) {
+			w->stacks[i].data = p->data;
+			w->stacks[i].unreadable = p->unreadable;
+		} else if (i >= w->nstacks || w->stacks[i].data != p->data) {
+			free(p->data);
+		}
+	}
+}
+
+static bool unwind_scan_start(struct unwind_walk *w, const struct kd_cpu_state *st,
+			      size_t si, uint64_t regs_lo, uint64_t regs_hi,
+			      const char *stopped_in)
+{
+	const struct unwind_stack *s = &w->stacks[si];
+	uint64_t lo = s->lo;
+	if (regs_lo < lo)
+		regs_lo = lo;
+	if (regs_hi > s->hi)
+		regs_hi = s->hi;
+	// The pt_regs: a block that holds the note's registers.
+	enum { N = PT_REGS_NREGS };
+	uint64_t regs_at = 0;
+	uint8_t raw[8 * N];
+	for (uint64_t a = (regs_hi - 8 * N) & ~7ULL; a >= regs_lo && a + 8 * N <= regs_hi && !regs_at;
+	     a -= 8) {
+		if (!unwind_read(w, a, raw, sizeof(raw)))
+			break;
+		static const unsigned int same[] = { REG_IP, REG_CS, REG_SP, 18, 20, REG_BP, 5 };
+		bool match = true;
+		for (size_t i = 0; i < KD_ARRAY_SIZE(same) && match; i++)
+			match = kd_le64(raw + 8 * same[i]) == st->regs[same[i]];
+		if (match)
+			regs_at = a;
+	}
+	if (!regs_at)
+		return false;
+	const struct kd_symbol *stop = kd_symtab_find(&w->k->symtab, stopped_in);
+	uint64_t best = 0, best_ip = 0;
+	struct unwind_walk probe;
+	struct kd_backtrace scratch = {0};
+	for (uint64_t a = lo; a < regs_at; a += 8) {
+		uint64_t v, target;
+		if (!unwind_read_u64(w, a, &v) || !unwind_after_call(w, v, &target))
+			continue;
+		probe = *w;
+		probe.bt = &scratch;
+		probe.ip = v;
+		probe.sp = a + 8;
+		probe.bp = 0;
+		probe.signal = probe.have_regs = probe.have_prev = false;
+		probe.cur = si;
+		bool reached = false;
+		for (int step = 0; step < 32 && !reached; step++) {
+			unsigned int flags;
+			struct kd_error *e;
+			if (!unwind_step(&probe, &flags, &e) || e) {
+				kd_error_destroy(e);
+				break;
+			}
+			probe.cur = unwind_find_stack(&probe, probe.sp);
+			reached = (flags & KD_FRAME_REGS) && probe.ip == st->regs[REG_IP] &&
+				  probe.sp == st->regs[REG_SP];
+			// Only code leads there (no NULL-call frames over
+			// zeroed stack).
+			if (!reached && !unwind_is_text(&probe, probe.ip))
+				break;
+		}
+		unwind_probe_done(w, &probe);
+		free(scratch.stopped);
+		scratch.stopped = NULL;
+		scratch.user_regs = false;
+		if (!reached)
+			continue;
+		bool in_stop = stop && kd_symtab_containing(&w->k->symtab, v) == stop;
+		if (!best || in_stop) {
+			best = a;
+			best_ip = v;
+		}
+		if (in_stop)
+			break;
+	}
+	if (!best)
+		return false;
+	w->ip = best_ip;
+	w->sp = best + 8;
+	w->bp = 0;
+	w->signal = w->have_regs = w->have_prev = false;
+	w->cur = si;
+	w->first_slot = best;
+	w->first_flags = KD_FRAME_GUESSED;
+	return true;
+}
+
+// The CPU's NMI stack (in the cpu_entry_area, where the CPU ran on it),
+// or SIZE_MAX.
+static size_t unwind_nmi_stack(struct unwind_walk *w)
+{
+	const struct unwind_cpu_stacks *cs = unwind_cpu_stacks(w->k, w->cpu);
+	const struct kd_unwind_cache *c = w->k->unwind;
+	const struct unwind_backing *b = &c->backing[1];
+	if (!cs || !cs->offset || !c->cea_exception_stacks || b->nstacks < 2 ||
+	    !cs->pages[1] || cs->npages[1] < 2 * b->stack_size / UNWIND_PAGE)
+		return SIZE_MAX;
+	// struct cea_exception_stacks: a guard page before each stack.
+	uint64_t cea, pa;
+	struct kd_error *err = kd_kernel_read_u64(w->k, c->cea_exception_stacks + cs->offset, &cea);
+	uint64_t lo = cea + 2 * UNWIND_PAGE + b->stack_size;
+	if (!err)
+		err = kd_kernel_vtop(w->k, lo, &pa);
+	if (err || (pa & ~(uint64_t)(UNWIND_PAGE - 1)) !=
+		   cs->pages[1][b->stack_size / UNWIND_PAGE]) {
+		kd_error_destroy(err);
+		return SIZE_MAX;
+	}
+	return unwind_add_stack(w, lo, lo + b->stack_size, unwind_exception_names[1]);
+}
+
+// Where a CPU's walk starts when its note's registers are a pt_regs on
+// the stack (see unwind_scan_start()).
+static void unwind_find_start(struct unwind_walk *w, const struct kd_cpu_state *st)
+{
+	// After an oops: the pt_regs just below the oops's stack pointer
+	// (the entry code aligns it, hence some slack).
+	size_t si = unwind_find_stack(w, st->regs[REG_SP]);
+	uint64_t sp = st->regs[REG_SP];
+	if (si != SIZE_MAX && sp > 8 * PT_REGS_NREGS + 64 &&
+	    unwind_scan_start(w, st, si, sp - 8 * PT_REGS_NREGS - 64, sp, "__crash_kexec"))
+		return;
+	si = unwind_nmi_stack(w);
+	if (si != SIZE_MAX)
+		unwind_scan_start(w, st, si, 0, UINT64_MAX, "crash_nmi_callback");
+}
+
 static struct kd_error *unwind_run(struct unwind_walk *w)
 {
-	struct kd_error *err = unwind_emit(w, 0);
+	struct kd_error *err = unwind_emit(w, w->first_flags);
+	if (!err && w->first_slot)
+		w->bt->frames[0].sp = w->first_slot;
 	while (!err) {
 		unsigned int flags;
 		if (!unwind_step(w, &flags, &err))
@@ -802,9 +976,31 @@ KD_EXPORT struct kd_error *kd_unwind_cpu(struct kd_kernel *k, size_t cpu,
 		w.bt->user_ip = w.ip;
 		w.bt->user_sp = w.sp;
 	} else {
+		unwind_find_start(&w, &st);
 		err = unwind_run(&w);
 	}
 	return unwind_finish(&w, err, ret);
+}
+
+// struct inactive_task_frame from the dump's BTF; without BTF (or with a
+// layout that makes no sense) the x86_64 one of Linux 4.9+.
+static void unwind_frame_layout(struct kd_kernel *k, struct kd_unwind_cache *c)
+{
+	c->frame_bp = INACTIVE_FRAME_BP;
+	c->frame_ret = INACTIVE_FRAME_RET;
+	c->frame_size = INACTIVE_FRAME_SIZE;
+	uint64_t bp, ret, size;
+	struct kd_error *err = kd_btf_member(k, "inactive_task_frame", "bp", &bp);
+	if (!err)
+		err = kd_btf_member(k, "inactive_task_frame", "ret_addr", &ret);
+	if (!err)
+		err = kd_btf_type_size(k, "inactive_task_frame", &size);
+	if (!err && bp + 8 <= size && ret + 8 <= size && size <= 256 && size % 8 == 0) {
+		c->frame_bp = bp;
+		c->frame_ret = ret;
+		c->frame_size = size;
+	}
+	kd_error_destroy(err);
 }
 
 KD_EXPORT struct kd_error *kd_unwind_task(struct kd_kernel *k, uint64_t stack_base,
@@ -822,18 +1018,22 @@ KD_EXPORT struct kd_error *kd_unwind_task(struct kd_kernel *k, uint64_t stack_ba
 	if (stack_base)
 		w.task_stack = unwind_add_stack(&w, stack_base,
 						stack_base + UNWIND_THREAD_SIZE, "task");
+	struct kd_unwind_cache *c = k->unwind;
+	if (!c->frame_tried) {
+		c->frame_tried = true;
+		unwind_frame_layout(k, c);
+	}
 	uint64_t bp, ip;
-	if (!unwind_read_u64(&w, thread_sp + INACTIVE_FRAME_BP, &bp) ||
-	    !unwind_read_u64(&w, thread_sp + INACTIVE_FRAME_RET, &ip)) {
+	if (!unwind_read_u64(&w, thread_sp + c->frame_bp, &bp) ||
+	    !unwind_read_u64(&w, thread_sp + c->frame_ret, &ip)) {
 		err = unwind_stop(&w, "cannot read the saved frame at %#" PRIx64, thread_sp);
 		return unwind_finish(&w, err, ret);
 	}
-	w.sp = thread_sp + INACTIVE_FRAME_SIZE;
+	w.sp = thread_sp + c->frame_size;
 	w.bp = bp;
 	w.ip = ip;
 	// A new task returns to ret_from_fork, which it never called.
-	const struct kd_unwind_cache *c = unwind_cache(k);
-	w.signal = c && ip && (ip == c->ret_from_fork[0] || ip == c->ret_from_fork[1]);
+	w.signal = ip && (ip == c->ret_from_fork[0] || ip == c->ret_from_fork[1]);
 	err = unwind_run(&w);
 	return unwind_finish(&w, err, ret);
 }

@@ -15,11 +15,10 @@ console: the crashed kernel's own Call Trace of its panic (the first
   frames of the stack and are ignored.
 crash: crash's `bt -a` with the debug vmlinux (DWARF, not ORC): for each
   CPU, every kexdump frame must be one of crash's, in order, at the same
-  stack address; for the panicking CPU from panic() on, for the others
-  from the interrupted context on (crash also walks the NMI stack, which
-  the CPU note does not describe). crash lists stale return addresses it
-  finds between frames too; those it lists and kexdump does not are
-  counted and named, not failed.
+  stack address (for the panicking CPU from panic() on; for the CPUs the
+  crash NMI stopped, from their NMI stack on). crash lists stale return
+  addresses it finds between frames too; those it lists and kexdump does
+  not are counted and named, not failed.
 Frame names are compared after stripping .cold/.isra.N/.constprop.N/
 .part.N/.llvm.N.
 """
@@ -133,8 +132,7 @@ def check_console(console, btfile, label):
 
 
 def crash_blocks(path):
-    """{cpu: [(name, stack address), ...]} of crash's bt -a, frames after
-    the last exception-stack marker for CPUs stopped by NMI."""
+    """{cpu: [(name, stack address), ...]} of crash's bt -a."""
     blocks = {}
     cur = None
     with open(path, errors='replace') as f:
@@ -145,9 +143,6 @@ def crash_blocks(path):
                 blocks[cur] = []
                 continue
             if cur is None:
-                continue
-            if l.startswith('--- <') and 'exception stack' in l:
-                blocks[cur] = []	# keep what the interrupted context ran
                 continue
             m = CRASH_FRAME.match(l)
             if m:

@@ -32,7 +32,10 @@
 #define F_CALLER 0x1600u
 #define F_OTHER 0x1700u
 #define F_LOOP 0x1800u
-#define ETEXT 0x1900u
+#define F_EXC 0x1900u
+#define F_HANDLER 0x1a00u
+#define F_STOP 0x1b00u
+#define ETEXT 0x1c00u
 // Tables and data.
 #define ORC_IP 0x2000u
 #define ORC_ENTRIES 0x2800u
@@ -72,6 +75,9 @@ static const struct orc_def orc_defs[] = {
 	{ F_CALLER, R_SP, 0x20, T_CALL, 0, 0, 0 },
 	{ F_OTHER, R_SP, 8, T_CALL, 0, 0, 0 },
 	{ F_LOOP, R_SP, 0, T_CALL, 0, 0, 0 },			/* sp never grows */
+	{ F_EXC, R_SP, 0, T_REGS, 1, 0, 0 },			/* returns onto a pt_regs at sp */
+	{ F_HANDLER, R_SP, 0x18, T_CALL, 0, 0, 0 },
+	{ F_STOP, R_SP, 0x20, T_CALL, 0, 0, 0 },
 	{ ETEXT, R_UNDEF, 0, T_UNDEF, 0, 0, 0 },
 };
 #define NORC (sizeof(orc_defs) / sizeof(orc_defs[0]))
@@ -105,6 +111,20 @@ static void put_prstatus(struct synth *s, uint32_t pid, uint64_t ip, uint64_t sp
 	synth_note(s, "CORE", 1 /* NT_PRSTATUS */, d, sizeof(d));
 }
 
+#define OOPS_REGS 0x9000u
+// The registers of the oops: in f_caller, kernel mode, sp above them.
+static uint64_t oops_reg(int i)
+{
+	switch (i) {
+	case 16: return KVA(F_CALLER + 0x40);
+	case 17: return 0x10;
+	case 18: return 0x246;
+	case 19: return KVA(OOPS_REGS + 168);
+	case 20: return 0x18;
+	default: return 0x5000 + (uint64_t)i;
+	}
+}
+
 static void build_memory(uint8_t *mem)
 {
 	for (size_t i = 0; i < NORC; i++) {
@@ -130,6 +150,7 @@ static void build_memory(uint8_t *mem)
 	synth_put32(mem + LOOKUP_NUM, nblocks);
 	put64(mem, PER_CPU_OFFSET, KVA(IRQ0));
 	put64(mem, PER_CPU_OFFSET + 8, KVA(IRQ1));
+	put64(mem, PER_CPU_OFFSET + 16, KVA(IRQ1));
 
 	// CPU 0: in f_a on its IRQ stack, called from f_b after the switch
 	// from the task stack, which holds f_c returning onto a pt_regs
@@ -170,6 +191,21 @@ static void build_memory(uint8_t *mem)
 	for (uint32_t a = LOOP_STACK + 48; a < LOOP_STACK + 0x4000; a += 8)
 		put64(mem, a, KVA(F_OTHER + 0x15));
 
+	// CPU 2 after an oops: its note holds the pt_regs at OOPS_REGS (an
+	// exception in f_caller), below which f_exc called f_handler, which
+	// called __crash_kexec (f_stop), where the CPU stopped. Below, a
+	// return address that leads nowhere.
+	put_call(mem, F_EXC + 0x15, F_HANDLER);
+	put_call(mem, F_HANDLER + 0x15, F_STOP);
+	put_call(mem, F_STOP + 0x15, F_A);
+	put64(mem, OOPS_REGS - 0x08, KVA(F_EXC + 0x15));
+	put64(mem, OOPS_REGS - 0x20, KVA(F_HANDLER + 0x15));
+	put64(mem, OOPS_REGS - 0x40, KVA(F_STOP + 0x15));
+	put64(mem, OOPS_REGS - 0x80, KVA(F_OTHER + 0x15));
+	for (int i = 0; i < 21; i++)
+		put64(mem, OOPS_REGS + 8 * (uint32_t)i, oops_reg(i));
+	put64(mem, OOPS_REGS + 168 + 0x18, KVA(F_TOP + 0x5));
+
 	// One whose f_loop frame never climbs the stack.
 	put64(mem, TASK_STACK + 0x3c00 + 48, KVA(F_LOOP + 0x10));
 	put64(mem, TASK_STACK + 0x3c38 - 8, KVA(F_LOOP + 0x10));
@@ -194,6 +230,8 @@ static void fixture_open(struct fixture *fx, const char *release)
 		{ F_C, 't', "f_c" }, { F_ENTRY, 'T', "f_entry" }, { F_TOP, 'T', "f_top" },
 		{ F_NOORC, 'T', "f_noorc" }, { F_CALLER, 'T', "f_caller" },
 		{ F_OTHER, 'T', "f_other" }, { F_LOOP, 'T', "f_loop" },
+		{ F_EXC, 'T', "f_exc" }, { F_HANDLER, 'T', "f_handler" },
+		{ F_STOP, 'T', "__crash_kexec" },
 		{ ETEXT, 'T', "_etext" }, { ORC_IP, 'R', "__start_orc_unwind_ip" },
 		{ ORC_IP + 4 * NORC, 'R', "__stop_orc_unwind_ip" },
 		{ ORC_ENTRIES, 'R', "__start_orc_unwind" },
@@ -210,6 +248,11 @@ static void fixture_open(struct fixture *fx, const char *release)
 	struct synth *s = synth_new();
 	put_prstatus(s, 7, KVA(F_A + 0x20), KVA(IRQ0 + 0x3fe0), 0x10);
 	put_prstatus(s, 9, KVA(F_C + 0x7), KVA(TASK_STACK + 0x2000), 0x10);
+	uint8_t d[336] = {0};
+	synth_put32(d + 32, 11);
+	for (int i = 0; i < 21; i++)
+		synth_put64(d + 112 + 8 * i, oops_reg(i));
+	synth_note(s, "CORE", 1 /* NT_PRSTATUS */, d, sizeof(d));
 	synth_vmcoreinfo(s, "OSRELEASE=%s\nPAGESIZE=4096\nNUMBER(phys_base)=0\n"
 			 "SYMBOL(_stext)=%llx\n", release, (unsigned long long)KVA(F_A));
 	synth_load(s, 0, 0, fx->mem, MEM_SIZE);
@@ -289,10 +332,32 @@ static void test_cpu_user_regs(void **state)
 	assert_int_equal(bt->user_ip, 0x401000);
 	assert_int_equal(bt->user_sp, 0x7ffc0000);
 	kd_unwind_destroy(bt);
-	struct kd_error *err = kd_unwind_cpu(fx.f.kernel, 2, &bt);
+	struct kd_error *err = kd_unwind_cpu(fx.f.kernel, 3, &bt);
 	assert_non_null(err);
 	assert_int_equal(kd_error_code(err), KD_ERROR_NOTFOUND);
 	kd_error_destroy(err);
+	fixture_close(&fx);
+}
+
+// After an oops the note holds the oops's registers; the CPU went on
+// below them into __crash_kexec. The walk starts there, as crash shows it.
+static void test_cpu_below_oops(void **state)
+{
+	(void)state;
+	struct fixture fx;
+	fixture_open(&fx, "6.12.0-test");
+	struct kd_backtrace *bt;
+	assert_null(kd_unwind_cpu(fx.f.kernel, 2, &bt));
+	assert_null(bt->stopped);
+	assert_int_equal(bt->pid, 11);
+	assert_int_equal(bt->nframes, 5);
+	assert_frame(bt, 0, "__crash_kexec", 0x15, KVA(OOPS_REGS - 0x40), "task",
+		     KD_FRAME_GUESSED);
+	assert_frame(bt, 1, "f_handler", 0x15, KVA(OOPS_REGS - 0x20), "task", 0);
+	assert_frame(bt, 2, "f_exc", 0x15, KVA(OOPS_REGS - 0x08), "task", 0);
+	assert_frame(bt, 3, "f_caller", 0x40, KVA(OOPS_REGS + 168), "task", KD_FRAME_REGS);
+	assert_frame(bt, 4, "f_top", 0x5, KVA(OOPS_REGS + 168 + 0x18), "task", 0);
+	kd_unwind_destroy(bt);
 	fixture_close(&fx);
 }
 
@@ -384,6 +449,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cpu_irq_to_task),
 		cmocka_unit_test(test_cpu_user_regs),
+		cmocka_unit_test(test_cpu_below_oops),
 		cmocka_unit_test(test_sleeping_task),
 		cmocka_unit_test(test_guess_without_orc),
 		cmocka_unit_test(test_damaged_stacks),
