@@ -19,7 +19,7 @@
 #include "kernel/kernel.h"
 #include "synth.h"
 
-#define MEM_SIZE 0x20000u
+#define MEM_SIZE 0xa0000u
 #define KVA(off) SYNTH_KVA(off)
 
 // Functions, 0x100 bytes each.
@@ -35,7 +35,8 @@
 #define F_EXC 0x1900u
 #define F_HANDLER 0x1a00u
 #define F_STOP 0x1b00u
-#define ETEXT 0x1c00u
+#define F_NMI 0x1c00u
+#define ETEXT 0x1d00u
 // Tables and data.
 #define ORC_IP 0x2000u
 #define ORC_ENTRIES 0x2800u
@@ -44,9 +45,14 @@
 #define PER_CPU_OFFSET 0x3900u
 // The task stack (16 KiB, aligned) and two CPUs' IRQ stacks.
 #define TASK_STACK 0x8000u
-#define IRQ0 0x10000u
-#define IRQ1 0x14000u
 #define LOOP_STACK 0x18000u
+// CPU n's per-CPU area: its IRQ stack at +0, exception stacks at +0x4000
+// (DF, NMI, DB, MCE, VC, VC2: 8 KiB each), entry stack at +0x10000, the
+// cea_exception_stacks pointer at +0x11000.
+#define PERCPU(n) (0x20000u + 0x20000u * (n))
+#define IRQ0 PERCPU(0)
+#define IRQ1 PERCPU(1)
+#define NMI3 (PERCPU(3) + 0x4000u + 0x2000u)
 
 enum { R_UNDEF = 0, R_PREV_SP = 1, R_BP = 4, R_SP = 5, R_SP_INDIRECT = 9 };
 enum { T_UNDEF = 0, T_END = 1, T_CALL = 2, T_REGS = 3, T_REGS_PARTIAL = 4 };
@@ -78,6 +84,7 @@ static const struct orc_def orc_defs[] = {
 	{ F_EXC, R_SP, 0, T_REGS, 1, 0, 0 },			/* returns onto a pt_regs at sp */
 	{ F_HANDLER, R_SP, 0x18, T_CALL, 0, 0, 0 },
 	{ F_STOP, R_SP, 0x20, T_CALL, 0, 0, 0 },
+	{ F_NMI, R_SP, 0x18, T_CALL, 0, 0, 0 },
 	{ ETEXT, R_UNDEF, 0, T_UNDEF, 0, 0, 0 },
 };
 #define NORC (sizeof(orc_defs) / sizeof(orc_defs[0]))
@@ -125,6 +132,20 @@ static uint64_t oops_reg(int i)
 	}
 }
 
+#define NMI_REGS (NMI3 + 0x1f00u)
+// The registers the NMI interrupted: in f_caller on the task stack.
+static uint64_t nmi_reg(int i)
+{
+	switch (i) {
+	case 16: return KVA(F_CALLER + 0x40);
+	case 17: return 0x10;
+	case 18: return 0x246;
+	case 19: return KVA(TASK_STACK + 0x800);
+	case 20: return 0x18;
+	default: return 0x6000 + (uint64_t)i;
+	}
+}
+
 static void build_memory(uint8_t *mem)
 {
 	for (size_t i = 0; i < NORC; i++) {
@@ -150,7 +171,10 @@ static void build_memory(uint8_t *mem)
 	synth_put32(mem + LOOKUP_NUM, nblocks);
 	put64(mem, PER_CPU_OFFSET, KVA(IRQ0));
 	put64(mem, PER_CPU_OFFSET + 8, KVA(IRQ1));
-	put64(mem, PER_CPU_OFFSET + 16, KVA(IRQ1));
+	put64(mem, PER_CPU_OFFSET + 16, KVA(PERCPU(2)));
+	put64(mem, PER_CPU_OFFSET + 24, KVA(PERCPU(3)));
+	for (uint32_t n = 0; n < 4; n++)	/* the NMI stack at cea + 8K + 8K */
+		put64(mem, PERCPU(n) + 0x11000, KVA(PERCPU(n) + 0x2000));
 
 	// CPU 0: in f_a on its IRQ stack, called from f_b after the switch
 	// from the task stack, which holds f_c returning onto a pt_regs
@@ -206,6 +230,18 @@ static void build_memory(uint8_t *mem)
 		put64(mem, OOPS_REGS + 8 * (uint32_t)i, oops_reg(i));
 	put64(mem, OOPS_REGS + 168 + 0x18, KVA(F_TOP + 0x5));
 
+	// CPU 3, stopped by the crash NMI in f_caller: its NMI stack holds
+	// the interrupted registers at NMI_REGS, f_exc's return onto them,
+	// crash_nmi_callback's below (where the CPU halts), and lower a stale
+	// return into __crash_kexec that leads there too.
+	put_call(mem, F_NMI + 0x15, F_A);
+	put64(mem, NMI_REGS - 0x08, KVA(F_EXC + 0x15));
+	put64(mem, NMI_REGS - 0x20, KVA(F_NMI + 0x15));
+	put64(mem, NMI_REGS - 0x40, KVA(F_STOP + 0x15));
+	for (int i = 0; i < 21; i++)
+		put64(mem, NMI_REGS + 8 * (uint32_t)i, nmi_reg(i));
+	put64(mem, TASK_STACK + 0x800 + 0x18, KVA(F_TOP + 0x5));
+
 	// One whose f_loop frame never climbs the stack.
 	put64(mem, TASK_STACK + 0x3c00 + 48, KVA(F_LOOP + 0x10));
 	put64(mem, TASK_STACK + 0x3c38 - 8, KVA(F_LOOP + 0x10));
@@ -213,7 +249,10 @@ static void build_memory(uint8_t *mem)
 
 static const char *const map_lines[] = {
 	"0000000000000000 A irq_stack_backing_store",
-	"0000000000004000 A cpu_tss_rw",
+	"0000000000004000 A exception_stacks",
+	"0000000000010000 A entry_stack_storage",
+	"0000000000011000 A cea_exception_stacks",
+	"0000000000012000 A percpu_end",
 };
 
 static void fixture_open(struct fixture *fx, const char *release)
@@ -231,7 +270,7 @@ static void fixture_open(struct fixture *fx, const char *release)
 		{ F_NOORC, 'T', "f_noorc" }, { F_CALLER, 'T', "f_caller" },
 		{ F_OTHER, 'T', "f_other" }, { F_LOOP, 'T', "f_loop" },
 		{ F_EXC, 'T', "f_exc" }, { F_HANDLER, 'T', "f_handler" },
-		{ F_STOP, 'T', "__crash_kexec" },
+		{ F_STOP, 'T', "__crash_kexec" }, { F_NMI, 'T', "crash_nmi_callback" },
 		{ ETEXT, 'T', "_etext" }, { ORC_IP, 'R', "__start_orc_unwind_ip" },
 		{ ORC_IP + 4 * NORC, 'R', "__stop_orc_unwind_ip" },
 		{ ORC_ENTRIES, 'R', "__start_orc_unwind" },
@@ -252,6 +291,10 @@ static void fixture_open(struct fixture *fx, const char *release)
 	synth_put32(d + 32, 11);
 	for (int i = 0; i < 21; i++)
 		synth_put64(d + 112 + 8 * i, oops_reg(i));
+	synth_note(s, "CORE", 1 /* NT_PRSTATUS */, d, sizeof(d));
+	synth_put32(d + 32, 0);
+	for (int i = 0; i < 21; i++)
+		synth_put64(d + 112 + 8 * i, nmi_reg(i));
 	synth_note(s, "CORE", 1 /* NT_PRSTATUS */, d, sizeof(d));
 	synth_vmcoreinfo(s, "OSRELEASE=%s\nPAGESIZE=4096\nNUMBER(phys_base)=0\n"
 			 "SYMBOL(_stext)=%llx\n", release, (unsigned long long)KVA(F_A));
@@ -332,7 +375,7 @@ static void test_cpu_user_regs(void **state)
 	assert_int_equal(bt->user_ip, 0x401000);
 	assert_int_equal(bt->user_sp, 0x7ffc0000);
 	kd_unwind_destroy(bt);
-	struct kd_error *err = kd_unwind_cpu(fx.f.kernel, 3, &bt);
+	struct kd_error *err = kd_unwind_cpu(fx.f.kernel, 4, &bt);
 	assert_non_null(err);
 	assert_int_equal(kd_error_code(err), KD_ERROR_NOTFOUND);
 	kd_error_destroy(err);
@@ -357,6 +400,28 @@ static void test_cpu_below_oops(void **state)
 	assert_frame(bt, 2, "f_exc", 0x15, KVA(OOPS_REGS - 0x08), "task", 0);
 	assert_frame(bt, 3, "f_caller", 0x40, KVA(OOPS_REGS + 168), "task", KD_FRAME_REGS);
 	assert_frame(bt, 4, "f_top", 0x5, KVA(OOPS_REGS + 168 + 0x18), "task", 0);
+	kd_unwind_destroy(bt);
+	fixture_close(&fx);
+}
+
+// A CPU stopped by the crash NMI: the walk starts on its NMI stack in
+// crash_nmi_callback (not at the lower stale return), then crosses to
+// the interrupted context, as crash shows it.
+static void test_cpu_nmi_stack(void **state)
+{
+	(void)state;
+	struct fixture fx;
+	fixture_open(&fx, "6.12.0-test");
+	struct kd_backtrace *bt;
+	assert_null(kd_unwind_cpu(fx.f.kernel, 3, &bt));
+	assert_null(bt->stopped);
+	assert_int_equal(bt->nframes, 4);
+	assert_frame(bt, 0, "crash_nmi_callback", 0x15, KVA(NMI_REGS - 0x20), "NMI exception",
+		     KD_FRAME_GUESSED);
+	assert_frame(bt, 1, "f_exc", 0x15, KVA(NMI_REGS - 0x08), "NMI exception", 0);
+	assert_frame(bt, 2, "f_caller", 0x40, KVA(TASK_STACK + 0x800), "task",
+		     KD_FRAME_REGS | KD_FRAME_TRANSITION);
+	assert_frame(bt, 3, "f_top", 0x5, KVA(TASK_STACK + 0x818), "task", 0);
 	kd_unwind_destroy(bt);
 	fixture_close(&fx);
 }
@@ -450,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_cpu_irq_to_task),
 		cmocka_unit_test(test_cpu_user_regs),
 		cmocka_unit_test(test_cpu_below_oops),
+		cmocka_unit_test(test_cpu_nmi_stack),
 		cmocka_unit_test(test_sleeping_task),
 		cmocka_unit_test(test_guess_without_orc),
 		cmocka_unit_test(test_damaged_stacks),
