@@ -882,6 +882,28 @@ static bool capture_network(struct capture *c)
 		    rep.has_gateway ? g : "", rep.mtu, how, rep.total_seconds, rep.link_seconds,
 		    rep.carrier_seconds);
 	c->net_state = 1;
+	// Reaching the server: the first network target, when setup gave
+	// its address (the capture kernel has no resolver). A refused port
+	// counts: the host answered; the target itself says what is wrong.
+	for (size_t i = 0; i < c->cfg.nchain; i++) {
+		const struct kd_config_target *t = &c->cfg.chain[i];
+		uint8_t ip[4];
+		if (!kd_config_target_is_network(t->kind))
+			continue;
+		if (!kd_netif_parse_ip(t->host, ip))
+			break;
+		double t0 = capture_now();
+		unsigned int port = kd_config_target_port(t);
+		err = kd_netif_probe_tcp(ip, (uint16_t)port, secs * 1000);
+		if (err) {
+			capture_say("WARNING: network: %s", kd_error_message(err));
+			kd_error_destroy(err);
+		} else {
+			capture_say("network: %s:%u answers (%.2f s)", t->host, port,
+				    capture_now() - t0);
+		}
+		break;
+	}
 	return true;
 }
 
@@ -907,8 +929,9 @@ static enum outcome capture_run(struct capture *c)
 	snprintf(c->host, sizeof(c->host), "%s", host[0] ? host : "localhost");
 	if (c->pid1)
 		capture_load_modules();
-	// setup wrote resolved network settings: the chain has a network target.
-	if (c->pid1 && c->cfg.network.mode != KD_NETIF_AUTO)
+	// Before the chain's first network target: setup wrote the network
+	// settings it resolved.
+	if (c->pid1 && (kd_config_has_network(&c->cfg) || c->cfg.network.mode != KD_NETIF_AUTO))
 		capture_network(c);
 	bool have_dump = capture_open_dump(c);
 	if (!have_dump && !c->fallback_why[0] &&

@@ -333,13 +333,32 @@ static struct kd_error *setup_check_raw(struct kd_target *t, bool stamp)
 static struct kd_error *setup_network(struct kd_config *cfg)
 {
 	const char *host = NULL;
+	for (size_t i = 0; !host && i < cfg->nchain; i++)
+		if (kd_config_target_is_network(cfg->chain[i].kind))
+			host = cfg->chain[i].host;
 	if (!host && cfg->network.mode == KD_NETIF_AUTO)
 		return NULL;
 	uint8_t dst[4];
 	struct kd_error *err = host ? kd_netif_host_ip(host, dst) : NULL;
+	struct kd_netif_config net;
 	if (!err)
-		err = kd_netif_resolve(&cfg->network, host ? dst : NULL, &cfg->network);
-	return err;
+		err = kd_netif_resolve(&cfg->network, host ? dst : NULL, &net);
+	if (!err) {
+		cfg->network = net;
+		return NULL;
+	}
+	err = kd_error_prefix(err, "network");
+	// A local target after the network ones still takes the dump: the
+	// network targets will fail at crash time, which setup says now.
+	const struct kd_config_target *local = kd_config_local(cfg);
+	if (!local || kd_error_code(err) == KD_ERROR_UNSUPPORTED)
+		return err;
+	char name[300];
+	kd_config_target_name(cfg, local, name, sizeof(name));
+	cli_warn("%s; the network targets cannot work in the capture kernel, the dump goes to %s",
+		 kd_error_message(err), name);
+	kd_error_destroy(err);
+	return NULL;
 }
 
 // The drivers of the capture kernel's network interface.

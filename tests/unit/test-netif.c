@@ -284,6 +284,14 @@ static void test_config(void **state)
 	parse_bad("dhcp eth0 mtu=1500 mtu=1400", "unexpected 'mtu=1400'");
 
 	uint8_t ip[4];
+	assert_null(kd_netif_host_ip("192.0.2.7", ip));
+	assert_int_equal(ip[3], 7);
+	assert_null(kd_netif_host_ip("localhost", ip));	// /etc/hosts
+	assert_int_equal(ip[0], 127);
+	struct kd_error *err = kd_netif_host_ip("no-such-host.invalid", ip);
+	assert_int_equal(kd_error_code(err), KD_ERROR_NOTFOUND);
+	assert_non_null(strstr(kd_error_message(err), "no-such-host.invalid: no IPv4 address"));
+	kd_error_destroy(err);
 	assert_true(kd_netif_parse_ip("0.0.0.0", ip));
 	assert_false(kd_netif_parse_ip("1.2.3.4.5", ip));
 	assert_false(kd_netif_parse_ip("01234.1.1.1", ip));
@@ -460,6 +468,22 @@ static void test_real_by_mac(void **state)
 	// No route was asked for.
 	sh_out("ip -j route show default dev kdtest1", out, sizeof(out));
 	assert_string_equal(out, "[]");
+	// setup without a network target: the named interface's MAC and MTU;
+	// auto has nothing to copy.
+	struct kd_netif_config named, res;
+	assert_null(kd_netif_config_parse("dhcp kdtest1", &named));
+	assert_null(kd_netif_resolve(&named, NULL, &res));
+	char text[160];
+	kd_netif_config_format(&res, text, sizeof(text));
+	assert_string_equal(text, "dhcp kdtest1 mac=02:00:00:00:00:0b mtu=1500");
+	named.mode = KD_NETIF_AUTO;
+	err = kd_netif_resolve(&named, NULL, &res);
+	assert_int_equal(kd_error_code(err), KD_ERROR_INVALID);
+	kd_error_destroy(err);
+	assert_null(kd_netif_config_parse("dhcp nosuch0", &named));
+	err = kd_netif_resolve(&named, NULL, &res);
+	assert_int_equal(kd_error_code(err), KD_ERROR_NOTFOUND);
+	kd_error_destroy(err);
 	// Neither the MAC nor the name: NOTFOUND once the wait runs out.
 	assert_null(kd_netif_config_parse("eth7 203.0.113.5/28 mac=02:00:00:00:00:0c", &c));
 	err = kd_netif_bring_up(&c, 300, &rep);
