@@ -10,7 +10,8 @@
 #                      /usr/sbin/kexdump, /boot/vmlinuz-REL and
 #                      /boot/initrd.img-REL (= boot.cpio.gz, for the fast
 #                      reboot), a trimmed /lib/modules/REL (virtio_pci,
-#                      virtio_blk, ext4 and their dependencies, depmod'ed),
+#                      virtio_blk, ext4, virtio_net and their dependencies,
+#                      depmod'ed),
 #                      /etc/kexdump.conf and /sbin/init (service-init)
 #   OUT_DIR/boot.cpio.gz  the guest's own boot initramfs: busybox insmods
 #                      virtio + ext4, mounts /dev/vda and switch_roots to it
@@ -85,7 +86,9 @@ add_mod() { # add_mod NAME: copy NAME and its depends= (depth first)
 	cp "$f" "$root/lib/modules/$release/$rel"
 	order+=("$m:$rel")
 }
-for m in virtio_pci virtio_blk crc32c_generic crc32c-intel ext4; do add_mod "$m"; done
+# virtio_net (with net_failover, failover): the net scenarios' NIC, whose
+# driver chain setup copies into the capture initramfs from sysfs.
+for m in virtio_pci virtio_blk crc32c_generic crc32c-intel ext4 virtio_net; do add_mod "$m"; done
 cp "$moddir"/modules.{builtin,builtin.modinfo,order} "$root/lib/modules/$release/"
 depmod -b "$root" "$release" || die "depmod -b $root $release failed"
 [[ -s $root/lib/modules/$release/modules.dep ]] || die "depmod wrote no modules.dep"

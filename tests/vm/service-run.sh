@@ -15,6 +15,8 @@
 #                 dump disk of the tiny scenario)
 #   kdtest/       the guest's /var/lib/kdtest (command outputs, rc files)
 #   crash/        the dump folders (the target's /var/crash or /crash)
+#   listener.log  net* scenarios: each TCP connection the host's listener
+#                 got (host time, peer, bytes, the first 32 in hex)
 #   meta          key=value lines (sourceable), written last
 # Env: KEXDUMP_TIMEOUT (default 420 s) for the whole QEMU run.
 set -euo pipefail
@@ -62,6 +64,51 @@ if [[ $scenario == tiny ]]; then
 	mke2fs -q -t ext4 -U "$uuid" -L kdtiny "$out/tiny.img" 10M >&2
 	disks+=(-drive "file=$out/tiny.img,format=raw,if=virtio,cache=unsafe")
 	append+=" kdtest.tiny=$uuid"
+fi
+# net*: a virtio-net NIC on QEMU's user network (the guest 10.0.2.15/24,
+# the host's 127.0.0.1 as 10.0.2.2, a built-in DHCP server) and a TCP
+# listener on the host's loopback that records every connection (host
+# time, peer, the bytes it received): the capture kernel's network must
+# reach it. kdtest.hostport= tells the guest its port.
+listener_pid=
+if [[ $scenario == net* ]]; then
+	rm -f "$out/listener.log" "$out/listener.port"
+	python3 - "$out/listener.log" "$out/listener.port" <<'PY' &
+import socket, sys, threading, time
+log, portfile = sys.argv[1], sys.argv[2]
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', 0))
+s.listen(16)
+with open(portfile + '.tmp', 'w') as f:
+    f.write('%d\n' % s.getsockname()[1])
+import os
+os.rename(portfile + '.tmp', portfile)
+lock = threading.Lock()
+def serve(c, peer, t):
+    c.settimeout(2)
+    data = b''
+    try:
+        while len(data) < 65536:
+            b = c.recv(4096)
+            if not b:
+                break
+            data += b
+    except OSError:
+        pass
+    c.close()
+    with lock, open(log, 'a') as f:
+        f.write('%.6f conn peer=%s:%d bytes=%d first=%s\n' % (t, peer[0], peer[1], len(data), data[:32].hex()))
+while True:
+    c, peer = s.accept()
+    threading.Thread(target=serve, args=(c, peer, time.time()), daemon=True).start()
+PY
+	listener_pid=$!
+	trap '[[ -z $listener_pid ]] || kill "$listener_pid" 2>/dev/null' EXIT
+	for _ in $(seq 50); do [[ -s $out/listener.port ]] && break; sleep 0.1; done
+	[[ -s $out/listener.port ]] || die "the TCP listener did not start"
+	append+=" kdtest.hostport=$(cat "$out/listener.port")"
+	disks+=(-netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56)
 fi
 monitor=(-monitor none)
 if [[ $scenario == hang ]]; then
@@ -171,6 +218,12 @@ if [[ $scenario == powercut ]] && grep -q 'KDTEST-HOST: power cut' "$log"; then
 	run_qemu
 fi
 secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+if [[ -n $listener_pid ]]; then
+	sleep 2	# a connection still being read (2 s at most) is logged by then
+	kill "$listener_pid" 2>/dev/null || true
+	wait "$listener_pid" 2>/dev/null || true
+	listener_pid=
+fi
 qrc=$(sed -n 's/^[0-9.]* KDTEST-HOST: qemu rc=//p' "$log")
 [[ -z $qrc ]] || rc=$qrc
 
