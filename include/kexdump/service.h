@@ -15,5 +15,6 @@
 #include <kexdump/service/initramfs.h>
 #include <kexdump/service/target.h>
 #include <kexdump/service/netif.h>
+#include <kexdump/service/nfs.h>
 
 #endif /* KEXDUMP_SERVICE_H */
