@@ -87,6 +87,11 @@ struct capture {
 	atomic_bool done;	/* the watchdog stands down */
 	int net_state;		/* 0 not tried, 1 up, -1 failed (net_error says why) */
 	char net_error[384];
+	/* The target chain: the link being tried, and those that failed. */
+	char target_name[600];
+	char failed[KD_CONFIG_MAX_TARGETS][384];
+	size_t nfailed;
+	bool any_dmesg;		/* some target holds dmesg.txt */
 };
 
 // The summary's status (lib/service/dumpdir.c) is the outcome.
@@ -421,6 +426,7 @@ static void capture_write_dmesg(struct capture *c)
 	if (fclose(f) != 0 && !err)
 		err = kd_error_os(errno, "%s/%s: close failed", c->dir, KD_DUMPDIR_DMESG);
 	c->dmesg_done = true;
+	c->any_dmesg |= !err;
 	if (err) {
 		snprintf(c->dmesg_error, sizeof(c->dmesg_error), "%s", kd_error_message(err));
 		capture_say("dmesg.txt: %s", c->dmesg_error);
@@ -445,7 +451,7 @@ static void capture_write_summary(struct capture *c, enum outcome out)
 {
 	if (!c->dumpdir)
 		return;
-	const struct kd_dumpdir_summary s = {
+	struct kd_dumpdir_summary s = {
 		.status = (enum kd_dumpdir_status)out,
 		.error = c->error,
 		.release = c->release,
@@ -459,7 +465,13 @@ static void capture_write_summary(struct capture *c, enum outcome out)
 		.dmesg_error = c->dmesg_error,
 		.warning = c->warning[0] ? c->warning : c->stats.warning,
 		.fallback = c->fallback,
+		.target = c->target_name,
+		.nfailed = c->nfailed,
 	};
+	const char *failed[KD_CONFIG_MAX_TARGETS];
+	for (size_t i = 0; i < c->nfailed; i++)
+		failed[i] = c->failed[i];
+	s.failed = failed;
 	struct kd_error *err = kd_dumpdir_write_summary(c->dumpdir, &s);
 	if (err) {
 		capture_say("%s", kd_error_message(err));
@@ -674,6 +686,8 @@ static enum outcome capture_raw(struct capture *c)
 	return capture_save_result(c, err);
 }
 
+static enum outcome capture_into_base(struct capture *c);
+
 static enum outcome capture_fs(struct capture *c)
 {
 	if (c->target_dir) {
@@ -693,6 +707,12 @@ static enum outcome capture_fs(struct capture *c)
 		if (!ok)
 			return OUT_FAILED;
 	}
+	return capture_into_base(c);
+}
+
+// The dump folder in c->base, the log, the dump, the summary.
+static enum outcome capture_into_base(struct capture *c)
+{
 	if (!capture_make_dir(c))
 		return OUT_FAILED;
 	if (!c->kernel && c->fallback_why[0])
@@ -745,7 +765,7 @@ static void capture_fallback(struct capture *c)
 	if (c->dumpdir && !c->dmesg_done && c->kernel)
 		capture_write_dmesg(c);
 	capture_write_summary(c, OUT_FAILED);
-	if (!c->dmesg_done)
+	if (!c->any_dmesg)
 		capture_console_tail(c, CONSOLE_TAIL);
 }
 
@@ -907,6 +927,137 @@ static bool capture_network(struct capture *c)
 	return true;
 }
 
+// ------------------------------------------------------------ the chain
+
+// An nfs:// link: mount it (lib/service/nfs.c), then as a local folder.
+static enum outcome capture_nfs(struct capture *c, const struct kd_config_target *link)
+{
+	struct kd_config_target t = *link;
+	// setup wrote the address; `kexdump capture` may be given a name.
+	struct kd_error *err = kd_nfs_resolve_host(link->host, c->pid1, t.host, sizeof(t.host));
+	if (err) {
+		capture_fail_err(c, err);
+		return OUT_FAILED;
+	}
+	char where[PATH_MAX];
+	if (c->pid1) {
+		snprintf(where, sizeof(where), "%s", TARGET_MNT);
+		mkdir(where, 0700);
+	} else {
+		snprintf(where, sizeof(where), "/tmp/kexdump-capture-XXXXXX");
+		if (!mkdtemp(where)) {
+			capture_fail(c, "cannot create a mount point: %s", strerror(errno));
+			return OUT_FAILED;
+		}
+	}
+	unsigned int wait_ms = (c->cfg.device_timeout < 10 ? 10 : c->cfg.device_timeout) * 1000u;
+	struct kd_nfs_mounted *m = malloc(sizeof(*m));
+	err = m ? kd_nfs_mount(&t, where, wait_ms, m) :
+		    kd_error_create(KD_ERROR_NOMEM, "out of memory");
+	if (err) {
+		capture_fail_err(c, err);
+		free(m);
+		if (!c->pid1)
+			rmdir(where);
+		return OUT_FAILED;
+	}
+	snprintf(c->mnt, sizeof(c->mnt), "%s", where);
+	snprintf(c->base, sizeof(c->base), "%s", m->dir);
+	capture_say("mounted %s (NFS %s) on %s", m->source, m->vers, where);
+	free(m);
+	return capture_into_base(c);
+}
+
+// One link of the chain.
+static enum outcome capture_link(struct capture *c, const struct kd_config_target *link)
+{
+	switch (link->kind) {
+	case KD_TARGET_NFS:
+		// `kexdump capture` on a running system uses its network.
+		if (c->pid1 && !capture_network(c)) {
+			capture_fail(c, "%s", c->net_error);
+			return OUT_FAILED;
+		}
+		return capture_nfs(c, link);
+	case KD_TARGET_SSH:
+		capture_fail(c, "the ssh target is not supported by this kexdump yet");
+		return OUT_FAILED;
+	case KD_TARGET_RAW:
+		if (!c->target_dir)
+			return capture_raw(c);
+		return capture_fs(c);
+	case KD_TARGET_FS:
+	default:
+		return capture_fs(c);
+	}
+}
+
+// What is kept between links: the failure of the last one, its folder
+// left with what it got (dmesg.txt written if it was not, its summary);
+// then everything of the link is let go.
+static void capture_link_failed(struct capture *c, enum outcome out, bool last)
+{
+	if (c->dumpdir && !c->dmesg_done && c->kernel)
+		capture_write_dmesg(c);
+	capture_write_summary(c, out == OUT_INCOMPLETE ? OUT_INCOMPLETE : OUT_FAILED);
+	if (c->nfailed < KD_CONFIG_MAX_TARGETS)
+		snprintf(c->failed[c->nfailed++], sizeof(c->failed[0]), "%.160s: %.200s",
+			 c->target_name, c->error[0] ? c->error : "unknown error");
+	if (last)
+		return;
+	capture_say("target %s failed: %s; trying the next target", c->target_name,
+		    c->error[0] ? c->error : "unknown error");
+	capture_unmount_target(c);
+	c->error[0] = '\0';
+	c->dir[0] = c->base[0] = '\0';
+	c->dmesg_done = false;
+	c->dmesg_error[0] = '\0';
+	memset(&c->stats, 0, sizeof(c->stats));
+	c->seconds = 0;
+}
+
+// Each link in turn until one takes the whole dump. When none does, the
+// outcome is the best one seen (a partial dump is better than none) and
+// the error lists every link's.
+static enum outcome capture_chain(struct capture *c)
+{
+	const struct kd_config *cfg = &c->cfg;
+	size_t n = cfg->nchain ? cfg->nchain : 1;
+	enum outcome best = OUT_FAILED;
+	char best_dir[PATH_MAX] = "";
+	for (size_t i = 0; i < n; i++) {
+		const struct kd_config_target *link = &cfg->chain[i];
+		kd_config_target_name(cfg, link, c->target_name, sizeof(c->target_name));
+		if (c->target_dir && !kd_config_target_is_network(link->kind))
+			snprintf(c->target_name, sizeof(c->target_name), "%s", c->target_dir);
+		if (n > 1)
+			capture_say("target %zu of %zu: %s", i + 1, n, c->target_name);
+		enum outcome out = capture_link(c, link);
+		if (out == OUT_COMPLETE)
+			return out;
+		if (out == OUT_INCOMPLETE && best != OUT_INCOMPLETE) {
+			best = out;
+			snprintf(best_dir, sizeof(best_dir), "%s", c->dir);
+		}
+		bool no_dump = !c->kernel && !c->fallback_why[0];
+		capture_link_failed(c, out, i + 1 == n || no_dump);
+		// Without a dump, one folder says why; no other link is tried.
+		if (no_dump)
+			return OUT_FAILED;
+	}
+	if (n > 1) {
+		char all[512] = "every target failed: ";
+		for (size_t i = 0; i < c->nfailed; i++) {
+			size_t l = strlen(all);
+			snprintf(all + l, sizeof(all) - l, "%s%s", i ? "; " : "", c->failed[i]);
+		}
+		snprintf(c->error, sizeof(c->error), "%s", all);
+	}
+	if (best == OUT_INCOMPLETE)
+		snprintf(c->dir, sizeof(c->dir), "%s", best_dir);
+	return best;
+}
+
 static enum outcome capture_run(struct capture *c)
 {
 	// PID 1 needs the config setup wrote: without it there is no target.
@@ -934,13 +1085,12 @@ static enum outcome capture_run(struct capture *c)
 	if (c->pid1 && (kd_config_has_network(&c->cfg) || c->cfg.network.mode != KD_NETIF_AUTO))
 		capture_network(c);
 	bool have_dump = capture_open_dump(c);
-	if (!have_dump && !c->fallback_why[0] &&
+	if (!have_dump && !c->fallback_why[0] && c->cfg.nchain == 1 &&
 	    (c->cfg.target_kind == KD_TARGET_RAW && !c->target_dir))
 		return OUT_FAILED;
 	if (c->release[0])
 		capture_say("dumping %s%s%s", c->release, c->panic[0] ? ": " : "", c->panic);
-	enum outcome out = c->cfg.target_kind == KD_TARGET_RAW && !c->target_dir ?
-		capture_raw(c) : capture_fs(c);
+	enum outcome out = capture_chain(c);
 	if (out == OUT_FAILED)
 		capture_fallback(c);
 	return out;

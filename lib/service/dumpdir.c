@@ -30,6 +30,9 @@
 //   warning=TEXT           only when the save warned (kd_save_stats.warning)
 //   fallback=elf-copy      only when the kernel could not be interpreted and
 //                          the vmcore is a plain copy of the dump
+//   target=NAME            the link of the target chain written to (its URL,
+//                          UUID=..., raw /dev/...), when known
+//   target_failed=NAME: WHY   one line per link tried before it, in order
 //
 // Values are single lines of printable text (the writer replaces anything
 // else); unknown keys are ignored so that later versions can add some. The
@@ -580,6 +583,10 @@ KD_EXPORT struct kd_error *kd_dumpdir_write_summary(struct kd_dumpdir *d,
 	}
 	if (s->fallback && s->fallback[0])
 		dumpdir_put(f, "fallback", s->fallback);
+	if (s->target && s->target[0])
+		dumpdir_put(f, "target", s->target);
+	for (size_t i = 0; i < s->nfailed; i++)
+		dumpdir_put(f, "target_failed", s->failed[i]);
 	if (fclose(f) != 0) {
 		free(text);
 		return &kd_enomem;

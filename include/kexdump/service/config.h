@@ -252,6 +252,9 @@ struct kd_dumpdir_summary {
 	const char *dmesg_error;	/**< written only when not empty */
 	const char *warning;		/**< written only when not empty */
 	const char *fallback;		/**< "elf-copy" or empty (written only when not empty) */
+	const char *target;		/**< the chain's link written to (written when not empty) */
+	const char *const *failed;	/**< "NAME: WHY" of each link tried before it */
+	size_t nfailed;
 };
 
 /** Letters, digits, '-' and '.', not starting with '-' or '.', <= 64 bytes. */
