@@ -116,7 +116,10 @@ int cmd_initramfs(int argc, char **argv)
 	if (!t)
 		return cli_fail(kd_error_create(KD_ERROR_NOMEM, "out of memory"));
 	const struct kd_target_roots roots = { .sysfs = sysfs, .dev = dev };
-	err = kd_target_resolve(&loaded, &roots, t);
+	// A chain of network targets only has no device to resolve (setup
+	// resolves their hosts to addresses).
+	t->config = loaded;
+	err = kd_config_local(&loaded) ? kd_target_resolve(&loaded, &roots, t) : NULL;
 	if (err) {
 		free(t);
 		return cli_fail(kd_error_prefix(err, "%s", config));
@@ -144,7 +147,7 @@ int cmd_initramfs(int argc, char **argv)
 	err = kd_modset_open(moddir, &set);
 	if (err)
 		return cli_fail(err);
-	err = kd_modset_add_target(set, &cfg, sysfs, dev);
+	err = kd_modset_add_chain(set, &cfg, sysfs, dev);
 	for (size_t i = 0; !err && i < nextra; i++)
 		err = kd_modset_add(set, extra[i]);
 	struct kd_initramfs_options opts = {

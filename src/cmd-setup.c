@@ -370,33 +370,174 @@ static struct kd_error *setup_network_modules(struct kd_modset *set, const struc
 	return kd_modset_add_netdev(set, n->iface, NULL);
 }
 
-// What setup and test both check first: the config and its target
-// (@p create: make the dump folder when missing; @p free_ret: the bytes
-// free there).
+// The local link of the chain: resolved, its folder checked (made when
+// @p create), a raw device checked and stamped.
+static struct kd_error *setup_check_local(const struct kd_config *cfg, bool create,
+					  struct kd_target *t, uint64_t *free_ret)
+{
+	struct kd_error *err = kd_target_resolve(cfg, NULL, t);
+	if (!err)
+		err = kd_target_check_folder(t, create, free_ret);
+	if (!err && t->config.target_kind == KD_TARGET_RAW)
+		err = setup_check_raw(t, create);
+	return err;
+}
+
+// The kernel's NFSv4 client, loaded when this kernel has it as a module.
+static void setup_nfs_client(void)
+{
+	FILE *f = fopen("/proc/filesystems", "re");
+	char line[128];
+	bool have = false;
+	while (f && !have && fgets(line, sizeof(line), f))
+		have = !strcmp(line, "nodev\tnfs4\n");
+	if (f)
+		fclose(f);
+	if (have)
+		return;
+	const char *const argv[] = { "modprobe", "-q", "nfsv4", NULL };
+	kd_error_destroy(setup_run_command(argv));
+}
+
+// A network link's host resolved to the address the capture kernel will
+// use (it has no resolver), written into @p link.
+static struct kd_error *setup_resolve_network(struct kd_config_target *link)
+{
+	char addr[64];
+	struct kd_error *err = kd_nfs_resolve_host(link->host, false, addr, sizeof(addr));
+	if (err || !strcmp(addr, link->host))
+		return err;
+	snprintf(link->host, sizeof(link->host), "%s", addr);
+	return kd_config_target_format(link);
+}
+
+// A network link checked as the capture will use it: connected, mounted
+// or logged in, the folder made, a probe file written and deleted.
+static struct kd_error *setup_check_network(struct kd_config_target *link, unsigned int wait_ms)
+{
+	if (link->kind == KD_TARGET_SSH)
+		return kd_error_create(KD_ERROR_UNSUPPORTED,
+				       "ssh targets are not supported by this kexdump yet");
+	setup_nfs_client();
+	return kd_nfs_check(link, wait_ms, NULL);
+}
+
+// What setup and test both check first: the config and every target of
+// its chain (@p create: make the dump folders when missing; @p free_ret:
+// the bytes free in the local one). A chain with one link fails as it
+// always did; in a longer one a failed link is a warning while another
+// works, and setup fails only when none does. @p chain_ret (may be NULL)
+// gets what each link gave. The network links are not touched on a dry
+// run (their checks write to the servers).
 static struct kd_error *setup_check_target(const struct setup_opts *o, bool create,
-					   struct kd_target *t, uint64_t *free_ret)
+					   struct kd_target *t, uint64_t *free_ret,
+					   struct kd_target_chain_state *chain_ret)
 {
 	const char *config_path = o->config ? o->config : KD_CONFIG_PATH;
 	struct kd_config cfg;
 	struct kd_error *err = kd_config_load(config_path, !o->config, &cfg);
 	if (err)
 		return err;
-	err = kd_target_resolve(&cfg, NULL, t);
-	if (!err)
-		err = setup_network(&t->config);
-	if (!err)
-		err = kd_target_check_folder(t, create, free_ret);
-	if (!err && t->config.target_kind == KD_TARGET_RAW)
-		err = setup_check_raw(t, create);
-	return err ? kd_error_prefix(err, "%s", config_path) : NULL;
+	struct kd_target_chain_state cs = { .checked_at = time(NULL), .n = cfg.nchain };
+	const struct kd_config_target *local = kd_config_local(&cfg);
+	if (free_ret)
+		*free_ret = 0;
+	if (!kd_config_has_network(&cfg)) {
+		err = setup_check_local(&cfg, create, t, free_ret);
+		if (!err)
+			err = setup_network(&t->config);
+		if (err)
+			return kd_error_prefix(err, "%s", config_path);
+		kd_config_target_name(&t->config, &t->config.chain[0], cs.links[0].name,
+				      sizeof(cs.links[0].name));
+		cs.links[0].ok = true;
+		if (chain_ret)
+			*chain_ret = cs;
+		return NULL;
+	}
+	// The local link resolved first: its kd_target carries the config
+	// the capture initramfs gets.
+	struct kd_error *local_err = NULL;
+	if (local)
+		local_err = setup_check_local(&cfg, create, t, free_ret);
+	if (!local || local_err) {
+		memset(t, 0, sizeof(*t));
+		t->config = cfg;
+		if (!t->config.hostname[0] &&
+		    gethostname(t->config.hostname, sizeof(t->config.hostname) - 1))
+			snprintf(t->config.hostname, sizeof(t->config.hostname), "localhost");
+	}
+	unsigned int wait_ms = (cfg.device_timeout < 10 ? 10 : cfg.device_timeout) * 1000u;
+	// The hosts as addresses, then the capture kernel's network for
+	// the first of them (the network key), then each link.
+	struct kd_error *resolve_err[KD_CONFIG_MAX_TARGETS] = { 0 };
+	for (size_t i = 0; i < cfg.nchain; i++)
+		if (kd_config_target_is_network(cfg.chain[i].kind))
+			resolve_err[i] = setup_resolve_network(&t->config.chain[i]);
+	struct kd_error *net_err = setup_network(&t->config);
+	size_t nok = 0;
+	struct kd_error *first = NULL;
+	for (size_t i = 0; i < cfg.nchain; i++) {
+		struct kd_config_target *link = &t->config.chain[i];
+		struct kd_target_check *c = &cs.links[i];
+		kd_config_target_name(&t->config, link, c->name, sizeof(c->name));
+		if (!kd_config_target_is_network(link->kind)) {
+			err = local_err;
+			local_err = NULL;
+		} else if (o->dry_run) {
+			kd_error_destroy(resolve_err[i]);
+			snprintf(c->error, sizeof(c->error), "not checked (--dry-run)");
+			continue;
+		} else {
+			err = resolve_err[i];
+			if (!err && net_err)
+				err = kd_error_create(KD_ERROR_INVALID, "the capture kernel's network: %s",
+						      kd_error_message(net_err));
+			if (!err)
+				err = setup_check_network(link, wait_ms);
+			// The URL as written: the address is the capture's.
+			snprintf(c->name, sizeof(c->name), "%s", cfg.chain[i].url);
+		}
+		if (!err) {
+			c->ok = true;
+			nok++;
+			continue;
+		}
+		err = kd_error_prefix(err, "%s:%u: %s", config_path, cfg.chain[i].line, c->name);
+		snprintf(c->error, sizeof(c->error), "%s", kd_error_message(err));
+		if (!first) {
+			first = err;
+			continue;
+		}
+		cli_warn("%s", kd_error_message(err));
+		kd_error_destroy(err);
+	}
+	kd_error_destroy(net_err);
+	if (chain_ret)
+		*chain_ret = cs;
+	if (nok == 0 && !o->dry_run) {
+		if (cfg.nchain == 1)
+			return first;
+		cli_warn("%s", kd_error_message(first));
+		kd_error_destroy(first);
+		return kd_error_create(KD_ERROR_INVALID,
+				       "%s: no target of the chain works (%zu tried, see above)",
+				       config_path, cfg.nchain);
+	}
+	if (first) {
+		cli_warn("%s (the next target of the chain takes the dump)", kd_error_message(first));
+		kd_error_destroy(first);
+	}
+	return NULL;
 }
 
 // ... and the kernel's kexec state.
 static struct kd_error *setup_load_and_check(const struct setup_opts *o, bool create,
 				       struct kd_target *t, uint64_t *free_ret,
-				       struct kd_kexec_state *st)
+				       struct kd_kexec_state *st,
+				       struct kd_target_chain_state *chain_ret)
 {
-	struct kd_error *err = setup_check_target(o, create, t, free_ret);
+	struct kd_error *err = setup_check_target(o, create, t, free_ret, chain_ret);
 	return err ? err : kd_kexec_state(NULL, st);
 }
 
@@ -511,6 +652,37 @@ static void setup_print_target(const struct kd_target *t, uint64_t free_bytes)
 		printf(" (not mounted here; the capture kernel creates it)\n");
 }
 
+// The capture initramfs's modules for the chain; a local link that failed
+// at setup (a warning: another link works) brings none.
+static struct kd_error *setup_add_modules(struct kd_modset *set, const struct kd_config *cfg,
+					  const struct kd_target_chain_state *chain)
+{
+	const struct kd_config_target *local = kd_config_local(cfg);
+	if (!local || chain->links[local - cfg->chain].ok)
+		return kd_modset_add_chain(set, cfg, NULL, NULL);
+	struct kd_config *net = malloc(sizeof(*net));
+	if (!net)
+		return kd_error_create(KD_ERROR_NOMEM, "out of memory");
+	*net = *cfg;
+	net->nchain = 0;
+	for (size_t i = 0; i < cfg->nchain; i++)
+		if (kd_config_target_is_network(cfg->chain[i].kind))
+			net->chain[net->nchain++] = cfg->chain[i];
+	struct kd_error *err = kd_modset_add_chain(set, net, NULL, NULL);
+	free(net);
+	return err;
+}
+
+// The chain as setup found it, under the target line.
+static void setup_print_chain(const struct kd_target_chain_state *chain)
+{
+	if (chain->n < 2)
+		return;
+	for (size_t i = 0; i < chain->n; i++)
+		printf("  %s %zu. %s: %s\n", i ? "      " : "chain:", i + 1, chain->links[i].name,
+		       chain->links[i].ok ? "ok" : "FAILED (see the warning above)");
+}
+
 int cmd_setup(int argc, char **argv)
 {
 	static const char usage[] =
@@ -530,13 +702,16 @@ int cmd_setup(int argc, char **argv)
 	}
 	struct kd_target t;
 	uint64_t free_bytes;
+	struct kd_target_chain_state chain;
 	if (o.dry_run) {
-		err = setup_check_target(&o, false, &t, &free_bytes);
+		err = setup_check_target(&o, false, &t, &free_bytes, &chain);
 		if (!err)
 			err = setup_check_dump_base(&o, &t);
 		if (err)
 			return cli_fail(err);
 		setup_print_dry_run(o.config, &t);
+		for (size_t i = 0; t.config.nchain > 1 && i < t.config.nchain; i++)
+			printf("chain.%zu=%s\n", i + 1, chain.links[i].name);
 		return 0;
 	}
 	if (geteuid() != 0) {
@@ -545,9 +720,18 @@ int cmd_setup(int argc, char **argv)
 	// 1. The config and the target, checked now rather than at crash
 	// time; 2. the kernel's kexec state.
 	struct kd_kexec_state st;
-	err = setup_load_and_check(&o, true, &t, &free_bytes, &st);
+	err = setup_load_and_check(&o, true, &t, &free_bytes, &st, &chain);
 	if (!err)
 		err = setup_check_dump_base(&o, &t);
+	if (err)
+		return cli_fail(err);
+	// What status shows: each link, reachable at setup time or not.
+	char *chain_text;
+	err = kd_target_chain_state_format(&chain, &chain_text);
+	if (!err) {
+		err = kd_install_file(KD_TARGET_CHAIN_STATE, chain_text, 0644);
+		free(chain_text);
+	}
 	if (err)
 		return cli_fail(err);
 	if (st.load_disabled) {
@@ -569,7 +753,7 @@ int cmd_setup(int argc, char **argv)
 	struct kd_modset *set = NULL;
 	err = kd_modset_open(moddir, &set);
 	if (!err)
-		err = kd_modset_add_target(set, &t.config, NULL, NULL);
+		err = setup_add_modules(set, &t.config, &chain);
 	if (!err)
 		err = setup_network_modules(set, &t.config);
 	if (err) {
@@ -648,7 +832,9 @@ int cmd_setup(int argc, char **argv)
 
 	// 7. The summary.
 	printf("kexdump setup: %s\n", armed ? "armed" : reboot_needed ? "reboot needed" : "NOT armed");
-	setup_print_target(&t, free_bytes);
+	if (kd_config_local(&t.config) && chain.links[kd_config_local(&t.config) - t.config.chain].ok)
+		setup_print_target(&t, free_bytes);
+	setup_print_chain(&chain);
 	if (st.crash_size)
 		printf("  reservation: %s at 0x%" PRIx64 " (%s needed)\n",
 		       setup_human(st.crash_size, b1, sizeof(b1)), st.crash_start,
@@ -684,7 +870,8 @@ int cmd_test(int argc, char **argv)
 	}
 	struct kd_target t;
 	struct kd_kexec_state st;
-	struct kd_error *err = setup_load_and_check(&o, false, &t, NULL, &st);
+	struct kd_target_chain_state chain;
+	struct kd_error *err = setup_load_and_check(&o, false, &t, NULL, &st, &chain);
 	if (err)
 		return cli_fail(err);
 	if (!st.crash_loaded) {

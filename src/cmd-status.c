@@ -27,6 +27,8 @@ struct target_view {
 	char error[512];	// why the target is not resolved or listed
 	struct kd_dumpdir_entry *entries;
 	size_t nentries;
+	struct kd_target_chain_state chain;	// setup's check of the chain
+	bool have_chain;
 };
 
 static void status_read_slot(enum kd_kexec_slot slot, bool loaded, struct slot_view *v)
@@ -59,6 +61,12 @@ static void status_read_target(const char *config, bool missing_ok, struct targe
 		return;
 	}
 	const struct kd_config *cfg = &t->cfg;
+	err = kd_target_chain_state_read(NULL, &t->chain);
+	t->have_chain = !err;
+	kd_error_destroy(err);
+	// Network targets only: nothing here to list (kexdump list does).
+	if (!kd_config_local(cfg))
+		return;
 	// Without a target the path is a folder of this machine: its dumps
 	// are listed even when no capture kernel could reach it.
 	if (cfg->target_kind == KD_TARGET_FS && !cfg->target[0])
@@ -80,6 +88,34 @@ static void status_read_target(const char *config, bool missing_ok, struct targe
 			status_set_error(t->error, sizeof(t->error), err);
 		else
 			kd_error_destroy(err);
+	}
+}
+
+// Setup's word on link @p i of the chain: NULL when setup has not checked
+// this chain (none recorded, or the config changed since).
+static const struct kd_target_check *status_link_check(const struct target_view *t, size_t i)
+{
+	const struct kd_config *cfg = &t->cfg;
+	if (!t->have_chain || t->chain.n != cfg->nchain || i >= t->chain.n)
+		return NULL;
+	const struct kd_target_check *c = &t->chain.links[i];
+	if (kd_config_target_is_network(cfg->chain[i].kind) && strcmp(c->name, cfg->chain[i].url))
+		return NULL;
+	return c;
+}
+
+static const char *status_kind_name(enum kd_target_kind kind)
+{
+	switch (kind) {
+	case KD_TARGET_RAW:
+		return "raw";
+	case KD_TARGET_SSH:
+		return "ssh";
+	case KD_TARGET_NFS:
+		return "nfs";
+	case KD_TARGET_FS:
+	default:
+		return "fs";
 	}
 }
 
@@ -115,6 +151,26 @@ static void status_print_slot(const char *name, const struct slot_view *v)
 	printf("  command line: %s\n", S(v->rec.cmdline));
 }
 
+// The chain, and whether setup reached each link.
+static void status_print_chain(const struct target_view *t)
+{
+	const struct kd_config *cfg = &t->cfg;
+	if (cfg->nchain < 2 && !kd_config_has_network(cfg))
+		return;
+	char when[64] = "";
+	if (t->have_chain)
+		cli_format_time((time_t)t->chain.checked_at, when, sizeof(when));
+	for (size_t i = 0; i < cfg->nchain; i++) {
+		char name[600];
+		kd_config_target_name(cfg, &cfg->chain[i], name, sizeof(name));
+		const struct kd_target_check *c = status_link_check(t, i);
+		printf("%-14s %zu. %s: %s%s%s%s\n", i ? "" : "chain:", i + 1, S(name),
+		       !c ? "not checked by setup (run kexdump setup)" :
+		       c->ok ? "reachable at setup, " : "NOT reachable at setup, ",
+		       c ? when : "", c && !c->ok ? ": " : "", c && !c->ok ? S(c->error) : "");
+	}
+}
+
 static void status_print_text(const struct kd_kexec_state *st, const struct slot_view *crash,
 		       const struct slot_view *reboot, const struct target_view *t,
 		       bool armed)
@@ -138,7 +194,9 @@ static void status_print_text(const struct kd_kexec_state *st, const struct slot
 		const struct kd_config *cfg = &t->cfg;
 		const struct kd_target *r = &t->t;
 		bool resolved = !t->error[0] || r->dev.name[0];
-		if (cfg->target_kind == KD_TARGET_RAW)
+		if (!kd_config_local(cfg))
+			;	// the chain below says it all
+		else if (cfg->target_kind == KD_TARGET_RAW)
 			printf("%-14s raw device %s%s%s\n", "target:", S(cfg->target),
 			       resolved ? " = /dev/" : "", resolved ? S(r->dev.name) : "");
 		else if (resolved)
@@ -153,6 +211,7 @@ static void status_print_text(const struct kd_kexec_state *st, const struct slot
 			printf("%-14s %s\n", "mounted at:", S(r->mountpoint));
 		if (t->error[0])
 			printf("%-14s %s\n", "target error:", S(t->error));
+		status_print_chain(t);
 	}
 	const struct kd_dumpdir_entry *d = status_last_dump(t);
 	if (d) {
@@ -237,6 +296,29 @@ static void status_print_json(const struct kd_kexec_state *st, const struct slot
 		if (t->error[0])
 			json_string(&j, "error", t->error);
 		json_end_object(&j);
+		if (t->have_chain)
+			json_u64(&j, "chain_checked_at", (unsigned long long)t->chain.checked_at);
+		else
+			json_null(&j, "chain_checked_at");
+		json_begin_array(&j, "chain");
+		for (size_t i = 0; i < t->cfg.nchain; i++) {
+			char name[600];
+			kd_config_target_name(&t->cfg, &t->cfg.chain[i], name, sizeof(name));
+			const struct kd_target_check *c = status_link_check(t, i);
+			json_begin_object(&j, NULL);
+			json_string(&j, "target", name);
+			json_string(&j, "kind", status_kind_name(t->cfg.chain[i].kind));
+			json_u64(&j, "line", t->cfg.chain[i].line);
+			json_bool(&j, "checked", c != NULL);
+			if (c) {
+				json_bool(&j, "reachable", c->ok);
+				json_string(&j, "error", c->error);
+			} else {
+				json_null(&j, "reachable");
+			}
+			json_end_object(&j);
+		}
+		json_end_array(&j);
 	}
 	json_u64(&j, "ndumps", t->nentries);
 	const struct kd_dumpdir_entry *d = status_last_dump(t);

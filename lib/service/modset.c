@@ -669,6 +669,30 @@ KD_EXPORT struct kd_error *kd_modset_add_target(struct kd_modset *set,
 	return err;
 }
 
+KD_EXPORT struct kd_error *kd_modset_add_chain(struct kd_modset *set,
+					       const struct kd_config *cfg,
+					       const char *sysfs_root, const char *dev_root)
+{
+	struct kd_error *err = NULL;
+	if (kd_config_local(cfg))
+		err = kd_modset_add_target(set, cfg, sysfs_root, dev_root);
+	for (size_t i = 0; !err && !kd_config_local(cfg) && i < cfg->nmodules; i++)
+		err = kd_modset_add(set, cfg->modules[i]);
+	for (size_t i = 0; !err && i < cfg->nchain; i++) {
+		if (cfg->chain[i].kind != KD_TARGET_NFS)
+			continue;
+		// The "nfs4" type is nfs.ko's; the protocol is nfsv4.ko,
+		// which nfs.ko asks for with request_module() (fs/nfs/
+		// client.c, get_nfs_version): no modprobe in the capture
+		// initramfs, so it is loaded up front.
+		err = kd_modset_add(set, "nfsv4");
+		if (err)
+			err = kd_error_prefix(err, "nfs target %s", cfg->chain[i].url);
+		break;
+	}
+	return err;
+}
+
 KD_EXPORT size_t kd_modset_count(const struct kd_modset *set)
 {
 	return set->norder;

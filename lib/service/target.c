@@ -349,3 +349,110 @@ KD_EXPORT struct kd_error *kd_target_check_folder(const struct kd_target *t, boo
 	}
 	return NULL;
 }
+
+// ------------------------------------------------------ the chain's state
+
+// One line of text: control bytes as '?'.
+static void target_put(FILE *f, const char *key, const char *v)
+{
+	fprintf(f, "%s=", key);
+	for (; *v; v++)
+		fputc((unsigned char)*v < 0x20 || *v == 0x7f ? '?' : *v, f);
+	fputc('\n', f);
+}
+
+KD_EXPORT struct kd_error *kd_target_chain_state_format(const struct kd_target_chain_state *st,
+							char **ret)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return &kd_enomem;
+	fprintf(f, "# kexdump setup's check of the target chain (kexdump status reads it)\n");
+	fprintf(f, "checked_at=%lld\n", (long long)st->checked_at);
+	for (size_t i = 0; i < st->n && i < KD_CONFIG_MAX_TARGETS; i++) {
+		target_put(f, "target", st->links[i].name);
+		fprintf(f, "reachable=%s\n", st->links[i].ok ? "yes" : "no");
+		target_put(f, "error", st->links[i].error);
+	}
+	if (fclose(f) != 0) {
+		free(text);
+		return &kd_enomem;
+	}
+	*ret = text;
+	return NULL;
+}
+
+KD_EXPORT struct kd_error *kd_target_chain_state_parse(const char *text, size_t len,
+						       struct kd_target_chain_state *ret)
+{
+	struct kd_target_chain_state *st = calloc(1, sizeof(*st));
+	if (!st)
+		return &kd_enomem;
+	struct kd_target_check *cur = NULL;
+	unsigned int line = 0;
+	for (size_t pos = 0; pos < len;) {
+		const char *p = text + pos;
+		const char *nl = memchr(p, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - p) : len - pos;
+		pos += n + 1;
+		line++;
+		if (!n || p[0] == '#')
+			continue;
+		const char *eq = memchr(p, '=', n);
+		if (!eq)
+			goto bad;
+		size_t kl = (size_t)(eq - p), vl = n - kl - 1;
+		const char *v = eq + 1;
+#define KEY(k) (kl == sizeof(k) - 1 && !memcmp(p, k, kl))
+		if (KEY("checked_at")) {
+			char num[24];
+			if (vl == 0 || vl >= sizeof(num))
+				goto bad;
+			memcpy(num, v, vl);
+			num[vl] = '\0';
+			char *end;
+			st->checked_at = strtoll(num, &end, 10);
+			if (*end)
+				goto bad;
+		} else if (KEY("target")) {
+			if (st->n == KD_CONFIG_MAX_TARGETS)
+				goto bad;
+			cur = &st->links[st->n++];
+			snprintf(cur->name, sizeof(cur->name), "%.*s", (int)vl, v);
+		} else if (KEY("reachable") && cur) {
+			cur->ok = vl == 3 && !memcmp(v, "yes", 3);
+		} else if (KEY("error") && cur) {
+			snprintf(cur->error, sizeof(cur->error), "%.*s", (int)vl, v);
+		}
+#undef KEY
+		continue;
+bad:
+		free(st);
+		return kd_error_create(KD_ERROR_CORRUPT, "line %u: not a chain state line", line);
+	}
+	*ret = *st;
+	free(st);
+	return NULL;
+}
+
+KD_EXPORT struct kd_error *kd_target_chain_state_read(const char *path,
+						      struct kd_target_chain_state *ret)
+{
+	if (!path)
+		path = KD_TARGET_CHAIN_STATE;
+	char *text;
+	size_t len;
+	struct kd_error *err = kd_fs_read_file(path, 64 * 1024, &text, &len);
+	if (err && kd_error_errno(err) == ENOENT) {
+		kd_error_destroy(err);
+		return kd_error_create(KD_ERROR_NOTFOUND, "%s: no check of the chain (run kexdump setup)",
+				       path);
+	}
+	if (err)
+		return err;
+	err = kd_target_chain_state_parse(text, len, ret);
+	free(text);
+	return err ? kd_error_prefix(err, "%s", path) : NULL;
+}

@@ -328,6 +328,46 @@ static void test_join_and_folder(void **state)
 	assert_int_equal(free_bytes, 0);
 }
 
+// setup's record of the chain, as status reads it back.
+static void test_chain_state(void **state)
+{
+	(void)state;
+	struct kd_target_chain_state st = { .checked_at = 1764590000, .n = 2 };
+	snprintf(st.links[0].name, sizeof(st.links[0].name), "nfs://10.0.2.2:9/x");
+	snprintf(st.links[0].error, sizeof(st.links[0].error), "refused\nsecond line");
+	snprintf(st.links[1].name, sizeof(st.links[1].name), "UUID=1234");
+	st.links[1].ok = true;
+	char *text;
+	assert_null(kd_target_chain_state_format(&st, &text));
+	assert_non_null(strstr(text, "checked_at=1764590000\ntarget=nfs://10.0.2.2:9/x\nreachable=no\n"
+				     "error=refused?second line\ntarget=UUID=1234\nreachable=yes\nerror=\n"));
+	struct kd_target_chain_state back;
+	assert_null(kd_target_chain_state_parse(text, strlen(text), &back));
+	free(text);
+	assert_int_equal(back.checked_at, 1764590000);
+	assert_int_equal(back.n, 2);
+	assert_string_equal(back.links[0].name, "nfs://10.0.2.2:9/x");
+	assert_false(back.links[0].ok);
+	assert_string_equal(back.links[0].error, "refused?second line");
+	assert_true(back.links[1].ok);
+	// Hostile text: no '=', too many targets, a bad number.
+	struct kd_error *err = kd_target_chain_state_parse("garbage\n", 8, &back);
+	assert_string_equal(kd_error_message(err), "line 1: not a chain state line");
+	kd_error_destroy(err);
+	char many[1024] = "";
+	for (int i = 0; i <= KD_CONFIG_MAX_TARGETS; i++)
+		strcat(many, "target=x\n");
+	err = kd_target_chain_state_parse(many, strlen(many), &back);
+	assert_non_null(err);
+	kd_error_destroy(err);
+	err = kd_target_chain_state_parse("checked_at=12x\n", 15, &back);
+	assert_non_null(err);
+	kd_error_destroy(err);
+	err = kd_target_chain_state_read("/nonexistent/chain", &back);
+	assert_int_equal(kd_error_code(err), KD_ERROR_NOTFOUND);
+	kd_error_destroy(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_no_block_device),
 		cmocka_unit_test(test_named),
 		cmocka_unit_test(test_join_and_folder),
+		cmocka_unit_test(test_chain_state),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -69,6 +69,14 @@ struct kd_error *kd_modset_add_fs(struct kd_modset *set, const char *fstype);
  */
 struct kd_error *kd_modset_add_target(struct kd_modset *set, const struct kd_config *cfg,
 				      const char *sysfs_root, const char *dev_root);
+/**
+ * Everything the capture kernel needs for the target chain of @p cfg: the
+ * local target's (kd_modset_add_target) when the chain has one, else
+ * cfg->modules; nfsv4 and its dependencies for an nfs:// target. (The
+ * network interface's driver chain is added by setup from sysfs.)
+ */
+struct kd_error *kd_modset_add_chain(struct kd_modset *set, const struct kd_config *cfg,
+				     const char *sysfs_root, const char *dev_root);
 size_t kd_modset_count(const struct kd_modset *set);
 /** Module @p i in load order: its name and the path of its (maybe .xz/.zst) file. */
 void kd_modset_get(const struct kd_modset *set, size_t i, const char **name,

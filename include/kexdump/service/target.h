@@ -81,6 +81,37 @@ struct kd_error *kd_target_join(const char *mountpoint, const char *path, char *
 struct kd_error *kd_target_check_folder(const struct kd_target *t, bool create,
 					uint64_t *free_ret);
 
+/* ------------------------------------------------ the chain as checked */
+
+/** Where setup records its check of the target chain (status reads it). */
+#define KD_TARGET_CHAIN_STATE "/var/lib/kexdump/chain"
+
+/** One link of the chain as setup found it. */
+struct kd_target_check {
+	char name[600];		/**< kd_config_target_name() */
+	bool ok;		/**< reachable and writable at setup time */
+	char error[512];	/**< why not, "" when ok */
+};
+
+/** setup's check of every link, in chain order. */
+struct kd_target_chain_state {
+	int64_t checked_at;	/**< seconds since the epoch */
+	size_t n;
+	struct kd_target_check links[KD_CONFIG_MAX_TARGETS];
+};
+
+/**
+ * The state as text ("checked_at=", then "target=", "reachable=yes|no",
+ * "error=" per link); malloc'ed.
+ */
+struct kd_error *kd_target_chain_state_format(const struct kd_target_chain_state *st,
+					      char **ret);
+/** Parse that text (hostile: bounded, unknown keys ignored). */
+struct kd_error *kd_target_chain_state_parse(const char *text, size_t len,
+					     struct kd_target_chain_state *ret);
+/** Read @p path (NULL = KD_TARGET_CHAIN_STATE); NOTFOUND when absent. */
+struct kd_error *kd_target_chain_state_read(const char *path,
+					    struct kd_target_chain_state *ret);
 
 /* ------------------------------------------- raw targets (rawdev.c) */
 
