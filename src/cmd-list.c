@@ -91,6 +91,70 @@ static void list_print_text(const char *dir, const struct kd_dumpdir_entry *e, s
 	}
 }
 
+// The network links of the chain, one after the other: nfs:// mounted
+// (in a private mount namespace) and listed; ssh:// named. A link that
+// cannot be listed is a warning; the exit is 1 when none could be.
+static int list_chain(const char *config, const struct kd_config *cfg, bool json)
+{
+	unsigned int wait_ms = (cfg->device_timeout < 10 ? 10 : cfg->device_timeout) * 1000u;
+	struct kd_dumpdir_entry *all = NULL;
+	size_t nall = 0, listed = 0;
+	for (size_t i = 0; i < cfg->nchain; i++) {
+		const struct kd_config_target *link = &cfg->chain[i];
+		char where[4200];
+		struct kd_dumpdir_entry *e = NULL;
+		size_t n = 0;
+		struct kd_error *err;
+		if (link->kind == KD_TARGET_NFS) {
+			struct kd_config_target t = *link;
+			snprintf(where, sizeof(where), "%s:%s", link->host, link->path);
+			err = kd_nfs_resolve_host(link->host, false, t.host, sizeof(t.host));
+			if (!err)
+				err = kd_nfs_list(&t, wait_ms, &e, &n);
+		} else if (link->kind == KD_TARGET_SSH) {
+			snprintf(where, sizeof(where), "%s:%s", link->host, link->path);
+			err = kd_error_create(KD_ERROR_UNSUPPORTED,
+					      "on %s: not listed (ssh targets are not supported by this kexdump yet)",
+					      where);
+		} else {
+			char dir[4096];
+			if (list_resolve_dir(config, true, dir, sizeof(dir)))
+				continue;	// it said why
+			snprintf(where, sizeof(where), "%s", dir);
+			err = kd_dumpdir_list(dir, &e, &n);
+		}
+		if (err) {
+			cli_warn("%s:%u: %s: %s", config, link->line, link->kind == KD_TARGET_FS ||
+				 link->kind == KD_TARGET_RAW ? cfg->target : link->url,
+				 kd_error_message(err));
+			kd_error_destroy(err);
+			continue;
+		}
+		listed++;
+		if (!json) {
+			printf("%s%s:\n", i ? "\n" : "", cli_sanitize(where));
+			list_print_text(where, e, n);
+		} else if (n) {
+			struct kd_dumpdir_entry *grown = realloc(all, (nall + n) * sizeof(*all));
+			if (!grown) {
+				free(e);
+				free(all);
+				return cli_fail(kd_error_create(KD_ERROR_NOMEM, "out of memory"));
+			}
+			all = grown;
+			memcpy(all + nall, e, n * sizeof(*e));
+			nall += n;
+		}
+		free(e);
+	}
+	if (json && listed)
+		list_print_json(all, nall);
+	free(all);
+	if (!listed)
+		return cli_error("%s: no target of the chain could be listed (see above)", config);
+	return fflush(stdout) ? EXIT_BAD_INPUT : 0;
+}
+
 int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -128,6 +192,12 @@ int cmd_list(int argc, char **argv)
 			return cli_fail(kd_error_os(errno, "%s: cannot list", argv[optind]));
 		snprintf(dir, sizeof(dir), "%s", argv[optind]);
 	} else {
+		struct kd_config cfg;
+		struct kd_error *err = kd_config_load(config, !config_given, &cfg);
+		if (err)
+			return cli_fail(err);
+		if (kd_config_has_network(&cfg))
+			return list_chain(config, &cfg, json);
 		int rc = list_resolve_dir(config, config_given, dir, sizeof(dir));
 		if (rc)
 			return rc;

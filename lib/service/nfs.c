@@ -171,11 +171,10 @@ KD_EXPORT struct kd_error *kd_nfs_reach(const char *server, unsigned int port,
 		int e = nfs_connect_once(&ss, len, ms, client, clientlen);
 		if (!e)
 			return NULL;
-		// Refused: the host answered and nothing listens; a wrong
-		// address family or no route is not going to change either,
-		// unless the interface is still coming up.
-		bool retry = e == ETIMEDOUT || e == EHOSTUNREACH || e == ENETUNREACH ||
-			     e == EAGAIN || e == EINTR;
+		// Refused: the host answered and nothing listens; no route
+		// (the network is up by now, or will not be) will not change
+		// either. No answer, or none yet to ARP: wait.
+		bool retry = e == ETIMEDOUT || e == EHOSTUNREACH || e == EAGAIN || e == EINTR;
 		if (!retry || nfs_now() >= deadline)
 			return kd_error_os(e, "cannot connect to %s port %u%s", server, port,
 					   e == ECONNREFUSED ? " (is the NFS server running there?)" :
@@ -197,9 +196,13 @@ struct nfs_result {
 struct nfs_job {
 	const struct kd_config_target *t;
 	const char *client;
-	const char *mountpoint;		// NULL: a temporary folder (check)
+	const char *mountpoint;		// NULL: a temporary folder (check, list)
 	bool check;
+	bool list;			// list the dump folders, create nothing
 };
+
+// Most dump folders a listing sends back.
+#define NFS_LIST_MAX 4096
 
 static void nfs_set(struct nfs_result *r, int e, const char *fmt, const char *a, const char *b)
 {
@@ -292,6 +295,12 @@ static void nfs_child_mount(const struct nfs_job *j, const char *where, struct n
 			 strerror(e), nfs_mount_hint(e));
 		return;
 	}
+	if (j->list && path[cut]) {
+		// The folder does not exist yet: nothing to list.
+		r->m.dir[0] = '\0';
+		r->errnum = 0;
+		return;
+	}
 	int me = nfs_mkdirs(where, path + cut, r->m.dir, sizeof(r->m.dir));
 	if (me) {
 		nfs_set(r, me, "cannot create %s on %s", path, t->host);
@@ -332,12 +341,27 @@ static void nfs_child_probe(const struct kd_config_target *t, struct nfs_result 
 	}
 }
 
+static void nfs_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, p + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		off += (size_t)w;
+	}
+}
+
 static void nfs_child(const struct nfs_job *j, int fd)
 {
 	struct nfs_result r = { 0 };
 	char tmp[] = "/tmp/kexdump-nfs-XXXXXX";
 	const char *where = j->mountpoint;
-	if (j->check) {
+	struct kd_dumpdir_entry *e = NULL;
+	size_t n = 0;
+	if (j->check || j->list) {
 		// Mounts of this namespace are the child's own; the
 		// temporary folder is removed below.
 		if (unshare(CLONE_NEWNS) < 0 ||
@@ -352,26 +376,61 @@ static void nfs_child(const struct nfs_job *j, int fd)
 		where = tmp;
 	}
 	nfs_child_mount(j, where, &r);
-	if (j->check && !r.errnum) {
+	if (j->check && !r.errnum)
 		nfs_child_probe(j->t, &r);
-		umount2(where, MNT_DETACH);
+	if (j->list && !r.errnum && r.m.dir[0]) {
+		struct kd_error *err = kd_dumpdir_list(r.m.dir, &e, &n);
+		if (err) {
+			nfs_set(&r, kd_error_errno(err), "%s%s", kd_error_message(err), "");
+			kd_error_destroy(err);
+		}
+		if (n > NFS_LIST_MAX)
+			n = NFS_LIST_MAX;
 	}
-	if (j->check)
+	if ((j->check || j->list) && !r.errnum)
+		umount2(where, MNT_DETACH);
+	if (j->check || j->list)
 		rmdir(tmp);
-out:;
-	const char *p = (const char *)&r;
-	for (size_t off = 0; off < sizeof(r);) {
-		ssize_t w = write(fd, p + off, sizeof(r) - off);
-		if (w <= 0)
-			break;
-		off += (size_t)w;
+out:
+	nfs_write_all(fd, &r, sizeof(r));
+	if (j->list && !r.errnum) {
+		uint64_t count = n;
+		nfs_write_all(fd, &count, sizeof(count));
+		nfs_write_all(fd, e, n * sizeof(*e));
 	}
 	_exit(0);
 }
 
-// Run @p j in a child within @p timeout_ms.
+// Read @p len bytes from @p fd before @p deadline; false on EOF or time out
+// (@p timed_out says which).
+static bool nfs_read_until(int fd, void *buf, size_t len, double deadline, bool *timed_out)
+{
+	size_t got = 0;
+	while (got < len) {
+		double left = deadline - nfs_now();
+		if (left <= 0) {
+			*timed_out = true;
+			return false;
+		}
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		int n = poll(&pf, 1, (int)(left * 1000) + 1);
+		if (n <= 0)
+			continue;
+		ssize_t rd = read(fd, (char *)buf + got, len - got);
+		if (rd < 0 && errno == EINTR)
+			continue;
+		if (rd <= 0)
+			return false;
+		got += (size_t)rd;
+	}
+	return true;
+}
+
+// Run @p j in a child within @p timeout_ms; for a listing, @p list_ret
+// and @p nlist_ret get the dump folders.
 static struct kd_error *nfs_run(const struct nfs_job *j, unsigned int timeout_ms,
-				struct nfs_result *r)
+				struct nfs_result *r, struct kd_dumpdir_entry **list_ret,
+				size_t *nlist_ret)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -389,26 +448,16 @@ static struct kd_error *nfs_run(const struct nfs_job *j, unsigned int timeout_ms
 	}
 	close(p[1]);
 	double deadline = nfs_now() + timeout_ms / 1000.0;
-	size_t got = 0;
 	bool timed_out = false;
-	while (got < sizeof(*r)) {
-		double left = deadline - nfs_now();
-		if (left <= 0) {
-			timed_out = true;
-			break;
-		}
-		struct pollfd pf = { .fd = p[0], .events = POLLIN };
-		int n = poll(&pf, 1, (int)(left * 1000) + 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			continue;
-		ssize_t rd = read(p[0], (char *)r + got, sizeof(*r) - got);
-		if (rd < 0 && errno == EINTR)
-			continue;
-		if (rd <= 0)
-			break;
-		got += (size_t)rd;
+	bool whole = nfs_read_until(p[0], r, sizeof(*r), deadline, &timed_out);
+	struct kd_dumpdir_entry *list = NULL;
+	uint64_t count = 0;
+	if (whole && !r->errnum && j->list) {
+		whole = nfs_read_until(p[0], &count, sizeof(count), deadline, &timed_out) &&
+			count <= NFS_LIST_MAX;
+		list = whole ? calloc(count ? count : 1, sizeof(*list)) : NULL;
+		whole = list && nfs_read_until(p[0], list, count * sizeof(*list), deadline,
+					       &timed_out);
 	}
 	close(p[0]);
 	if (timed_out) {
@@ -424,15 +473,33 @@ static struct kd_error *nfs_run(const struct nfs_job *j, unsigned int timeout_ms
 	}
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	if (got < sizeof(*r))
+	if (!whole) {
+		free(list);
 		return kd_error_create(KD_ERROR_OS, "the NFS mount's child process died");
+	}
 	r->msg[sizeof(r->msg) - 1] = '\0';
 	r->m.dir[sizeof(r->m.dir) - 1] = '\0';
 	r->m.source[sizeof(r->m.source) - 1] = '\0';
 	r->m.vers[sizeof(r->m.vers) - 1] = '\0';
 	// The child's message holds the errno's text already.
-	if (r->errnum)
+	if (r->errnum) {
+		free(list);
 		return kd_error_create(KD_ERROR_OS, "%s", r->msg);
+	}
+	for (uint64_t i = 0; i < count; i++) {
+		struct kd_dumpdir_entry *e = &list[i];
+		// Every string of it ends inside its field.
+		e->dir[sizeof(e->dir) - 1] = e->host[sizeof(e->host) - 1] = '\0';
+		e->date[sizeof(e->date) - 1] = e->release[sizeof(e->release) - 1] = '\0';
+		e->panic[sizeof(e->panic) - 1] = e->status[sizeof(e->status) - 1] = '\0';
+		e->error[sizeof(e->error) - 1] = '\0';
+	}
+	if (list_ret) {
+		*list_ret = list;
+		*nlist_ret = (size_t)count;
+	} else {
+		free(list);
+	}
 	return NULL;
 }
 
@@ -459,7 +526,7 @@ KD_EXPORT struct kd_error *kd_nfs_mount(const struct kd_config_target *t,
 	struct nfs_result *r = calloc(1, sizeof(*r));
 	if (!r)
 		return &kd_enomem;
-	err = nfs_run(&j, left < 5000 ? 5000 : left, r);
+	err = nfs_run(&j, left < 5000 ? 5000 : left, r, NULL, NULL);
 	if (err && kd_error_errno(err) == ETIMEDOUT)
 		umount2(mountpoint, MNT_DETACH);
 	if (!err)
@@ -479,9 +546,42 @@ KD_EXPORT struct kd_error *kd_nfs_check(const struct kd_config_target *t,
 	struct nfs_result *r = calloc(1, sizeof(*r));
 	if (!r)
 		return &kd_enomem;
-	err = nfs_run(&j, timeout_ms, r);
+	err = nfs_run(&j, timeout_ms, r, NULL, NULL);
 	if (!err && vers_ret)
 		snprintf(vers_ret, 8, "%s", r->m.vers);
 	free(r);
 	return err;
+}
+
+KD_EXPORT struct kd_error *kd_nfs_list(const struct kd_config_target *t, unsigned int timeout_ms,
+				       struct kd_dumpdir_entry **ret, size_t *nret)
+{
+	char client[INET6_ADDRSTRLEN];
+	struct kd_error *err = nfs_prepare(t, timeout_ms, client, sizeof(client));
+	if (err)
+		return err;
+	struct nfs_job j = { .t = t, .client = client, .list = true };
+	struct nfs_result *r = calloc(1, sizeof(*r));
+	if (!r)
+		return &kd_enomem;
+	struct kd_dumpdir_entry *e = NULL;
+	size_t n = 0;
+	err = nfs_run(&j, timeout_ms, r, &e, &n);
+	const char *mnt = r->m.dir;
+	// The folders as the server has them: "HOST:/PATH/NAME".
+	for (size_t i = 0; !err && i < n; i++) {
+		size_t ml = strlen(mnt);
+		const char *rest = strncmp(e[i].dir, mnt, ml) ? e[i].dir : e[i].dir + ml;
+		char dir[sizeof(e[i].dir)];
+		snprintf(dir, sizeof(dir), "%s:%s%s", t->host, t->path, rest);
+		memcpy(e[i].dir, dir, sizeof(dir));
+	}
+	free(r);
+	if (err) {
+		free(e);
+		return err;
+	}
+	*ret = e;
+	*nret = n;
+	return NULL;
 }

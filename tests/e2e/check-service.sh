@@ -31,6 +31,11 @@
 #                   a TCP listener on the host's loopback through 10.0.2.2;
 #                   then the dump is complete on the local fallback target
 #                   and the capture powers off: no phase 2)
+#   bookworm 1 cpu  fallback (the target chain nfs://10.0.2.2:1/... --
+#                   nothing listens there -- then the local disk: setup
+#                   warns and arms, the capture names the failed target
+#                   and why, the local dump is complete, status shows
+#                   the chain as setup found it)
 # and the systemd units through systemd-analyze verify.  Checks both what
 # the guest saw (kexdump list/status/dmesg outputs it kept) and the disk
 # image on the host (debugfs); on the host, readers that are not kexdump
@@ -204,7 +209,7 @@ scenarios=(
 	"netdhcp   bookworm 1 -            sysrq triggered crash"
 	"netauto   trixie   1 -            sysrq triggered crash"
 )
-only=" ${KEXDUMP_SERVICE_SCENARIOS:-rehearse nores sysrq pid1 oom tiny hang eio powercut netdhcp netauto} "
+only=" ${KEXDUMP_SERVICE_SCENARIOS:-rehearse nores sysrq pid1 oom tiny hang eio powercut netdhcp netauto fallback} "
 
 # No crash: the live kernel through /proc/kcore, and the rehearsal
 # (kexdump test without --yes-crash-now) on what is wrong.
@@ -382,6 +387,53 @@ assert items and all(e.get("status") != "complete" for e in items), items' "$p2/
 				bash -c '[[ $(cat "$1/list.rc") == 0 ]] && ! grep -qw complete "$1/list.out"' _ "$p2"
 			echo "# $tag: no dump folder reached the disk"
 		fi
+	else
+		nok "$tag: the run did not finish: $(tail -n 3 "$out.log" | tr '\n' ' ')"
+	fi
+fi
+
+# The target chain: an nfs:// target nothing answers, then the local disk.
+if [[ $only == *" fallback "* ]]; then
+	build_guest bookworm
+	tag="fallback (bookworm, 1 cpu, nfs:// unreachable, then the local disk)"
+	out=$work/run-fallback
+	con=$out/console.log
+	url=nfs://10.0.2.2:1/kexdump
+	if [[ ${guest[bookworm]} != failed ]] &&
+		"$vm/service-run.sh" --guest "${guest[bookworm]}" --scenario fallback --cpus 1 \
+			--out "$out" 2>"$out.log" && [[ -f $out/meta ]]; then
+		p1=$out/kdtest/p1 p2=$out/kdtest/p2
+		qemu_rc=$(sed -n 's/^qemu_rc=//p' "$out/meta") secs=$(sed -n 's/^wall_seconds=//p' "$out/meta")
+		check "$tag: the guest powered itself off ($secs s in QEMU, rc $qemu_rc)" test "$qemu_rc" = 0
+		check "$tag: setup warns about $url and arms the guest" \
+			bash -c '[[ $(cat "$1/setup.rc") == 0 ]] && grep -q "kexdump setup: armed" "$1/setup.out" &&
+				grep -q "^kexdump: warning: /etc/kexdump.conf:1: $2: .* (the next target of the chain takes the dump)\$" "$1/setup.out" &&
+				grep -q "chain: *1\. $2: FAILED" "$1/setup.out" && grep -q "2\. UUID=.*: ok" "$1/setup.out"' _ "$p1" "$url"
+		check "$tag: the capture tried $url first" grep -q "kexdump-capture: target 1 of 2: $url" "$con"
+		check "$tag: the capture said why $url failed and went on" \
+			grep -q "kexdump-capture: target $url failed: .*; trying the next target" "$con"
+		check "$tag: the capture init says the dump is complete" grep -q 'kexdump-capture: dump complete:' "$con"
+		dir=$(ls -d "$out"/crash/*/ 2>/dev/null | tail -n1)
+		dir=${dir%/}
+		if [[ -n $dir ]]; then
+			check "$tag: disk: the summary says complete, written to the local disk" \
+				bash -c 'grep -qx "status=complete" "$1/summary" && grep -q "^target=UUID=" "$1/summary"' _ "$dir"
+			check "$tag: disk: the summary names $url and why it failed" \
+				grep -q "^target_failed=$url: ..*" "$dir/summary"
+			check "$tag: disk: dmesg.txt shows the panic" grep -q 'sysrq triggered crash' "$dir/dmesg.txt"
+			check "$tag: host: kexdump dmesg on the vmcore shows the panic" \
+				bash -c '"$1" dmesg "$2" | grep -q "sysrq triggered crash"' _ "$kexdump" "$dir/vmcore"
+			echo "# $tag: $(grep '^target_failed=' "$dir/summary")"
+		else
+			nok "$tag: no dump folder on the disk image"
+		fi
+		check "$tag: guest: kexdump status shows the chain as setup found it" \
+			bash -c 'grep -q "^chain: *1\. $2: NOT reachable at setup, .*: /etc/kexdump.conf:1: $2: " "$1/status.out" &&
+				grep -q "2\. /dev/vda: reachable at setup" "$1/status.out"' _ "$p2" "$url"
+		check "$tag: guest: kexdump list shows the complete dump" \
+			bash -c '[[ $(cat "$1/list.rc") == 0 ]] && grep -qw complete "$1/list.out"' _ "$p2"
+		tp=$(at "$con" 'Kernel panic - not syncing') tc=$(at "$con" 'kexdump-capture: dump complete')
+		echo "# $tag: panic -> dump written $(delta "$tp" "$tc") s"
 	else
 		nok "$tag: the run did not finish: $(tail -n 3 "$out.log" | tr '\n' ' ')"
 	fi

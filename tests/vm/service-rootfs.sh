@@ -89,6 +89,10 @@ add_mod() { # add_mod NAME: copy NAME and its depends= (depth first)
 # virtio_net (with net_failover, failover): the net scenarios' NIC, whose
 # driver chain setup copies into the capture initramfs from sysfs.
 for m in virtio_pci virtio_blk crc32c_generic crc32c-intel ext4 virtio_net; do add_mod "$m"; done
+# The boot initramfs loads these; the kernel's NFSv4 client (nfs:// targets,
+# setup's check and the capture initramfs) is only in the root's tree.
+boot_order=("${order[@]}")
+add_mod nfsv4
 cp "$moddir"/modules.{builtin,builtin.modinfo,order} "$root/lib/modules/$release/"
 depmod -b "$root" "$release" || die "depmod -b $root $release failed"
 [[ -s $root/lib/modules/$release/modules.dep ]] || die "depmod wrote no modules.dep"
@@ -101,7 +105,7 @@ mknod -m 600 "$boot/dev/console" c 5 1
 cp /bin/busybox "$boot/bin/busybox"
 for a in sh mount umount insmod switch_root sleep cat echo mkdir; do ln -s busybox "$boot/bin/$a"; done
 : >"$boot/modules.list"
-for e in "${order[@]}"; do
+for e in "${boot_order[@]}"; do
 	m=${e%%:*} rel=${e#*:}
 	case $rel in
 	*.xz) xz -dc "$moddir/$rel" >"$boot/modules/$m.ko" ;;

@@ -77,6 +77,14 @@ struct kd_error *kd_nfs_mount(const struct kd_config_target *t, const char *moun
 struct kd_error *kd_nfs_check(const struct kd_config_target *t, unsigned int timeout_ms,
 			      char *vers_ret);
 
+/**
+ * kexdump list of the nfs target @p t (its host an address): mounted as
+ * kd_nfs_check() does, nothing created; the dump folders (kd_dumpdir_list)
+ * with dir "HOST:/PATH/FOLDER". malloc'ed; free() it.
+ */
+struct kd_error *kd_nfs_list(const struct kd_config_target *t, unsigned int timeout_ms,
+			     struct kd_dumpdir_entry **ret, size_t *nret);
+
 #ifdef __cplusplus
 }
 #endif
