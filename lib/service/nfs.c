@@ -82,9 +82,12 @@ KD_EXPORT struct kd_error *kd_nfs_resolve_host(const char *host, bool numeric, c
 			break;
 		}
 	char buf[INET6_ADDRSTRLEN];
+	// ai_addr is only as aligned as struct sockaddr: copied first.
+	struct sockaddr_storage ss = { 0 };
+	memcpy(&ss, pick->ai_addr, pick->ai_addrlen < sizeof(ss) ? pick->ai_addrlen : sizeof(ss));
 	const void *p = pick->ai_family == AF_INET ?
-		(const void *)&((const struct sockaddr_in *)pick->ai_addr)->sin_addr :
-		(const void *)&((const struct sockaddr_in6 *)pick->ai_addr)->sin6_addr;
+		(const void *)&((const struct sockaddr_in *)&ss)->sin_addr :
+		(const void *)&((const struct sockaddr_in6 *)&ss)->sin6_addr;
 	const char *s = inet_ntop(pick->ai_family, p, buf, sizeof(buf));
 	freeaddrinfo(res);
 	if (!s || strlen(s) >= outlen)
@@ -573,8 +576,9 @@ KD_EXPORT struct kd_error *kd_nfs_list(const struct kd_config_target *t, unsigne
 		size_t ml = strlen(mnt);
 		const char *rest = strncmp(e[i].dir, mnt, ml) ? e[i].dir : e[i].dir + ml;
 		char dir[sizeof(e[i].dir)];
-		snprintf(dir, sizeof(dir), "%s:%s%s", t->host, t->path, rest);
-		memcpy(e[i].dir, dir, sizeof(dir));
+		int w = snprintf(dir, sizeof(dir), "%s:%s%s", t->host, t->path, rest);
+		if (w > 0 && (size_t)w < sizeof(dir))
+			memcpy(e[i].dir, dir, sizeof(dir));
 	}
 	free(r);
 	if (err) {
