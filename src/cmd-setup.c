@@ -329,7 +329,8 @@ static struct kd_error *setup_check_raw(struct kd_target *t, bool stamp)
 // The capture kernel's network (network key, lib/service/netif.c): auto
 // copies how the first network target is reached now; dhcp and static get
 // the interface's MAC and MTU. Nothing to do without a network target and
-// with the default (auto).
+// with the default (auto). A failure is the network targets' failure
+// (setup_check_target): a local target after them still takes the dump.
 static struct kd_error *setup_network(struct kd_config *cfg)
 {
 	const char *host = NULL;
@@ -343,22 +344,9 @@ static struct kd_error *setup_network(struct kd_config *cfg)
 	struct kd_netif_config net;
 	if (!err)
 		err = kd_netif_resolve(&cfg->network, host ? dst : NULL, &net);
-	if (!err) {
+	if (!err)
 		cfg->network = net;
-		return NULL;
-	}
-	err = kd_error_prefix(err, "network");
-	// A local target after the network ones still takes the dump: the
-	// network targets will fail at crash time, which setup says now.
-	const struct kd_config_target *local = kd_config_local(cfg);
-	if (!local || kd_error_code(err) == KD_ERROR_UNSUPPORTED)
-		return err;
-	char name[300];
-	kd_config_target_name(cfg, local, name, sizeof(name));
-	cli_warn("%s; the network targets cannot work in the capture kernel, the dump goes to %s",
-		 kd_error_message(err), name);
-	kd_error_destroy(err);
-	return NULL;
+	return err;
 }
 
 // The drivers of the capture kernel's network interface.
@@ -444,8 +432,8 @@ static struct kd_error *setup_check_target(const struct setup_opts *o, bool crea
 		*free_ret = 0;
 	if (!kd_config_has_network(&cfg)) {
 		err = setup_check_local(&cfg, create, t, free_ret);
-		if (!err)
-			err = setup_network(&t->config);
+		if (!err && (err = setup_network(&t->config)))
+			err = kd_error_prefix(err, "network");
 		if (err)
 			return kd_error_prefix(err, "%s", config_path);
 		kd_config_target_name(&t->config, &t->config.chain[0], cs.links[0].name,
@@ -475,6 +463,16 @@ static struct kd_error *setup_check_target(const struct setup_opts *o, bool crea
 		if (kd_config_target_is_network(cfg.chain[i].kind))
 			resolve_err[i] = setup_resolve_network(&t->config.chain[i]);
 	struct kd_error *net_err = setup_network(&t->config);
+	// A network that is not supported (a bond, bridge or VLAN) is the
+	// config's error, not one link's.
+	if (net_err && kd_error_code(net_err) == KD_ERROR_UNSUPPORTED) {
+		for (size_t i = 0; i < cfg.nchain; i++)
+			kd_error_destroy(resolve_err[i]);
+		return kd_error_prefix(kd_error_prefix(net_err, "network"), "%s", config_path);
+	}
+	if (net_err && o->dry_run)
+		cli_warn("%s: network: %s (the network targets will fail in the capture kernel)",
+			 config_path, kd_error_message(net_err));
 	size_t nok = 0;
 	struct kd_error *first = NULL;
 	for (size_t i = 0; i < cfg.nchain; i++) {
