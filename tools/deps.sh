@@ -11,12 +11,15 @@ build=(gcc meson ninja-build pkg-config libcmocka-dev file
 	liblzma-dev libblkid-dev libbpf-dev)
 test=(clang python3 qemu-system-x86 qemu-utils kexec-tools makedumpfile
 	busybox-static cpio kmod xz-utils zstd crash gdb time e2fsprogs util-linux
-	make libelf-dev libdw-dev libbz2-dev iproute2 dnsmasq-base)
+	make libelf-dev libdw-dev libbz2-dev iproute2 dnsmasq-base
+	nfs-ganesha nfs-ganesha-vfs)
 # make and lib*-dev above: tests/vm/makedumpfile-new.sh builds Debian's
 # newest makedumpfile from its source package when the archive serves it.
 # iproute2 and dnsmasq-base (the binary, no service): the network tests
 # (tests/unit/test-netif.c, test-dhcp.c) read back and serve DHCP in a
 # network namespace of their own.
+# nfs-ganesha(-vfs): tests/vm/service-run.sh starts an instance of its own
+# on 127.0.0.1 (the nfs scenario of tests/e2e/check-service.sh).
 case $what in
 build) pkgs=("${build[@]}") ;;
 test | all) pkgs=("${build[@]}" "${test[@]}") ;;

@@ -36,6 +36,10 @@
 #                   warns and arms, the capture names the failed target
 #                   and why, the local dump is complete, status shows
 #                   the chain as setup found it)
+#   bookworm 1 cpu  nfs (nfs-ganesha, VFS backend, on the host's
+#                   127.0.0.1: the capture kernel mounts it through
+#                   10.0.2.2 and the dump lands there complete, read by
+#                   makedumpfile and crash on the host)
 # and the systemd units through systemd-analyze verify.  Checks both what
 # the guest saw (kexdump list/status/dmesg outputs it kept) and the disk
 # image on the host (debugfs); on the host, readers that are not kexdump
@@ -209,7 +213,7 @@ scenarios=(
 	"netdhcp   bookworm 1 -            sysrq triggered crash"
 	"netauto   trixie   1 -            sysrq triggered crash"
 )
-only=" ${KEXDUMP_SERVICE_SCENARIOS:-rehearse nores sysrq pid1 oom tiny hang eio powercut netdhcp netauto fallback} "
+only=" ${KEXDUMP_SERVICE_SCENARIOS:-rehearse nores sysrq pid1 oom tiny hang eio powercut netdhcp netauto fallback nfs} "
 
 # No crash: the live kernel through /proc/kcore, and the rehearsal
 # (kexdump test without --yes-crash-now) on what is wrong.
@@ -432,6 +436,51 @@ if [[ $only == *" fallback "* ]]; then
 				grep -q "2\. /dev/vda: reachable at setup" "$1/status.out"' _ "$p2" "$url"
 		check "$tag: guest: kexdump list shows the complete dump" \
 			bash -c '[[ $(cat "$1/list.rc") == 0 ]] && grep -qw complete "$1/list.out"' _ "$p2"
+		tp=$(at "$con" 'Kernel panic - not syncing') tc=$(at "$con" 'kexdump-capture: dump complete')
+		echo "# $tag: panic -> dump written $(delta "$tp" "$tc") s"
+	else
+		nok "$tag: the run did not finish: $(tail -n 3 "$out.log" | tr '\n' ' ')"
+	fi
+fi
+
+# A dump over NFS: nfs-ganesha on the host (service-run.sh) takes it whole,
+# and readers that are not kexdump read it there.
+if [[ $only == *" nfs "* ]]; then
+	build_guest bookworm
+	tag="nfs (bookworm, 1 cpu, nfs-ganesha on the host)"
+	out=$work/run-nfs
+	con=$out/console.log
+	if ! command -v ganesha.nfsd >/dev/null; then
+		nok "$tag: no ganesha.nfsd on the host (tools/deps.sh: nfs-ganesha nfs-ganesha-vfs)"
+	elif ((EUID != 0)); then
+		skip "$tag" "nfs-ganesha's VFS backend needs root (open_by_handle_at)"
+	elif [[ ${guest[bookworm]} != failed ]] &&
+		"$vm/service-run.sh" --guest "${guest[bookworm]}" --scenario nfs --cpus 1 \
+			--out "$out" 2>"$out.log" && [[ -f $out/meta ]]; then
+		p1=$out/kdtest/p1
+		qemu_rc=$(sed -n 's/^qemu_rc=//p' "$out/meta") secs=$(sed -n 's/^wall_seconds=//p' "$out/meta")
+		check "$tag: the guest powered itself off ($secs s in QEMU, rc $qemu_rc)" test "$qemu_rc" = 0
+		check "$tag: setup checked the NFS target (mount, probe file) and armed the guest" \
+			bash -c '[[ $(cat "$1/setup.rc") == 0 ]] && grep -q "kexdump setup: armed" "$1/setup.out" &&
+				grep -q "chain: *1\. nfs://10\.0\.2\.2:[0-9]*/kexdump: ok" "$1/setup.out" &&
+				! grep -q "^kexdump: warning:" "$1/setup.out"' _ "$p1"
+		check "$tag: the capture mounted the export" grep -q 'kexdump-capture: mounted 10\.0\.2\.2:' "$con"
+		check "$tag: the capture init says the dump is complete" grep -q 'kexdump-capture: dump complete:' "$con"
+		dir=$(find "$out/nfs/export" -name summary -printf '%h\n' 2>/dev/null | tail -n1)
+		if [[ -n $dir ]]; then
+			check "$tag: server: the summary says complete, written over NFS, nothing failed" \
+				bash -c 'grep -qx "status=complete" "$1/summary" && grep -q "^target=nfs://" "$1/summary" &&
+					! grep -q "^target_failed=" "$1/summary"' _ "$dir"
+			check "$tag: server: dmesg.txt shows the panic" grep -q 'sysrq triggered crash' "$dir/dmesg.txt"
+			check "$tag: server: the dump folder is 0700, the vmcore 0600" \
+				bash -c '[[ $(stat -c %a "$1") == 700 && $(stat -c %a "$1/vmcore") == 600 ]]' _ "$dir"
+			check "$tag: host: kexdump info reads the vmcore" "$kexdump" info "$dir/vmcore"
+			oracles "$tag" "$dir" bookworm 'sysrq triggered crash' nfs
+			echo "# $tag: vmcore $(stat -c %s "$dir/vmcore") bytes, $(grep -m1 'kexdump-capture: mounted' "$con" | cut -d' ' -f2-)"
+		else
+			nok "$tag: no dump folder on the NFS export ($(tail -n 3 "$out/nfs/ganesha.log" 2>/dev/null | tr '\n' ' '))"
+		fi
+		check "$tag: nothing landed on the local disk" bash -c '! ls "$1"/crash/*/summary' _ "$out"
 		tp=$(at "$con" 'Kernel panic - not syncing') tc=$(at "$con" 'kexdump-capture: dump complete')
 		echo "# $tag: panic -> dump written $(delta "$tp" "$tc") s"
 	else

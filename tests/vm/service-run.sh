@@ -17,6 +17,9 @@
 #   crash/        the dump folders (the target's /var/crash or /crash)
 #   listener.log  net* scenarios: each TCP connection the host's listener
 #                 got (host time, peer, bytes, the first 32 in hex)
+#   nfs/export/   nfs scenario: the folder nfs-ganesha (VFS backend, on the
+#                 host's 127.0.0.1, a port of its own) exported as
+#                 /kexdump; nfs/ganesha.log its log
 #   meta          key=value lines (sourceable), written last
 # Env: KEXDUMP_TIMEOUT (default 420 s) for the whole QEMU run.
 set -euo pipefail
@@ -108,6 +111,37 @@ PY
 	for _ in $(seq 50); do [[ -s $out/listener.port ]] && break; sleep 0.1; done
 	[[ -s $out/listener.port ]] || die "the TCP listener did not start"
 	append+=" kdtest.hostport=$(cat "$out/listener.port")"
+	disks+=(-netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56)
+fi
+# nfs: a user-space NFSv4 server on the host's loopback, nfs-ganesha with
+# its VFS backend exporting out/nfs/export as /kexdump (no root squash,
+# TCP only, no grace period, no rpcbind; numeric owners: the capture
+# kernel has no idmapd, a named owner reads as nobody and the capture
+# refuses a folder root does not own), reached by the guest as
+# 10.0.2.2:PORT through the same NIC. kdtest.hostport= is its port.
+ganesha_pid=
+if [[ $scenario == nfs ]]; then
+	command -v ganesha.nfsd >/dev/null || die "no ganesha.nfsd (apt-get install nfs-ganesha nfs-ganesha-vfs)"
+	g=$out/nfs
+	rm -rf "$g"
+	mkdir -p "$g/export" "$g/state"
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cat >"$g/ganesha.conf" <<EOF
+NFS_CORE_PARAM { Protocols = 4; NFS_Port = $port; Bind_addr = 127.0.0.1; Enable_NLM = false; Enable_RQUOTA = false; }
+NFSV4 { RecoveryBackend = fs; RecoveryRoot = $g/state; Graceless = true; Only_Numeric_Owners = true; }
+EXPORT {
+	Export_Id = 1; Path = $g/export; Pseudo = /kexdump; Access_Type = RW;
+	Squash = No_Root_Squash; Protocols = 4; Transports = TCP; SecType = sys;
+	FSAL { Name = VFS; }
+}
+EOF
+	ganesha.nfsd -F -L "$g/ganesha.log" -f "$g/ganesha.conf" -p "$g/ganesha.pid" -N NIV_EVENT &
+	ganesha_pid=$!
+	trap '[[ -z $ganesha_pid ]] || kill "$ganesha_pid" 2>/dev/null' EXIT
+	for _ in $(seq 100); do grep -q 'NFS SERVER INITIALIZED' "$g/ganesha.log" 2>/dev/null && break; sleep 0.1; done
+	grep -q 'NFS SERVER INITIALIZED' "$g/ganesha.log" 2>/dev/null ||
+		die "nfs-ganesha did not start: $(tail -n 2 "$g/ganesha.log" 2>/dev/null)"
+	append+=" kdtest.hostport=$port"
 	disks+=(-netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56)
 fi
 monitor=(-monitor none)
@@ -223,6 +257,11 @@ if [[ -n $listener_pid ]]; then
 	kill "$listener_pid" 2>/dev/null || true
 	wait "$listener_pid" 2>/dev/null || true
 	listener_pid=
+fi
+if [[ -n $ganesha_pid ]]; then
+	kill "$ganesha_pid" 2>/dev/null || true
+	wait "$ganesha_pid" 2>/dev/null || true
+	ganesha_pid=
 fi
 qrc=$(sed -n 's/^[0-9.]* KDTEST-HOST: qemu rc=//p' "$log")
 [[ -z $qrc ]] || rc=$qrc
