@@ -476,6 +476,8 @@ if [[ $only == *" nfs "* ]]; then
 				bash -c '[[ $(stat -c %a "$1") == 700 && $(stat -c %a "$1/vmcore") == 600 ]]' _ "$dir"
 			check "$tag: host: kexdump info reads the vmcore" "$kexdump" info "$dir/vmcore"
 			oracles "$tag" "$dir" bookworm 'sysrq triggered crash' nfs
+			check "$tag: host: kexdump list on the export's folder shows the complete dump" \
+				bash -c '"$1" list "$2" | grep -q " complete\$"' _ "$kexdump" "${dir%/*}"
 			echo "# $tag: vmcore $(stat -c %s "$dir/vmcore") bytes, $(grep -m1 'kexdump-capture: mounted' "$con" | cut -d' ' -f2-)"
 		else
 			nok "$tag: no dump folder on the NFS export ($(tail -n 3 "$out/nfs/ganesha.log" 2>/dev/null | tr '\n' ' '))"
