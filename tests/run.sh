@@ -12,7 +12,8 @@
 #   5. runs each fuzz target for a short while,
 #   6. crashes real Debian kernels in QEMU (tests/vm/matrix.sh) and checks
 #      kexdump on every dump (tests/e2e/check-dump.sh, check-pages.sh,
-#      check-save.sh, check-triage.sh),
+#      check-save.sh, check-triage.sh), and the ssh target against a real
+#      sshd of its own (tests/e2e/check-sftp.sh),
 #   7. runs the crash-dump service end to end in QEMU: setup, panic,
 #      capture, reboot, list (tests/e2e/check-service.sh).
 # Every stage prints "--- WHAT: N passed, N failed, N skipped"; the run
@@ -200,6 +201,17 @@ if [[ ${KEXDUMP_SKIP_VM:-0} != 1 ]]; then
 		echo "$r" | grep -v '^[0-9]* passed'
 		tap_tally "$r" "$(basename "$d") triage"
 	done
+	# The ssh target against a real sshd of the test's own (127.0.0.1,
+	# a port of its own): on the smallest dump, ~40 s.
+	small=$(ls -S -r "$dumps"/*/vmcore 2>/dev/null | head -n1)
+	if [[ -n $small ]]; then
+		r=$("$src/tests/e2e/check-sftp.sh" "$(dirname "$small")" "$out/default/kexdump" \
+			"$out/default/tests/sftp-client" "$out/default/tests/cmp-pages")
+		echo "$r" | grep -v '^[0-9]* passed'
+		tap_tally "$r" "ssh target (SFTP) on $(basename "$(dirname "$small")")"
+	else
+		tally 0 1 0 "ssh target (no dump)"
+	fi
 	# Under ASan+UBSan too, on every real dump.
 	[[ -x $out/asan/kexdump ]] || tally 0 1 0 "real dumps under ASan+UBSan (no ASan kexdump)"
 	for d in "$dumps"/*/; do

@@ -8,11 +8,11 @@ set -euo pipefail
 what=${1:-all}
 build=(gcc meson ninja-build pkg-config libcmocka-dev file
 	zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev liblz4-dev
-	liblzma-dev libblkid-dev libbpf-dev)
+	liblzma-dev libblkid-dev libbpf-dev libssh-dev libssl-dev)
 test=(clang python3 qemu-system-x86 qemu-utils kexec-tools makedumpfile
 	busybox-static cpio kmod xz-utils zstd crash gdb time e2fsprogs util-linux
 	make libelf-dev libdw-dev libbz2-dev iproute2 dnsmasq-base
-	nfs-ganesha nfs-ganesha-vfs)
+	nfs-ganesha nfs-ganesha-vfs openssh-server openssh-client)
 # make and lib*-dev above: tests/vm/makedumpfile-new.sh builds Debian's
 # newest makedumpfile from its source package when the archive serves it.
 # iproute2 and dnsmasq-base (the binary, no service): the network tests
@@ -42,4 +42,16 @@ if ((EUID != 0)); then
 fi
 echo "deps.sh: installing ${missing[*]}" >&2
 "${sudo[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >&2
+# openssh-server is for the tests' own sshd (tests/e2e/sshd.sh, on its own
+# port): its package must not start the machine's sshd. A policy-rc.d
+# that refuses every start, made for the install only when there is none.
+policy=
+if [[ " ${missing[*]} " == *" openssh-server "* && ! -e /usr/sbin/policy-rc.d ]]; then
+	policy=/usr/sbin/policy-rc.d
+	printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+	"${sudo[@]}" chmod +x "$policy"
+fi
+rc=0
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >&2 || rc=$?
+[[ -z $policy ]] || "${sudo[@]}" rm -f "$policy"
+exit $rc

@@ -73,6 +73,38 @@ struct kd_error *kd_save_fd(struct kd_kernel *kernel, int fd, bool seekable,
 			    const struct kd_save_options *opts,
 			    struct kd_save_stats *stats);
 
+/**
+ * An output written at offsets through the caller's functions: a file on
+ * a network server (the service's SFTP target). Writes may come in any
+ * order and may rewrite earlier bytes (the header last); a failing write
+ * must be KD_ERROR_OS (the save then stops with stats->incomplete).
+ */
+struct kd_save_output {
+	const char *name;	/**< in error messages, "output" when NULL */
+	/**
+	 * Write all @p len bytes of @p buf at @p off. On failure, @p done
+	 * gets how many of the first bytes were written nonetheless.
+	 */
+	struct kd_error *(*pwrite)(void *arg, const void *buf, size_t len, uint64_t off,
+				   size_t *done);
+	/**
+	 * Read back @p len bytes at @p off, never written ones as zeros; NULL
+	 * when the output cannot be read (then dumps of more than 8 GiB of
+	 * memory classify pages twice, and unreadable source pages leave the
+	 * dump marked incomplete instead of being taken out).
+	 */
+	struct kd_error *(*pread)(void *arg, void *buf, size_t len, uint64_t off);
+	void *arg;
+};
+
+/**
+ * kd_save_fd() into @p out (KD_SAVE_KDUMP or KD_SAVE_ELF): the same bytes
+ * at the same offsets as into a file.
+ */
+struct kd_error *kd_save_to(struct kd_kernel *kernel, const struct kd_save_output *out,
+			    const struct kd_save_options *opts,
+			    struct kd_save_stats *stats);
+
 /** "zstd", "lz4", "zlib", "lzo", "snappy", "none", "auto"; NULL when out of range. */
 const char *kd_save_codec_name(enum kd_save_codec codec);
 /** "kdump", "elf", "flat"; NULL when out of range. */

@@ -16,5 +16,6 @@
 #include <kexdump/service/target.h>
 #include <kexdump/service/netif.h>
 #include <kexdump/service/nfs.h>
+#include <kexdump/service/sftp.h>
 
 #endif /* KEXDUMP_SERVICE_H */

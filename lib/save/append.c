@@ -54,7 +54,7 @@ void kd_append_init(struct kd_append *a, struct kd_sink *sink, uint64_t start,
 	*a = (struct kd_append){ .sink = sink, .dfd = -1, .pos = start,
 				 .base = start, .durable = start };
 	struct stat st;
-	if (sink->flat || fstat(sink->fd, &st))
+	if (sink->flat || sink->fd < 0 || fstat(sink->fd, &st))
 		return;
 	a->regular = S_ISREG(st.st_mode);
 	if (!direct || start % ALIGN)

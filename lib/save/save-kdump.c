@@ -34,17 +34,9 @@ static struct kd_error *save_kdump_load_keep(struct kd_saver *s, size_t w)
 		return kd_saver_load_window(s, w);
 	size_t nbytes = (size_t)(kd_saver_window_pfns(s, w) / 8);
 	uint64_t off = s->bitmap_off + s->bitmap_bytes + w * (s->window / 8);
-	for (size_t done = 0; done < nbytes;) {
-		ssize_t n = pread(s->sink.fd, s->keep + done, nbytes - done,
-				  (off_t)(off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return kd_error_os(n < 0 ? errno : EIO,
-					   "%s: cannot read back its bitmap",
-					   s->sink.name);
-		done += (size_t)n;
-	}
+	struct kd_error *err = kd_sink_read(&s->sink, s->keep, nbytes, off, "its bitmap");
+	if (err)
+		return err;
 	s->cached_win = w;
 	return NULL;
 }
@@ -53,9 +45,7 @@ static struct kd_error *save_kdump_load_keep(struct kd_saver *s, size_t w)
 // a caller's descriptor may be write-only, a stream never is).
 static bool save_kdump_can_reread(const struct kd_saver *s)
 {
-	uint8_t b;
-	return !s->sink.flat && s->nwin > 1 &&
-	       pread(s->sink.fd, &b, 1, (off_t)(s->bitmap_off + s->bitmap_bytes)) == 1;
+	return s->nwin > 1 && kd_sink_can_read(&s->sink, s->bitmap_off + s->bitmap_bytes);
 }
 
 // The write phase of a page: its lowest priority tier, PRIO_TIERS for the
@@ -235,18 +225,7 @@ static int save_kdump_bad_cmp(const void *a, const void *b)
 static struct kd_error *save_kdump_pread(struct kd_saver *s, void *buf, size_t len,
 					 uint64_t off)
 {
-	for (size_t done = 0; done < len;) {
-		ssize_t n = pread(s->sink.fd, (uint8_t *)buf + done, len - done,
-				  (off_t)(off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return kd_error_os(n < 0 ? errno : EIO,
-					   "%s: cannot read back its descriptors",
-					   s->sink.name);
-		done += (size_t)n;
-	}
-	return NULL;
+	return kd_sink_read(&s->sink, buf, len, off, "its descriptors");
 }
 
 // Take the unreadable pages out of the dump: clear their bits in the 2nd
@@ -262,7 +241,7 @@ static struct kd_error *save_kdump_drop_bad(struct kd_saver *s, bool *done)
 	if (!s->nbad)
 		return NULL;
 	uint8_t b;
-	if (s->sink.flat || pread(s->sink.fd, &b, 1, (off_t)s->desc_off) != 1)
+	if (!kd_sink_can_read(&s->sink, s->desc_off))
 		return NULL;
 	qsort(s->bad, s->nbad, sizeof(*s->bad), save_kdump_bad_cmp);
 	struct kd_error *err;
@@ -478,7 +457,7 @@ struct kd_error *kd_save_kdump(struct kd_saver *s, unsigned int workers,
 	// descriptors of the data it took (best effort: not every file
 	// system has fallocate). The data starts block-aligned, for
 	// O_DIRECT; crash finds each page by its descriptor's offset.
-	if (s->nkept && !s->sink.flat &&
+	if (s->nkept && s->sink.fd >= 0 && !s->sink.flat &&
 	    fallocate(s->sink.fd, 0, (off_t)s->desc_off, (off_t)(s->nkept * PD_LEN))) {
 		// EOPNOTSUPP, EINVAL (not a file), ENOSPC: written later.
 	}

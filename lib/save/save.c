@@ -165,6 +165,25 @@ static struct kd_error *save_fd(struct kd_kernel *kernel, int fd,
 				const struct kd_save_options *opts,
 				struct kd_save_stats *stats, uint64_t window_pfns,
 				uint64_t max_phdrs);
+static struct kd_error *save_any(struct kd_kernel *kernel, int fd,
+				 const struct kd_save_output *out,
+				 const char *name, bool seekable,
+				 const struct kd_save_options *opts,
+				 struct kd_save_stats *stats, uint64_t window_pfns,
+				 uint64_t max_phdrs);
+
+KD_EXPORT struct kd_error *kd_save_to(struct kd_kernel *kernel,
+				      const struct kd_save_output *out,
+				      const struct kd_save_options *opts,
+				      struct kd_save_stats *stats)
+{
+	if (opts->format == KD_SAVE_FLAT)
+		return kd_error_create(KD_ERROR_INVALID,
+			"%s: written at offsets: the flattened format is for streams",
+			out->name ? out->name : "output");
+	return save_any(kernel, -1, out, out->name ? out->name : "output", true, opts, stats,
+			WINDOW_PFNS, KD_SAVE_ELF_MAX_PHDRS);
+}
 
 KD_EXPORT struct kd_error *kd_save_fd(struct kd_kernel *kernel, int fd,
 				      bool seekable,
@@ -207,6 +226,17 @@ static struct kd_error *save_fd(struct kd_kernel *kernel, int fd,
 				const struct kd_save_options *opts,
 				struct kd_save_stats *stats, uint64_t window_pfns,
 				uint64_t max_phdrs)
+{
+	return save_any(kernel, fd, NULL, name, seekable, opts, stats, window_pfns, max_phdrs);
+}
+
+// The output is @p fd, or when @p out is set the caller's functions.
+static struct kd_error *save_any(struct kd_kernel *kernel, int fd,
+				 const struct kd_save_output *out,
+				 const char *name, bool seekable,
+				 const struct kd_save_options *opts,
+				 struct kd_save_stats *stats, uint64_t window_pfns,
+				 uint64_t max_phdrs)
 {
 	memset(stats, 0, sizeof(*stats));
 	struct kd_dump *dump = kd_kernel_dump(kernel);
@@ -296,8 +326,10 @@ static struct kd_error *save_fd(struct kd_kernel *kernel, int fd,
 		err = &kd_enomem;
 		goto out;
 	}
-	if ((err = kd_sink_init(&s.sink, fd, !seekable || opts->format == KD_SAVE_FLAT,
-				name)))
+	if (out)
+		kd_sink_init_output(&s.sink, out);
+	else if ((err = kd_sink_init(&s.sink, fd, !seekable || opts->format == KD_SAVE_FLAT,
+				     name)))
 		goto out;
 	if (opts->format == KD_SAVE_ELF) {
 		err = kd_save_elf(&s, workers, jobs);

@@ -15,20 +15,31 @@
 /*
  * Where a dump goes. A seekable file takes pwrite()s; a pipe takes
  * makedumpfile's flattened format (format-flat.c): every write becomes a
- * record {be64 offset, be64 size, data} that a reader places at offset.
+ * record {be64 offset, be64 size, data} that a reader places at offset;
+ * a caller's output (kd_save_to(): a file on an SFTP server) takes writes
+ * at offsets through its functions (fd is -1 then).
  */
 struct kd_sink {
 	int fd;
 	bool flat;
+	const struct kd_save_output *out;	/* NULL: fd */
 	const char *name;	/* for error messages */
 	uint64_t bytes;		/* payload bytes written */
 };
 
 struct kd_error *kd_sink_init(struct kd_sink *sink, int fd, bool flat,
 			      const char *name);
+/* A sink writing through @p out (never flat). */
+void kd_sink_init_output(struct kd_sink *sink, const struct kd_save_output *out);
 /* Write all of buf at off; a failure is KD_ERROR_OS with the errno. */
 struct kd_error *kd_sink_write(struct kd_sink *sink, const void *buf,
 			       size_t len, uint64_t off);
+/* Whether what was written can be read back (a file opened read-write, an
+ * output with a pread function; never a stream): probes @p off. */
+bool kd_sink_can_read(const struct kd_sink *sink, uint64_t off);
+/* Read len bytes written at off; @p what names them in the error. */
+struct kd_error *kd_sink_read(const struct kd_sink *sink, void *buf, size_t len,
+			      uint64_t off, const char *what);
 /* End a flattened stream (the {-1, -1} record); nothing for files. */
 struct kd_error *kd_sink_finish(struct kd_sink *sink);
 

@@ -3,7 +3,8 @@
 // flattened format on a stream (makedumpfile.h struct makedumpfile_header
 // and makedumpfile_data_header; format-flat.c is the reader): a 4096-byte
 // header, then {be64 offset, be64 size} records each followed by its data,
-// ended by {-1, -1}.
+// ended by {-1, -1}. Or a caller's output (struct kd_save_output, a file on
+// an SFTP server): the same writes at offsets, through its functions.
 #include "save/save.h"
 
 #include <errno.h>
@@ -39,11 +40,23 @@ struct kd_error *kd_sink_init(struct kd_sink *sink, int fd, bool flat,
 	return sink_write_all(sink, h, sizeof(h));
 }
 
+void kd_sink_init_output(struct kd_sink *sink, const struct kd_save_output *out)
+{
+	*sink = (struct kd_sink){ .fd = -1, .out = out,
+				  .name = out->name ? out->name : "output" };
+}
+
 struct kd_error *kd_sink_write(struct kd_sink *sink, const void *buf,
 			       size_t len, uint64_t off)
 {
 	if (!len)
 		return NULL;
+	if (sink->out) {
+		size_t done = 0;
+		struct kd_error *err = sink->out->pwrite(sink->out->arg, buf, len, off, &done);
+		sink->bytes += err ? (done < len ? done : len) : len;
+		return err;
+	}
 	if (sink->flat) {
 		uint8_t rec[MDF_RECORD_SIZE];
 		kd_put_be64(rec, off);
@@ -79,4 +92,42 @@ struct kd_error *kd_sink_finish(struct kd_sink *sink)
 	uint8_t end[MDF_RECORD_SIZE];
 	memset(end, 0xff, sizeof(end));	// {-1, -1}: END_FLAG_FLAT_HEADER
 	return sink_write_all(sink, end, sizeof(end));
+}
+
+bool kd_sink_can_read(const struct kd_sink *sink, uint64_t off)
+{
+	uint8_t b;
+	if (sink->flat)
+		return false;
+	if (sink->out) {
+		if (!sink->out->pread)
+			return false;
+		struct kd_error *err = sink->out->pread(sink->out->arg, &b, 1, off);
+		kd_error_destroy(err);
+		return !err;
+	}
+	return pread(sink->fd, &b, 1, (off_t)off) == 1;
+}
+
+struct kd_error *kd_sink_read(const struct kd_sink *sink, void *buf, size_t len,
+			      uint64_t off, const char *what)
+{
+	if (sink->out) {
+		struct kd_error *err = sink->out->pread ?
+			sink->out->pread(sink->out->arg, buf, len, off) :
+			kd_error_create(KD_ERROR_UNSUPPORTED, "cannot be read back");
+		return err ? kd_error_prefix(err, "%s: cannot read back %s", sink->name, what) :
+			     NULL;
+	}
+	for (size_t done = 0; done < len;) {
+		ssize_t n = pread(sink->fd, (uint8_t *)buf + done, len - done,
+				  (off_t)(off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return kd_error_os(n < 0 ? errno : EIO, "%s: cannot read back %s",
+					   sink->name, what);
+		done += (size_t)n;
+	}
+	return NULL;
 }

@@ -33,8 +33,8 @@ flags=(-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
 	-fno-sanitize-recover=undefined -I"$src/include" -I"$src/lib")
 libsrc=("$src"/lib/*/*.c)
 # The page codecs of lib/dump/codec.c, libbpf (and its libelf) of lib/kernel/btf.c,
-# and liblzma and libblkid of lib/service, as meson.build links them.
-libs=($(pkg-config --libs zlib libzstd liblz4 liblzma blkid libbpf) -llzo2 -lsnappy -lpthread)
+# and liblzma, libblkid and libssh of lib/service, as meson.build links them.
+libs=($(pkg-config --libs zlib libzstd liblz4 liblzma blkid libbpf libssh) -llzo2 -lsnappy -lpthread)
 # The config target starts from a config that sets every key.
 mkdir -p "$out/fuzz-config.corpus"
 printf '%s\n' "target UUID=0a1b2c3d-0000-4000-8000-00000000abcd" "path /var/crash" \

@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -466,6 +467,137 @@ static void test_partial_dump(void **state)
 	synth_fixture_close(&f);
 }
 
+// kd_save_to(): an output of the caller's functions (the ssh target's),
+// here memory. It gets the same bytes as a file, for both formats; a
+// failing write leaves an incomplete dump of what it took; without a
+// read-back function the bytes are the same all the same; the flattened
+// format is for streams only.
+struct memout {
+	uint8_t *buf;
+	size_t len, cap;
+	size_t limit;		// writes fail past it (ENOSPC), 0 = never
+	unsigned int reads;
+};
+
+static struct kd_error *memout_pwrite(void *arg, const void *buf, size_t len, uint64_t off,
+				      size_t *done)
+{
+	struct memout *m = arg;
+	size_t n = len;
+	if (m->limit && off + len > m->limit)
+		n = off < m->limit ? m->limit - (size_t)off : 0;
+	if (off + n > m->cap) {
+		size_t cap = (size_t)(off + n) * 2;
+		m->buf = realloc(m->buf, cap);
+		assert_non_null(m->buf);
+		memset(m->buf + m->cap, 0, cap - m->cap);
+		m->cap = cap;
+	}
+	memcpy(m->buf + off, buf, n);
+	if (off + n > m->len)
+		m->len = (size_t)off + n;
+	*done = n;
+	return n < len ? kd_error_os(ENOSPC, "memout: write at %#llx", (unsigned long long)off) :
+			 NULL;
+}
+
+static struct kd_error *memout_pread(void *arg, void *buf, size_t len, uint64_t off)
+{
+	struct memout *m = arg;
+	m->reads++;
+	memset(buf, 0, len);
+	if (off < m->len)
+		memcpy(buf, m->buf + off, off + len <= m->len ? len : m->len - (size_t)off);
+	return NULL;
+}
+
+static char *memout_to_file(const struct memout *m)
+{
+	char *p = tmpname();
+	int fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, m->buf, m->len), (ssize_t)m->len);
+	close(fd);
+	return p;
+}
+
+static void test_save_to_output(void **state)
+{
+	(void)state;
+	struct synth_fixture f = open_source();
+	for (int fmt = KD_SAVE_KDUMP; fmt <= KD_SAVE_ELF; fmt += KD_SAVE_ELF) {
+		struct kd_save_options o = { .format = fmt, .dump_level = 1, .threads = 2 };
+		struct kd_save_stats st, st2;
+		char *file = save(f.kernel, &o, &st);
+		size_t n;
+		uint8_t *want = slurp(file, &n);
+		for (int readable = 0; readable < 2; readable++) {
+			struct memout m = { 0 };
+			struct kd_save_output out = {
+				.name = "mem", .pwrite = memout_pwrite,
+				.pread = readable ? memout_pread : NULL, .arg = &m,
+			};
+			struct kd_error *err = kd_save_to(f.kernel, &out, &o, &st2);
+			if (err)
+				fail_msg("kd_save_to: %s", kd_error_message(err));
+			assert_int_equal(m.len, n);
+			assert_memory_equal(m.buf, want, n);
+			assert_int_equal(st2.bytes_out, st.bytes_out);
+			assert_int_equal(st2.pages_written, st.pages_written);
+			free(m.buf);
+		}
+		// Cut short at 3/4: the error, the flag, a dump that says it is
+		// incomplete and whose pages are the source's.
+		struct memout m = { .limit = n * 3 / 4 };
+		struct kd_save_output out = { .name = "mem", .pwrite = memout_pwrite,
+					      .pread = memout_pread, .arg = &m };
+		struct kd_error *err = kd_save_to(f.kernel, &out, &o, &st2);
+		assert_non_null(err);
+		assert_int_equal(kd_error_code(err), KD_ERROR_OS);
+		assert_int_equal(kd_error_errno(err), ENOSPC);
+		kd_error_destroy(err);
+		assert_true(st2.incomplete);
+		assert_true(st2.pages_written < st.pages_written);
+		char *p = memout_to_file(&m);
+		struct kd_dump *d;
+		err = kd_dump_open(p, &d);
+		if (err)
+			fail_msg("%s: %s", p, kd_error_message(err));
+		assert_true(kd_dump_incomplete(d));
+		uint8_t page[PAGE], exp[PAGE];
+		uint64_t good = 0;
+		for (uint64_t pfn = 0; pfn < NPAGES1; pfn++) {
+			err = kd_dump_read_phys(d, pfn * PAGE, page, PAGE);
+			if (err) {
+				assert_int_equal(kd_error_code(err), KD_ERROR_NODATA);
+				kd_error_destroy(err);
+				continue;
+			}
+			fill(exp, pfn);
+			assert_memory_equal(exp, page, PAGE);
+			good++;
+		}
+		assert_true(good > 0);
+		kd_dump_close(d);
+		unlink(p);
+		free(p);
+		free(m.buf);
+		unlink(file);
+		free(file);
+		free(want);
+	}
+	struct kd_save_options o = { .format = KD_SAVE_FLAT, .dump_level = 1 };
+	struct kd_save_stats st;
+	struct memout m = { 0 };
+	struct kd_save_output out = { .name = "mem", .pwrite = memout_pwrite, .arg = &m };
+	struct kd_error *err = kd_save_to(f.kernel, &out, &o, &st);
+	assert_non_null(err);
+	assert_int_equal(kd_error_code(err), KD_ERROR_INVALID);
+	kd_error_destroy(err);
+	assert_int_equal(m.len, 0);
+	synth_fixture_close(&f);
+}
+
 // No struct page information (no mem_section in VMCOREINFO): levels above
 // 1 keep every page and say why, rather than fail in the capture kernel.
 static void test_no_filter_falls_back(void **state)
@@ -604,6 +736,7 @@ int main(void)
 		cmocka_unit_test(test_save_file_rules),
 		cmocka_unit_test(test_save_file_reassemble),
 		cmocka_unit_test(test_partial_dump),
+		cmocka_unit_test(test_save_to_output),
 		cmocka_unit_test(test_no_filter_falls_back),
 		cmocka_unit_test(test_header_first),
 		cmocka_unit_test(test_elf_phdr_cap),
