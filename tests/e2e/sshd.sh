@@ -74,7 +74,7 @@ sshd_start() {
 sshd_kill() {
 	[[ -n $SSHD_PID ]] || return 0
 	local kids
-	kids=$(pgrep -P "$SSHD_PID" 2>/dev/null)
+	kids=$(pgrep -P "$SSHD_PID" 2>/dev/null || true)
 	kill -9 "$SSHD_PID" $kids 2>/dev/null
 	sshd_wait_dead
 }
