@@ -75,9 +75,9 @@ isize=$(dpkg-deb -f "$deb" Installed-Size)
 echo "# $(basename "$deb"): $size bytes, Installed-Size $isize KiB"
 
 # ---------------------------------------------------------------- lintian
-lintian --no-cfg --info --show-overrides "$changes" >"$work/lintian.out" 2>&1
+lintian --no-cfg --display-info --show-overrides "$changes" >"$work/lintian.out" 2>&1
 lrc=$?
-grep -v 'running with root privileges' "$work/lintian.out" | sed 's/^/# lintian: /'
+grep -v 'running with root privileges\|^N:' "$work/lintian.out" | sed 's/^/# lintian: /'
 errors=$(grep -c '^E: ' "$work/lintian.out")
 warnings=$(grep -c '^W: ' "$work/lintian.out")
 if ((lrc == 0 && errors == 0)); then
@@ -172,11 +172,13 @@ else
 	nok "bash completion does not offer ${no_comp[*]} (offers: $(tr '\n' ' ' <<<"$offered"))"
 fi
 # Every command's "-" completion holds the long options its --help usage
-# line names.
+# line names: the line is "  NAME ARGS   what it does" (ARGS end at the
+# first three spaces; no three spaces: no ARGS, as for exec).
 bad=()
 for c in "${commands[@]}"; do
 	offered=$(complete_words kexdump "$c" --)
-	for o in $(sed -n "s/^  $c \(.*\)/\1/p" "$work/help" | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+	args=$(sed -n "s/^  $c  *//p" "$work/help" | sed -n 's/   .*//p')
+	for o in $(grep -o -- '--[a-z][a-z-]*' <<<"$args" | sort -u); do
 		grep -qxF -- "$o" <<<"$offered" || bad+=("$c $o")
 	done
 done
@@ -190,7 +192,7 @@ mapfile -t options < <(cat "$src"/src/cmd-*.c "$src"/capture/init.c |
 no_man=() no_comp=()
 for o in "${options[@]}"; do
 	grep -qF -- "--$o" "$work/kexdump.8" || no_man+=("--$o")
-	grep -qE -- "(^|[ \"])--$o([ \"]|\$)" "$comp" || no_comp+=("--$o")
+	grep -qE -- "(^|[[:space:]\"])--$o([[:space:]\"]|\$)" "$comp" || no_comp+=("--$o")
 done
 if ((${#no_man[@]} == 0)); then
 	ok "kexdump(8) has each of the ${#options[@]} long options of the getopt tables"
