@@ -9,6 +9,8 @@
 #   2. builds with warnings as errors and runs the unit and CLI tests,
 #   3. again under ASan+UBSan, and builds with clang (-Werror),
 #   4. builds the fully static kexdump (the capture initramfs's PID 1),
+#      and the Debian package, checked with lintian and on a throwaway root
+#      (tests/pkg/check-deb.sh),
 #   5. runs each fuzz target for a short while,
 #   6. crashes real Debian kernels in QEMU (tests/vm/matrix.sh) and checks
 #      kexdump on every dump (tests/e2e/check-dump.sh, check-pages.sh,
@@ -139,6 +141,18 @@ if build "$out/static" -Dstatic=true && file "$out/static/kexdump" | grep -q 'st
 	tally 1 0 0 "static build ($(stat -c %s "$out/static/kexdump") bytes, $(file -b "$out/static/kexdump" | cut -d, -f1-2))"
 else
 	tally 0 1 0 "static build"
+fi
+
+# The Debian package (debian/): dpkg-buildpackage, lintian, its files, man
+# pages, completion, and its maintainer scripts on a throwaway root
+# (tests/pkg/check-deb.sh; ~1 min on an idle machine, the static build).
+stage "Debian package"
+r=$("$src/tests/pkg/check-deb.sh" "$src")
+echo "$r" | grep -v '^[0-9]* passed'
+if grep -q '^\(not \)\?ok' <<<"$r"; then
+	tap_tally "$r" "Debian package"
+else
+	tally 0 1 0 "Debian package (tests/pkg/check-deb.sh did not run)"
 fi
 
 stage "fuzz targets (clang libFuzzer, ${KEXDUMP_FUZZ_SECONDS:-20} s each)"

@@ -12,7 +12,8 @@ build=(gcc meson ninja-build pkg-config libcmocka-dev file
 test=(clang python3 qemu-system-x86 qemu-utils kexec-tools makedumpfile
 	busybox-static cpio kmod xz-utils zstd crash gdb time e2fsprogs util-linux
 	make libelf-dev libdw-dev libbz2-dev iproute2 dnsmasq-base
-	nfs-ganesha nfs-ganesha-vfs openssh-server openssh-client)
+	nfs-ganesha nfs-ganesha-vfs openssh-server openssh-client
+	debhelper dpkg-dev fakeroot lintian scdoc bash-completion man-db)
 # make and lib*-dev above: tests/vm/makedumpfile-new.sh builds Debian's
 # newest makedumpfile from its source package when the archive serves it.
 # iproute2 and dnsmasq-base (the binary, no service): the network tests
@@ -20,6 +21,9 @@ test=(clang python3 qemu-system-x86 qemu-utils kexec-tools makedumpfile
 # network namespace of their own.
 # nfs-ganesha(-vfs): tests/vm/service-run.sh starts an instance of its own
 # on 127.0.0.1 (the nfs scenario of tests/e2e/check-service.sh).
+# debhelper, dpkg-dev, lintian, scdoc (the man pages), bash-completion,
+# man-db: tests/pkg/check-deb.sh builds the Debian package (debian/) and
+# checks it; scdoc also builds the man pages of meson install when found.
 case $what in
 build) pkgs=("${build[@]}") ;;
 test | all) pkgs=("${build[@]}" "${test[@]}") ;;
