@@ -80,8 +80,11 @@ lrc=$?
 grep -v 'running with root privileges\|^N:' "$work/lintian.out" | sed 's/^/# lintian: /'
 errors=$(grep -c '^E: ' "$work/lintian.out")
 warnings=$(grep -c '^W: ' "$work/lintian.out")
-if ((lrc == 0 && errors == 0)); then
-	ok "lintian: 0 errors, $warnings warnings"
+# Exit 1 is lintian's own failure; 2 is "a tag at --fail-on level was
+# reported", which --show-overrides also counts for overridden errors
+# (Lintian/Pool.pm): the E: lines decide.
+if ((lrc != 1 && errors == 0)) && grep -q '^[EWIO]: kexdump' "$work/lintian.out"; then
+	ok "lintian: 0 errors, $warnings warnings, $(grep -c '^O: ' "$work/lintian.out") overridden"
 else
 	nok "lintian: $errors errors (exit $lrc)"
 fi
