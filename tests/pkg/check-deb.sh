@@ -83,7 +83,7 @@ warnings=$(grep -c '^W: ' "$work/lintian.out")
 # Exit 1 is lintian's own failure; 2 is "a tag at --fail-on level was
 # reported", which --show-overrides also counts for overridden errors
 # (Lintian/Pool.pm): the E: lines decide.
-if ((lrc != 1 && errors == 0)) && grep -q '^[EWIO]: kexdump' "$work/lintian.out"; then
+if (((lrc == 0 || lrc == 2) && errors == 0)); then
 	ok "lintian: 0 errors, $warnings warnings, $(grep -c '^O: ' "$work/lintian.out") overridden"
 else
 	nok "lintian: $errors errors (exit $lrc)"
