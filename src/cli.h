@@ -46,6 +46,8 @@ int cmd_test(int argc, char **argv);
 int cmd_initramfs(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_bt(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_mod(int argc, char **argv);
 
 /* /proc/cmdline without its trailing newline (malloc'ed). */
 struct kd_error *cli_read_cmdline(char **ret);

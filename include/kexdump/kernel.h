@@ -312,6 +312,87 @@ void kd_unwind_destroy(struct kd_backtrace *bt);
  * in crash_kexec). KD_ERROR_NOTFOUND when the dump does not tell. */
 struct kd_error *kd_unwind_panic_cpu(struct kd_kernel *kernel, size_t *ret);
 
+/* ------------------------------------------------------------ tasks */
+
+/*
+ * The dumped kernel's tasks, read with the field offsets of the dump's own
+ * BTF (no debug vmlinux): every thread of every thread group on
+ * init_task.tasks (as crash's ps lists them), and the idle task and the
+ * current task of every CPU. Lists read from a damaged dump are bounded:
+ * a loop, a broken link or too many entries is a KD_ERROR_CORRUPT error.
+ */
+
+/** One task (struct task_struct). */
+struct kd_task {
+	uint64_t addr;		/**< struct task_struct */
+	int32_t pid;		/**< task_struct.pid (the thread id; 0 for idle tasks) */
+	/** The parent as ps(1) shows it: real_parent's tgid; 0 for init
+	 * (its parent is init_task) and for the idle tasks, as crash shows them. */
+	int32_t ppid;
+	char comm[16];		/**< NUL-terminated */
+	/**
+	 * As crash's ps shows it: "RU" running or runnable, "IN" interruptible,
+	 * "UN" uninterruptible, "ID" idle (TASK_IDLE), "ST" stopped, "TR"
+	 * traced, "ZO" zombie, "DE" dead, "PA" parked, "WA" waking, "NE" new,
+	 * "??" anything else (include/linux/sched.h: the TASK_* bits, and
+	 * exit_state's EXIT_ZOMBIE/EXIT_DEAD before them).
+	 */
+	char state[4];
+	int32_t cpu;		/**< the CPU it last ran on (for a running task: the one it runs on) */
+	bool running;		/**< the current task of its CPU at the crash */
+	uint64_t stack;		/**< task_struct.stack, for kd_unwind_task() */
+	/* Added to the first contract: */
+	int32_t tgid;		/**< task_struct.tgid: the process (thread group) id */
+	uint64_t thread_sp;	/**< task_struct.thread.sp: the saved frame of a task not running, for kd_unwind_task() */
+	uint32_t raw_state;	/**< task_struct.__state (state before 5.14) */
+	uint32_t exit_state;	/**< task_struct.exit_state */
+	/** Its kernel stack belongs to no user process (mm is NULL: a kernel
+	 * thread or an idle task), shown by ps and crash in brackets. */
+	bool kernel_thread;
+};
+
+/**
+ * Every task, sorted by pid then address (the idle tasks, pid 0, first by
+ * CPU). *ret is malloc'd: free() it.
+ */
+struct kd_error *kd_task_list(struct kd_kernel *kernel, struct kd_task **ret,
+			      size_t *count);
+/** The task running on @p cpu at the crash (per-CPU pcpu_hot.current_task
+ * on 6.2+, current_task before). KD_ERROR_NOTFOUND past the last CPU. */
+struct kd_error *kd_task_current(struct kd_kernel *kernel, size_t cpu,
+				 struct kd_task *ret);
+/** The task at @p addr (a struct task_struct), read as kd_task_list() does. */
+struct kd_error *kd_task_read(struct kd_kernel *kernel, uint64_t addr,
+			      struct kd_task *ret);
+/** The CPUs the kernel has per-CPU areas for (nr_cpu_ids). */
+struct kd_error *kd_task_num_cpus(struct kd_kernel *kernel, size_t *ret);
+
+/* ---------------------------------------------------------- modules */
+
+/** One loaded module (struct module), as /proc/modules shows it. */
+struct kd_module {
+	uint64_t addr;		/**< struct module */
+	char name[56];		/**< NUL-terminated */
+	/** Its core text base (core_layout.base, mem[MOD_TEXT].base on 6.4+)
+	 * and its total size as /proc/modules shows it (core and init, and on
+	 * 6.4+ every memory type). */
+	uint64_t base, size;
+	/** Taint letters as /proc/modules shows them ("(OE)" -> "OE"), "" if none. */
+	char taint[16];
+	/* Added to the first contract: */
+	uint64_t text_size;	/**< bytes of code at base (core_layout.text_size, mem[MOD_TEXT].size) */
+	uint64_t taints;	/**< module.taints: bit i is taint flag i (include/linux/panic.h) */
+	int state;		/**< enum module_state: 0 live, 1 coming, 2 going */
+};
+
+/**
+ * The modules on the kernel's `modules` list, in its order (newest first,
+ * as /proc/modules), those not formed yet left out. *ret is malloc'd:
+ * free() it. A kernel without modules gives 0 of them.
+ */
+struct kd_error *kd_module_list(struct kd_kernel *kernel, struct kd_module **ret,
+				size_t *count);
+
 /* ------------------------------------------------------- page filtering */
 
 /* makedumpfile's dump level bits (-d): which pages a dump leaves out. */

@@ -184,6 +184,17 @@ struct kd_error *kd_orc_vmlinux(struct kd_kernel *k,
 struct kd_unwind_cache;
 void kd_unwind_cache_destroy(struct kd_unwind_cache *c);
 
+/* ------------------------------------------------------- lists (list.c) */
+
+/* Called with the address of each struct list_head of a list but its head. */
+typedef struct kd_error *kd_list_fn(uint64_t node, void *arg);
+/* Walk the circular list at @p head, at most @p max entries: a loop that
+ * misses the head, a NULL or misaligned link, an unreadable link or more
+ * than @p max entries are errors (KD_ERROR_CORRUPT, or the read's) naming
+ * @p what. @p fn may return &kd_stop to end the walk (success). */
+struct kd_error *kd_list_walk(struct kd_kernel *k, uint64_t head, size_t max,
+			      const char *what, kd_list_fn *fn, void *arg);
+
 /* ---------------------------------------------------------------- kernel */
 
 struct kd_kernel {

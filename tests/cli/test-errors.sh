@@ -110,7 +110,7 @@ expect_fail 2 -n frobnicate -m 'unknown command' -- frobnicate
 expect_fail 2 -n --frobnicate -m 'unknown command' -- --frobnicate
 
 # ------------------------------------------- commands that read one dump
-for cmd in info dmesg symbols pages bt; do
+for cmd in info dmesg symbols pages bt ps mod; do
 	expect_fail 2 -m "^kexdump: usage: kexdump $cmd " -- $cmd
 	expect_fail 2 -m "^kexdump: usage: " -- $cmd --no-such-option "$good"
 	expect_fail 2 -m "^kexdump: usage: " -- $cmd "$good" extra
@@ -134,6 +134,8 @@ expect_fail 1 -n "$good" -m 'cannot tell which CPU panicked' -- bt "$good"
 expect_fail 1 -n "$good" -m 'no CPU 7 \(the dump has [0-9]+\)' -- bt --cpu 7 "$good"
 expect_fail 2 -m 'bt: --cpu takes a CPU number' -- bt --cpu x "$good"
 expect_fail 2 -m '^kexdump: usage: kexdump bt ' -- bt --all --cpu 0 "$good"
+expect_fail 1 -n "$good" -m 'the dump has no BTF' -- ps "$good"
+expect_fail 1 -n "$good" -m 'the dump has no BTF' -- mod "$good"
 expect_fail 2 -m 'dump level 0-31' -- pages -d 99 "$good"
 expect_fail 2 -m 'dump level 0-31' -- pages -d x "$good"
 
