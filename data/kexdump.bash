@@ -8,8 +8,8 @@ _kexdump()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands="info dmesg bt symbols save pages read load unload exec
-		status setup test list capture initramfs"
+	local commands="info dmesg bt symbols save pages read load
+		unload exec status setup test list capture initramfs ps mod"
 	if ((cword == 1)); then
 		COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
 		return
@@ -21,6 +21,7 @@ _kexdump()
 	dmesg) opts="--caller-id --system-map --help" ;;
 	bt) opts="--all --cpu --json --system-map --help" ;;
 	symbols) opts="--system-map --help" ;;
+	ps | mod) opts="--json --system-map --help" ;;
 	read) opts="--string --raw --phys --system-map --help" ;;
 	pages) opts="--dump-level --json --help" ;;
 	save) opts="--dump-level --format --compress --threads --mem-limit --force
