@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // kexdump setup: the one command that arms a machine (config and target
 // checked, crashkernel= reservation checked or added to GRUB, capture
-// initramfs built, capture kernel loaded, systemd units installed), and
-// kexdump test --yes-crash-now: the same checks, then a real panic.
+// initramfs built, capture kernel loaded, systemd units installed). Its
+// checks are shared with kexdump test (src/cmd-test.c) through setup.h.
 #include "cli.h"
+#include "setup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,15 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define INITRAMFS_DIR "/var/lib/kexdump"
+#define INITRAMFS_DIR SETUP_INITRAMFS_DIR
 #define UNIT_DIR "/etc/systemd/system"
 #define GRUB_DROPIN "/etc/default/grub.d/kexdump.cfg"
 #define MIB ((uint64_t)1024 * 1024)
-
-struct setup_opts {
-	const char *config;	// NULL = KD_CONFIG_PATH
-	bool apply_bootloader, no_systemd, boot, print_units, dry_run;
-};
 
 // ------------------------------------------------------------ small helpers
 
@@ -350,7 +346,7 @@ static struct kd_error *setup_network(struct kd_config *cfg)
 }
 
 // The drivers of the capture kernel's network interface.
-static struct kd_error *setup_network_modules(struct kd_modset *set, const struct kd_config *cfg)
+struct kd_error *setup_network_modules(struct kd_modset *set, const struct kd_config *cfg)
 {
 	const struct kd_netif_config *n = &cfg->network;
 	if (n->mode == KD_NETIF_AUTO || !n->iface[0] || !strcmp(n->iface, "lo"))
@@ -417,7 +413,7 @@ static struct kd_error *setup_check_network(struct kd_config_target *link, unsig
 // works, and setup fails only when none does. @p chain_ret (may be NULL)
 // gets what each link gave. The network links are not touched on a dry
 // run (their checks write to the servers).
-static struct kd_error *setup_check_target(const struct setup_opts *o, bool create,
+struct kd_error *setup_check_target(const struct setup_opts *o, bool create,
 					   struct kd_target *t, uint64_t *free_ret,
 					   struct kd_target_chain_state *chain_ret)
 {
@@ -507,7 +503,8 @@ static struct kd_error *setup_check_target(const struct setup_opts *o, bool crea
 			first = err;
 			continue;
 		}
-		cli_warn("%s", kd_error_message(err));
+		if (!o->quiet)
+			cli_warn("%s", kd_error_message(err));
 		kd_error_destroy(err);
 	}
 	kd_error_destroy(net_err);
@@ -516,21 +513,24 @@ static struct kd_error *setup_check_target(const struct setup_opts *o, bool crea
 	if (nok == 0 && !o->dry_run) {
 		if (cfg.nchain == 1)
 			return first;
-		cli_warn("%s", kd_error_message(first));
+		if (!o->quiet)
+			cli_warn("%s", kd_error_message(first));
 		kd_error_destroy(first);
 		return kd_error_create(KD_ERROR_INVALID,
 				       "%s: no target of the chain works (%zu tried, see above)",
 				       config_path, cfg.nchain);
 	}
 	if (first) {
-		cli_warn("%s (the next target of the chain takes the dump)", kd_error_message(first));
+		if (!o->quiet)
+			cli_warn("%s (the next target of the chain takes the dump)",
+				 kd_error_message(first));
 		kd_error_destroy(first);
 	}
 	return NULL;
 }
 
 // ... and the kernel's kexec state.
-static struct kd_error *setup_load_and_check(const struct setup_opts *o, bool create,
+struct kd_error *setup_load_and_check(const struct setup_opts *o, bool create,
 				       struct kd_target *t, uint64_t *free_ret,
 				       struct kd_kexec_state *st,
 				       struct kd_target_chain_state *chain_ret)
@@ -582,7 +582,7 @@ static void setup_print_dry_run(const char *config, const struct kd_target *t)
 	printf("network=%s\n", net);
 }
 
-static int setup_parse_opts(int argc, char **argv, struct setup_opts *o, bool *yes)
+static int setup_parse_opts(int argc, char **argv, struct setup_opts *o)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -591,7 +591,6 @@ static int setup_parse_opts(int argc, char **argv, struct setup_opts *o, bool *y
 		{ "boot", no_argument, NULL, 'b' },
 		{ "print-units", no_argument, NULL, 'p' },
 		{ "dry-run", no_argument, NULL, 'd' },
-		{ "yes-crash-now", no_argument, NULL, 'y' },
 		{ 0 },
 	};
 	int c;
@@ -613,24 +612,13 @@ static int setup_parse_opts(int argc, char **argv, struct setup_opts *o, bool *y
 			o->print_units = true;
 			break;
 		case 'd':
-			if (yes)
-				return -1;
 			o->dry_run = true;
-			break;
-		case 'y':
-			if (!yes)
-				return -1;
-			*yes = true;
 			break;
 		default:
 			return -1;
 		}
 	}
-	if (optind != argc)
-		return -1;
-	if (yes && (o->apply_bootloader || o->no_systemd || o->boot || o->print_units))
-		return -1;
-	return 0;
+	return optind != argc ? -1 : 0;
 }
 
 // Print the target line of the summary.
@@ -652,7 +640,7 @@ static void setup_print_target(const struct kd_target *t, uint64_t free_bytes)
 
 // The capture initramfs's modules for the chain; a local link that failed
 // at setup (a warning: another link works) brings none.
-static struct kd_error *setup_add_modules(struct kd_modset *set, const struct kd_config *cfg,
+struct kd_error *setup_add_modules(struct kd_modset *set, const struct kd_config *cfg,
 					  const struct kd_target_chain_state *chain)
 {
 	const struct kd_config_target *local = kd_config_local(cfg);
@@ -686,7 +674,7 @@ int cmd_setup(int argc, char **argv)
 	static const char usage[] =
 		"kexdump setup [--config FILE] [--apply-bootloader] [--no-systemd] [--boot] [--print-units] [--dry-run]";
 	struct setup_opts o = { 0 };
-	if (setup_parse_opts(argc, argv, &o, NULL))
+	if (setup_parse_opts(argc, argv, &o))
 		return cli_usage("%s", usage);
 	if (o.boot && o.apply_bootloader)
 		return cli_usage("--boot never changes the bootloader: %s", usage);
@@ -846,59 +834,4 @@ int cmd_setup(int argc, char **argv)
 	printf("  on a crash:  dump to %s, then %s (failure: %s)\n", t.config.path,
 	       kd_action_name(t.config.final_action), kd_action_name(t.config.failure_action));
 	return rc;
-}
-
-// -------------------------------------------------------------------- test
-
-int cmd_test(int argc, char **argv)
-{
-	static const char usage[] = "kexdump test --yes-crash-now [--config FILE]";
-	struct setup_opts o = { 0 };
-	bool yes = false;
-	if (setup_parse_opts(argc, argv, &o, &yes))
-		return cli_usage("%s", usage);
-	if (!yes) {
-		cli_error("test: this crashes the machine on purpose (a kernel panic "
-			  "through sysrq-c) to check that a dump is written; if that is what "
-			  "you want, run: kexdump test --yes-crash-now");
-		return EXIT_USAGE;
-	}
-	if (geteuid() != 0) {
-		return cli_error("test: needs root: run it with sudo");
-	}
-	struct kd_target t;
-	struct kd_kexec_state st;
-	struct kd_target_chain_state chain;
-	struct kd_error *err = setup_load_and_check(&o, false, &t, NULL, &st, &chain);
-	if (err)
-		return cli_fail(err);
-	if (!st.crash_loaded) {
-		return cli_error("not armed: no capture kernel is loaded "
-				 "(/sys/kernel/kexec_crash_loaded is 0): run kexdump setup first");
-	}
-	struct kd_kexec_record rec;
-	err = kd_kexec_record_read(NULL, KD_KEXEC_CRASH, &rec);
-	printf("kexdump test: the kernel panics now (sysrq-c).\n");
-	if (!err) {
-		printf("  capture kernel %s with %s boots,\n", rec.kernel,
-		       rec.initrd[0] ? rec.initrd : "no initramfs");
-	} else {
-		kd_error_destroy(err);
-		printf("  the loaded capture kernel boots (not loaded by kexdump: no record),\n");
-	}
-	printf("  writes the dump to %s on %s, then %s.\n", t.config.path, t.config.target,
-	       kd_action_name(t.config.final_action));
-	fflush(stdout);
-	sync();
-	int fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return cli_fail(kd_error_os(errno, "/proc/sysrq-trigger"));
-	if (write(fd, "c", 1) != 1) {
-		int e = errno;
-		close(fd);
-		return cli_fail(kd_error_os(e, "writing c to /proc/sysrq-trigger"));
-	}
-	close(fd);
-	sleep(5);
-	return cli_error("still running 5 s after sysrq-c: the kernel did not panic");
 }

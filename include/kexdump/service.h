@@ -17,5 +17,6 @@
 #include <kexdump/service/netif.h>
 #include <kexdump/service/nfs.h>
 #include <kexdump/service/sftp.h>
+#include <kexdump/service/rehearse.h>
 
 #endif /* KEXDUMP_SERVICE_H */

@@ -222,8 +222,8 @@ static struct kd_error *initramfs_check_static(const char *path, int fd)
 
 // The config as text: kd_config_write() writes to an fd, so give it a
 // memfd and read the bytes back.
-static struct kd_error *initramfs_config_text(const struct kd_config *cfg, char **ret,
-				    size_t *lenret)
+struct kd_error *kd_initramfs_config_text(const struct kd_config *cfg, char **ret,
+					  size_t *lenret)
 {
 	int fd = memfd_create("kexdump.conf", MFD_CLOEXEC);
 	if (fd < 0)
@@ -332,7 +332,7 @@ static struct kd_error *initramfs_write_archive(int fd, const struct kd_initramf
 	};
 	char *conf = NULL;
 	size_t conflen = 0;
-	struct kd_error *err = initramfs_config_text(opts->config, &conf, &conflen);
+	struct kd_error *err = kd_initramfs_config_text(opts->config, &conf, &conflen);
 	if (err)
 		return err;
 	struct kd_cpio *cpio;

@@ -383,16 +383,29 @@ static uint64_t kexec_sat_mul(uint64_t a, uint64_t b)
 	return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
 }
 
+void kd_kexec_reservation_parts(uint64_t kernel_size, uint64_t initrd_size,
+				struct kd_kexec_reservation *ret)
+{
+	struct kd_kexec_reservation r = {
+		.kernel = kexec_sat_mul(kernel_size, kernel_expansion),
+		.initrd = kexec_sat_mul(initrd_size, initrd_copies),
+		.save = save_working_set,
+		.base = kernel_base,
+	};
+	uint64_t n = kexec_sat_add(kexec_sat_add(r.kernel, r.initrd), kexec_sat_add(r.save, r.base));
+	if (n > UINT64_MAX - reservation_step)
+		r.total = UINT64_MAX / reservation_step * reservation_step;
+	else
+		r.total = (n + reservation_step - 1) / reservation_step * reservation_step;
+	*ret = r;
+}
+
 KD_EXPORT uint64_t kd_kexec_needed_reservation(uint64_t kernel_size,
 					       uint64_t initrd_size)
 {
-	uint64_t n = kexec_sat_mul(kernel_size, kernel_expansion);
-	n = kexec_sat_add(n, kexec_sat_mul(initrd_size, initrd_copies));
-	n = kexec_sat_add(n, save_working_set);
-	n = kexec_sat_add(n, kernel_base);
-	if (n > UINT64_MAX - reservation_step)
-		return UINT64_MAX / reservation_step * reservation_step;
-	return (n + reservation_step - 1) / reservation_step * reservation_step;
+	struct kd_kexec_reservation r;
+	kd_kexec_reservation_parts(kernel_size, initrd_size, &r);
+	return r.total;
 }
 
 /* ------------------------------------------------------------ the errors */

@@ -341,14 +341,16 @@ fi
 
 # ------------------------------------------------------------ setup, test
 # Only configs that fail before setup changes anything (no kernel is
-# loaded, no unit installed, no bootloader touched), and test without
-# --yes-crash-now or as an unprivileged user: it never reaches sysrq.
+# loaded, no unit installed, no bootloader touched), and test (the
+# rehearsal, or --yes-crash-now) with options or configs that stop it
+# before anything is checked or written: it never reaches sysrq.
 expect_fail 2 -m '^kexdump: usage: kexdump setup' -- setup extra
 expect_fail 2 -m '^kexdump: usage: kexdump setup' -- setup --bogus
 expect_fail 2 -m '^kexdump: usage: ' -- setup --boot --apply-bootloader
 expect_fail 2 -m '^kexdump: usage: kexdump test' -- test extra
 expect_fail 2 -m '^kexdump: usage: kexdump test' -- test --yes-crash-now --boot
-expect_fail 2 -m 'yes-crash-now' -- test
+expect_fail 2 -m '^kexdump: usage: kexdump test' -- test --json --yes-crash-now
+expect_fail 2 -m '^kexdump: usage: kexdump test' -- test --bogus
 # --print-units only prints: a config path the units cannot name, or none.
 printf 'path /var/crash\n' >"$work/tab"$'\t'"x.conf"
 expect_fail 1 -m 'tab\?x.conf: a control character \(0x09\) in the path: a systemd unit cannot name it' -- \
@@ -358,9 +360,12 @@ expect_fail 1 -n "$work/nosuch.conf" -m "cannot resolve the config's path for th
 if ((${#as_user[@]} || EUID != 0)); then
 	expect_fail 1 -u -m 'needs root.*sudo' -- setup --config "$work/ok.conf"
 	expect_fail 1 -u -m 'needs root.*sudo' -- test --yes-crash-now --config "$work/ok.conf"
+	expect_fail 1 -u -m 'needs root \(it reads /proc/kcore.*sudo' -- test --config "$work/ok.conf"
 fi
 if ((EUID == 0)); then
 	expect_fail 1 -n "$work/nosuch.conf" -m 'cannot open' -- setup --config "$work/nosuch.conf"
+	expect_fail 1 -n "$work/nosuch.conf" -m 'cannot open' -- test --config "$work/nosuch.conf"
+	expect_fail 1 -n "$work/nosuch.conf" -m 'cannot open' -- test --json --config "$work/nosuch.conf"
 	for c in "${badconfs[@]}" noperm; do
 		# Guard: setup only ever sees a config that does not load.
 		if "$kexdump" load --crash --dry-run --kernel k --initrd i --config "$work/$c.conf" >/dev/null 2>&1; then

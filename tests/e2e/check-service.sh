@@ -8,8 +8,14 @@
 # dump to the guest's disk and reboots, and the next boot lists it
 # (tests/vm/service-init).  Scenarios, together covering both Debian
 # kernels, 1 and 2 vCPUs and the three kinds of panic:
-#   bookworm 1 cpu  rehearse (no crash: info/dmesg/pages on /proc/kcore)
-#   bookworm 1 cpu  sysrq (kexdump test --yes-crash-now), then a fast
+#   bookworm 1 cpu  rehearse (no crash: info/dmesg/pages on /proc/kcore;
+#                   the rehearsal, kexdump test, passes on the healthy
+#                   guest and names each problem: a module taken out of
+#                   the initramfs, the target full, an nfs:// link to a
+#                   closed port, the reservation shrunk to 64 MiB)
+#   bookworm 1 cpu  sysrq (kexdump test --json rehearses first: its
+#                   estimate within 25% of the vmcore written; then
+#                   kexdump test --yes-crash-now), then a fast
 #                   reboot (kexdump load --reboot + kexdump exec)
 #   trixie   2 cpus pid1  (the guest's init exits; .ko.xz modules; first
 #                   info/dmesg/pages on /proc/kcore)
@@ -103,8 +109,59 @@ if "$kexdump" setup --print-units >"$units/all" 2>"$units/err"; then
 else
 	nok "setup --print-units: $(head -c 300 "$units/err")"
 fi
-check "test without --yes-crash-now refuses (exit 2)" \
-	bash -c '"$1" test; (($? == 2))' _ "$kexdump"
+check "test with an unknown option is a usage error (exit 2)" \
+	bash -c '"$1" test --bogus; (($? == 2))' _ "$kexdump"
+
+# rjson FILE EXPR: a python expression on the rehearsal's --json output d
+# and its checks by name c[NAME] (a list: target repeats) holds.
+rjson() {
+	python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+c = {}
+for k in d["checks"]:
+    c.setdefault(k["name"], []).append(k)
+ok = lambda n: all(k["ok"] for k in c.get(n, [{"ok": False}]))
+bad = lambda n, s="": any(not k["ok"] and s in k["detail"] for k in c.get(n, []))
+assert eval("(" + sys.argv[2] + ")"), (sys.argv[2], d["checks"])' "$@"
+}
+
+# rehearsal TAG P1DIR: the rehearsal's cases (service-init's
+# rehearse_cases) in the guest's outputs.
+rehearsal() {
+	local tag=$1 p=$2 m
+	check "$tag: guest: the rehearsal passes on the healthy guest (exit 0, every check ok)" \
+		bash -c '[[ $(cat "$1/rhok.rc") == 0 ]] && grep -q "^kexdump test: all [0-9]* checks pass" "$1/rhok.out" &&
+			! grep -q FAILED "$1/rhok.out"' _ "$p"
+	check "$tag: guest: kexdump test --json: ok, all checks ok, an estimate, a test write" \
+		rjson "$p/rhokjson.out" 'd["ok"] and all(k["ok"] for k in d["checks"]) and d["estimate"]["size"] > 0 and
+			d["write"]["bytes"] > 0 and {"initramfs", "reservation", "loaded", "target", "estimate", "room", "write"} <= set(c)'
+	m=$(cat "$p/rhmod.module" 2>/dev/null)
+	check "$tag: guest: a module ($m) out of the initramfs: exit 1, the initramfs check names it" \
+		bash -c '[[ -n $2 && $(cat "$1/rhmod.rc") == 1 ]] && grep -q "^  FAILED  initramfs .*lacks 1 module.*: $2: run kexdump setup" "$1/rhmod.out"' _ "$p" "$m"
+	check "$tag: guest: --json: the initramfs check failed naming $m, the others ok" \
+		rjson "$p/rhmodjson.out" 'not d["ok"] and bad("initramfs", sys.argv[3]) and d["initramfs"]["missing"] == sys.argv[3] and
+			ok("reservation") and ok("target") and ok("room")' "$m"
+	check "$tag: guest: the target full: exit 1, the room check says so" \
+		bash -c '[[ $(cat "$1/rhfull.rc") == 1 ]] && grep -q "^  FAILED  room .* free on /var/crash, the dump needs about" "$1/rhfull.out"' _ "$p"
+	check "$tag: guest: --json: room failed, free bytes below the estimate" \
+		rjson "$p/rhfulljson.out" 'not d["ok"] and bad("room", "free on") and d["free_bytes"] < d["estimate"]["size"] and ok("initramfs")'
+	check "$tag: guest: an nfs:// link to a closed port: exit 1, its target check names it" \
+		bash -c '[[ $(cat "$1/rhnet.rc") == 1 ]] && grep -q "^  FAILED  target .*1\. nfs://10\.0\.2\.2:1/kexdump: " "$1/rhnet.out" &&
+			grep -q "^  ok      target .*2\. LABEL=kdroot" "$1/rhnet.out"' _ "$p"
+	check "$tag: guest: --json: that link failed, the local one ok, initramfs current" \
+		rjson "$p/rhnetjson.out" 'not d["ok"] and bad("target", "nfs://10.0.2.2:1/kexdump") and
+			any(k["ok"] and "LABEL=kdroot" in k["detail"] for k in c["target"]) and ok("initramfs")'
+	check "$tag: guest: a 64 MiB reservation: exit 1, the reservation check says too small" \
+		bash -c '[[ $(cat "$1/rhsmall.size") == 67108864 && $(cat "$1/rhsmall.rc") == 1 ]] &&
+			grep -q "^  FAILED  reservation  64.0 MiB reserved, too small: .* needed" "$1/rhsmall.out"' _ "$p"
+	check "$tag: guest: --json: reservation failed, size < needed" \
+		rjson "$p/rhsmalljson.out" 'not d["ok"] and bad("reservation", "too small") and
+			d["reservation"]["size"] == 64 << 20 < d["reservation"]["needed"]'
+	echo "# $tag: healthy rehearsal: $(grep -E '^  ok +(estimate|write|reservation)' "$p/rhok.out" | sed 's/^  ok *//' | tr '\n' ';')"
+	for f in rhmod rhfull rhnet rhsmall; do
+		echo "# $tag: $f: $(grep FAILED "$p/$f.out" | sed 's/^  FAILED *//' | tr '\n' ';' | head -c 400)"
+	done
+}
 
 # oracles TAG DIR SUITE PANIC NAME: readers that are not kexdump on the
 # vmcore the service wrote into DIR.
@@ -225,6 +282,7 @@ if [[ $only == *" rehearse "* ]]; then
 		"$vm/service-run.sh" --guest "${guest[bookworm]}" --scenario rehearse --cpus 1 \
 			--out "$out" 2>"$out.log" && [[ -f $out/meta ]]; then
 		live "$tag" "$out/kdtest/p1" "$(cat "${guest[bookworm]}/release")"
+		rehearsal "$tag" "$out/kdtest/p1"
 	else
 		nok "$tag: the run did not finish: $(tail -n 3 "$out.log" | tr '\n' ' ')"
 	fi
@@ -581,6 +639,17 @@ for s in "${scenarios[@]}"; do
 			bash -c '"$1" dmesg "$2" | grep -q "$3"' _ "$kexdump" "$dir/vmcore" "$panic"
 		check "$tag: host: kexdump info reads the vmcore" "$kexdump" info "$dir/vmcore"
 		[[ $name == net* ]] || oracles "$tag" "$dir" "$suite" "$panic" "$name"
+	fi
+	if [[ $name == sysrq ]]; then
+		# The rehearsal before the crash estimated the dump: within 25%
+		# of the vmcore the capture then wrote.
+		est=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["estimate"]["size"])' \
+			"$p1/rehearsal.out" 2>/dev/null)
+		act=$(stat -c %s "$dir/vmcore" 2>/dev/null)
+		check "$tag: rehearsal: estimated dump $est bytes, vmcore written $act bytes: within 25%" \
+			python3 -c 'import sys; e, a = int(sys.argv[1]), int(sys.argv[2]); assert a > 0 and abs(e - a) <= a / 4' \
+			"${est:-0}" "${act:-0}"
+		echo "# $tag: rehearsal estimate $est bytes, vmcore $act bytes ($(python3 -c 'import sys; print("%+.1f%%" % (100 * (int(sys.argv[1]) / int(sys.argv[2]) - 1)))' "${est:-0}" "${act:-1}"))"
 	fi
 	if [[ $name == net* ]]; then
 		tp=$(at "$con" 'Kernel panic - not syncing') tc=$(at "$con" 'kexdump-capture: dump complete')

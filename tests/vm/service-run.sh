@@ -144,6 +144,11 @@ EOF
 	append+=" kdtest.hostport=$port"
 	disks+=(-netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56)
 fi
+# rehearse: the same NIC, no server: the rehearsal's nfs:// link goes to
+# port 1 of the host's loopback, where nothing listens.
+if [[ $scenario == rehearse ]]; then
+	disks+=(-netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56)
+fi
 monitor=(-monitor none)
 if [[ $scenario == hang ]]; then
 	# The dump disk behind QEMU's blkdebug driver: once the capture init

@@ -106,6 +106,15 @@ struct kd_error *kd_initramfs_write(const char *path,
 				    const struct kd_initramfs_options *opts,
 				    struct kd_initramfs_report *report);
 
+/**
+ * The text of etc/kexdump.conf in the capture initramfs for @p cfg
+ * (kd_config_write), malloc'ed and NUL-terminated, its length in
+ * @p lenret: the rehearsal compares it with what the recorded initramfs
+ * holds.
+ */
+struct kd_error *kd_initramfs_config_text(const struct kd_config *cfg, char **ret,
+					  size_t *lenret);
+
 /* ------------------------------------------------------ reading cpio */
 
 /** A newc cpio archive opened for reading (lib/service/cpio.c). */

@@ -76,6 +76,17 @@ struct kd_error *kd_kexec_exec(void);
  */
 uint64_t kd_kexec_needed_reservation(uint64_t kernel_size, uint64_t initrd_size);
 
+/** What kd_kexec_needed_reservation() is made of (lib/service/kexec.c says why). */
+struct kd_kexec_reservation {
+	uint64_t kernel;	/**< the kernel's decompressed footprint: 8 times its file */
+	uint64_t initrd;	/**< the initramfs 3 times: image, unpacked, loaded modules */
+	uint64_t save;		/**< kexdump save's working set (32 MiB) */
+	uint64_t base;		/**< the capture kernel's own memory with nr_cpus=1 (48 MiB) */
+	uint64_t total;		/**< their sum rounded up to 16 MiB */
+};
+void kd_kexec_reservation_parts(uint64_t kernel_size, uint64_t initrd_size,
+				struct kd_kexec_reservation *ret);
+
 /**
  * What kexdump recorded about the kernel it loaded into a slot: the kernel
  * has no way to say which files are loaded, so `kexdump load` (and setup)
