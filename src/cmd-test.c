@@ -358,8 +358,9 @@ static void test_write(struct test_report *r)
 	double rate = r->w.seconds > 0 ? (double)r->w.bytes / r->w.seconds : 0;
 	if (r->have_estimate)
 		r->dump_seconds = kd_rehearse_dump_seconds(&r->est, &r->w);
-	test_add(r, "write", true, "%s in %.2f s (fsync'ed, removed) = %s/s; time to dump about %.0f s",
+	test_add(r, "write", true, "%s in %.2f s (%sfsync'ed, removed) = %s/s; time to dump about %.0f s",
 		 test_size(r->w.bytes, b[0], sizeof(b[0])), r->w.seconds,
+		 r->w.direct ? "O_DIRECT, " : "",
 		 test_size((uint64_t)rate, b[1], sizeof(b[1])), r->dump_seconds);
 }
 
@@ -464,6 +465,7 @@ static void test_print_json(const struct test_report *r)
 		json_string(&j, "folder", r->where);
 		json_u64(&j, "bytes", r->w.bytes);
 		json_f64(&j, "seconds", r->w.seconds);
+		json_bool(&j, "direct", r->w.direct);
 		json_end_object(&j);
 		json_f64(&j, "dump_seconds", r->dump_seconds);
 	} else {

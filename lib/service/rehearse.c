@@ -499,6 +499,12 @@ out:
 	kd_codec_deinit(&s.cs);
 	free(present);
 	free(keep);
+	// Copies of kernel memory: zeros for a dump taken soon after (see
+	// kd_rehearse_write_speed).
+	if (s.buf)
+		explicit_bzero(s.buf, (size_t)REHEARSE_READ_PAGES * ps);
+	if (s.out)
+		explicit_bzero(s.out, s.outcap);
 	free(s.buf);
 	free(s.out);
 	kd_pagefilter_close(pf);
@@ -563,16 +569,26 @@ struct kd_error *kd_rehearse_write_speed(const char *dir, uint64_t max_bytes,
 	char path[4200];
 	if ((size_t)snprintf(path, sizeof(path), "%s/.kexdump-rehearsal.XXXXXX", dir) >= sizeof(path))
 		return kd_error_create(KD_ERROR_INVALID, "%s: path too long", dir);
-	int fd = mkostemp(path, O_CLOEXEC);
+	// O_DIRECT, as kexdump save writes the page data: the speed of the
+	// disk, not of the page cache, and no page cache full of this
+	// test's data afterwards. A file system without it (EINVAL) is
+	// written through the page cache.
+	int fd = mkostemp(path, O_CLOEXEC | O_DIRECT);
+	bool direct = fd >= 0;
+	if (fd < 0 && errno == EINVAL)
+		fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0)
 		return kd_error_os(errno, "%s: cannot create a test file", dir);
 	const size_t block = (size_t)MIB;
-	uint8_t *buf = malloc(block);
-	struct kd_error *err = buf ? NULL : &kd_enomem;
+	void *mem = NULL;
+	struct kd_error *err = posix_memalign(&mem, 4096, block) ? &kd_enomem : NULL;
+	uint8_t *buf = mem;
 	uint64_t x = 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid(), done = 0;
 	double t0 = rehearse_now();
 	while (!err && done < max_bytes && (rehearse_now() - t0) * 1000 < max_ms) {
 		size_t len = max_bytes - done < block ? (size_t)(max_bytes - done) : block;
+		// Whole 4 KiB blocks for O_DIRECT.
+		len = len < 4096 ? 4096 : len / 4096 * 4096;
 		rehearse_fill(buf, len, &x);
 		size_t off = 0;
 		while (!err && off < len) {
@@ -591,7 +607,16 @@ struct kd_error *kd_rehearse_write_speed(const char *dir, uint64_t max_bytes,
 	if (!err && fsync(fd))
 		err = kd_error_os(errno, "%s: fsync of the test write", dir);
 	double t1 = rehearse_now();
-	free(buf);
+	// The freed memory must not carry incompressible data into a dump
+	// taken soon after (freed pages wait on per-CPU lists, where the
+	// page filter cannot see that they are free): zeros, which the
+	// dump leaves out.
+	if (buf) {
+		explicit_bzero(buf, block);
+		free(buf);
+	}
+	if (!direct)
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	close(fd);
 	if (unlink(path) && !err)
 		err = kd_error_os(errno, "%s: removing the test file", path);
@@ -599,5 +624,6 @@ struct kd_error *kd_rehearse_write_speed(const char *dir, uint64_t max_bytes,
 		return err;
 	ret->bytes = done;
 	ret->seconds = t1 - t0;
+	ret->direct = direct;
 	return NULL;
 }

@@ -126,13 +126,16 @@ uint64_t kd_rehearse_dump_size(int format, unsigned int dump_level,
 struct kd_rehearse_write {
 	uint64_t bytes;		/**< written and fsync'ed */
 	double seconds;		/**< from the first write to the end of fsync */
+	bool direct;		/**< written with O_DIRECT (else through the page cache) */
 };
 
 /**
  * Write up to @p max_bytes (in 1 MiB blocks of data no file system can
- * compress or deduplicate) to a new file in the folder @p dir, stopping
- * after @p max_ms milliseconds, fsync it, time it, and remove it. ENOSPC
- * and the like are errors naming the folder.
+ * compress or deduplicate, with O_DIRECT where the file system has it, as
+ * kexdump save writes) to a new file in the folder @p dir, stopping after
+ * @p max_ms milliseconds, fsync it, time it, and remove it; the buffer is
+ * zeroed before it is freed, so that the test leaves nothing for a dump
+ * taken soon after. ENOSPC and the like are errors naming the folder.
  */
 struct kd_error *kd_rehearse_write_speed(const char *dir, uint64_t max_bytes,
 					 unsigned int max_ms, struct kd_rehearse_write *ret);
