@@ -37,7 +37,7 @@ _kexdump()
 		opts="--config --apply-bootloader --no-systemd --boot --print-units
 			--dry-run"
 		args=none ;;
-	test) opts="--json --yes-crash-now --config" args=none ;;
+	test) opts="--json --yes-crash-now --config --help" args=none ;;
 	list) opts="--json --config --help" args=dir ;;
 	capture) opts="--config --vmcore --target-dir --no-action --help" args=none ;;
 	initramfs)
