@@ -135,6 +135,79 @@ static int bt_cpus(struct kd_kernel *kernel, const struct bt_opts *o,
 	return rc;
 }
 
+// The tasks with the given pids: a running one from its CPU's registers,
+// a sleeping one from its saved frame (kd_unwind_task()). The idle tasks
+// all have pid 0.
+static int bt_pids(struct kd_kernel *kernel, const char *path, bool json,
+		   char **pids, int npids, long panic_cpu)
+{
+	struct kd_task *tasks;
+	size_t n;
+	struct kd_error *err = kd_task_list(kernel, &tasks, &n);
+	if (err)
+		return cli_fail(err);
+	struct json j = { .out = stdout };
+	if (json) {
+		json_begin_object(&j, NULL);
+		if (panic_cpu >= 0)
+			json_u64(&j, "panic_cpu", (unsigned long long)panic_cpu);
+		else
+			json_null(&j, "panic_cpu");
+		json_begin_array(&j, "backtraces");
+	}
+	int rc = 0;
+	size_t shown = 0;
+	for (int a = 0; a < npids && !rc; a++) {
+		char *end;
+		long pid = strtol(pids[a], &end, 10);
+		bool found = false;
+		for (size_t i = 0; i < n && !rc; i++) {
+			const struct kd_task *t = &tasks[i];
+			if (t->pid != pid)
+				continue;
+			found = true;
+			struct kd_backtrace *bt;
+			size_t ncpus = kd_dump_num_cpus(kd_kernel_dump(kernel));
+			if (t->running && t->cpu >= 0 && (size_t)t->cpu < ncpus)
+				err = kd_unwind_cpu(kernel, (size_t)t->cpu, &bt);
+			else
+				err = kd_unwind_task(kernel, t->stack, t->thread_sp, &bt);
+			if (err) {
+				rc = cli_fail(err);
+				break;
+			}
+			if (json) {
+				json_begin_object(&j, NULL);
+				json_i64(&j, "cpu", t->cpu);
+				json_i64(&j, "pid", t->pid);
+				json_string(&j, "comm", t->comm);
+				json_hex(&j, "task", t->addr);
+				json_bool(&j, "running", t->running);
+				json_bool(&j, "panic", t->running && t->cpu == panic_cpu);
+				cli_json_frames(&j, "frames", bt);
+				json_end_object(&j);
+			} else {
+				if (shown++)
+					putchar('\n');
+				printf("PID: %" PRId32 "  TASK: %016" PRIx64 "  CPU: %" PRId32
+				       "  COMMAND: \"%s\"%s\n", t->pid, t->addr, t->cpu,
+				       cli_sanitize(t->comm),
+				       t->running && t->cpu == panic_cpu ? "  (panic)" : "");
+				cli_print_frames(stdout, bt);
+			}
+			kd_unwind_destroy(bt);
+		}
+		if (!found && !rc)
+			rc = cli_error("%s: no task with pid %ld", path, pid);
+	}
+	if (json && !rc) {
+		json_end_array(&j);
+		json_end_object(&j);
+	}
+	free(tasks);
+	return rc;
+}
+
 int cmd_bt(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -146,7 +219,7 @@ int cmd_bt(int argc, char **argv)
 		{ 0 },
 	};
 	static const char usage[] =
-		"kexdump bt DUMP [--all|--cpu N...] [--json] [--system-map FILE]";
+		"kexdump bt DUMP [PID...|--all|--cpu N...] [--json] [--system-map FILE]";
 	struct bt_opts o = { 0 };
 	const char *system_map = NULL;
 	size_t cpu_args[64];
@@ -175,8 +248,14 @@ int cmd_bt(int argc, char **argv)
 			return cli_usage("%s", usage);
 		}
 	}
-	if (optind + 1 != argc || (o.all && o.ncpus))
+	if (optind + 1 > argc || (o.all && o.ncpus) ||
+	    (optind + 1 < argc && (o.all || o.ncpus)))
 		return cli_usage("%s", usage);
+	// PIDs after the dump: digits only.
+	for (int a = optind + 1; a < argc; a++)
+		if (!*argv[a] || strspn(argv[a], "0123456789") != strlen(argv[a]) ||
+		    strlen(argv[a]) > 9)
+			return cli_usage("bt: a PID is a number: %s", argv[a]);
 	struct kd_dump *dump;
 	struct kd_kernel *kernel;
 	int rc = cli_open(argv[optind], system_map, &dump, &kernel);
@@ -187,7 +266,16 @@ int cmd_bt(int argc, char **argv)
 	struct kd_error *err = kd_unwind_panic_cpu(kernel, &panic);
 	if (!err)
 		panic_cpu = (long)panic;
-	else if (!o.all && !o.ncpus) {
+	if (optind + 1 < argc) {
+		kd_error_destroy(err);
+		rc = bt_pids(kernel, argv[optind], o.json, argv + optind + 1,
+			     argc - optind - 1, panic_cpu);
+		cli_close(dump, kernel);
+		if (!rc && fflush(stdout))
+			rc = EXIT_BAD_INPUT;
+		return rc;
+	}
+	if (err && !o.all && !o.ncpus) {
 		cli_close(dump, kernel);
 		return cli_fail(err);
 	}

@@ -123,6 +123,7 @@ KD_EXPORT void kd_kernel_close(struct kd_kernel *k)
 	if (!k)
 		return;
 	kd_unwind_cache_destroy(k->unwind);
+	kd_module_cache_destroy(k->modules);
 	kd_orc_table_deinit(&k->orc);
 	free(k->orc_error);
 	kd_symtab_deinit(&k->symtab);

@@ -195,6 +195,25 @@ typedef struct kd_error *kd_list_fn(uint64_t node, void *arg);
 struct kd_error *kd_list_walk(struct kd_kernel *k, uint64_t head, size_t max,
 			      const char *what, kd_list_fn *fn, void *arg);
 
+/* ----------------------------------------------- module text (module.c) */
+
+/* Modules' text, symbols and ORC tables, read on first use. */
+struct kd_module_cache;
+void kd_module_cache_destroy(struct kd_module_cache *c);
+/* The module whose text (core or init) holds @p addr: its name, and the
+ * symbol of its own kallsyms (struct mod_kallsyms) holding @p addr with
+ * the offset and the size as the kernel's %pB gives them (to the next
+ * symbol, at most the text's end); *name_ret NULL when no symbol holds it.
+ * False when no module's text holds @p addr. */
+bool kd_module_symbolize(struct kd_kernel *k, uint64_t addr,
+			 const char **module_ret, const char **name_ret,
+			 uint64_t *offset_ret, uint64_t *size_ret);
+/* The ORC table (mod->arch.orc_unwind_ip/orc_unwind) of the module whose
+ * text holds @p addr, or NULL. */
+const struct kd_orc_table *kd_module_orc(struct kd_kernel *k, uint64_t addr);
+/* Whether @p addr lies in a module's text. */
+bool kd_module_is_text(struct kd_kernel *k, uint64_t addr);
+
 /* ---------------------------------------------------------------- kernel */
 
 struct kd_kernel {
@@ -220,6 +239,8 @@ struct kd_kernel {
 	enum kd_error_code orc_error_code;
 	/* the unwinder's per-kernel state (unwind.c), or NULL */
 	struct kd_unwind_cache *unwind;
+	/* modules' text, symbols and ORC (module.c), or NULL */
+	struct kd_module_cache *modules;
 };
 
 /* ------------------------------------------------------------------- BTF */

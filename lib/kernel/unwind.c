@@ -137,6 +137,16 @@ struct unwind_walk {
 // at a higher address, per-CPU offsets ('A') aside.
 static void unwind_symbolize(struct kd_kernel *k, struct kd_frame *f)
 {
+	// A module's text: its own kallsyms (module.c).
+	const char *mod, *name;
+	uint64_t off, size;
+	if (kd_module_symbolize(k, f->address, &mod, &name, &off, &size)) {
+		f->module = mod;
+		f->function = name;
+		f->offset = name ? off : 0;
+		f->size = name ? size : 0;
+		return;
+	}
 	const struct kd_symtab *tab = &k->symtab;
 	const struct kd_symbol *s = kd_symtab_containing(tab, f->address);
 	if (!s)
@@ -458,7 +468,8 @@ static bool unwind_orc_find(struct unwind_walk *w, uint64_t pc,
 	if ((pc >= c->text[0] && pc < c->text[1]) ||
 	    (pc >= c->inittext[0] && pc < c->inittext[1]))
 		return kd_orc_find(w->orc, pc, ret);
-	return false;
+	const struct kd_orc_table *mod = kd_module_orc(w->k, pc);
+	return mod && kd_orc_find(mod, pc, ret);
 }
 
 // Whether @p ip lies in code: the kernel's text or init text.
@@ -466,7 +477,8 @@ static bool unwind_is_text(const struct unwind_walk *w, uint64_t ip)
 {
 	const struct kd_unwind_cache *c = w->k->unwind;
 	return (ip >= c->text[0] && ip < c->text[1]) ||
-	       (ip >= c->inittext[0] && ip < c->inittext[1]);
+	       (ip >= c->inittext[0] && ip < c->inittext[1]) ||
+	       kd_module_is_text(w->k, ip);
 }
 
 // Whether the bytes before return address @p ret are a call instruction:

@@ -9,6 +9,14 @@
 #     backtrace, in order (tests/e2e/bt-oracle.py); on the multi-CPU 6.1
 #     dump, crash 8.0.2 with the debug vmlinux (tests/vm/vmlinux-dbg.sh):
 #     its `bt -a`, frame by frame at the same stack addresses;
+#   - ps, mod and bt PID: the guest's own list of threads ("TID PPID COMM"
+#     from /proc) and /proc/modules, printed on the console before the
+#     crash (tests/vm/init): every tid with its comm and parent in `kexdump
+#     ps`, the exact module set with sizes and addresses in `kexdump mod`;
+#     `bt PID` of the two known sleepers reaches their user-mode entry
+#     through schedule(); on the multi-CPU 6.1 dump, crash's ps, mod and
+#     bt PID (tests/e2e/task-oracle.py). Dumps made before the guest
+#     printed these lists skip those checks (counted as skipped, with why);
 #   - the same on `kexdump save -d 31` of the dump: what triage reads must
 #     survive the highest dump level, and give the same answers.
 # Frame names are compared after stripping .cold/.isra.N/.constprop.N/...
@@ -38,6 +46,7 @@ tap() {
 		'ok - '*) echo "$l"; pass=$((pass + 1)) ;;
 		'not ok - '*) echo "$l"; fail=$((fail + 1)) ;;
 		'#'*) echo "$l" ;;
+		'skip '*) skipped "a check of task-oracle.py" "${l#skip }" ;;
 		esac
 	done <<<"$1"
 }
@@ -73,7 +82,34 @@ check_bt() { # check_bt DUMP LABEL
 	fi
 }
 
+# ------------------------------------------------------ ps, mod, bt PID
+mapfile -t sleepers < <(python3 "$here/task-oracle.py" sleepers "$dir/console.log")
+check_tasks() { # check_tasks DUMP LABEL
+	local d=$1 l=$2 c pids=()
+	for c in ps mod; do
+		if "$kexdump" $c --json "$d" >"$work/$c-$l.json" 2>"$work/$c.err" &&
+			"$kexdump" $c "$d" >"$work/$c-$l.txt" 2>>"$work/$c.err"; then
+			ok "$l: $c and $c --json exit 0 ($(($(wc -l <"$work/$c-$l.txt") - 1)) lines)"
+		else
+			nok "$l: $c failed: $(head -c 300 "$work/$c.err")"
+			return
+		fi
+		tap "$(python3 "$here/task-oracle.py" $c "$dir/console.log" "$work/$c-$l.json" "$name: $l")"
+	done
+	if ((${#sleepers[@]} == 0)); then
+		skipped "$l: bt PID of the sleepers" "the console names no KEXDUMP-SLEEPER (a dump made before tests/vm/init started them)"
+		return
+	fi
+	for c in "${sleepers[@]}"; do pids+=("${c%% *}"); done
+	if "$kexdump" bt --json "$d" "${pids[@]}" >"$work/btpid-$l.json" 2>"$work/bt.err"; then
+		tap "$(python3 "$here/task-oracle.py" bt "$work/btpid-$l.json" "$name: $l")"
+	else
+		nok "$l: bt ${pids[*]} failed: $(head -c 300 "$work/bt.err")"
+	fi
+}
+
 check_bt "$vmcore" raw
+check_tasks "$vmcore" raw
 
 # crash with the debug vmlinux: DWARF, not ORC, and its own walker. One
 # session on the multi-CPU 6.1 dump (crash 8.0.2 reads 6.1; a session
@@ -87,13 +123,28 @@ elif ! command -v crash >/dev/null; then
 elif ! vmlinux=$("$here/../vm/vmlinux-dbg.sh" "$release" 2>"$work/dbg.err"); then
 	nok "bt against crash: no debug vmlinux for $release: $(tail -n 1 "$work/dbg.err")"
 else
-	printf 'bt -a > %s\nexit\n' "$work/crash-bt" >"$work/crash.cmds"
+	{
+		printf 'bt -a > %s\nps > %s\nmod > %s\n' "$work/crash-bt" "$work/crash-ps" "$work/crash-mod"
+		for c in "${sleepers[@]}"; do
+			printf 'bt %s > %s\n' "${c%% *}" "$work/crash-bt-${c%% *}"
+		done
+		echo exit
+	} >"$work/crash.cmds"
 	t0=$(date +%s%N)
 	timeout "${KEXDUMP_CRASH_TIMEOUT:-300}" crash -s --no_scroll -i "$work/crash.cmds" \
 		"$vmlinux" "$vmcore" </dev/null >"$work/crash.out" 2>&1
 	echo "# $name: crash bt -a took $(ms_since "$t0") ms (with the debug vmlinux)"
 	if [[ -s $work/crash-bt ]]; then
 		tap "$(python3 "$here/bt-oracle.py" crash "$work/crash-bt" "$work/bt-raw.json" "$name: raw")"
+		tap "$(python3 "$here/task-oracle.py" crash-ps "$work/crash-ps" "$work/ps-raw.json" "$name: raw")"
+		tap "$(python3 "$here/task-oracle.py" crash-mod "$work/crash-mod" "$work/mod-raw.json" "$name: raw")"
+		for c in "${sleepers[@]}"; do
+			p=${c%% *}
+			# crash prints its complaint on the session, not in the file.
+			grep -a "bt: invalid task or pid value: $p\$" "$work/crash.out" >>"$work/crash-bt-$p"
+			"$kexdump" bt --json "$vmcore" "$p" >"$work/btpid-$p.json" 2>/dev/null
+			tap "$(python3 "$here/task-oracle.py" crash-bt "$work/crash-bt-$p" "$work/btpid-$p.json" "$name: raw")"
+		done
 	else
 		nok "bt against crash: crash printed no bt: $(tail -n 2 "$work/crash.out" | tr '\n' ';')"
 	fi
@@ -109,6 +160,15 @@ if "$kexdump" save -d 31 "$vmcore" "$work/d31.kdump" >"$work/save.out" 2>&1; the
 	else
 		nok "d31: bt --all --json differs from the raw dump's: $(diff "$work/bt-raw.json" "$work/bt-d31.json" | head -c 300)"
 	fi
+	check_tasks "$work/d31.kdump" d31
+	for c in ps mod btpid; do
+		[[ -e $work/$c-raw.json ]] || continue
+		if cmp -s "$work/$c-raw.json" "$work/$c-d31.json"; then
+			ok "d31: ${c/btpid/bt PID} --json equals the raw dump's"
+		else
+			nok "d31: ${c/btpid/bt PID} --json differs from the raw dump's: $(diff "$work/$c-raw.json" "$work/$c-d31.json" | head -c 300)"
+		fi
+	done
 else
 	nok "save -d 31 failed: $(tail -n 2 "$work/save.out")"
 fi
