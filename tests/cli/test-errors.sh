@@ -135,6 +135,9 @@ expect_fail 1 -n "$good" -m 'no CPU 7 \(the dump has [0-9]+\)' -- bt --cpu 7 "$g
 expect_fail 2 -m 'bt: --cpu takes a CPU number' -- bt --cpu x "$good"
 expect_fail 2 -m '^kexdump: usage: kexdump bt ' -- bt --all --cpu 0 "$good"
 expect_fail 1 -n "$good" -m 'the dump has no BTF' -- ps "$good"
+expect_fail 1 -n "$good" -m 'the dump has no BTF' -- bt "$good" 1
+expect_fail 2 -m 'bt: a PID is a number: x1' -- bt "$good" x1
+expect_fail 2 -m '^kexdump: usage: kexdump bt ' -- bt --all "$good" 1
 expect_fail 1 -n "$good" -m 'the dump has no BTF' -- mod "$good"
 expect_fail 2 -m 'dump level 0-31' -- pages -d 99 "$good"
 expect_fail 2 -m 'dump level 0-31' -- pages -d x "$good"
