@@ -48,6 +48,7 @@ int cmd_list(int argc, char **argv);
 int cmd_bt(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 int cmd_mod(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* /proc/cmdline without its trailing newline (malloc'ed). */
 struct kd_error *cli_read_cmdline(char **ret);

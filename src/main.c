@@ -19,6 +19,7 @@ static const struct {
 } commands[] = {
 	{ "info", cmd_info, "DUMP [--json|--vmcoreinfo] [--system-map FILE]   what the dump holds" },
 	{ "dmesg", cmd_dmesg, "DUMP [--caller-id] [--system-map FILE]   the kernel log" },
+	{ "report", cmd_report, "DUMP [--json] [--log-lines N] [--system-map FILE]   the first page after a crash: panic, stacks, memory, modules, tasks, log" },
 	{ "bt", cmd_bt, "DUMP [PID...|--all|--cpu N...] [--json] [--system-map FILE]   kernel stacks at the crash, of CPUs or tasks (ORC, no debug files)" },
 	{ "ps", cmd_ps, "DUMP [--json] [--system-map FILE]   every task: pid, parent, CPU, state, command ('>' on a CPU)" },
 	{ "mod", cmd_mod, "DUMP [--json] [--system-map FILE]   the loaded modules: name, base, size, taint" },

@@ -393,6 +393,119 @@ struct kd_module {
 struct kd_error *kd_module_list(struct kd_kernel *kernel, struct kd_module **ret,
 				size_t *count);
 
+/* ------------------------------------------------------------- report */
+
+/*
+ * The first page a person reads after a crash (lib/kernel/report.c): why
+ * and where the kernel panicked, the stacks of every CPU, the memory
+ * summary, the modules, the tasks and the end of the log, from the dump
+ * alone (kallsyms or a System.map, BTF, ORC). Each part is gathered on its
+ * own: a part that cannot be had (no BTF, no symbols before Linux 6.0, its
+ * pages missing) leaves its *_error saying why in one line, and the rest
+ * is still there. docs/report.md documents the JSON that `kexdump report
+ * --json` prints from it.
+ */
+
+/** What kd_report_create() gathers. */
+struct kd_report_options {
+	/** Lines of the log's tail (0: 20). */
+	size_t log_lines;
+	/** Unwind the stack of every task, not only those on a CPU. */
+	bool task_backtraces;
+};
+
+/** One CPU at the crash. */
+struct kd_report_cpu {
+	size_t cpu;
+	int32_t pid;		/**< the task on it (NT_PRSTATUS), 0 for idle */
+	char comm[16];		/**< its name, "" when unknown */
+	bool panic;		/**< the CPU that panicked */
+	struct kd_backtrace *bt;	/**< NULL when it could not be had */
+	char *error;		/**< why bt is NULL, else NULL */
+};
+
+/** One task and, when asked for, its kernel stack. */
+struct kd_report_task {
+	struct kd_task task;
+	/** Its stack: for a task running on a CPU, that CPU's (owned by
+	 * the kd_report_cpu); NULL when not asked for or not had. */
+	const struct kd_backtrace *bt;
+	char *error;		/**< why bt is NULL when it was asked for */
+};
+
+/** One counter of the memory summary, in bytes. */
+struct kd_report_memory {
+	/** "total", "free", "page_cache", "anon", "shmem",
+	 * "slab_reclaimable", "slab_unreclaimable", "kernel_stack",
+	 * "page_tables" (static strings, in that order, those known). */
+	const char *name;
+	uint64_t bytes;
+};
+
+/** A report. Strings come from the dump: hostile, print them sanitised. */
+struct kd_report {
+	char release[80];	/**< OSRELEASE, "" when unknown */
+	size_t ncpus;		/**< CPU notes in the dump */
+	/** The panic line ("Kernel panic - not syncing: ..."), "" when the
+	 * log has none (message_error says why). */
+	char message[256];
+	char *message_error;
+	long panic_cpu;		/**< -1 when the dump does not tell */
+	int32_t panic_pid;	/**< -1 when unknown */
+	char panic_comm[16];	/**< "" when unknown */
+	bool has_crash_time;
+	int64_t crash_time;	/**< VMCOREINFO CRASHTIME, seconds since the epoch */
+	/** The panic line's log time stamp (the last record's without one):
+	 * nanoseconds since boot on the kernel's local clock. */
+	bool has_uptime;
+	uint64_t uptime_ns;
+	/** tainted_mask, and the letters as the kernel prints them
+	 * ("Not tainted", "Tainted: G        W") from its taint_flags. */
+	bool has_taint;
+	uint64_t taint_mask;
+	char taint[64];
+	char *taint_error;
+	/** The crash signature, "COMM: f1 < f2 < f3": the panicking task's
+	 * name and the three frames below the crash machinery (panic(),
+	 * the oops path), names without .cold/.isra.N/...: two dumps of the
+	 * same bug give the same line. "" when there is no backtrace. */
+	char signature[320];
+	struct kd_report_cpu *cpus;
+	size_t ncpus_walked;
+	char *cpus_error;
+	struct kd_report_memory *memory;
+	size_t nmemory;
+	char *memory_error;
+	struct kd_module *modules;
+	size_t nmodules;
+	char *modules_error;
+	struct kd_report_task *tasks;
+	size_t ntasks;
+	char *tasks_error;
+	char **log_tail;	/**< the log's last lines as kd_printk_format() writes them, no newline */
+	size_t nlog_tail;
+	char *log_error;
+};
+
+/**
+ * Gather the report of @p kernel's dump. Fails only when memory runs out:
+ * every other failure is one part's *_error.
+ */
+struct kd_error *kd_report_create(struct kd_kernel *kernel,
+				  const struct kd_report_options *opts,
+				  struct kd_report **ret);
+void kd_report_destroy(struct kd_report *report);
+/** The panicking CPU's backtrace in @p report, or NULL. */
+const struct kd_backtrace *kd_report_panic_backtrace(const struct kd_report *report);
+/**
+ * The report as text, for a person and for the capture's report.txt
+ * (lib/kernel/report-text.c): a malloc'd, NUL-terminated string whose
+ * dump-supplied strings have their control and non-ASCII bytes as '?'.
+ * The task table is there, the stacks of tasks not on a CPU are not.
+ */
+struct kd_error *kd_report_text(const struct kd_report *report, const char *dump_path,
+				char **ret, size_t *len_ret);
+
 /* ------------------------------------------------------- page filtering */
 
 /* makedumpfile's dump level bits (-d): which pages a dump leaves out. */
