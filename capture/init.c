@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // kexdump as PID 1 of the capture kernel: mount proc/sys/dev, load the
 // modules the initramfs carries, wait (bounded) for the dump target, mount
-// it, write dmesg.txt, the dump and a summary into
+// it, write dmesg.txt, the dump, a summary and report.txt into
 // <path>/<host>-<YYYY-MM-DD-HH:MM:SS>/, sync, unmount, then the final
 // action. On failure: say why on the console, save what can be saved (the
 // log to the target, else its tail to the console), then the failure
@@ -17,12 +17,14 @@
 //   kexdump-capture: dump incomplete: DIR: WHY
 //   kexdump-capture: dump failed: WHY
 //   kexdump-capture: final action: reboot|poweroff|halt|shell
+//   kexdump-capture: report.txt written in SECONDS s: SIGNATURE
 //
 // A watchdog thread bounds the whole capture (capture_timeout, or a
 // default growing with the dump): a save, sync() or umount stuck on a hung
 // disk leaves the main thread in D state, and the watchdog then takes the
 // failure action itself, without sync.
 #include "capture.h"
+#include "report.h"
 
 #include <kexdump/service.h>
 
@@ -710,7 +712,26 @@ static enum outcome capture_fs(struct capture *c)
 	return capture_into_base(c);
 }
 
-// The dump folder in c->base, the log, the dump, the summary.
+// report.txt, once the vmcore and the summary are on the target: the
+// report runs in a child process (capture/report.c), so that whatever it
+// meets in the crashed kernel, the dump is already safe.
+static void capture_write_report(struct capture *c)
+{
+	char signature[320];
+	double t0 = capture_now();
+	struct kd_error *err = capture_report_write(c->kernel, c->dumpdir, c->vmcore_path,
+						    CAPTURE_REPORT_TIMEOUT, signature,
+						    sizeof(signature));
+	if (err) {
+		capture_say("report.txt: %s (the dump is not affected)", kd_error_message(err));
+		kd_error_destroy(err);
+		return;
+	}
+	capture_say("report.txt written in %.2f s: %s", capture_now() - t0,
+		    signature[0] ? signature : "no crash signature");
+}
+
+// The dump folder in c->base, the log, the dump, the summary, the report.
 static enum outcome capture_into_base(struct capture *c)
 {
 	if (!capture_make_dir(c))
@@ -741,6 +762,8 @@ static enum outcome capture_into_base(struct capture *c)
 	c->seconds = capture_now() - t0;
 	enum outcome out = capture_save_result(c, err);
 	capture_write_summary(c, out);
+	if (out != OUT_FAILED)
+		capture_write_report(c);
 	return out;
 }
 

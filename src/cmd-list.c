@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // kexdump list: the dumps the capture kernel left under the target path,
-// oldest first, with whether each completed and the panic line.
+// oldest first, with whether each completed, the panic line and the crash
+// signature (the panicking task and its top frames, from report.txt).
 #include "cli.h"
 
 #include <errno.h>
@@ -60,6 +61,8 @@ static void list_print_json(const struct kd_dumpdir_entry *e, size_t n)
 		json_u64(&j, "vmcore_size", e[i].vmcore_size);
 		json_bool(&j, "has_vmcore", e[i].has_vmcore);
 		json_bool(&j, "has_dmesg", e[i].has_dmesg);
+		json_bool(&j, "has_report", e[i].has_report);
+		json_string(&j, "signature", e[i].signature);
 		json_end_object(&j);
 	}
 	json_end_array(&j);
@@ -87,6 +90,9 @@ static void list_print_text(const char *dir, const struct kd_dumpdir_entry *e, s
 		putchar('\n');
 		if (e[i].panic[0])
 			printf("    %s\n", cli_sanitize(e[i].panic));
+		// The crash signature (report.txt): two dumps of one bug read alike.
+		if (e[i].signature[0])
+			printf("    signature: %s\n", cli_sanitize(e[i].signature));
 		printf("    %s\n", cli_sanitize(e[i].dir));
 	}
 }

@@ -102,10 +102,11 @@ static void dumpdir_copy_value(char *dst, size_t dstlen, const char *v, size_t l
 	dst[len] = '\0';
 }
 
-// Read at most SUMMARY_MAX bytes of dirfd/summary; false when absent.
-static bool dumpdir_read_summary(int dirfd, char *buf, size_t *len_ret)
+// Read at most SUMMARY_MAX bytes of dirfd/NAME (the summary, the head of
+// report.txt); false when absent.
+static bool dumpdir_read_file(int dirfd, const char *name, char *buf, size_t *len_ret)
 {
-	int fd = openat(dirfd, "summary", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return false;
 	struct stat st;
@@ -167,6 +168,25 @@ static bool dumpdir_file_size(int dirfd, const char *name, uint64_t *size)
 	return true;
 }
 
+// The crash signature: report.txt's "signature: " line (lib/kernel/
+// report-text.c writes it among the first lines).
+static void dumpdir_parse_report(const char *buf, size_t len, struct kd_dumpdir_entry *e)
+{
+	static const char key[] = "signature: ";
+	for (size_t i = 0; i < len;) {
+		const char *nl = memchr(buf + i, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - (buf + i)) : len - i;
+		if (n >= sizeof(key) - 1 && !memcmp(buf + i, key, sizeof(key) - 1)) {
+			dumpdir_copy_value(e->signature, sizeof(e->signature),
+					   buf + i + sizeof(key) - 1, n - (sizeof(key) - 1));
+			return;
+		}
+		if (!n)		// the head ends at the first empty line
+			return;
+		i += n + 1;
+	}
+}
+
 static void dumpdir_read_entry(int dirfd, struct kd_dumpdir_entry *e, char *buf)
 {
 	e->has_vmcore = dumpdir_file_size(dirfd, "vmcore", &e->vmcore_size) ||
@@ -174,7 +194,11 @@ static void dumpdir_read_entry(int dirfd, struct kd_dumpdir_entry *e, char *buf)
 	uint64_t dsize;
 	e->has_dmesg = dumpdir_file_size(dirfd, "dmesg.txt", &dsize);
 	size_t len;
-	if (dumpdir_read_summary(dirfd, buf, &len)) {
+	if (dumpdir_read_file(dirfd, KD_DUMPDIR_REPORT, buf, &len)) {
+		e->has_report = true;
+		dumpdir_parse_report(buf, len, e);
+	}
+	if (dumpdir_read_file(dirfd, KD_DUMPDIR_SUMMARY, buf, &len)) {
 		dumpdir_parse_summary(buf, len, e);
 		return;
 	}

@@ -496,6 +496,7 @@ static struct kd_error *nfs_run(const struct nfs_job *j, unsigned int timeout_ms
 		e->date[sizeof(e->date) - 1] = e->release[sizeof(e->release) - 1] = '\0';
 		e->panic[sizeof(e->panic) - 1] = e->status[sizeof(e->status) - 1] = '\0';
 		e->error[sizeof(e->error) - 1] = '\0';
+		e->signature[sizeof(e->signature) - 1] = '\0';
 	}
 	if (list_ret) {
 		*list_ret = list;

@@ -216,12 +216,16 @@ struct kd_dumpdir_entry {
 	char error[256];	/**< why it is not complete, "" otherwise */
 	uint64_t vmcore_size;	/**< bytes of the vmcore file, 0 if absent */
 	bool has_vmcore, has_dmesg;
+	bool has_report;	/**< report.txt is there */
+	/** The crash signature from report.txt ("COMM: f1 < f2 < f3"), "" if none */
+	char signature[320];
 };
 
 /** The files of a dump folder. */
 #define KD_DUMPDIR_VMCORE "vmcore"
 #define KD_DUMPDIR_DMESG "dmesg.txt"
 #define KD_DUMPDIR_SUMMARY "summary"
+#define KD_DUMPDIR_REPORT "report.txt"	/**< kexdump report, written after the vmcore */
 
 /**
  * List the dump folders under @p path, oldest first. A missing @p path is
