@@ -30,6 +30,14 @@ static void report_json_name(struct json *j, const char *key, const char *s, siz
 	json_string(j, key, buf);
 }
 
+// The keys cli_json_frames() writes, null: every object has them all.
+static void report_json_no_frames(struct json *j)
+{
+	json_null(j, "backtrace");
+	json_null(j, "stopped");
+	json_null(j, "user_regs");
+}
+
 static void report_json_backtrace(struct json *j, const struct kd_backtrace *bt,
 				  const char *error)
 {
@@ -37,7 +45,7 @@ static void report_json_backtrace(struct json *j, const struct kd_backtrace *bt,
 		cli_json_frames(j, "backtrace", bt);
 		json_null(j, "error");
 	} else {
-		json_null(j, "backtrace");
+		report_json_no_frames(j);
 		report_json_string_or_null(j, "error", error ? error : "not gathered");
 	}
 }
@@ -75,11 +83,10 @@ static void report_json_panic(struct json *j, const struct kd_report *r)
 		json_null(j, "task");
 	}
 	const struct kd_backtrace *bt = kd_report_panic_backtrace(r);
-	if (bt) {
+	if (bt)
 		cli_json_frames(j, "backtrace", bt);
-	} else {
-		json_null(j, "backtrace");
-	}
+	else
+		report_json_no_frames(j);
 	report_json_string_or_null(j, "signature", r->signature);
 	json_end_object(j);
 }
