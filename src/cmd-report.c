@@ -62,10 +62,13 @@ static void report_json_panic(struct json *j, const struct kd_report *r)
 		json_i64(j, "time", r->crash_time);
 	else
 		json_null(j, "time");
-	if (r->has_uptime)
+	if (r->has_uptime) {
 		json_f64(j, "uptime", (double)r->uptime_ns / 1e9);
-	else
+		json_u64(j, "uptime_ns", r->uptime_ns);
+	} else {
 		json_null(j, "uptime");
+		json_null(j, "uptime_ns");
+	}
 	if (r->has_taint) {
 		json_begin_object(j, "taint");
 		json_u64(j, "mask", r->taint_mask);

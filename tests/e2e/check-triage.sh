@@ -17,6 +17,13 @@
 #     through schedule(); on the multi-CPU 6.1 dump, crash's ps, mod and
 #     bt PID (tests/e2e/task-oracle.py). Dumps made before the guest
 #     printed these lists skip those checks (counted as skipped, with why);
+#   - report (tests/e2e/report-oracle.py, report-schema.py): --json follows
+#     docs/report.md; the panic line, its time stamp, CPU, pid, comm and
+#     taint are the console's; the crash signature is the console's Call
+#     Trace below panic(); the panicking backtrace holds the console's
+#     trace (bt-oracle.py); the log tail is the end of makedumpfile
+#     --dump-dmesg; on the multi-CPU 6.1 dump the memory summary is crash's
+#     `kmem -i` (TOTAL MEM, FREE exact, SLAB within 1%);
 #   - the same on `kexdump save -d 31` of the dump: what triage reads must
 #     survive the highest dump level, and give the same answers.
 # Frame names are compared after stripping .cold/.isra.N/.constprop.N/...
@@ -108,8 +115,61 @@ check_tasks() { # check_tasks DUMP LABEL
 	fi
 }
 
+# ---------------------------------------------------------------- report
+# makedumpfile's log of the dump: the oracle of the report's log tail.
+if ! makedumpfile --dump-dmesg "$vmcore" "$work/md-dmesg.txt" >"$work/md.out" 2>&1; then
+	rm -f "$work/md-dmesg.txt"
+fi
+check_report() { # check_report DUMP LABEL
+	local d=$1 l=$2 t0
+	t0=$(date +%s%N)
+	if "$kexdump" report --json "$d" >"$work/report-$l.json" 2>"$work/report.err"; then
+		ok "$l: report --json exits 0"
+		echo "# $name: $l: report --json took $(ms_since "$t0") ms"
+	else
+		nok "$l: report --json failed: $(head -c 300 "$work/report.err")"
+		return
+	fi
+	tap "$(python3 "$here/report-schema.py" "$work/report-$l.json" "$name: $l")"
+	tap "$(python3 "$here/report-oracle.py" console "$dir/console.log" "$work/report-$l.json" "$name: $l")"
+	if [[ -s $work/md-dmesg.txt ]]; then
+		tap "$(python3 "$here/report-oracle.py" dmesg "$work/md-dmesg.txt" "$work/report-$l.json" "$name: $l")"
+	else
+		nok "$l: report log tail: makedumpfile --dump-dmesg failed: $(tail -n 1 "$work/md.out")"
+	fi
+	[[ -s $work/bt-$l.json ]] &&
+		tap "$(python3 "$here/report-oracle.py" bt "$work/bt-$l.json" "$work/report-$l.json" "$name: $l")"
+	# The panicking backtrace against the console's Call Trace, through
+	# bt-oracle.py: the report's panic part in bt --json's shape.
+	python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+p = r["panic"]
+print(json.dumps({"backtraces": [{"cpu": p["cpu"], "panic": True, "frames": p["backtrace"] or [],
+    "stopped": p["stopped"], "user_regs": p["user_regs"]}]}))' "$work/report-$l.json" >"$work/report-bt-$l.json"
+	tap "$(python3 "$here/bt-oracle.py" console "$dir/console.log" "$work/report-bt-$l.json" "$name: $l: report")"
+	# The text: the head's lines, the panicking CPU's frames, every part.
+	if "$kexdump" report "$d" >"$work/report-$l.txt" 2>"$work/report.err" &&
+		grep -qx "panic:     $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["panic"]["message"])' "$work/report-$l.json")" "$work/report-$l.txt" &&
+		grep -qE '^signature: .+: .+ < .+ < ' "$work/report-$l.txt" &&
+		grep -qE '^ #1 \[[0-9a-f]{16}\] panic\+0x[0-9a-f]+/0x[0-9a-f]+' "$work/report-$l.txt" &&
+		grep -qE '^(Memory|Modules \([0-9]+\)|Tasks \([0-9]+\)|Log \(last [0-9]+ lines\)):$' "$work/report-$l.txt"; then
+		ok "$l: report (text) has the panic line, the signature, panic() in frame #1 and its parts"
+	else
+		nok "$l: report (text): $(head -n 4 "$work/report-$l.txt" | tr '\n' ';') $(head -c 200 "$work/report.err")"
+	fi
+	# Parts that could not be had are said, not silently dropped.
+	local missing
+	missing=$(grep -E '^[A-Za-z]+: unavailable' "$work/report-$l.txt" | head -n 3 | tr '\n' ';')
+	if [[ -z $missing ]]; then
+		ok "$l: report has every part (CPUs, memory, modules, tasks, log)"
+	else
+		nok "$l: report parts unavailable: $missing"
+	fi
+}
+
 check_bt "$vmcore" raw
 check_tasks "$vmcore" raw
+check_report "$vmcore" raw
 
 # crash with the debug vmlinux: DWARF, not ORC, and its own walker. One
 # session on the multi-CPU 6.1 dump (crash 8.0.2 reads 6.1; a session
@@ -124,7 +184,7 @@ elif ! vmlinux=$("$here/../vm/vmlinux-dbg.sh" "$release" 2>"$work/dbg.err"); the
 	nok "bt against crash: no debug vmlinux for $release: $(tail -n 1 "$work/dbg.err")"
 else
 	{
-		printf 'bt -a > %s\nps > %s\nmod > %s\n' "$work/crash-bt" "$work/crash-ps" "$work/crash-mod"
+		printf 'bt -a > %s\nkmem -i > %s\nps > %s\nmod > %s\n' "$work/crash-bt" "$work/crash-kmem" "$work/crash-ps" "$work/crash-mod"
 		for c in "${sleepers[@]}"; do
 			printf 'bt %s > %s\n' "${c%% *}" "$work/crash-bt-${c%% *}"
 		done
@@ -133,7 +193,7 @@ else
 	t0=$(date +%s%N)
 	timeout "${KEXDUMP_CRASH_TIMEOUT:-300}" crash -s --no_scroll -i "$work/crash.cmds" \
 		"$vmlinux" "$vmcore" </dev/null >"$work/crash.out" 2>&1
-	echo "# $name: crash bt -a took $(ms_since "$t0") ms (with the debug vmlinux)"
+	echo "# $name: crash bt -a; kmem -i took $(ms_since "$t0") ms (with the debug vmlinux)"
 	if [[ -s $work/crash-bt ]]; then
 		tap "$(python3 "$here/bt-oracle.py" crash "$work/crash-bt" "$work/bt-raw.json" "$name: raw")"
 		tap "$(python3 "$here/task-oracle.py" crash-ps "$work/crash-ps" "$work/ps-raw.json" "$name: raw")"
@@ -148,6 +208,11 @@ else
 	else
 		nok "bt against crash: crash printed no bt: $(tail -n 2 "$work/crash.out" | tr '\n' ';')"
 	fi
+	if [[ -s $work/crash-kmem ]]; then
+		tap "$(python3 "$here/report-oracle.py" kmem "$work/crash-kmem" "$work/report-raw.json" "$name: raw")"
+	else
+		nok "report memory against crash: crash printed no kmem -i: $(tail -n 2 "$work/crash.out" | tr '\n' ';')"
+	fi
 fi
 
 # ---------------------------------------------------- save -d 31 copy
@@ -155,6 +220,16 @@ fi
 if "$kexdump" save -d 31 "$vmcore" "$work/d31.kdump" >"$work/save.out" 2>&1; then
 	ok "save -d 31 ($(stat -c %s "$work/d31.kdump") bytes)"
 	check_bt "$work/d31.kdump" d31
+	check_report "$work/d31.kdump" d31
+	# The same report from the saved dump, but for its path.
+	if python3 -c 'import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+a.pop("dump"); b.pop("dump")
+sys.exit(a != b)' "$work/report-raw.json" "$work/report-d31.json"; then
+		ok "d31: report --json equals the raw dump's (but for the path)"
+	else
+		nok "d31: report --json differs from the raw dump's: $(diff <(tr ',' '\n' <"$work/report-raw.json") <(tr ',' '\n' <"$work/report-d31.json") | head -c 300)"
+	fi
 	if cmp -s "$work/bt-raw.json" "$work/bt-d31.json"; then
 		ok "d31: bt --all --json equals the raw dump's"
 	else

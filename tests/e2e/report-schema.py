@@ -86,6 +86,7 @@ SCHEMA = {
         'cpu': ('null', 'uint'),
         'time': ('null', 'int'),
         'uptime': ('null', 'num'),
+        'uptime_ns': ('null', 'uint'),
         'taint': ('null', {'mask': 'uint', 'text': 'str'}),
         'task': ('null', {'pid': 'int', 'comm': ('null', 'str')}),
         'signature': ('null', 'str'),
