@@ -23,7 +23,7 @@
 #     Trace below panic(); the panicking backtrace holds the console's
 #     trace (bt-oracle.py); the log tail is the end of makedumpfile
 #     --dump-dmesg; on the multi-CPU 6.1 dump the memory summary is crash's
-#     `kmem -i` (TOTAL MEM, FREE exact, SLAB within 1%);
+#     `kmem -i` (TOTAL MEM, FREE exact; CACHED, SLAB within 1%);
 #   - the same on `kexdump save -d 31` of the dump: what triage reads must
 #     survive the highest dump level, and give the same answers.
 # Frame names are compared after stripping .cold/.isra.N/.constprop.N/...
