@@ -550,6 +550,7 @@ fi
 
 for s in "${scenarios[@]}"; do
 	read -r name suite cpus extra panic <<<"$s"
+	sig=
 	[[ $only == *" $name "* ]] || continue
 	build_guest "$suite"
 	tag="$name ($suite, $cpus cpu)"
@@ -639,6 +640,19 @@ for s in "${scenarios[@]}"; do
 			bash -c '"$1" dmesg "$2" | grep -q "$3"' _ "$kexdump" "$dir/vmcore" "$panic"
 		check "$tag: host: kexdump info reads the vmcore" "$kexdump" info "$dir/vmcore"
 		[[ $name == net* ]] || oracles "$tag" "$dir" "$suite" "$panic" "$name"
+		# report.txt (capture/report.c): written once the vmcore was
+		# safe, it names the panic and carries the crash signature; the
+		# same signature as kexdump report on the host's copy of the vmcore.
+		check "$tag: the capture init wrote report.txt ($(grep -o 'report.txt written in [0-9.]* s' "$con" | head -n1))" \
+			grep -q 'kexdump-capture: report.txt written in' "$con"
+		check "$tag: disk: report.txt names the panic" grep -q "^panic: .*$panic" "$dir/report.txt"
+		sig=$(sed -n 's/^signature: //p' "$dir/report.txt" 2>/dev/null | head -n1)
+		check "$tag: disk: report.txt has a crash signature ($sig)" \
+			bash -c '[[ $1 =~ ^[^:]+:\ [^\ ]+\ \<\ [^\ ]+ ]]' _ "$sig"
+		check "$tag: host: kexdump report on the vmcore gives the same signature" \
+			bash -c '"$1" report "$2" | grep -qxF "signature: $3"' _ "$kexdump" "$dir/vmcore" "$sig"
+		check "$tag: host: kexdump list shows the signature" \
+			bash -c '"$1" list "$2" | grep -qxF "    signature: $3"' _ "$kexdump" "${dir%/*}" "$sig"
 	fi
 	if [[ $name == sysrq ]]; then
 		# The rehearsal before the crash estimated the dump: within 25%
@@ -672,6 +686,15 @@ for s in "${scenarios[@]}"; do
 d = json.load(open(sys.argv[1]))
 items = d if isinstance(d, list) else next(v for v in d.values() if isinstance(v, list))
 assert any(e.get("status") == sys.argv[2] for e in items)' "$p2/listjson.out" "$want"
+	if [[ $name != tiny ]]; then
+		check "$tag: guest: kexdump list shows the crash signature ($sig)" \
+			bash -c '[[ -n $2 ]] && grep -qxF "    signature: $2" "$1/list.out"' _ "$p2" "$sig"
+		check "$tag: guest: kexdump list --json has the signature" \
+			python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+items = d if isinstance(d, list) else next(v for v in d.values() if isinstance(v, list))
+assert any(e.get("signature") == sys.argv[2] and e.get("has_report") for e in items)' "$p2/listjson.out" "$sig"
+	fi
 	check "$tag: guest: kexdump status says loaded and the last dump $want" \
 		bash -c '[[ $(cat "$1/status.rc") == 0 ]] && grep -qw "$2" "$1/status.out"' _ "$p2" "$want"
 	if [[ $name != tiny ]]; then
