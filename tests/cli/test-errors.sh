@@ -110,7 +110,7 @@ expect_fail 2 -n frobnicate -m 'unknown command' -- frobnicate
 expect_fail 2 -n --frobnicate -m 'unknown command' -- --frobnicate
 
 # ------------------------------------------- commands that read one dump
-for cmd in info dmesg symbols pages bt ps mod; do
+for cmd in info dmesg symbols pages bt ps mod report; do
 	expect_fail 2 -m "^kexdump: usage: kexdump $cmd " -- $cmd
 	expect_fail 2 -m "^kexdump: usage: " -- $cmd --no-such-option "$good"
 	expect_fail 2 -m "^kexdump: usage: " -- $cmd "$good" extra
@@ -124,7 +124,7 @@ done
 # A name with a line break in it: still one line (cli_fail collapses it).
 nl_name="$work/two"$'\n'"lines"
 expect_fail 1 -n "$work/two; lines" -m 'cannot open: No such file or directory$' -- info "$nl_name"
-for cmd in info dmesg symbols; do
+for cmd in info dmesg symbols report; do
 	expect_fail 1 -n "$work/System.map" -m 'cannot open' -- $cmd "$good" --system-map "$work/System.map"
 	expect_fail 1 -n "$work/text" -- $cmd "$good" --system-map "$work/text"
 done
@@ -139,6 +139,8 @@ expect_fail 1 -n "$good" -m 'the dump has no BTF' -- bt "$good" 1
 expect_fail 2 -m 'bt: a PID is a number: x1' -- bt "$good" x1
 expect_fail 2 -m '^kexdump: usage: kexdump bt ' -- bt --all "$good" 1
 expect_fail 1 -n "$good" -m 'the dump has no BTF' -- mod "$good"
+expect_fail 2 -m 'report: --log-lines takes 1 to 10000' -- report --log-lines 0 "$good"
+expect_fail 2 -m 'report: --log-lines takes 1 to 10000' -- report --log-lines x "$good"
 expect_fail 2 -m 'dump level 0-31' -- pages -d 99 "$good"
 expect_fail 2 -m 'dump level 0-31' -- pages -d x "$good"
 
