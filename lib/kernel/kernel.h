@@ -214,6 +214,13 @@ const struct kd_orc_table *kd_module_orc(struct kd_kernel *k, uint64_t addr);
 /* Whether @p addr lies in a module's text. */
 bool kd_module_is_text(struct kd_kernel *k, uint64_t addr);
 
+/* ------------------------------------------------------ report (report.c) */
+
+/* The crash signature of a panicking task @p comm whose stack is @p bt,
+ * "COMM: f1 < f2 < f3" (see struct kd_report), into @p buf. */
+void kd_report_signature(const char *comm, const struct kd_backtrace *bt, char *buf,
+			 size_t len);
+
 /* ---------------------------------------------------------------- kernel */
 
 struct kd_kernel {

@@ -382,51 +382,64 @@ static bool report_is(const struct kd_frame *f, const char *name)
 	       !strncmp(f->function, name, strlen(name));
 }
 
+// The frame at @p i is the instruction an exception interrupted: it comes
+// from a pt_regs right below an exception entry (arch/x86/entry/entry_64.S
+// idtentry: asm_exc_page_fault, asm_exc_invalid_op for BUG(), ...), not
+// below an interrupt's (asm_sysvec_*, asm_common_interrupt), whose
+// interrupted code is not the bug.
+static bool report_is_fault(const struct kd_backtrace *bt, size_t i)
+{
+	const struct kd_frame *f = &bt->frames[i];
+	return (f->flags & KD_FRAME_REGS) && i && bt->frames[i - 1].function &&
+	       !strncmp(bt->frames[i - 1].function, "asm_exc_", 8);
+}
+
 // The frames a signature starts at: below the crash machinery. After an
-// oops or a BUG() the first frame from a pt_regs after panic() is the
-// faulting instruction (arch/x86/kernel/dumpstack.c oops_end() -> panic);
-// otherwise the caller of panic() (sysrq, out_of_memory, the hung-task
-// watchdog). Without panic() in the stack (an oops that went straight to
-// crash_kexec()), the first frame from a pt_regs, else the top.
+// oops or a BUG() (arch/x86/kernel/dumpstack.c oops_end() -> panic()),
+// the faulting instruction; otherwise the caller of panic() (sysrq,
+// out_of_memory, the hung-task watchdog). Without panic() in the stack (an
+// oops that went straight to crash_kexec()), the faulting instruction or
+// the caller of crash_kexec(), else the top.
 static size_t report_signature_start(const struct kd_backtrace *bt)
 {
-	size_t after_panic = 0;
+	size_t after = 0;
 	bool seen = false;
 	for (size_t i = 0; i < bt->nframes; i++)
 		if (report_is(&bt->frames[i], "panic") || report_is(&bt->frames[i], "nmi_panic")) {
-			after_panic = i + 1;
+			after = i + 1;
 			seen = true;
 		}
-	for (size_t i = after_panic; i < bt->nframes; i++)
-		if (bt->frames[i].flags & KD_FRAME_REGS)
+	for (size_t i = after; i < bt->nframes; i++)
+		if (report_is_fault(bt, i))
 			return i;
 	if (seen)
-		return after_panic;
+		return after;
 	for (size_t i = 0; i < bt->nframes; i++)
 		if (report_is(&bt->frames[i], "__crash_kexec") || report_is(&bt->frames[i], "crash_kexec"))
-			after_panic = i + 1;
-	return after_panic < bt->nframes ? after_panic : 0;
+			after = i + 1;
+	return after < bt->nframes ? after : 0;
 }
 
-static void report_signature(struct kd_report *r, const struct kd_backtrace *bt)
+void kd_report_signature(const char *comm, const struct kd_backtrace *bt, char *buf,
+			 size_t len)
 {
-	size_t o = (size_t)snprintf(r->signature, sizeof(r->signature), "%s:",
-				    r->panic_comm[0] ? r->panic_comm : "?");
+	if (!len)
+		return;
+	size_t o = (size_t)snprintf(buf, len, "%s:", comm && *comm ? comm : "?");
 	size_t shown = 0;
 	for (size_t i = report_signature_start(bt);
-	     i < bt->nframes && shown < REPORT_SIGNATURE_FRAMES && o < sizeof(r->signature); i++) {
+	     i < bt->nframes && shown < REPORT_SIGNATURE_FRAMES && o < len; i++) {
 		const struct kd_frame *f = &bt->frames[i];
 		if (f->function)
-			o += (size_t)snprintf(r->signature + o, sizeof(r->signature) - o, "%s%.*s",
-					      shown ? " < " : " ", (int)report_base_len(f->function),
-					      f->function);
+			o += (size_t)snprintf(buf + o, len - o, "%s%.*s", shown ? " < " : " ",
+					      (int)report_base_len(f->function), f->function);
 		else
-			o += (size_t)snprintf(r->signature + o, sizeof(r->signature) - o, "%s?",
-					      shown ? " < " : " ");
+			o += (size_t)snprintf(buf + o, len - o, "%s?", shown ? " < " : " ");
 		shown++;
 	}
-	// The name is the dump's: control bytes must not reach a summary line.
-	for (char *p = r->signature; *p; p++)
+	// The names are the dump's: control bytes must not reach a summary
+	// line or a terminal.
+	for (char *p = buf; *p; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
 			*p = '?';
 }
@@ -648,7 +661,7 @@ KD_EXPORT struct kd_error *kd_report_create(struct kd_kernel *k,
 						 r->tasks[i].task.comm);
 	const struct kd_backtrace *bt = kd_report_panic_backtrace(r);
 	if (bt)
-		report_signature(r, bt);
+		kd_report_signature(r->panic_comm, bt, r->signature, sizeof(r->signature));
 	*ret = r;
 	return NULL;
 }

@@ -4,7 +4,8 @@
 // values and totalram_pages, the taint letters from the dump's own
 // taint_flags table (and the built-in table without BTF), parts that
 // cannot be had said in one line each while the others stand, and the
-// text: every part's line, dump strings sanitised.
+// text: every part's line, dump strings sanitised; the crash signature on
+// the stacks of sysrq-c, an oops, a BUG() in an interrupt, an interrupt.
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -229,12 +230,61 @@ static void test_twice(void **state)
 	close_dump(&x);
 }
 
+// A backtrace of the named frames; "!" before a name marks a frame from
+// a pt_regs, "" an address without a symbol.
+static void signature_of(const char *comm, const char *const *names, const char *want)
+{
+	struct kd_frame frames[16];
+	size_t n = 0;
+	for (; names[n]; n++) {
+		const char *name = names[n];
+		frames[n] = (struct kd_frame){ .address = 0x1000 + n, .stack = "task" };
+		if (name[0] == '!') {
+			frames[n].flags = KD_FRAME_REGS;
+			name++;
+		}
+		frames[n].function = *name ? name : NULL;
+	}
+	struct kd_backtrace bt = { .frames = frames, .nframes = n, .cpu = 0 };
+	char buf[320];
+	kd_report_signature(comm, &bt, buf, sizeof(buf));
+	assert_string_equal(buf, want);
+}
+
+// The signature: below panic() and the oops path, clone suffixes off, the
+// faulting instruction after an exception but not the code an interrupt
+// interrupted, names from the dump sanitised.
+static void test_signature(void **state)
+{
+	(void)state;
+	static const char *const sysrq[] = { "__crash_kexec", "panic", "sysrq_handle_crash",
+		"__handle_sysrq.cold", "write_sysrq_trigger", "vfs_write", NULL };
+	signature_of("bash", sysrq, "bash: sysrq_handle_crash < __handle_sysrq < write_sysrq_trigger");
+	static const char *const oops[] = { "__crash_kexec", "panic", "oops_end", "page_fault_oops",
+		"exc_page_fault", "asm_exc_page_fault", "!bad_fn.isra.0", "caller.constprop.3",
+		"do_one_initcall", "do_init_module", NULL };
+	signature_of("insmod", oops, "insmod: bad_fn < caller < do_one_initcall");
+	static const char *const irq[] = { "__crash_kexec", "panic", "timer_fn", "call_timer_fn",
+		"__do_softirq", "irq_exit_rcu", "asm_sysvec_apic_timer_interrupt", "!default_idle", NULL };
+	signature_of("swapper/0", irq, "swapper/0: timer_fn < call_timer_fn < __do_softirq");
+	static const char *const bug_in_irq[] = { "__crash_kexec", "panic", "oops_end", "do_trap",
+		"handle_bug", "exc_invalid_op", "asm_exc_invalid_op", "!timer_bug", "",
+		"__do_softirq", "asm_sysvec_apic_timer_interrupt", "!default_idle", NULL };
+	signature_of("swapper/1", bug_in_irq, "swapper/1: timer_bug < ? < __do_softirq");
+	static const char *const no_panic[] = { "__crash_kexec", "crash_kexec", "oops_end",
+		"exc_invalid_op", "asm_exc_invalid_op", "!f", "g", NULL };
+	signature_of("x\x1b[2J", no_panic, "x?[2J: f < g");
+	static const char *const bare[] = { "a", "b", NULL };
+	signature_of("", bare, "?: a < b");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_memory_and_taint),
 		cmocka_unit_test(test_no_btf),
 		cmocka_unit_test(test_twice),
+		cmocka_unit_test(test_signature),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
