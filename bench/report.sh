@@ -6,9 +6,10 @@
 # `log; bt; ps; mod`, on one real dump of the test matrix (DIR/vmcore,
 # DIR/meta; a 4 GiB one: /work/dumps/*4G*), raw ELF and after
 # `kexdump save -d 31` (kdump-compressed, zstd). Wall time and peak RSS
-# from GNU time (-v), median of N runs (default 5; crash: default 1, a
-# session takes tens of seconds) after one warm-up run each, so that
-# both read the dump from the page cache; the bytes of debug data each
+# from GNU time (-v), median of N runs (default 5) after a warm-up run;
+# crash: N runs (default 1) without one (a session takes minutes on the
+# test machine), the dump already in the page cache from kexdump's runs,
+# its vmlinux read cold the first time; the bytes of debug data each
 # needs (kexdump: none; crash: the -dbg package's vmlinux, which must
 # match the crashed build). Writes its section of docs/benchmarks.md
 # (replacing only that section) unless --no-docs.
@@ -42,11 +43,12 @@ trap 'rm -rf "$work"' EXIT
 "$kexdump" save -d 31 "$dir/vmcore" "$work/d31.kdump" >/dev/null 2>&1
 printf 'log > /dev/null\nbt > /dev/null\nps > /dev/null\nmod > /dev/null\nexit\n' >"$work/crash.cmds"
 
-# measure N CMD...: "WALL_S RSS_KIB" medians of N runs after a warm-up.
+# measure N WARM CMD...: "WALL_S RSS_KIB" medians of N runs, after a
+# warm-up run when WARM is 1.
 measure() {
-	local n=$1 i
-	shift
-	"$@" >/dev/null 2>&1 || true
+	local n=$1 warm=$2 i
+	shift 2
+	((warm == 0)) || "$@" >/dev/null 2>&1 || true
 	for ((i = 0; i < n; i++)); do
 		/usr/bin/time -v -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
 			{ echo "$0: $* failed: $(tail -n 2 "$work/err")" >&2; exit 1; }
@@ -73,13 +75,13 @@ vm_bytes=$(stat -c %s "$vmlinux")
 for kind in raw d31; do
 	if [[ $kind == raw ]]; then d=$dir/vmcore; label="raw ELF ($(($(stat -c %s "$d") >> 20)) MiB)"
 	else d=$work/d31.kdump; label="save -d 31 kdump ($(($(stat -c %s "$d") >> 20)) MiB)"; fi
-	read -r w r < <(measure "$runs" "$kexdump" report "$d")
+	read -r w r < <(measure "$runs" 1 "$kexdump" report "$d")
 	echo "| $label | \`kexdump report\` | $w s | $((r / 1024)) MiB | none (0 bytes) |" >>"$table"
 	echo "# $kind kexdump report: $w s, $r KiB" >&2
-	read -r w r < <(measure "$runs" "$kexdump" report --json "$d")
+	read -r w r < <(measure "$runs" 1 "$kexdump" report --json "$d")
 	echo "| $label | \`kexdump report --json\` (every task's stack) | $w s | $((r / 1024)) MiB | none (0 bytes) |" >>"$table"
 	echo "# $kind kexdump report --json: $w s, $r KiB" >&2
-	read -r w r < <(measure "$crash_runs" crash -s --no_scroll -i "$work/crash.cmds" "$vmlinux" "$d")
+	read -r w r < <(measure "$crash_runs" 0 crash -s --no_scroll -i "$work/crash.cmds" "$vmlinux" "$d")
 	echo "| $label | crash 8.0.2 \`log; bt; ps; mod\` | $w s | $((r / 1024)) MiB | vmlinux $((vm_bytes >> 20)) MiB |" >>"$table"
 	echo "# $kind crash: $w s, $r KiB" >&2
 done
@@ -98,8 +100,10 @@ head='## Triage: kexdump report vs crash (bench/report.sh)'
 	echo "\`--json\` (the same with every task's stack), from the dump alone (kallsyms,"
 	echo "BTF, ORC). crash $(dpkg-query -W -f '${Version}' crash 2>/dev/null) with the debug vmlinux of"
 	echo "linux-image-$release-dbg, \`log; bt; ps; mod\` (output to /dev/null)."
-	echo "Median of $runs runs (crash: $crash_runs) after a warm-up run: the dump is in the"
-	echo "page cache. Goal for \`kexdump report\`: under 1 s and 64 MiB, no debug data."
+	echo "Median of $runs runs after a warm-up run (the dump in the page cache); crash:"
+	echo "$crash_runs run(s) without a warm-up (a session takes minutes here), the dump in the"
+	echo "page cache from kexdump's runs. Goal for \`kexdump report\`: under 1 s and 64 MiB,"
+	echo "no debug data."
 	echo
 	cat "$table"
 	echo
