@@ -43,7 +43,7 @@ trap 'rm -rf "$work"' EXIT
 "$kexdump" save -d 31 "$dir/vmcore" "$work/d31.kdump" >/dev/null 2>&1
 printf 'log > /dev/null\nbt > /dev/null\nps > /dev/null\nmod > /dev/null\nexit\n' >"$work/crash.cmds"
 
-# measure N WARM CMD...: "WALL_S RSS_KIB" medians of N runs, after a
+# measure N WARM CMD...: "WALL_S RSS_KIB CPU_S" medians of N runs, after a
 # warm-up run when WARM is 1.
 measure() {
 	local n=$1 warm=$2 i
@@ -58,32 +58,33 @@ t = open(sys.argv[1]).read()
 w = re.search(r'Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)', t)
 wall = int(w.group(1) or 0) * 3600 + int(w.group(2)) * 60 + float(w.group(3))
 rss = int(re.search(r'Maximum resident set size \(kbytes\): (\d+)', t).group(1))
-print(wall, rss)
+cpu = sum(float(re.search(r'%s time \(seconds\): ([\d.]+)' % k, t).group(1)) for k in ('User', 'System'))
+print(wall, rss, cpu)
 EOF
 	done >"$work/runs"
 	python3 -c 'import statistics, sys
 rows = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
-print("%.2f %d" % (statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows)))' "$work/runs"
+print("%.2f %d %.2f" % tuple(statistics.median(r[i] for r in rows) for i in range(3)))' "$work/runs"
 }
 
 table=$work/table
 {
-	echo "| dump | tool | wall (median) | peak RSS (median) | debug data needed |"
-	echo "|---|---|---|---|---|"
+	echo "| dump | tool | wall (median) | CPU user+sys | peak RSS (median) | debug data needed |"
+	echo "|---|---|---|---|---|---|"
 } >"$table"
 vm_bytes=$(stat -c %s "$vmlinux")
 for kind in raw d31; do
 	if [[ $kind == raw ]]; then d=$dir/vmcore; label="raw ELF ($(($(stat -c %s "$d") >> 20)) MiB)"
 	else d=$work/d31.kdump; label="save -d 31 kdump ($(($(stat -c %s "$d") >> 20)) MiB)"; fi
-	read -r w r < <(measure "$runs" 1 "$kexdump" report "$d")
-	echo "| $label | \`kexdump report\` | $w s | $((r / 1024)) MiB | none (0 bytes) |" >>"$table"
-	echo "# $kind kexdump report: $w s, $r KiB" >&2
-	read -r w r < <(measure "$runs" 1 "$kexdump" report --json "$d")
-	echo "| $label | \`kexdump report --json\` (every task's stack) | $w s | $((r / 1024)) MiB | none (0 bytes) |" >>"$table"
-	echo "# $kind kexdump report --json: $w s, $r KiB" >&2
-	read -r w r < <(measure "$crash_runs" 0 crash -s --no_scroll -i "$work/crash.cmds" "$vmlinux" "$d")
-	echo "| $label | crash 8.0.2 \`log; bt; ps; mod\` | $w s | $((r / 1024)) MiB | vmlinux $((vm_bytes >> 20)) MiB |" >>"$table"
-	echo "# $kind crash: $w s, $r KiB" >&2
+	read -r w r c < <(measure "$runs" 1 "$kexdump" report "$d")
+	echo "| $label | \`kexdump report\` | $w s | $c s | $((r / 1024)) MiB | none (0 bytes) |" >>"$table"
+	echo "# $kind kexdump report: $w s, $c s CPU, $r KiB" >&2
+	read -r w r c < <(measure "$runs" 1 "$kexdump" report --json "$d")
+	echo "| $label | \`kexdump report --json\` (every task's stack) | $w s | $c s | $((r / 1024)) MiB | none (0 bytes) |" >>"$table"
+	echo "# $kind kexdump report --json: $w s, $c s CPU, $r KiB" >&2
+	read -r w r c < <(measure "$crash_runs" 0 crash -s --no_scroll -i "$work/crash.cmds" "$vmlinux" "$d")
+	echo "| $label | crash 8.0.2 \`log; bt; ps; mod\` | $w s | $c s | $((r / 1024)) MiB | vmlinux $((vm_bytes >> 20)) MiB |" >>"$table"
+	echo "# $kind crash: $w s, $c s CPU, $r KiB" >&2
 done
 cat "$table"
 ((docs)) || exit 0
@@ -103,7 +104,8 @@ head='## Triage: kexdump report vs crash (bench/report.sh)'
 	echo "Median of $runs runs after a warm-up run (the dump in the page cache); crash:"
 	echo "$crash_runs run(s) without a warm-up (a session takes minutes here), the dump in the"
 	echo "page cache from kexdump's runs. Goal for \`kexdump report\`: under 1 s and 64 MiB,"
-	echo "no debug data."
+	echo "no debug data. The machine was shared (load average $(cut -d' ' -f1 /proc/loadavg) at the end):"
+	echo "wall times carry the wait for a CPU; the CPU column is the work itself."
 	echo
 	cat "$table"
 	echo
