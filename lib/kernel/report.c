@@ -522,10 +522,6 @@ static struct kd_error *report_tasks(struct kd_kernel *k, struct kd_report *r, b
 	free(t);
 	if (!stacks)
 		return NULL;
-	// A sleeping task's stack starts at its saved frame, task->thread.sp
-	// (arch/x86/include/asm/processor.h, switch_to()).
-	struct kd_btf_field sp_field;
-	struct kd_error *sp_err = kd_btf_field(k, "task_struct", "thread.sp", &sp_field);
 	for (size_t i = 0; i < n; i++) {
 		struct kd_report_task *rt = &r->tasks[i];
 		if (rt->task.running && rt->task.cpu >= 0 &&
@@ -533,30 +529,24 @@ static struct kd_error *report_tasks(struct kd_kernel *k, struct kd_report *r, b
 			const struct kd_report_cpu *c = &r->cpus[rt->task.cpu];
 			rt->bt = c->bt;
 			if (!c->bt && !(rt->error = strdup(c->error)))
-				goto nomem;
+				return &kd_enomem;
 			continue;
 		}
-		uint64_t sp = 0;
+		// A sleeping task's stack starts at its saved frame,
+		// task->thread.sp (arch/x86/include/asm/switch_to.h).
 		struct kd_backtrace *bt = NULL;
-		err = sp_err ? NULL : kd_btf_read_field(k, rt->task.addr, &sp_field, &sp);
-		if (!err && !sp_err)
-			err = kd_unwind_task(k, rt->task.stack, sp, &bt);
-		if (err || sp_err) {
+		err = kd_unwind_task(k, rt->task.stack, rt->task.thread_sp, &bt);
+		if (err) {
 			if (err == &kd_enomem)
-				goto nomem;
-			rt->error = strdup(kd_error_message(err ? err : sp_err));
-			kd_error_destroy(err);
+				return err;
+			rt->error = report_strdup_err(err);
 			if (!rt->error)
-				goto nomem;
+				return &kd_enomem;
 			continue;
 		}
 		rt->bt = bt;
 	}
-	kd_error_destroy(sp_err);
 	return NULL;
-nomem:
-	kd_error_destroy(sp_err);
-	return &kd_enomem;
 }
 
 // ------------------------------------------------------------- report

@@ -23,7 +23,9 @@
 #     Trace below panic(); the panicking backtrace holds the console's
 #     trace (bt-oracle.py); the log tail is the end of makedumpfile
 #     --dump-dmesg; on the multi-CPU 6.1 dump the memory summary is crash's
-#     `kmem -i` (TOTAL MEM, FREE exact; CACHED, SLAB within 1%);
+#     `kmem -i` (TOTAL MEM, FREE exact; CACHED, SLAB within 1%); its
+#     tasks and modules are `kexdump ps`'s and `mod`'s, each task with its
+#     backtrace;
 #   - the same on `kexdump save -d 31` of the dump: what triage reads must
 #     survive the highest dump level, and give the same answers.
 # Frame names are compared after stripping .cold/.isra.N/.constprop.N/...
@@ -139,6 +141,12 @@ check_report() { # check_report DUMP LABEL
 	fi
 	[[ -s $work/bt-$l.json ]] &&
 		tap "$(python3 "$here/report-oracle.py" bt "$work/bt-$l.json" "$work/report-$l.json" "$name: $l")"
+	if "$kexdump" ps --json "$d" >"$work/ps-$l.json" 2>"$work/report.err" &&
+		"$kexdump" mod --json "$d" >"$work/mod-$l.json" 2>>"$work/report.err"; then
+		tap "$(python3 "$here/report-oracle.py" lists "$work/ps-$l.json:$work/mod-$l.json" "$work/report-$l.json" "$name: $l")"
+	else
+		nok "$l: report's lists: ps/mod --json failed: $(head -c 300 "$work/report.err")"
+	fi
 	# The panicking backtrace against the console's Call Trace, through
 	# bt-oracle.py: the report's panic part in bt --json's shape.
 	python3 -c 'import json, sys

@@ -22,6 +22,10 @@ kmem KMEM-I.TXT: crash's `kmem -i` with the debug vmlinux: TOTAL MEM is
   tolerance); CACHED and SLAB within 1% (see check_kmem).
 bt BT.JSON: `kexdump bt --all --json` of the same dump: every CPU's
   backtrace in the report is the same walk (frames, stack addresses).
+lists PS.JSON:MOD.JSON: `kexdump ps --json` and `kexdump mod --json` of
+  the same dump (checked against the console's ps and /proc/modules by
+  their own tests): the report's tasks and modules are theirs, and every
+  task has a backtrace.
 """
 import json
 import re
@@ -199,8 +203,41 @@ def check_bt(btfile, r, label):
         nok('%s: CPUs whose backtrace differs from bt --all: %s' % (label, bad or 'count'))
 
 
+def check_lists(files, r, label):
+    """files: "PS.JSON:MOD.JSON", kexdump ps --json and mod --json (their
+    own oracles are the tasks checks: the console's ps, /proc/modules)."""
+    ps_file, mod_file = files.split(':')
+    keys = ('pid', 'ppid', 'comm', 'state', 'cpu', 'running', 'task')
+    ps = [tuple(t[k] for k in keys) for t in json.load(open(ps_file))['tasks']]
+    mine = [tuple(t[k] for k in keys) for t in (r.get('tasks') or [])]
+    if mine and mine == ps:
+        ok('%s: report\'s %d tasks are ps --json\'s (pid, ppid, comm, state, cpu, task)'
+           % (label, len(mine)))
+    else:
+        nok('%s: report\'s tasks (%d) differ from ps --json\'s (%d): %s' %
+            (label, len(mine), len(ps), r['errors'].get('tasks') or
+             next((str(a) for a, b in zip(mine, ps) if a != b), 'count')))
+    mkeys = ('name', 'address', 'size', 'taint')
+    mods = [tuple(m[k] for k in mkeys) for m in json.load(open(mod_file))['modules']]
+    have = [tuple(m[k] for k in mkeys) for m in (r.get('modules') or [])]
+    if r.get('modules') is not None and have == mods:
+        ok('%s: report\'s %d modules are mod --json\'s (name, address, size, taint)'
+           % (label, len(have)))
+    else:
+        nok('%s: report\'s modules differ from mod --json\'s: %s' %
+            (label, r['errors'].get('modules') or '%d vs %d' % (len(have), len(mods))))
+    # Every task has its stack in the JSON: a sleeping task's from its
+    # saved frame, a running one's from its CPU.
+    missing = [t['pid'] for t in (r.get('tasks') or []) if not t.get('backtrace')]
+    if r.get('tasks') and not missing:
+        ok('%s: every task has its backtrace in the JSON' % label)
+    else:
+        nok('%s: tasks without a backtrace: %s' % (label, missing[:10] or 'no tasks'))
+
+
 def main():
-    modes = {'console': check_console, 'dmesg': check_dmesg, 'kmem': check_kmem, 'bt': check_bt}
+    modes = {'console': check_console, 'dmesg': check_dmesg, 'kmem': check_kmem, 'bt': check_bt,
+             'lists': check_lists}
     if len(sys.argv) not in (4, 5) or sys.argv[1] not in modes:
         sys.stderr.write(__doc__)
         sys.exit(2)
