@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // libFuzzer target: a whole dump file, through every reader a user's
-// "kexdump info", "dmesg", "symbols", "bt" and "save -d 31" reach: format
+// "kexdump info", "dmesg", "symbols", "bt", "report" and "save -d 31" reach: format
 // probe and the ELF, kdump-compressed and flattened headers, notes,
 // VMCOREINFO, address translation, kallsyms, the kernel log, the ORC tables
 // and stack walks, and the page filter.
@@ -67,6 +67,24 @@ static void unwind(struct kd_kernel *kernel, size_t ncpus)
 	}
 }
 
+// kexdump report --json and its text: every part, every task's stack.
+static void report(struct kd_kernel *kernel)
+{
+	struct kd_report_options o = { .log_lines = 50, .task_backtraces = true };
+	struct kd_report *r;
+	struct kd_error *err = kd_report_create(kernel, &o, &r);
+	if (err) {
+		kd_error_destroy(err);
+		return;
+	}
+	char *text;
+	err = kd_report_text(r, "fuzz", &text, NULL);
+	if (!err)
+		free(text);
+	kd_error_destroy(err);
+	kd_report_destroy(r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	int fd = memfd_create("fuzz-dump", 0);
@@ -94,6 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kd_error_destroy(kd_kernel_vtop(kernel, 0xffffc90000001000ULL, &pa));
 		filter(kernel);
 		unwind(kernel, kd_dump_num_cpus(dump));
+		report(kernel);
 		kd_kernel_close(kernel);
 	}
 	kd_error_destroy(err);
