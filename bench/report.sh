@@ -77,6 +77,7 @@ for kind in raw d31; do
 	if [[ $kind == raw ]]; then d=$dir/vmcore; label="raw ELF ($(($(stat -c %s "$d") >> 20)) MiB)"
 	else d=$work/d31.kdump; label="save -d 31 kdump ($(($(stat -c %s "$d") >> 20)) MiB)"; fi
 	read -r w r c < <(measure "$runs" 1 "$kexdump" report "$d")
+	echo "$kind $w $r $c" >>"$work/verdict"
 	echo "| $label | \`kexdump report\` | $w s | $c s | $((r / 1024)) MiB | none (0 bytes) |" >>"$table"
 	echo "# $kind kexdump report: $w s, $c s CPU, $r KiB" >&2
 	read -r w r c < <(measure "$runs" 1 "$kexdump" report --json "$d")
@@ -108,6 +109,8 @@ head='## Triage: kexdump report vs crash (bench/report.sh)'
 	echo "wall times carry the wait for a CPU; the CPU column is the work itself."
 	echo
 	cat "$table"
+	echo
+	python3 "$bench/report-verdict.py" "$work/verdict"
 	echo
 	echo "Measured $(date -u +%Y-%m-%d) at $(git -C "$src" rev-parse --short HEAD)."
 } >"$work/section"
