@@ -8,7 +8,7 @@ _kexdump()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands="info dmesg bt symbols save pages read load
+	local commands="info dmesg report bt symbols save pages read load
 		unload exec status setup test list capture initramfs ps mod"
 	if ((cword == 1)); then
 		COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
@@ -19,6 +19,7 @@ _kexdump()
 	case $cmd in
 	info) opts="--json --vmcoreinfo --system-map --help" ;;
 	dmesg) opts="--caller-id --system-map --help" ;;
+	report) opts="--json --log-lines --system-map --help" ;;
 	bt) opts="--all --cpu --json --system-map --help" ;;
 	symbols) opts="--system-map --help" ;;
 	ps | mod) opts="--json --system-map --help" ;;
