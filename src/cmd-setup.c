@@ -395,13 +395,84 @@ static struct kd_error *setup_resolve_network(struct kd_config_target *link)
 	return kd_config_target_format(link);
 }
 
+// The folder holding @p path, made 0700 when missing (/etc/kexdump).
+static struct kd_error *setup_parent_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return NULL;
+	*slash = '\0';
+	return kd_install_dir(dir, 0700);
+}
+
+// The key ssh targets log in with: made once (ed25519) when missing, and
+// then its public line printed for the server's authorized_keys.
+static struct kd_error *setup_ssh_key(const struct kd_config *cfg)
+{
+	char line[1024], comment[80];
+	bool created;
+	snprintf(comment, sizeof(comment), "kexdump@%s", cfg->hostname[0] ? cfg->hostname : "localhost");
+	struct kd_error *err = setup_parent_dir(cfg->ssh_key);
+	if (!err)
+		err = kd_sftp_keygen(cfg->ssh_key, comment, line, sizeof(line), &created);
+	if (err)
+		return err;
+	if (created)
+		printf("kexdump setup: created the ssh key %s; add this line to the server's "
+		       "~USER/.ssh/authorized_keys:\n  %s\n", cfg->ssh_key, line);
+	return NULL;
+}
+
+// The ssh link: logged in with the config's key, the server's host key
+// checked against known_hosts (or, without one, pinned in
+// KD_CONFIG_KNOWN_HOSTS when the host is new), the folder made, a probe
+// file written and deleted.
+static struct kd_error *setup_check_ssh(const struct kd_config *cfg,
+					const struct kd_config_target *link)
+{
+	struct kd_error *err = setup_ssh_key(cfg);
+	if (err)
+		return err;
+	const char *kh = cfg->known_hosts[0] ? cfg->known_hosts : KD_CONFIG_KNOWN_HOSTS;
+	if (!cfg->known_hosts[0] && (err = setup_parent_dir(kh)))
+		return err;
+	struct kd_sftp_target st = {
+		.user = link->user, .host = link->host, .port = kd_config_target_port(link),
+		.key_file = cfg->ssh_key, .known_hosts = kh,
+		// setup fails fast: one attempt, no resuming to wait for.
+		.retries = 1,
+	};
+	struct kd_sftp *s;
+	err = kd_sftp_open(&st, cfg->known_hosts[0] ? 0 : KD_SFTP_PIN, &s);
+	if (err && kd_error_code(err) == KD_ERROR_OS &&
+	    (kd_error_errno(err) == ECONNREFUSED || kd_error_errno(err) == ETIMEDOUT ||
+	     kd_error_errno(err) == EHOSTUNREACH || kd_error_errno(err) == ENETUNREACH)) {
+		struct kd_error *e = kd_error_create(KD_ERROR_OS,
+			"%s (check that the server's sshd runs and listens on port %u, and that no firewall is in the way)",
+			kd_error_message(err), st.port);
+		kd_error_destroy(err);
+		return e;
+	}
+	if (err)
+		return err;
+	if (kd_sftp_pinned(s))
+		printf("kexdump setup: pinned the host key of %s port %u in %s: %s "
+		       "(check it against the server's: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)\n",
+		       link->host, st.port, kh, kd_sftp_fingerprint(s));
+	err = kd_sftp_probe(s, link->path);
+	kd_sftp_close(s);
+	return err;
+}
+
 // A network link checked as the capture will use it: connected, mounted
 // or logged in, the folder made, a probe file written and deleted.
-static struct kd_error *setup_check_network(struct kd_config_target *link, unsigned int wait_ms)
+static struct kd_error *setup_check_network(const struct kd_config *cfg,
+					    struct kd_config_target *link, unsigned int wait_ms)
 {
 	if (link->kind == KD_TARGET_SSH)
-		return kd_error_create(KD_ERROR_UNSUPPORTED,
-				       "ssh targets are not supported by this kexdump yet");
+		return setup_check_ssh(cfg, link);
 	setup_nfs_client();
 	return kd_nfs_check(link, wait_ms, NULL);
 }
@@ -488,7 +559,7 @@ struct kd_error *setup_check_target(const struct setup_opts *o, bool create,
 				err = kd_error_create(KD_ERROR_INVALID, "the capture kernel's network: %s",
 						      kd_error_message(net_err));
 			if (!err)
-				err = setup_check_network(link, wait_ms);
+				err = setup_check_network(&t->config, link, wait_ms);
 			// The URL as written: the address is the capture's.
 			snprintf(c->name, sizeof(c->name), "%s", cfg.chain[i].url);
 		}
@@ -659,6 +730,31 @@ struct kd_error *setup_add_modules(struct kd_modset *set, const struct kd_config
 	return err;
 }
 
+// What the capture needs for the chain's ssh targets: the key and the
+// host keys, copied into the initramfs (0600) at the paths its config
+// (@p icfg, a copy of @p cfg) names. Nothing without an ssh target.
+static size_t setup_ssh_files(const struct kd_config *cfg, struct kd_config *icfg,
+			      struct kd_initramfs_file *files)
+{
+	*icfg = *cfg;
+	bool ssh = false;
+	for (size_t i = 0; i < cfg->nchain; i++)
+		ssh |= cfg->chain[i].kind == KD_TARGET_SSH;
+	if (!ssh)
+		return 0;
+	size_t n = 0;
+	const char *kh = cfg->known_hosts[0] ? cfg->known_hosts : KD_CONFIG_KNOWN_HOSTS;
+	if (access(cfg->ssh_key, R_OK) == 0) {
+		files[n++] = (struct kd_initramfs_file){ "id_ed25519", cfg->ssh_key, 0600 };
+		snprintf(icfg->ssh_key, sizeof(icfg->ssh_key), "/etc/kexdump/id_ed25519");
+	}
+	if (access(kh, R_OK) == 0) {
+		files[n++] = (struct kd_initramfs_file){ "known_hosts", kh, 0600 };
+		snprintf(icfg->known_hosts, sizeof(icfg->known_hosts), "/etc/kexdump/known_hosts");
+	}
+	return n;
+}
+
 // The chain as setup found it, under the target line.
 static void setup_print_chain(const struct kd_target_chain_state *chain)
 {
@@ -748,12 +844,19 @@ int cmd_setup(int argc, char **argv)
 	}
 	err = kd_install_dir(INITRAMFS_DIR, 0700);
 	struct kd_initramfs_report rep = { 0 };
-	if (!err) {
+	struct kd_config *icfg = malloc(sizeof(*icfg));
+	if (!err && !icfg)
+		err = kd_error_create(KD_ERROR_NOMEM, "out of memory");
+	if (!err && icfg) {
+		struct kd_initramfs_file files[KD_INITRAMFS_MAX_FILES];
+		size_t nfiles = setup_ssh_files(&t.config, icfg, files);
 		struct kd_initramfs_options io = {
-			.init = exe, .config = &t.config, .modules = set, .compress = true,
+			.init = exe, .config = icfg, .modules = set, .compress = true,
+			.files = files, .nfiles = nfiles,
 		};
 		err = kd_initramfs_write(initrd, &io, &rep);
 	}
+	free(icfg);
 	kd_modset_close(set);
 	if (err)
 		return cli_fail(kd_error_prefix(err, "capture initramfs %s", initrd));

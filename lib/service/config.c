@@ -46,6 +46,7 @@ KD_EXPORT void kd_config_default(struct kd_config *cfg)
 	cfg->final_action = KD_ACTION_REBOOT;
 	cfg->failure_action = KD_ACTION_REBOOT;
 	cfg->device_timeout = 30;
+	strcpy(cfg->ssh_key, KD_CONFIG_SSH_KEY);
 }
 
 KD_EXPORT unsigned int kd_config_capture_timeout(const struct kd_config *cfg,
@@ -400,6 +401,7 @@ enum {
 	SEEN_FINAL = 1 << 6, SEEN_FAILURE = 1 << 7, SEEN_TIMEOUT = 1 << 8,
 	SEEN_HOST = 1 << 9, SEEN_CMDLINE = 1 << 10, SEEN_OVERWRITE = 1 << 11,
 	SEEN_RAW_ID = 1 << 12, SEEN_CAPTURE_TIMEOUT = 1 << 13, SEEN_NETWORK = 1 << 14,
+	SEEN_SSH_KEY = 1 << 15, SEEN_KNOWN_HOSTS = 1 << 16,
 };
 
 struct parse_state {
@@ -611,6 +613,15 @@ static struct kd_error *config_parse_line(struct parse_state *st, char *key, cha
 			return kd_error_prefix(err, "%s:%u", st->name, st->line);
 		return NULL;
 	}
+	if (!strcmp(key, "ssh_key") || !strcmp(key, "known_hosts")) {
+		bool k = key[0] == 's';
+		if ((err = config_once(st, k ? SEEN_SSH_KEY : SEEN_KNOWN_HOSTS, key)))
+			return err;
+		if ((why = config_check_path(v)))
+			return config_bad(st, "%s: '%s'", why, v);
+		return k ? config_copy(st, key, cfg->ssh_key, sizeof(cfg->ssh_key), v)
+			 : config_copy(st, key, cfg->known_hosts, sizeof(cfg->known_hosts), v);
+	}
 	if (!strcmp(key, "hostname")) {
 		if ((err = config_once(st, SEEN_HOST, key)))
 			return err;
@@ -765,6 +776,10 @@ KD_EXPORT struct kd_error *kd_config_write(const struct kd_config *cfg, int fd)
 		fprintf(f, "raw_id %s\n", cfg->raw_id);
 	if (cfg->capture_timeout)
 		fprintf(f, "capture_timeout %u\n", cfg->capture_timeout);
+	if (strcmp(cfg->ssh_key, KD_CONFIG_SSH_KEY) && cfg->ssh_key[0])
+		fprintf(f, "ssh_key %s\n", cfg->ssh_key);
+	if (cfg->known_hosts[0])
+		fprintf(f, "known_hosts %s\n", cfg->known_hosts);
 	if (cfg->network.mode != KD_NETIF_AUTO) {
 		char net[160];
 		kd_netif_config_format(&cfg->network, net, sizeof(net));

@@ -319,6 +319,36 @@ static struct kd_error *initramfs_add_modules(struct kd_cpio *cpio, const struct
 	return err;
 }
 
+// The files of the ssh targets: small (a key, a few host keys), read
+// whole, a bad name refused (it must stay inside etc/kexdump).
+#define MAX_EXTRA_FILE (1u << 20)
+static struct kd_error *initramfs_add_files(struct kd_cpio *cpio,
+					    const struct kd_initramfs_options *opts)
+{
+	if (!opts->nfiles)
+		return NULL;
+	if (opts->nfiles > KD_INITRAMFS_MAX_FILES)
+		return kd_error_create(KD_ERROR_INVALID, "initramfs: %zu files (at most %d)",
+				       opts->nfiles, KD_INITRAMFS_MAX_FILES);
+	struct kd_error *err = kd_cpio_dir(cpio, "etc/kexdump", 0700);
+	for (size_t i = 0; !err && i < opts->nfiles; i++) {
+		const struct kd_initramfs_file *f = &opts->files[i];
+		if (!f->name[0] || strchr(f->name, '/') || f->name[0] == '.')
+			return kd_error_create(KD_ERROR_INVALID, "initramfs: bad file name '%s'",
+					       f->name);
+		char *data = NULL;
+		size_t len = 0;
+		err = kd_fs_read_file(f->source, MAX_EXTRA_FILE, &data, &len);
+		if (err)
+			return err;
+		char entry[PATH_MAX];
+		snprintf(entry, sizeof(entry), "etc/kexdump/%s", f->name);
+		err = kd_cpio_file(cpio, entry, f->mode & 0777, data, len);
+		free(data);
+	}
+	return err;
+}
+
 static struct kd_error *initramfs_write_archive(int fd, const struct kd_initramfs_options *opts,
 				      struct kd_initramfs_report *report)
 {
@@ -351,6 +381,8 @@ static struct kd_error *initramfs_write_archive(int fd, const struct kd_initramf
 		err = initramfs_add_init(cpio, opts->init, &report->init_size);
 	if (!err)
 		err = kd_cpio_file(cpio, "etc/kexdump.conf", 0644, conf, conflen);
+	if (!err)
+		err = initramfs_add_files(cpio, opts);
 	if (!err)
 		err = initramfs_add_modules(cpio, opts->modules, report);
 	if (!err)

@@ -262,8 +262,9 @@ static struct kd_error *sftp_check_host(struct kd_sftp *s, bool pin)
 	}
 	if (!pin)
 		return kd_error_create(KD_ERROR_INVALID,
-			"the host key of %s (%s) is not pinned in %s: run kexdump setup to pin it",
-			s->where, s->fingerprint, kh);
+			"the host key of %s (%s) is not in %s: add it there (ssh-keyscan -p %u %s), "
+			"or leave known_hosts out of the config to have kexdump setup pin it",
+			s->where, s->fingerprint, kh, s->t.port, s->t.host);
 	char *line = NULL;
 	if (ssh_session_export_known_hosts_entry(s->ssh, &line) != SSH_OK)
 		return kd_error_create(KD_ERROR_INVALID, "%s: cannot format the host key: %s",

@@ -236,7 +236,7 @@ fi
 sshd_start || nok "sshd does not start"
 "$client" "$user" 127.0.0.1 "$SSHD_PORT" "$key" "$work/etc/empty_known_hosts" probe "$srv/dumps" \
 	>/dev/null 2>"$work/unknown.err"
-(($? == 1)) && one_line "$work/unknown.err" "is not pinned in .*run kexdump setup" "unknown host key" ||
+(($? == 1)) && one_line "$work/unknown.err" "is not in .*: add it there .*kexdump setup pin it" "unknown host key" ||
 	nok "unknown host key accepted"
 cp "$SSHD_DIR/authorized_keys" "$work/ak"
 : >"$SSHD_DIR/authorized_keys"

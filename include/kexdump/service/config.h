@@ -97,6 +97,12 @@ struct kd_config_target {
  *                                       may be overwritten (default no)
  *   raw_id HEX                          the raw device's stamp (setup writes it)
  *   capture_timeout SECONDS             watchdog of the capture, 0 = default
+ *   ssh_key FILE                        the ed25519 key ssh targets log in
+ *                                       with (default /etc/kexdump/id_ed25519;
+ *                                       setup creates it when missing)
+ *   known_hosts FILE                    the ssh servers' host keys; without
+ *                                       it setup pins the key it sees in
+ *                                       /etc/kexdump/known_hosts
  *   network auto|dhcp [IFACE]|IFACE ADDR/PREFIX [GATEWAY]
  *                                       the capture kernel's network for
  *                                       network targets (netif.h; setup
@@ -124,7 +130,14 @@ struct kd_config {
 	char raw_id[33];	/**< 32 hex digits, "" = not stamped */
 	unsigned int capture_timeout;	/**< seconds, 0 = kd_config_capture_timeout() */
 	struct kd_netif_config network;	/**< default auto */
+	char ssh_key[256];	/**< absolute, default KD_CONFIG_SSH_KEY */
+	char known_hosts[256];	/**< absolute, "" = the one setup pins (KD_CONFIG_KNOWN_HOSTS) */
 };
+
+/** The key ssh targets log in with when the config names none. */
+#define KD_CONFIG_SSH_KEY "/etc/kexdump/id_ed25519"
+/** Where setup pins ssh host keys when the config names no known_hosts. */
+#define KD_CONFIG_KNOWN_HOSTS "/etc/kexdump/known_hosts"
 
 /** Fill @p cfg with the defaults listed above. */
 void kd_config_default(struct kd_config *cfg);

@@ -10,6 +10,8 @@
  *   /init                      the static kexdump binary (runs as PID 1)
  *   /etc/kexdump.conf          the resolved config (kd_config_write)
  *   /etc/kexdump.modules       module names in load order, one per line
+ *   /etc/kexdump/FILE          files of the chain's ssh targets (the key,
+ *                              the pinned host keys), 0600
  *   /lib/modules/NAME.ko       each module, uncompressed
  *   /dev/console, /proc, /sys, /dev, /mnt, /tmp
  */
@@ -84,11 +86,23 @@ void kd_modset_get(const struct kd_modset *set, size_t i, const char **name,
 
 /* ----------------------------------------------------------- initramfs */
 
+/** A file of this machine copied into the capture initramfs. */
+struct kd_initramfs_file {
+	const char *name;	/**< in the archive, under etc/kexdump/ ("id_ed25519") */
+	const char *source;	/**< the file read here */
+	unsigned int mode;	/**< 0600 for keys */
+};
+
+/** Most files kd_initramfs_options carries. */
+#define KD_INITRAMFS_MAX_FILES 4
+
 struct kd_initramfs_options {
 	const char *init;	/**< static kexdump binary to use as /init */
 	const struct kd_config *config;	/**< written to /etc/kexdump.conf */
 	const struct kd_modset *modules;	/**< NULL = none */
 	bool compress;		/**< gzip the archive (default true in the CLI) */
+	const struct kd_initramfs_file *files;	/**< copied to etc/kexdump/NAME */
+	size_t nfiles;		/**< at most KD_INITRAMFS_MAX_FILES */
 };
 
 struct kd_initramfs_report {

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <kexdump/service/config.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -30,9 +32,9 @@ struct kd_save_stats;
 struct kd_save_output;
 
 /** The key kexdump logs in with, when the config names none. */
-#define KD_SFTP_KEY_DEFAULT "/etc/kexdump/id_ed25519"
+#define KD_SFTP_KEY_DEFAULT KD_CONFIG_SSH_KEY
 /** Where setup pins host keys, when the config names no known_hosts. */
-#define KD_SFTP_KNOWN_HOSTS_DEFAULT "/etc/kexdump/known_hosts"
+#define KD_SFTP_KNOWN_HOSTS_DEFAULT KD_CONFIG_KNOWN_HOSTS
 /** Seconds to connect, and for each answer of the server. */
 #define KD_SFTP_TIMEOUT 10u
 /** Reconnects after one dropped link before the file gives up. */
