@@ -33,6 +33,10 @@
 //   target=NAME            the link of the target chain written to (its URL,
 //                          UUID=..., raw /dev/...), when known
 //   target_failed=NAME: WHY   one line per link tried before it, in order
+//   link_drops=N           ssh targets, only when the link dropped: times
+//   link_resumed=N         and of those, resumed from the last offset the
+//                          server acknowledged (the dump is complete when
+//                          status says so; else the last drop ended it)
 //
 // Values are single lines of printable text (the writer replaces anything
 // else); unknown keys are ignored so that later versions can add some. The
@@ -157,6 +161,33 @@ static void dumpdir_parse_summary(const char *buf, size_t len, struct kd_dumpdir
 		}
 #undef KEY
 	}
+}
+
+static int dumpdir_cmp_entries(const void *a, const void *b);
+
+KD_EXPORT bool kd_dumpdir_parse_name(const char *base, const char *name,
+				    struct kd_dumpdir_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	if (name[0] == '.' || !dumpdir_parse_name(name, e))
+		return false;
+	return (size_t)snprintf(e->dir, sizeof(e->dir), "%s/%s", base, name) < sizeof(e->dir);
+}
+
+KD_EXPORT void kd_dumpdir_parse_summary(const char *buf, size_t len, struct kd_dumpdir_entry *e)
+{
+	if (buf) {
+		dumpdir_parse_summary(buf, len < SUMMARY_MAX ? len : SUMMARY_MAX, e);
+		return;
+	}
+	strcpy(e->status, e->has_vmcore ? "incomplete" : "unknown");
+	strcpy(e->error, "no summary (capture interrupted)");
+}
+
+KD_EXPORT void kd_dumpdir_sort(struct kd_dumpdir_entry *list, size_t n)
+{
+	if (n)
+		qsort(list, n, sizeof(*list), dumpdir_cmp_entries);
 }
 
 static bool dumpdir_file_size(int dirfd, const char *name, uint64_t *size)
@@ -569,14 +600,35 @@ static void dumpdir_put(FILE *f, const char *key, const char *v)
 	fputc('\n', f);
 }
 
-KD_EXPORT struct kd_error *kd_dumpdir_write_summary(struct kd_dumpdir *d,
-						    const struct kd_dumpdir_summary *s)
+KD_EXPORT struct kd_error *kd_dumpdir_name(const char *host, int64_t when, bool suffix,
+					   char *name, size_t namelen, char date[20])
 {
-	if (d->summary_fd < 0)
-		return NULL;
+	if (!kd_dumpdir_valid_host(host))
+		return kd_error_create(KD_ERROR_INVALID,
+				       "'%s' is not a host name for a dump folder", host);
+	time_t t = (time_t)when;
+	struct tm tm;
+	char stamp[DATE_LEN + 1], sfx[SUFFIX_LEN + 1] = "";
+	gmtime_r(&t, &tm);
+	dumpdir_stamp(&tm, '-', stamp);
+	dumpdir_stamp(&tm, ' ', date);
+	if (suffix)
+		dumpdir_random_suffix(sfx);
+	if ((size_t)snprintf(name, namelen, "%s-%s%s%s", host, stamp, suffix ? "-" : "", sfx) >=
+	    namelen)
+		return kd_error_create(KD_ERROR_INVALID, "dump folder name too long");
+	return NULL;
+}
+
+KD_EXPORT struct kd_error *kd_dumpdir_summary_text(const char *host, const char *date,
+						   const char *base_warning,
+						   const struct kd_dumpdir_summary *s,
+						   char **text_ret, size_t *len_ret)
+{
 	static const char *const status[] = { "complete", "incomplete", "failed" };
 	char *text = NULL;
 	size_t len = 0;
+	const char *bw = base_warning ? base_warning : "";
 	FILE *f = open_memstream(&text, &len);
 	if (!f)
 		return &kd_enomem;
@@ -585,8 +637,8 @@ KD_EXPORT struct kd_error *kd_dumpdir_write_summary(struct kd_dumpdir *d,
 	dumpdir_put(f, "error", s->status == KD_DUMPDIR_COMPLETE ? "" : s->error);
 	dumpdir_put(f, "release", s->release);
 	dumpdir_put(f, "panic", s->panic);
-	dumpdir_put(f, "host", d->host);
-	dumpdir_put(f, "date", d->date);
+	dumpdir_put(f, "host", host);
+	dumpdir_put(f, "date", date);
 	fprintf(f, "dump_level=%u\n", s->dump_level);
 	dumpdir_put(f, "codec", s->codec);
 	dumpdir_put(f, "format", s->format);
@@ -595,14 +647,13 @@ KD_EXPORT struct kd_error *kd_dumpdir_write_summary(struct kd_dumpdir *d,
 	fprintf(f, "seconds=%.2f\n", s->seconds);
 	if (s->dmesg_error && s->dmesg_error[0])
 		dumpdir_put(f, "dmesg_error", s->dmesg_error);
-	if ((s->warning && s->warning[0]) || d->warning[0]) {
+	if ((s->warning && s->warning[0]) || bw[0]) {
 		// The save's warning and the base's (kd_dumpdir_warning), one line.
 		char *w = NULL;
-		bool both = s->warning && s->warning[0] && d->warning[0];
-		if (asprintf(&w, "%s%s%s", s->warning ? s->warning : "", both ? "; " : "",
-			     d->warning) < 0)
+		bool both = s->warning && s->warning[0] && bw[0];
+		if (asprintf(&w, "%s%s%s", s->warning ? s->warning : "", both ? "; " : "", bw) < 0)
 			w = NULL;
-		dumpdir_put(f, "warning", w ? w : d->warning);
+		dumpdir_put(f, "warning", w ? w : bw);
 		free(w);
 	}
 	if (s->fallback && s->fallback[0])
@@ -611,11 +662,29 @@ KD_EXPORT struct kd_error *kd_dumpdir_write_summary(struct kd_dumpdir *d,
 		dumpdir_put(f, "target", s->target);
 	for (size_t i = 0; i < s->nfailed; i++)
 		dumpdir_put(f, "target_failed", s->failed[i]);
+	if (s->link_drops) {
+		fprintf(f, "link_drops=%u\n", s->link_drops);
+		fprintf(f, "link_resumed=%u\n", s->link_resumed);
+	}
 	if (fclose(f) != 0) {
 		free(text);
 		return &kd_enomem;
 	}
-	struct kd_error *err = NULL;
+	*text_ret = text;
+	*len_ret = len;
+	return NULL;
+}
+
+KD_EXPORT struct kd_error *kd_dumpdir_write_summary(struct kd_dumpdir *d,
+						    const struct kd_dumpdir_summary *s)
+{
+	if (d->summary_fd < 0)
+		return NULL;
+	char *text;
+	size_t len;
+	struct kd_error *err = kd_dumpdir_summary_text(d->host, d->date, d->warning, s, &text, &len);
+	if (err)
+		return err;
 	// Over the reserved blocks, then cut to its length.
 	if (pwrite(d->summary_fd, text, len, 0) != (ssize_t)len ||
 	    ftruncate(d->summary_fd, (off_t)len) < 0 || fsync(d->summary_fd) < 0)

@@ -769,6 +769,110 @@ KD_EXPORT struct kd_error *kd_sftp_probe(struct kd_sftp *s, const char *folder)
 	return kd_sftp_unlink(s, path);
 }
 
+/* ------------------------------------------------------------ listing */
+
+// Bytes of a summary read back (a few hundred are written).
+#define SFTP_SUMMARY_MAX 16384
+// Folders listed at most (as kd_dumpdir_list).
+#define SFTP_LIST_MAX 100000
+
+static bool sftp_file_size(struct kd_sftp *s, const char *dir, const char *name,
+			   uint64_t *size)
+{
+	char p[KD_TARGET_PATH_MAX];
+	if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, name) >= sizeof(p))
+		return false;
+	sftp_attributes a = sftp_lstat(s->sftp, p);
+	if (!a)
+		return false;
+	bool reg = a->type == SSH_FILEXFER_TYPE_REGULAR;
+	*size = a->size;
+	sftp_attributes_free(a);
+	return reg;
+}
+
+// The summary of folder @p dir into @p buf (at most SFTP_SUMMARY_MAX
+// bytes); false when there is none.
+static bool sftp_read_summary(struct kd_sftp *s, const char *dir, char *buf, size_t *len_ret)
+{
+	char p[KD_TARGET_PATH_MAX];
+	uint64_t size;
+	if (!sftp_file_size(s, dir, KD_DUMPDIR_SUMMARY, &size) ||
+	    (size_t)snprintf(p, sizeof(p), "%s/%s", dir, KD_DUMPDIR_SUMMARY) >= sizeof(p))
+		return false;
+	sftp_file f = sftp_open(s->sftp, p, O_RDONLY, 0);
+	if (!f)
+		return false;
+	size_t len = 0;
+	while (len < SFTP_SUMMARY_MAX) {
+		ssize_t r = sftp_read(f, buf + len, SFTP_SUMMARY_MAX - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	sftp_close(f);
+	*len_ret = len;
+	return true;
+}
+
+KD_EXPORT struct kd_error *kd_sftp_list(struct kd_sftp *s, const char *path,
+					struct kd_dumpdir_entry **ret, size_t *nret)
+{
+	*ret = NULL;
+	*nret = 0;
+	sftp_dir d = sftp_opendir(s->sftp, path);
+	if (!d) {
+		if (!sftp_link_lost(s) && (sftp_get_error(s->sftp) == SSH_FX_NO_SUCH_FILE ||
+					   sftp_get_error(s->sftp) == SSH_FX_NO_SUCH_PATH))
+			return NULL;	// nothing dumped yet
+		return sftp_error(s, "%s: cannot list", path);
+	}
+	struct kd_dumpdir_entry *list = NULL;
+	size_t n = 0, cap = 0;
+	char *buf = malloc(SFTP_SUMMARY_MAX);
+	struct kd_error *err = buf ? NULL : &kd_enomem;
+	sftp_attributes a;
+	while (!err && n < SFTP_LIST_MAX && (a = sftp_readdir(s->sftp, d))) {
+		struct kd_dumpdir_entry e;
+		bool dir = a->type == SSH_FILEXFER_TYPE_DIRECTORY;
+		bool ok = dir && a->name && kd_dumpdir_parse_name(path, a->name, &e);
+		sftp_attributes_free(a);
+		if (!ok)
+			continue;
+		uint64_t dsize;
+		e.has_vmcore = sftp_file_size(s, e.dir, KD_DUMPDIR_VMCORE, &e.vmcore_size) ||
+			       sftp_file_size(s, e.dir, KD_DUMPDIR_VMCORE ".incomplete",
+					      &e.vmcore_size);
+		e.has_dmesg = sftp_file_size(s, e.dir, KD_DUMPDIR_DMESG, &dsize);
+		size_t len = 0;
+		bool has = sftp_read_summary(s, e.dir, buf, &len);
+		kd_dumpdir_parse_summary(has ? buf : NULL, len, &e);
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct kd_dumpdir_entry *p = realloc(list, ncap * sizeof(*list));
+			if (!p) {
+				err = &kd_enomem;
+				break;
+			}
+			list = p;
+			cap = ncap;
+		}
+		list[n++] = e;
+	}
+	if (!err && !sftp_dir_eof(d) && n < SFTP_LIST_MAX)
+		err = sftp_error(s, "%s: cannot list", path);
+	sftp_closedir(d);
+	free(buf);
+	if (err) {
+		free(list);
+		return err;
+	}
+	kd_dumpdir_sort(list, n);
+	*ret = list;
+	*nret = n;
+	return NULL;
+}
+
 /* --------------------------------------------------------------- save */
 
 KD_EXPORT struct kd_error *kd_sftp_save(struct kd_sftp *s, struct kd_kernel *kernel,

@@ -247,6 +247,18 @@ struct kd_dumpdir_entry {
 struct kd_error *kd_dumpdir_list(const char *path, struct kd_dumpdir_entry **ret,
 				 size_t *nret);
 
+/**
+ * The folder @p name under @p base as a listing entry (host, date, dir);
+ * false when the name is not a dump folder's. For listings made elsewhere
+ * than kd_dumpdir_list() (over SFTP); the caller fills has_vmcore,
+ * vmcore_size and has_dmesg, then kd_dumpdir_parse_summary().
+ */
+bool kd_dumpdir_parse_name(const char *base, const char *name, struct kd_dumpdir_entry *e);
+/** The summary's @p len bytes (hostile; NULL: the folder has none) into @p e. */
+void kd_dumpdir_parse_summary(const char *buf, size_t len, struct kd_dumpdir_entry *e);
+/** Sort a listing oldest first, as kd_dumpdir_list() does. */
+void kd_dumpdir_sort(struct kd_dumpdir_entry *list, size_t n);
+
 /** A dump folder being written (the capture init). */
 struct kd_dumpdir;
 
@@ -272,6 +284,8 @@ struct kd_dumpdir_summary {
 	const char *target;		/**< the chain's link written to (written when not empty) */
 	const char *const *failed;	/**< "NAME: WHY" of each link tried before it */
 	size_t nfailed;
+	unsigned int link_drops;	/**< ssh: times the link dropped (written when not 0) */
+	unsigned int link_resumed;	/**< ssh: of which resumed */
 };
 
 /** Letters, digits, '-' and '.', not starting with '-' or '.', <= 64 bytes. */
@@ -314,6 +328,19 @@ struct kd_error *kd_dumpdir_reserve_summary(struct kd_dumpdir *d);
  */
 struct kd_error *kd_dumpdir_write_summary(struct kd_dumpdir *d,
 					  const struct kd_dumpdir_summary *s);
+/**
+ * A new dump folder's name "<host>-<YYYY-MM-DD-HH:MM:SS>" for the time
+ * @p when (UTC), with "-XXXXXX" appended when @p suffix (a name taken);
+ * @p date gets "YYYY-MM-DD HH:MM:SS". For folders made elsewhere than
+ * kd_dumpdir_create() (over SFTP).
+ */
+struct kd_error *kd_dumpdir_name(const char *host, int64_t when, bool suffix, char *name,
+				 size_t namelen, char date[20]);
+/** The summary's text (malloc'ed) for a folder of @p host at @p date. */
+struct kd_error *kd_dumpdir_summary_text(const char *host, const char *date,
+					 const char *base_warning,
+					 const struct kd_dumpdir_summary *s, char **text_ret,
+					 size_t *len_ret);
 /** fsync the folder (its new entries) and free @p d (NULL: nothing). */
 struct kd_error *kd_dumpdir_close(struct kd_dumpdir *d);
 

@@ -96,6 +96,14 @@ struct kd_error *kd_sftp_put(struct kd_sftp *s, const char *path, const void *bu
  */
 struct kd_error *kd_sftp_probe(struct kd_sftp *s, const char *folder);
 
+/**
+ * kexdump list of folder @p path on the server: its dump folders
+ * (kd_dumpdir_list's entries, dir "PATH/FOLDER"), oldest first; a
+ * missing @p path is an empty list. malloc'ed; free() it.
+ */
+struct kd_error *kd_sftp_list(struct kd_sftp *s, const char *path,
+			      struct kd_dumpdir_entry **ret, size_t *nret);
+
 /** A file on the server open for writing and reading back. */
 struct kd_sftp_file;
 
