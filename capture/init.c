@@ -25,6 +25,7 @@
 // failure action itself, without sync.
 #include "capture.h"
 #include "report.h"
+#include "internal.h"
 
 #include <kexdump/service.h>
 
@@ -50,8 +51,6 @@
 
 #define MODULES_LIST "/etc/kexdump.modules"	/* include/kexdump/service/initramfs.h */
 #define MODULES_DIR "/lib/modules"
-#define TARGET_MNT "/mnt"
-#define CONSOLE_TAIL 50		/* log lines shown when nothing reaches the disk */
 #define POLL_MS 100
 #define COPY_CHUNK (1u << 20)	/* the ELF-copy fallback's buffer */
 #define COPY_BLOCK 4096u	/* all-zero blocks of it are left as holes */
@@ -59,53 +58,7 @@
 #define CAPTURE_EXIT_FAILED 1
 #define CAPTURE_EXIT_USAGE 2
 
-struct capture {
-	bool pid1;
-	const char *config_path;
-	bool config_given;	/* else a missing /etc/kexdump.conf is the defaults */
-	const char *vmcore_path;
-	const char *target_dir;	/* kexdump capture --target-dir */
-	struct kd_config cfg;
-	bool have_cfg;
-	struct kd_dump *dump;
-	struct kd_kernel *kernel;
-	char release[65];	/* of the crashed kernel */
-	char panic[256];
-	char host[65];
-	char date[32];		/* "YYYY-MM-DD HH:MM:SS" UTC */
-	char mnt[PATH_MAX];	/* where we mounted the target, "" if we did not */
-	char base[PATH_MAX];	/* folder holding the dump folders */
-	char dir[PATH_MAX];	/* this capture's folder (or raw device), "" until made */
-	struct kd_dumpdir *dumpdir;	/* the folder being written, NULL if none */
-	bool dmesg_done;
-	char dmesg_error[256];
-	char error[512];	/* first failure, for the summary and console */
-	struct kd_save_stats stats;
-	double seconds;
-	char fallback_why[384];	/* why the kernel is not interpreted: copy the dump */
-	const char *fallback;	/* "elf-copy" once the vmcore is that copy */
-	char warning[512];	/* the summary's warning when not the save's */
-	unsigned int timeout;	/* the watchdog's bound, seconds */
-	atomic_bool done;	/* the watchdog stands down */
-	int net_state;		/* 0 not tried, 1 up, -1 failed (net_error says why) */
-	char net_error[384];
-	/* The target chain: the link being tried, and those that failed. */
-	char target_name[600];
-	char failed[KD_CONFIG_MAX_TARGETS][384];
-	size_t nfailed;
-	bool any_dmesg;		/* some target holds dmesg.txt */
-};
-
-// The summary's status (lib/service/dumpdir.c) is the outcome.
-enum outcome {
-	OUT_COMPLETE = KD_DUMPDIR_COMPLETE,
-	OUT_INCOMPLETE = KD_DUMPDIR_INCOMPLETE,
-	OUT_FAILED = KD_DUMPDIR_FAILED,
-};
-
-
-static void capture_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void capture_say(const char *fmt, ...)
+void capture_say(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -117,8 +70,7 @@ static void capture_say(const char *fmt, ...)
 }
 
 // Record the first failure and say it on the console.
-static void capture_fail(struct capture *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void capture_fail(struct capture *c, const char *fmt, ...)
+void capture_fail(struct capture *c, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -130,20 +82,20 @@ static void capture_fail(struct capture *c, const char *fmt, ...)
 		snprintf(c->error, sizeof(c->error), "%s", msg);
 }
 
-static void capture_fail_err(struct capture *c, struct kd_error *err)
+void capture_fail_err(struct capture *c, struct kd_error *err)
 {
 	capture_fail(c, "%s", kd_error_message(err));
 	kd_error_destroy(err);
 }
 
-static double capture_now(void)
+double capture_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void capture_sleep_ms(unsigned int ms)
+void capture_sleep_ms(unsigned int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
@@ -263,13 +215,8 @@ static bool capture_open_dump(struct capture *c)
 	return true;
 }
 
-struct write_ctx {
-	FILE *out;
-	uint64_t skip;		/* records to skip (console tail) */
-	uint64_t count;
-};
 
-static struct kd_error *capture_write_record(const struct kd_printk_record *rec, void *arg)
+struct kd_error *capture_write_record(const struct kd_printk_record *rec, void *arg)
 {
 	struct write_ctx *w = arg;
 	if (w->count++ < w->skip)
@@ -289,7 +236,7 @@ static struct kd_error *capture_write_record(const struct kd_printk_record *rec,
 }
 
 // The last @p lines records of the crashed kernel's log on the console.
-static void capture_console_tail(struct capture *c, uint64_t lines)
+void capture_console_tail(struct capture *c, uint64_t lines)
 {
 	if (!c->kernel)
 		return;
@@ -403,7 +350,7 @@ static bool capture_make_dir(struct capture *c)
 
 // dmesg.txt first: the log is what a user reads first, and it is small
 // enough to fit where the dump does not.
-static void capture_write_dmesg(struct capture *c)
+void capture_write_dmesg(struct capture *c)
 {
 	int fd;
 	struct kd_error *err = kd_dumpdir_create_file(c->dumpdir, KD_DUMPDIR_DMESG, &fd);
@@ -447,13 +394,10 @@ static void capture_reserve_summary(struct capture *c)
 	}
 }
 
-// The summary (format in lib/service/dumpdir.c); nothing when none is
-// reserved.
-static void capture_write_summary(struct capture *c, enum outcome out)
+void capture_summary(const struct capture *c, enum outcome out, struct kd_dumpdir_summary *s,
+		     const char **failed)
 {
-	if (!c->dumpdir)
-		return;
-	struct kd_dumpdir_summary s = {
+	*s = (struct kd_dumpdir_summary){
 		.status = (enum kd_dumpdir_status)out,
 		.error = c->error,
 		.release = c->release,
@@ -469,11 +413,23 @@ static void capture_write_summary(struct capture *c, enum outcome out)
 		.fallback = c->fallback,
 		.target = c->target_name,
 		.nfailed = c->nfailed,
+		.link_drops = c->link_drops,
+		.link_resumed = c->link_resumed,
 	};
-	const char *failed[KD_CONFIG_MAX_TARGETS];
 	for (size_t i = 0; i < c->nfailed; i++)
 		failed[i] = c->failed[i];
-	s.failed = failed;
+	s->failed = failed;
+}
+
+// The summary (format in lib/service/dumpdir.c); nothing when none is
+// reserved.
+void capture_write_summary(struct capture *c, enum outcome out)
+{
+	if (!c->dumpdir)
+		return;
+	struct kd_dumpdir_summary s;
+	const char *failed[KD_CONFIG_MAX_TARGETS];
+	capture_summary(c, out, &s, failed);
 	struct kd_error *err = kd_dumpdir_write_summary(c->dumpdir, &s);
 	if (err) {
 		capture_say("%s", kd_error_message(err));
@@ -492,7 +448,7 @@ static void capture_close_dir(struct capture *c)
 	}
 }
 
-static void capture_save_options(const struct capture *c, struct kd_save_options *o)
+void capture_save_options(const struct capture *c, struct kd_save_options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->format = (enum kd_save_format)c->cfg.format;
@@ -637,7 +593,7 @@ static enum outcome capture_save_result(struct capture *c, struct kd_error *err)
 
 // A raw block device: the dump goes onto it at offset 0; the log goes to
 // the console, there being no filesystem for dmesg.txt.
-static enum outcome capture_raw(struct capture *c)
+enum outcome capture_raw(struct capture *c)
 {
 	struct kd_target t;
 	if (!capture_wait_target(c, &t))
@@ -688,9 +644,7 @@ static enum outcome capture_raw(struct capture *c)
 	return capture_save_result(c, err);
 }
 
-static enum outcome capture_into_base(struct capture *c);
-
-static enum outcome capture_fs(struct capture *c)
+enum outcome capture_fs(struct capture *c)
 {
 	if (c->target_dir) {
 		snprintf(c->base, sizeof(c->base), "%s", c->target_dir);
@@ -732,7 +686,7 @@ static void capture_write_report(struct capture *c)
 }
 
 // The dump folder in c->base, the log, the dump, the summary, the report.
-static enum outcome capture_into_base(struct capture *c)
+enum outcome capture_into_base(struct capture *c)
 {
 	if (!capture_make_dir(c))
 		return OUT_FAILED;
@@ -767,7 +721,7 @@ static enum outcome capture_into_base(struct capture *c)
 	return out;
 }
 
-static void capture_unmount_target(struct capture *c)
+void capture_unmount_target(struct capture *c)
 {
 	capture_close_dir(c);
 	sync();
@@ -892,193 +846,6 @@ static void capture_watchdog_start(struct capture *c)
 		capture_say("WARNING: no watchdog: %s", strerror(e));
 	else
 		capture_say("watchdog: %u s", c->timeout);
-}
-
-// The capture kernel's network (lib/service/netif.c, dhcp.c), brought up
-// once, before the first network target: lo and the interface of the
-// network key up, its address (static, or kexdump's DHCP client) and the
-// default route, every wait bounded by device_timeout. False when it could
-// not (net_error says why, for each network target that needed it).
-static bool capture_network(struct capture *c)
-{
-	if (c->net_state)
-		return c->net_state > 0;
-	unsigned int secs = c->cfg.device_timeout ? c->cfg.device_timeout : 10;
-	struct kd_netif_report rep;
-	struct kd_error *err = kd_netif_bring_up(&c->cfg.network, secs * 1000, &rep);
-	if (err) {
-		snprintf(c->net_error, sizeof(c->net_error), "network: %s", kd_error_message(err));
-		kd_error_destroy(err);
-		capture_say("ERROR: %s", c->net_error);
-		c->net_state = -1;
-		return false;
-	}
-	char a[16], g[16], srv[16], how[64] = "";
-	kd_netif_format_ip(rep.addr, a);
-	kd_netif_format_ip(rep.gateway, g);
-	if (rep.dhcp) {
-		kd_netif_format_ip(rep.dhcp_server, srv);
-		snprintf(how, sizeof(how), " (DHCP from %s, lease %u s)", srv, rep.lease_seconds);
-	}
-	capture_say("network: %s %s/%u%s%s mtu %u%s up in %.2f s (interface %.2f s, carrier %.2f s)",
-		    rep.iface, a, rep.prefix, rep.has_gateway ? " gateway " : "",
-		    rep.has_gateway ? g : "", rep.mtu, how, rep.total_seconds, rep.link_seconds,
-		    rep.carrier_seconds);
-	c->net_state = 1;
-	// Reaching the server: the first network target, when setup gave
-	// its address (the capture kernel has no resolver). A refused port
-	// counts: the host answered; the target itself says what is wrong.
-	for (size_t i = 0; i < c->cfg.nchain; i++) {
-		const struct kd_config_target *t = &c->cfg.chain[i];
-		uint8_t ip[4];
-		if (!kd_config_target_is_network(t->kind))
-			continue;
-		if (!kd_netif_parse_ip(t->host, ip))
-			break;
-		double t0 = capture_now();
-		unsigned int port = kd_config_target_port(t);
-		err = kd_netif_probe_tcp(ip, (uint16_t)port, secs * 1000);
-		if (err) {
-			capture_say("WARNING: network: %s", kd_error_message(err));
-			kd_error_destroy(err);
-		} else {
-			capture_say("network: %s:%u answers (%.2f s)", t->host, port,
-				    capture_now() - t0);
-		}
-		break;
-	}
-	return true;
-}
-
-// ------------------------------------------------------------ the chain
-
-// An nfs:// link: mount it (lib/service/nfs.c), then as a local folder.
-static enum outcome capture_nfs(struct capture *c, const struct kd_config_target *link)
-{
-	struct kd_config_target t = *link;
-	// setup wrote the address; `kexdump capture` may be given a name.
-	struct kd_error *err = kd_nfs_resolve_host(link->host, c->pid1, t.host, sizeof(t.host));
-	if (err) {
-		capture_fail_err(c, err);
-		return OUT_FAILED;
-	}
-	char where[PATH_MAX];
-	if (c->pid1) {
-		snprintf(where, sizeof(where), "%s", TARGET_MNT);
-		mkdir(where, 0700);
-	} else {
-		snprintf(where, sizeof(where), "/tmp/kexdump-capture-XXXXXX");
-		if (!mkdtemp(where)) {
-			capture_fail(c, "cannot create a mount point: %s", strerror(errno));
-			return OUT_FAILED;
-		}
-	}
-	unsigned int wait_ms = (c->cfg.device_timeout < 10 ? 10 : c->cfg.device_timeout) * 1000u;
-	struct kd_nfs_mounted *m = malloc(sizeof(*m));
-	err = m ? kd_nfs_mount(&t, where, wait_ms, m) :
-		    kd_error_create(KD_ERROR_NOMEM, "out of memory");
-	if (err) {
-		capture_fail_err(c, err);
-		free(m);
-		if (!c->pid1)
-			rmdir(where);
-		return OUT_FAILED;
-	}
-	snprintf(c->mnt, sizeof(c->mnt), "%s", where);
-	snprintf(c->base, sizeof(c->base), "%s", m->dir);
-	capture_say("mounted %s (NFS %s) on %s", m->source, m->vers, where);
-	free(m);
-	return capture_into_base(c);
-}
-
-// One link of the chain.
-static enum outcome capture_link(struct capture *c, const struct kd_config_target *link)
-{
-	switch (link->kind) {
-	case KD_TARGET_NFS:
-		// `kexdump capture` on a running system uses its network.
-		if (c->pid1 && !capture_network(c)) {
-			capture_fail(c, "%s", c->net_error);
-			return OUT_FAILED;
-		}
-		return capture_nfs(c, link);
-	case KD_TARGET_SSH:
-		capture_fail(c, "the ssh target is not supported by this kexdump yet");
-		return OUT_FAILED;
-	case KD_TARGET_RAW:
-		if (!c->target_dir)
-			return capture_raw(c);
-		return capture_fs(c);
-	case KD_TARGET_FS:
-	default:
-		return capture_fs(c);
-	}
-}
-
-// What is kept between links: the failure of the last one, its folder
-// left with what it got (dmesg.txt written if it was not, its summary);
-// then everything of the link is let go.
-static void capture_link_failed(struct capture *c, enum outcome out, bool last)
-{
-	if (c->dumpdir && !c->dmesg_done && c->kernel)
-		capture_write_dmesg(c);
-	capture_write_summary(c, out == OUT_INCOMPLETE ? OUT_INCOMPLETE : OUT_FAILED);
-	if (c->nfailed < KD_CONFIG_MAX_TARGETS)
-		snprintf(c->failed[c->nfailed++], sizeof(c->failed[0]), "%.160s: %.200s",
-			 c->target_name, c->error[0] ? c->error : "unknown error");
-	if (last)
-		return;
-	capture_say("target %s failed: %s; trying the next target", c->target_name,
-		    c->error[0] ? c->error : "unknown error");
-	capture_unmount_target(c);
-	c->error[0] = '\0';
-	c->dir[0] = c->base[0] = '\0';
-	c->dmesg_done = false;
-	c->dmesg_error[0] = '\0';
-	memset(&c->stats, 0, sizeof(c->stats));
-	c->seconds = 0;
-}
-
-// Each link in turn until one takes the whole dump. When none does, the
-// outcome is the best one seen (a partial dump is better than none) and
-// the error lists every link's.
-static enum outcome capture_chain(struct capture *c)
-{
-	const struct kd_config *cfg = &c->cfg;
-	size_t n = cfg->nchain ? cfg->nchain : 1;
-	enum outcome best = OUT_FAILED;
-	char best_dir[PATH_MAX] = "";
-	for (size_t i = 0; i < n; i++) {
-		const struct kd_config_target *link = &cfg->chain[i];
-		kd_config_target_name(cfg, link, c->target_name, sizeof(c->target_name));
-		if (c->target_dir && !kd_config_target_is_network(link->kind))
-			snprintf(c->target_name, sizeof(c->target_name), "%s", c->target_dir);
-		if (n > 1)
-			capture_say("target %zu of %zu: %s", i + 1, n, c->target_name);
-		enum outcome out = capture_link(c, link);
-		if (out == OUT_COMPLETE)
-			return out;
-		if (out == OUT_INCOMPLETE && best != OUT_INCOMPLETE) {
-			best = out;
-			snprintf(best_dir, sizeof(best_dir), "%s", c->dir);
-		}
-		bool no_dump = !c->kernel && !c->fallback_why[0];
-		capture_link_failed(c, out, i + 1 == n || no_dump);
-		// Without a dump, one folder says why; no other link is tried.
-		if (no_dump)
-			return OUT_FAILED;
-	}
-	if (n > 1) {
-		char all[512] = "every target failed: ";
-		for (size_t i = 0; i < c->nfailed; i++) {
-			size_t l = strlen(all);
-			snprintf(all + l, sizeof(all) - l, "%s%s", i ? "; " : "", c->failed[i]);
-		}
-		snprintf(c->error, sizeof(c->error), "%s", all);
-	}
-	if (best == OUT_INCOMPLETE)
-		snprintf(c->dir, sizeof(c->dir), "%s", best_dir);
-	return best;
 }
 
 static enum outcome capture_run(struct capture *c)
