@@ -444,8 +444,20 @@ static struct kd_error *setup_check_ssh(const struct kd_config *cfg,
 		// setup fails fast: one attempt, no resuming to wait for.
 		.retries = 1,
 	};
+	// The host key first, pinned when new (and said so even when the
+	// login is refused next).
+	char fp[128];
+	bool pinned = false;
+	if (!cfg->known_hosts[0]) {
+		err = kd_sftp_pin(&st, fp, sizeof(fp), &pinned);
+		if (!err && pinned)
+			printf("kexdump setup: pinned the host key of %s port %u in %s: %s "
+			       "(check it against the server's: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)\n",
+			       link->host, st.port, kh, fp);
+	}
 	struct kd_sftp *s;
-	err = kd_sftp_open(&st, cfg->known_hosts[0] ? 0 : KD_SFTP_PIN, &s);
+	if (!err)
+		err = kd_sftp_open(&st, 0, &s);
 	if (err && kd_error_code(err) == KD_ERROR_OS &&
 	    (kd_error_errno(err) == ECONNREFUSED || kd_error_errno(err) == ETIMEDOUT ||
 	     kd_error_errno(err) == EHOSTUNREACH || kd_error_errno(err) == ENETUNREACH)) {
@@ -457,10 +469,6 @@ static struct kd_error *setup_check_ssh(const struct kd_config *cfg,
 	}
 	if (err)
 		return err;
-	if (kd_sftp_pinned(s))
-		printf("kexdump setup: pinned the host key of %s port %u in %s: %s "
-		       "(check it against the server's: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)\n",
-		       link->host, st.port, kh, kd_sftp_fingerprint(s));
 	err = kd_sftp_probe(s, link->path);
 	kd_sftp_close(s);
 	return err;

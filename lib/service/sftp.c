@@ -52,6 +52,8 @@
 #define SFTP_CHUNK_MIN (32u << 10)
 #define SFTP_CHUNK_OPENSSH (128u << 10)
 #define SFTP_MAX_WAIT_MS 8000u
+// kd_sftp_open() flag of kd_sftp_pin: stop after the host key.
+#define SFTP_HOST_ONLY (1u << 16)
 
 struct kd_sftp {
 	struct kd_sftp_target t;	// strings point into strs
@@ -307,8 +309,9 @@ static struct kd_error *sftp_login(struct kd_sftp *s)
 			       ssh_get_error(s->ssh));
 }
 
-// One attempt: TCP, SSH, host key, login, SFTP.
-static struct kd_error *sftp_connect(struct kd_sftp *s, bool pin)
+// One attempt: TCP, SSH, host key, login, SFTP (@p host_only: up to the
+// host key).
+static struct kd_error *sftp_connect_to(struct kd_sftp *s, bool pin, bool host_only)
 {
 	int fd;
 	struct kd_error *err = sftp_connect_socket(s, &fd);
@@ -351,7 +354,7 @@ static struct kd_error *sftp_connect(struct kd_sftp *s, bool pin)
 	if (ssh_connect(s->ssh) != SSH_OK)
 		return kd_error_create(KD_ERROR_OS, "%s: no ssh server answers: %s", s->where,
 				       ssh_get_error(s->ssh));
-	if ((err = sftp_check_host(s, pin)) || (err = sftp_login(s)))
+	if ((err = sftp_check_host(s, pin)) || host_only || (err = sftp_login(s)))
 		return err;
 	s->sftp = sftp_new(s->ssh);
 	if (!s->sftp)
@@ -366,6 +369,11 @@ static struct kd_error *sftp_connect(struct kd_sftp *s, bool pin)
 	s->chunk = sftp_extension_supported(s->sftp, "limits@openssh.com", "1") ?
 		   SFTP_CHUNK_OPENSSH : SFTP_CHUNK_MIN;
 	return NULL;
+}
+
+static struct kd_error *sftp_connect(struct kd_sftp *s, bool pin)
+{
+	return sftp_connect_to(s, pin, false);
 }
 
 static char *sftp_copy(char **p, const char *src)
@@ -411,12 +419,25 @@ KD_EXPORT struct kd_error *kd_sftp_open(const struct kd_sftp_target *t, unsigned
 	if (!s->t.retry_wait_ms)
 		s->t.retry_wait_ms = 1000;
 	snprintf(s->where, sizeof(s->where), "%s@%s port %u", s->t.user, s->t.host, s->t.port);
-	struct kd_error *err = sftp_connect(s, flags & KD_SFTP_PIN);
+	struct kd_error *err = sftp_connect_to(s, flags & KD_SFTP_PIN, flags & SFTP_HOST_ONLY);
 	if (err) {
 		kd_sftp_close(s);
 		return err;
 	}
 	*ret = s;
+	return NULL;
+}
+
+KD_EXPORT struct kd_error *kd_sftp_pin(const struct kd_sftp_target *t, char *fingerprint,
+				       size_t len, bool *pinned)
+{
+	struct kd_sftp *s;
+	struct kd_error *err = kd_sftp_open(t, KD_SFTP_PIN | SFTP_HOST_ONLY, &s);
+	if (err)
+		return err;
+	snprintf(fingerprint, len, "%s", s->fingerprint);
+	*pinned = s->pinned;
+	kd_sftp_close(s);
 	return NULL;
 }
 

@@ -85,6 +85,8 @@ else
 	nok "refused: key $(stat -c %a "$work/key" 2>&1): $(head -c 300 "$work/refused.out")"
 fi
 fp=$(ssh-keygen -lf "$work/sshd/host_ed25519.pub" | awk '{print $2}')
+# As a regular expression: base64 holds '+' and '/'.
+fp=$(sed 's/[+/.]/\\&/g' <<<"$fp")
 
 # Unknown host key: a known_hosts file that holds another server's key.
 ssh-keygen -q -t ed25519 -N '' -f "$work/other" || exit 1

@@ -46,6 +46,17 @@
 #                   127.0.0.1: the capture kernel mounts it through
 #                   10.0.2.2 and the dump lands there complete, read by
 #                   makedumpfile and crash on the host)
+#   bookworm 1 cpu  ssh (a real OpenSSH sshd on the host's 127.0.0.1, a
+#                   port of its own: a first setup makes the key, pins
+#                   the host key and warns that the server refused the
+#                   key; the host adds the key's line to authorized_keys;
+#                   the capture writes the dump over SFTP, complete, read
+#                   by makedumpfile and crash on the host; kexdump list
+#                   of the host's folder shows it)
+#   bookworm 1 cpu  sshdrop (as ssh, compress none; the host kills sshd
+#                   2 s into the transfer and starts it again 3 s later:
+#                   the dump completes by resuming, or stays marked
+#                   incomplete with dmesg.txt, and the summary says which)
 # and the systemd units through systemd-analyze verify.  Checks both what
 # the guest saw (kexdump list/status/dmesg outputs it kept) and the disk
 # image on the host (debugfs); on the host, readers that are not kexdump
@@ -270,7 +281,7 @@ scenarios=(
 	"netdhcp   bookworm 1 -            sysrq triggered crash"
 	"netauto   trixie   1 -            sysrq triggered crash"
 )
-only=" ${KEXDUMP_SERVICE_SCENARIOS:-rehearse nores sysrq pid1 oom tiny hang eio powercut netdhcp netauto fallback nfs} "
+only=" ${KEXDUMP_SERVICE_SCENARIOS:-rehearse nores sysrq pid1 oom tiny hang eio powercut netdhcp netauto fallback nfs ssh sshdrop} "
 
 # No crash: the live kernel through /proc/kcore, and the rehearsal
 # (kexdump test without --yes-crash-now) on what is wrong.
@@ -547,6 +558,98 @@ if [[ $only == *" nfs "* ]]; then
 		nok "$tag: the run did not finish: $(tail -n 3 "$out.log" | tr '\n' ' ')"
 	fi
 fi
+
+# Dumps over ssh: the host's own OpenSSH sshd (service-run.sh) takes it
+# over SFTP, and readers that are not kexdump read it there.
+for name in ssh sshdrop; do
+	[[ $only == *" $name "* ]] || continue
+	build_guest bookworm
+	tag="$name (bookworm, 1 cpu, OpenSSH sshd on the host)"
+	out=$work/run-$name
+	con=$out/console.log
+	if [[ ! -x /usr/sbin/sshd ]]; then
+		nok "$tag: no /usr/sbin/sshd on the host (tools/deps.sh: openssh-server)"
+		continue
+	fi
+	if [[ ${guest[bookworm]} == failed ]] ||
+		! "$vm/service-run.sh" --guest "${guest[bookworm]}" --scenario "$name" --cpus 1 \
+			--out "$out" 2>"$out.log" || [[ ! -f $out/meta ]]; then
+		nok "$tag: the run did not finish: $(tail -n 3 "$out.log" | tr '\n' ' ')"
+		continue
+	fi
+	p1=$out/kdtest/p1
+	qemu_rc=$(sed -n 's/^qemu_rc=//p' "$out/meta") secs=$(sed -n 's/^wall_seconds=//p' "$out/meta")
+	# The first setup (refused key): setup0 of ssh, which runs setup
+	# again once authorized; sshdrop's only one.
+	s0=setup0
+	[[ $name == ssh ]] || s0=setup
+	url=$(sed -n 's/^.*\(ssh:\/\/root@10\.0\.2\.2:[0-9]*\/[^ ]*\): .*/\1/p' "$p1/$s0.out" | head -n1)
+	check "$tag: the guest powered itself off ($secs s in QEMU, rc $qemu_rc)" test "$qemu_rc" = 0
+	fp=$(ssh-keygen -lf "$out/ssh/sshd/host_ed25519.pub" | awk '{print $2}')
+	check "$tag: first setup made the key, printed its authorized_keys line and pinned the host key ($fp)" \
+		bash -c 'grep -q "^kexdump setup: created the ssh key /etc/kexdump/id_ed25519; add this line" "$1/$3.out" &&
+			grep -q "^  ssh-ed25519 AAAA.* kexdump@" "$1/$3.out" &&
+			grep -q "^kexdump setup: pinned the host key of 10\.0\.2\.2 port [0-9]* in /etc/kexdump/known_hosts: $2 " "$1/$3.out"' _ "$p1" "$fp" "$s0"
+	check "$tag: first setup: the refused key is one warning that says what to do, the disk takes the dump, armed" \
+		bash -c '[[ $(cat "$1/$2.rc") == 0 ]] && grep -q "kexdump setup: armed" "$1/$2.out" &&
+			[[ $(grep -c "^kexdump: warning:" "$1/$2.out") == 1 ]] &&
+			grep -q "^kexdump: warning: /etc/kexdump.conf:1: ssh://root@10\.0\.2\.2:[0-9]*/[^ ]*: root@10\.0\.2\.2 port [0-9]* refused the key /etc/kexdump/id_ed25519: add the line of /etc/kexdump/id_ed25519\.pub to ~root/\.ssh/authorized_keys on 10\.0\.2\.2 (the next target of the chain takes the dump)\$" "$1/$2.out"' _ "$p1" "$s0"
+	[[ $name == ssh ]] && check "$tag: status after the first setup shows the ssh link not reachable, the disk reachable" \
+		bash -c 'grep -q "^chain: *1\. ssh://root@10\.0\.2\.2:[0-9]*/.*: NOT reachable at setup, .*refused the key" "$1/status0.out" &&
+			grep -q "2\. .*: reachable at setup" "$1/status0.out"' _ "$p1"
+	check "$tag: the host authorized the key the guest printed" grep -q ' authorized kexdump@' "$out/ssh/events"
+	[[ $name == ssh ]] && check "$tag: setup again: the ssh link checked (login, folder, probe file) without a warning, armed" \
+		bash -c '[[ $(cat "$1/setup.rc") == 0 ]] && grep -q "kexdump setup: armed" "$1/setup.out" &&
+			grep -q "chain: *1\. ssh://root@10\.0\.2\.2:[0-9]*/[^ ]*: ok" "$1/setup.out" &&
+			! grep -q "^kexdump: warning:" "$1/setup.out"' _ "$p1"
+	check "$tag: the capture initramfs carries the key and the pinned host key, 0600" \
+		bash -c 'grep -Eq "^-rw------- .* etc/kexdump/id_ed25519\$" "$1/initramfs.list" &&
+			grep -Eq "^-rw------- .* etc/kexdump/known_hosts\$" "$1/initramfs.list"' _ "$p1"
+	check "$tag: the capture logged in to the host's sshd (host key $fp)" \
+		grep -q "kexdump-capture: logged in to root@10\.0\.2\.2 port [0-9]* (host key $fp)" "$con"
+	dir=$(find "$out/ssh/dumps" -mindepth 1 -maxdepth 1 -type d | sort | tail -n1)
+	if [[ -z $dir ]]; then
+		nok "$tag: no dump folder on the server ($(tail -n 3 "$out/ssh/sshd/log" 2>/dev/null | tr '\n' ' '))"
+		continue
+	fi
+	check "$tag: server: dmesg.txt shows the panic" grep -q 'sysrq triggered crash' "$dir/dmesg.txt"
+	check "$tag: server: the dump folder is 0700, its files 0600" \
+		bash -c '[[ $(stat -c %a "$1") == 700 ]] && ! find "$1" -type f ! -perm 600 | grep -q .' _ "$dir"
+	check "$tag: nothing landed on the local disk" bash -c '! ls "$1"/crash/*/summary' _ "$out"
+	if [[ $name == ssh ]]; then
+		check "$tag: the capture init says the dump is complete" grep -q 'kexdump-capture: dump complete: root@10\.0\.2\.2:' "$con"
+		check "$tag: server: the summary says complete, written over ssh, nothing failed, no drop" \
+			bash -c 'grep -qx "status=complete" "$1/summary" && grep -q "^target=ssh://root@10\.0\.2\.2:" "$1/summary" &&
+				! grep -q "^target_failed=" "$1/summary" && ! grep -q "^link_drops=" "$1/summary" &&
+				[[ -f $1/vmcore && ! -e $1/vmcore.incomplete ]]' _ "$dir"
+		check "$tag: host: kexdump info reads the vmcore" "$kexdump" info "$dir/vmcore"
+		oracles "$tag" "$dir" bookworm 'sysrq triggered crash' ssh
+		want=complete
+	else
+		ev=$(tr '\n' ' ' <"$out/ssh/events")
+		check "$tag: the host killed sshd during the transfer and started it again ($ev)" \
+			bash -c 'grep -q "sshd killed" "$1" && grep -q "sshd started" "$1"' _ "$out/ssh/events"
+		check "$tag: the capture saw the link drop" grep -Eq 'kexdump-capture: the link dropped [1-9][0-9]* times' "$con"
+		if grep -qx 'status=complete' "$dir/summary" 2>/dev/null; then
+			want=complete
+			check "$tag: server: resumed: the summary says complete after link_drops>=1, link_resumed>=1" \
+				bash -c 'grep -Eq "^link_drops=[1-9]" "$1/summary" && grep -Eq "^link_resumed=[1-9]" "$1/summary" &&
+					[[ -f $1/vmcore && ! -e $1/vmcore.incomplete ]]' _ "$dir"
+			check "$tag: the capture init says the dump is complete" grep -q 'kexdump-capture: dump complete: root@10\.0\.2\.2:' "$con"
+			check "$tag: host: kexdump info reads the resumed vmcore" "$kexdump" info "$dir/vmcore"
+			oracles "$tag" "$dir" bookworm 'sysrq triggered crash' sshdrop
+		else
+			want=incomplete
+			check "$tag: server: not resumed: marked incomplete (vmcore.incomplete or the summary) with dmesg.txt" \
+				bash -c '[[ -s $1/dmesg.txt ]] && { grep -qx "status=incomplete" "$1/summary" || [[ -e $1/vmcore.incomplete ]]; }' _ "$dir"
+		fi
+		echo "# $tag: $(grep -m1 'kexdump-capture: the link dropped' "$con" | cut -d' ' -f2-); summary: $(grep -E '^(status|link_)' "$dir/summary" 2>/dev/null | tr '\n' ' ')"
+	fi
+	check "$tag: host: kexdump list on the server's folder shows the dump $want" \
+		bash -c '"$1" list "$2" | grep -q " $3\( (.*)\)\?\$"' _ "$kexdump" "$out/ssh/dumps" "$want"
+	tp=$(at "$con" 'Kernel panic - not syncing') tc=$(at "$con" 'kexdump-capture: dump (complete|incomplete)')
+	echo "# $tag: vmcore $(stat -c %s "$dir/vmcore" 2>/dev/null || stat -c %s "$dir/vmcore.incomplete") bytes, panic -> dump written $(delta "$tp" "$tc") s${url:+ ($url)}"
+done
 
 for s in "${scenarios[@]}"; do
 	read -r name suite cpus extra panic <<<"$s"

@@ -20,6 +20,12 @@
 #   nfs/export/   nfs scenario: the folder nfs-ganesha (VFS backend, on the
 #                 host's 127.0.0.1, a port of its own) exported as
 #                 /kexdump; nfs/ganesha.log its log
+#   ssh/          ssh* scenarios: the host's OpenSSH sshd (tests/e2e/sshd.sh:
+#                 127.0.0.1, a port of its own, its own host key and
+#                 authorized_keys, internal-sftp; never port 22 or the
+#                 machine's sshd): ssh/dumps/ the folder the guest dumps
+#                 to, ssh/sshd/ its config, keys and log, ssh/events the
+#                 host's actions (key authorized, sshd killed, started)
 #   meta          key=value lines (sourceable), written last
 # Env: KEXDUMP_TIMEOUT (default 420 s) for the whole QEMU run.
 set -euo pipefail
@@ -149,6 +155,32 @@ fi
 if [[ $scenario == rehearse ]]; then
 	disks+=(-netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56)
 fi
+# ssh*: a real OpenSSH sshd on the host's loopback for the guest's ssh
+# target (10.0.2.2:PORT); root logs in with the key the guest's setup
+# makes, which the guest prints ("KDTEST: authorize ...") and the console
+# loop below adds to authorized_keys. sshdrop: the loop kills sshd (and
+# its session) 2 s into the transfer and starts it again 3 s later.
+if [[ $scenario == ssh* ]]; then
+	# shellcheck source=tests/e2e/sshd.sh
+	. "$here/../e2e/sshd.sh"
+	rm -rf "$out/ssh"
+	mkdir -p "$out/ssh/dumps"
+	: >"$out/ssh/events"
+	sshd_init "$out/ssh/sshd" || die "cannot set up sshd"
+	sshd_start || die "sshd did not start"
+	echo "$SSHD_PID" >"$out/ssh/sshd.pid"
+	trap 'ssh_stop' EXIT
+	append+=" kdtest.hostport=$SSHD_PORT kdtest.sshpath=$(realpath "$out/ssh/dumps")"
+	disks+=(-netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56)
+fi
+# ssh_stop: the sshd of the ssh* scenarios (its pid in a file: the
+# console loop, a subshell, restarts it), with its sessions.
+ssh_stop() {
+	[[ -s $out/ssh/sshd.pid ]] || return 0
+	SSHD_PID=$(cat "$out/ssh/sshd.pid")
+	sshd_kill 2>/dev/null || true
+	rm -f "$out/ssh/sshd.pid"
+}
 monitor=(-monitor none)
 if [[ $scenario == hang ]]; then
 	# The dump disk behind QEMU's blkdebug driver: once the capture init
@@ -233,6 +265,22 @@ run_qemu() {
 		kill -KILL "$(cat "$out/qemu.pid")"
 		printf '%s KDTEST-HOST: power cut (QEMU killed during the save)\n' "$EPOCHREALTIME"
 	fi
+	if [[ $scenario == ssh* && $l == *"KDTEST: authorize ssh-"* ]]; then
+		k=${l%$'\r'}
+		printf '%s\n' "${k#*KDTEST: authorize }" >>"$SSHD_DIR/authorized_keys"
+		printf '%s authorized %s\n' "$EPOCHREALTIME" "${k##* }" >>"$out/ssh/events"
+	fi
+	if [[ $scenario == sshdrop && $l == *"kexdump-capture: saving to"* ]]; then
+		(
+			sleep 2
+			SSHD_PID=$(cat "$out/ssh/sshd.pid")
+			sshd_kill || true
+			printf '%s sshd killed\n' "$EPOCHREALTIME" >>"$out/ssh/events"
+			sleep 3
+			sshd_start && echo "$SSHD_PID" >"$out/ssh/sshd.pid"
+			printf '%s sshd started\n' "$EPOCHREALTIME" >>"$out/ssh/events"
+		) </dev/null >>"$out/ssh/events" 2>&1 &
+	fi
 	if [[ $scenario == eio && $l == *"kexdump-capture: saving to"* ]]; then
 		hang_disk del
 		printf '%s KDTEST-HOST: eio: the dump disk fails every request from now (drive_del)\n' "$EPOCHREALTIME"
@@ -263,6 +311,7 @@ if [[ -n $listener_pid ]]; then
 	wait "$listener_pid" 2>/dev/null || true
 	listener_pid=
 fi
+[[ $scenario != ssh* ]] || ssh_stop
 if [[ -n $ganesha_pid ]]; then
 	kill "$ganesha_pid" 2>/dev/null || true
 	wait "$ganesha_pid" 2>/dev/null || true

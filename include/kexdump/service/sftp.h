@@ -71,6 +71,14 @@ enum kd_sftp_open_flags {
  */
 struct kd_error *kd_sftp_open(const struct kd_sftp_target *t, unsigned int flags,
 			      struct kd_sftp **ret);
+/**
+ * Connect and check the server's host key only, pinning it in the
+ * known_hosts file when the host has none there (setup, before it logs
+ * in: a refused key must not hide the pin). @p fingerprint gets the key's
+ * "SHA256:...", @p pinned whether it was pinned now.
+ */
+struct kd_error *kd_sftp_pin(const struct kd_sftp_target *t, char *fingerprint, size_t len,
+			     bool *pinned);
 /** Disconnect and free (NULL: nothing). */
 void kd_sftp_close(struct kd_sftp *s);
 /** The server's host key, "SHA256:..." as OpenSSH prints it. */
