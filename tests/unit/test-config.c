@@ -38,6 +38,8 @@ static void test_defaults(void **state)
 	assert_false(cfg.raw_overwrite);
 	assert_string_equal(cfg.raw_id, "");
 	assert_int_equal(cfg.capture_timeout, 0);
+	assert_string_equal(cfg.ssh_key, "/etc/kexdump/id_ed25519");
+	assert_string_equal(cfg.known_hosts, "");
 	// Empty text (comments, blank lines) is the defaults too.
 	struct kd_config parsed;
 	assert_null(parse("# nothing\n\n   \n\t# indented comment\n", &parsed));
@@ -108,6 +110,42 @@ static void expect_error(const char *text, const char *message)
 		fail_msg("'%s': got '%s', want '%s'", text, kd_error_message(err), message);
 	kd_error_destroy(err);
 	assert_int_equal(cfg.dump_level, 7);
+}
+
+// ssh_key and known_hosts: absolute paths, once each; written back only
+// when not the default.
+static void test_ssh_keys(void **state)
+{
+	(void)state;
+	struct kd_config cfg;
+	assert_null(parse("target ssh://k@10.0.0.7:2222/srv/dumps\nssh_key /root/k\n"
+			  "known_hosts /etc/kexdump/hosts\n", &cfg));
+	assert_string_equal(cfg.ssh_key, "/root/k");
+	assert_string_equal(cfg.known_hosts, "/etc/kexdump/hosts");
+	assert_int_equal(cfg.chain[0].kind, KD_TARGET_SSH);
+	expect_error("ssh_key id_ed25519\n", "test.conf:1: path not absolute: 'id_ed25519'");
+	expect_error("known_hosts /a b\n", "test.conf:1: path holds white space: '/a b'");
+	expect_error("ssh_key /a\nssh_key /b\n", "test.conf:2: duplicate 'ssh_key'");
+	char tmpl[] = "/tmp/kd-config-XXXXXX";
+	int fd = mkstemp(tmpl);
+	assert_true(fd >= 0);
+	assert_null(kd_config_write(&cfg, fd));
+	char buf[2048];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "\nssh_key /root/k\n"));
+	assert_non_null(strstr(buf, "\nknown_hosts /etc/kexdump/hosts\n"));
+	kd_config_default(&cfg);
+	assert_int_equal(ftruncate(fd, 0), 0);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_null(kd_config_write(&cfg, fd));
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	assert_null(strstr(buf, "ssh_key"));
+	assert_null(strstr(buf, "known_hosts"));
+	close(fd);
+	unlink(tmpl);
 }
 
 static void test_errors(void **state)
@@ -409,6 +447,8 @@ static void test_round_trip(void **state)
 	round_trip(&cfg);
 	assert_null(parse("target ssh://u@h/x\n", &cfg));
 	round_trip(&cfg);
+	assert_null(parse("target ssh://u@h/x\nssh_key /k\nknown_hosts /kh\n", &cfg));
+	round_trip(&cfg);
 	// An unnamed local target in a chain would not read back.
 	cfg.chain[1].kind = KD_TARGET_FS;
 	cfg.nchain = 2;
@@ -486,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_ssh_keys),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_url_errors),
 		cmocka_unit_test(test_round_trip),
