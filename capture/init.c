@@ -315,17 +315,27 @@ static bool capture_mount_target(struct capture *c, const struct kd_target *t)
 			return false;
 		}
 	}
-	if (mount(node, where, type, MS_NOATIME | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+	// btrfs: its subvolume and member devices (lib/service/btrfs.c).
+	char data[1024];
+	struct kd_error *merr = kd_btrfs_target_mount_data(t, NULL, NULL, data, sizeof(data));
+	if (merr) {
+		capture_fail_err(c, merr);
+		if (!c->pid1)
+			rmdir(where);
+		return false;
+	}
+	if (mount(node, where, type, MS_NOATIME | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  data[0] ? data : NULL) < 0) {
 		int e = errno;
-		capture_fail(c, "cannot mount %s (%s, %s) on %s: %s%s", c->cfg.target, node, type,
-		     where, strerror(e),
+		capture_fail(c, "cannot mount %s (%s, %s%s%s) on %s: %s%s", c->cfg.target, node, type,
+		     data[0] ? ", " : "", data, where, strerror(e),
 		     e == ENODEV ? " (the filesystem's module is not loaded)" : "");
 		if (!c->pid1)
 			rmdir(where);
 		return false;
 	}
 	snprintf(c->mnt, sizeof(c->mnt), "%s", where);
-	capture_say("mounted %s (%s) on %s", node, type, where);
+	capture_say("mounted %s (%s%s%s) on %s", node, type, data[0] ? ", " : "", data, where);
 	// The config holds the folder's path inside the filesystem
 	// (kd_target_resolve wrote it so when the initramfs was built).
 	struct kd_error *err = kd_target_join(where, t->config.path, c->base, sizeof(c->base));

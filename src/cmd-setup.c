@@ -651,6 +651,7 @@ static void setup_print_dry_run(const char *config, const struct kd_target *t)
 	printf("label=%s\n", t->dev.label);
 	printf("fstype=%s\n", c->target_kind == KD_TARGET_RAW ? "" : c->fstype);
 	printf("path=%s\n", c->target_kind == KD_TARGET_RAW ? "" : c->path);
+	printf("subvol=%s\n", c->subvol);
 	printf("mountpoint=%s\n", t->mountpoint);
 	printf("local_path=%s\n", t->local_path);
 	printf("hostname=%s\n", c->hostname);
@@ -709,8 +710,9 @@ static void setup_print_target(const struct kd_target *t, uint64_t free_bytes)
 		       t->dev.name, t->config.raw_id);
 		return;
 	}
-	printf("  target:      %s (%s on /dev/%s), folder %s", t->config.target,
-	       t->config.fstype, t->dev.name, t->config.path);
+	printf("  target:      %s (%s on /dev/%s), %s%s%sfolder %s", t->config.target,
+	       t->config.fstype, t->dev.name, t->config.subvol[0] ? "subvolume " : "",
+	       t->config.subvol, t->config.subvol[0] ? ", " : "", t->config.path);
 	if (t->local_path[0])
 		printf(" = %s here, %s free\n", t->local_path, setup_human(free_bytes, b, sizeof(b)));
 	else

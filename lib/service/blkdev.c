@@ -48,6 +48,7 @@
 #define BTRFS_SB_OFF 0x10000
 #define BTRFS_FSID_OFF 0x20		/* fsid[16] */
 #define BTRFS_MAGIC_OFF 0x40		/* "_BHRfS_M" */
+#define BTRFS_NUM_DEVICES_OFF 0x88	/* num_devices, le64 */
 #define BTRFS_LABEL_OFF 0x12b		/* label[256] */
 
 // FAT boot sector (Microsoft FAT spec; libblkid vfat.c).
@@ -147,6 +148,9 @@ static bool blkdev_probe_btrfs(const uint8_t *sb, struct kd_blkdev_info *info)
 		return false;
 	strcpy(info->fstype, "btrfs");
 	blkdev_format_uuid(sb + BTRFS_FSID_OFF, info->uuid, sizeof(info->uuid));
+	// Bounded: a multi-device filesystem is found device by device.
+	uint64_t ndev = kd_le64(sb + BTRFS_NUM_DEVICES_OFF);
+	info->ndevices = ndev > KD_BLKDEV_MAX_MEMBERS ? KD_BLKDEV_MAX_MEMBERS + 1 : (unsigned int)ndev;
 	blkdev_copy_label(sb + BTRFS_LABEL_OFF, 256, info->label, sizeof(info->label));
 	return true;
 }
@@ -309,16 +313,18 @@ static bool blkdev_spec_matches(const char *spec, const struct kd_blkdev_info *i
 	return false;
 }
 
-KD_EXPORT struct kd_error *kd_blkdev_find(const char *spec, const char *sysfs_root,
-					  const char *dev_root,
-					  struct kd_blkdev_info *info)
+// Every device @p spec names (at most @p max into @p out), in sysfs name
+// order; a /dev/NAME spec names one.
+static struct kd_error *blkdev_find(const char *spec, const char *sysfs_root,
+				    const char *dev_root, struct kd_blkdev_info *out,
+				    size_t max, size_t *nret)
 {
 	if (!sysfs_root)
 		sysfs_root = "/sys";
 	if (!dev_root)
 		dev_root = "/dev";
 	// sysfs spells '/' in device names as '!' (cciss!c0d0).
-	char want[sizeof(info->name)] = "";
+	char want[sizeof(out->name)] = "";
 	if (!strncmp(spec, "/dev/", 5)) {
 		if (strlen(spec + 5) >= sizeof(want))
 			return kd_error_create(KD_ERROR_INVALID, "%s: device name too long", spec);
@@ -338,8 +344,8 @@ KD_EXPORT struct kd_error *kd_blkdev_find(const char *spec, const char *sysfs_ro
 	struct kd_error *err = blkdev_list_block(dir, &names, &n);
 	if (err)
 		return err;
-	bool found = false;
-	for (size_t i = 0; i < n && !found && !err; i++) {
+	size_t found = 0;
+	for (size_t i = 0; i < n && found < max && !err; i++) {
 		if (want[0] && strcmp(names[i], want))
 			continue;
 		struct kd_blkdev_info tmp = { 0 };
@@ -382,10 +388,8 @@ KD_EXPORT struct kd_error *kd_blkdev_find(const char *spec, const char *sysfs_ro
 				kd_error_destroy(perr);
 			continue;
 		}
-		if (want[0] || blkdev_spec_matches(spec, &tmp)) {
-			*info = tmp;
-			found = true;
-		}
+		if (want[0] || blkdev_spec_matches(spec, &tmp))
+			out[found++] = tmp;
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
@@ -394,7 +398,26 @@ KD_EXPORT struct kd_error *kd_blkdev_find(const char *spec, const char *sysfs_ro
 		return err;
 	if (!found)
 		return kd_error_create(KD_ERROR_NOTFOUND, "%s: no such block device", spec);
+	*nret = found;
 	return NULL;
+}
+
+KD_EXPORT struct kd_error *kd_blkdev_find(const char *spec, const char *sysfs_root,
+					  const char *dev_root,
+					  struct kd_blkdev_info *info)
+{
+	size_t n;
+	return blkdev_find(spec, sysfs_root, dev_root, info, 1, &n);
+}
+
+KD_EXPORT struct kd_error *kd_blkdev_find_all(const char *spec, const char *sysfs_root,
+					      const char *dev_root,
+					      struct kd_blkdev_info *out, size_t max,
+					      size_t *nret)
+{
+	if (max == 0)
+		return kd_error_create(KD_ERROR_INVALID, "%s: no room for a device", spec);
+	return blkdev_find(spec, sysfs_root, dev_root, out, max, nret);
 }
 
 // mountinfo escapes space, tab, newline and backslash as \ooo
@@ -419,10 +442,13 @@ static void blkdev_unescape(const char *src, size_t len, char *out, size_t outle
 
 // One parsed mountinfo line (Documentation/filesystems/proc.rst 3.5):
 // "36 35 98:0 /mnt1 /mnt/parent rw,noatime master:1 - ext3 /dev/root rw"
+// After the separator: the filesystem type, the mount source and the
+// super block's options (for btrfs "...,subvolid=256,subvol=/@rootfs",
+// fs/btrfs/super.c btrfs_show_options).
 struct mount_line {
 	unsigned int major, minor;
-	const char *root, *point, *fstype;
-	size_t root_len, point_len, fstype_len;
+	const char *root, *point, *fstype, *source, *options;
+	size_t root_len, point_len, fstype_len, source_len, options_len;
 };
 
 static bool blkdev_parse_mount_line(const char *line, size_t len, struct mount_line *m)
@@ -450,16 +476,24 @@ static bool blkdev_parse_mount_line(const char *line, size_t len, struct mount_l
 	m->root_len = flen[3];
 	m->point = f[4];
 	m->point_len = flen[4];
-	m->fstype = "";
-	m->fstype_len = 0;
+	m->fstype = m->source = m->options = "";
+	m->fstype_len = m->source_len = m->options_len = 0;
 	// The separator " - " follows the optional fields.
 	for (; i + 2 < len; i++) {
 		if (line[i] == ' ' && line[i + 1] == '-' && line[i + 2] == ' ') {
-			size_t s = i + 3, e = s;
-			while (e < len && line[e] != ' ')
-				e++;
-			m->fstype = line + s;
-			m->fstype_len = e - s;
+			const char **fv[3] = { &m->fstype, &m->source, &m->options };
+			size_t *fl[3] = { &m->fstype_len, &m->source_len, &m->options_len };
+			size_t s = i + 3;
+			for (int k = 0; k < 3 && s <= len; k++) {
+				size_t e = s;
+				while (e < len && line[e] != ' ')
+					e++;
+				if (e > s) {	// an empty field stays ""
+					*fv[k] = line + s;
+					*fl[k] = e - s;
+				}
+				s = e + 1;
+			}
 			break;
 		}
 	}
@@ -496,10 +530,16 @@ KD_EXPORT struct kd_error *kd_blkdev_mounts(const char *mountinfo, struct kd_mou
 			e->root = (char *)ml.root;
 			e->point = (char *)ml.point;
 			e->fstype = (char *)ml.fstype;
+			e->source = (char *)ml.source;
+			e->options = (char *)ml.options;
 			blkdev_unescape(ml.root, ml.root_len, e->root, ml.root_len + 1);
 			blkdev_unescape(ml.point, ml.point_len, e->point, ml.point_len + 1);
 			if (ml.fstype_len)
 				blkdev_unescape(ml.fstype, ml.fstype_len, e->fstype, ml.fstype_len + 1);
+			if (ml.source_len)
+				blkdev_unescape(ml.source, ml.source_len, e->source, ml.source_len + 1);
+			if (ml.options_len)
+				blkdev_unescape(ml.options, ml.options_len, e->options, ml.options_len + 1);
 		}
 		line += len + (nl ? 1 : 0);
 	}

@@ -402,6 +402,7 @@ enum {
 	SEEN_HOST = 1 << 9, SEEN_CMDLINE = 1 << 10, SEEN_OVERWRITE = 1 << 11,
 	SEEN_RAW_ID = 1 << 12, SEEN_CAPTURE_TIMEOUT = 1 << 13, SEEN_NETWORK = 1 << 14,
 	SEEN_SSH_KEY = 1 << 15, SEEN_KNOWN_HOSTS = 1 << 16,
+	SEEN_SUBVOL = 1 << 17,
 };
 
 struct parse_state {
@@ -526,6 +527,17 @@ static struct kd_error *config_parse_line(struct parse_state *st, char *key, cha
 		if ((why = config_check_path(v)))
 			return config_bad(st, "%s: '%s'", why, v);
 		return config_copy(st, key, cfg->path, sizeof(cfg->path), v);
+	}
+	if (!strcmp(key, "subvol")) {
+		if ((err = config_once(st, SEEN_SUBVOL, key)))
+			return err;
+		// It becomes the capture's "subvol=" mount option: no ',' (the
+		// option separator) nor '=' can get in.
+		if ((why = config_check_path(v)))
+			return config_bad(st, "subvol: %s: '%s'", why, v);
+		if (strpbrk(v, ",="))
+			return config_bad(st, "subvol holds ',' or '=': '%s'%s", v, "");
+		return config_copy(st, key, cfg->subvol, sizeof(cfg->subvol), v);
 	}
 	if (!strcmp(key, "fstype")) {
 		if ((err = config_once(st, SEEN_FSTYPE, key)))
@@ -747,6 +759,8 @@ KD_EXPORT struct kd_error *kd_config_write(const struct kd_config *cfg, int fd)
 			fprintf(f, "# target: the filesystem holding path\n");
 	}
 	fprintf(f, "path %s\n", cfg->path);
+	if (cfg->subvol[0])
+		fprintf(f, "subvol %s\n", cfg->subvol);
 	if (cfg->fstype[0])
 		fprintf(f, "fstype %s\n", cfg->fstype);
 	else

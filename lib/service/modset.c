@@ -18,6 +18,7 @@
 // no second chance, so take them all.
 #include "service/service.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -547,14 +548,57 @@ static struct kd_error *modset_add_device(struct kd_modset *set, const char *dir
 	return err ? kd_error_prefix(err, "%s/modalias", dir) : NULL;
 }
 
+static struct kd_error *modset_add_blockdev(struct kd_modset *set, const char *devname,
+					    const char *sysfs_root, unsigned int depth);
+
+// A stacked device (device-mapper: LVM, dm-crypt...) has no driver chain
+// of its own (it lives under devices/virtual/block): what reaches it is
+// its driver's module and, under it, each device in its "slaves" folder
+// (block/holder.c, bd_link_disk_holder), walked in turn.
+static struct kd_error *modset_add_stacked(struct kd_modset *set, const char *dir,
+					   const char *sysfs_root, unsigned int depth)
+{
+	char path[PATH_MAX + 16];	// dir is at most PATH_MAX
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/dm", dir);
+	if (stat(path, &st) == 0) {
+		// drivers/md/dm-sysfs.c: the "dm" folder of a mapped device;
+		// dm-mod holds the linear and striped targets.
+		struct kd_error *err = kd_modset_add(set, "dm_mod");
+		if (err)
+			return err;
+	}
+	snprintf(path, sizeof(path), "%s/slaves", dir);
+	DIR *d = opendir(path);
+	if (!d)
+		return NULL;
+	struct kd_error *err = NULL;
+	struct dirent *de;
+	while (!err && (de = readdir(d)))
+		if (de->d_name[0] != '.')
+			err = modset_add_blockdev(set, de->d_name, sysfs_root, depth + 1);
+	closedir(d);
+	return err;
+}
+
 KD_EXPORT struct kd_error *kd_modset_add_blockdev(struct kd_modset *set,
 						  const char *devname,
 						  const char *sysfs_root)
 {
+	return modset_add_blockdev(set, devname, sysfs_root, 0);
+}
+
+static struct kd_error *modset_add_blockdev(struct kd_modset *set, const char *devname,
+					    const char *sysfs_root, unsigned int depth)
+{
 	if (!sysfs_root)
 		sysfs_root = "/sys";
-	if (!*devname || strchr(devname, '/'))
+	if (!*devname || strchr(devname, '/') || !strcmp(devname, ".") || !strcmp(devname, ".."))
 		return kd_error_create(KD_ERROR_INVALID, "bad block device name '%s'", devname);
+	// dm over dm over a disk is 3; a loop in sysfs is not followed forever.
+	if (depth > 8)
+		return kd_error_create(KD_ERROR_UNSUPPORTED, "block device %s: stacked more than 8 deep",
+				       devname);
 	char path[PATH_MAX], dir[PATH_MAX], devices[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/devices", sysfs_root);
 	if (!realpath(path, devices))
@@ -566,6 +610,9 @@ KD_EXPORT struct kd_error *kd_modset_add_blockdev(struct kd_modset *set,
 	if (strncmp(dir, devices, root_len) || dir[root_len] != '/')
 		return kd_error_create(KD_ERROR_FORMAT, "%s: %s is not under %s", path,
 				       dir, devices);
+	struct kd_error *serr = modset_add_stacked(set, dir, sysfs_root, depth);
+	if (serr)
+		return kd_error_prefix(serr, "block device %s", devname);
 	// A partition's driver chain is its disk's (block/partitions/core.c
 	// puts the partition's kobject under the disk's).
 	char attr[64];
@@ -649,11 +696,16 @@ KD_EXPORT struct kd_error *kd_modset_add_target(struct kd_modset *set,
 	if (!cfg->target[0])
 		return kd_error_create(KD_ERROR_INVALID,
 				       "the config names no target device");
-	struct kd_blkdev_info info;
-	struct kd_error *err = kd_blkdev_find(cfg->target, sysfs_root, dev_root, &info);
+	// Every device of the filesystem (a btrfs over several disks).
+	struct kd_blkdev_info devs[KD_BLKDEV_MAX_MEMBERS];
+	size_t ndevs;
+	struct kd_error *err = kd_btrfs_members(cfg->target, sysfs_root, dev_root, devs,
+						KD_ARRAY_SIZE(devs), &ndevs);
 	if (err)
 		return kd_error_prefix(err, "dump target");
-	err = kd_modset_add_blockdev(set, info.name, sysfs_root);
+	const struct kd_blkdev_info info = devs[0];
+	for (size_t i = 0; i < ndevs && !err; i++)
+		err = kd_modset_add_blockdev(set, devs[i].name, sysfs_root);
 	if (err)
 		return err;
 	if (cfg->target_kind != KD_TARGET_RAW) {

@@ -39,6 +39,8 @@ struct kd_mount {
 				 * or a subfolder for a bind mount or subvolume */
 	char *point;		/* where it is mounted */
 	char *fstype;		/* "" if the line has none */
+	char *source;		/* the mount source ("/dev/vda2"), "" if none */
+	char *options;		/* the super block's options, "" if none */
 };
 
 struct kd_mounts {

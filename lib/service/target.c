@@ -158,6 +158,63 @@ static struct kd_error *target_check_fs(const struct kd_config *cfg, struct kd_t
 	return NULL;
 }
 
+// The device node of a mount's source "/dev/NAME" under @p dev_root.
+static struct kd_error *target_source_node(const char *source, const char *dev_root,
+					   char *out, size_t outlen)
+{
+	if (strncmp(source, "/dev/", 5))
+		return kd_error_create(KD_ERROR_UNSUPPORTED, "mount source '%s' is not a device",
+				       source);
+	if ((size_t)snprintf(out, outlen, "%s%s", dev_root ? dev_root : "/dev", source + 4) >=
+	    outlen)
+		return kd_error_create(KD_ERROR_INVALID, "%s: path too long", source);
+	return NULL;
+}
+
+// Probe @p node into @p info, with the name sysfs gives it: a device
+// node's major:minor leads there (/dev/mapper/vg-root is dm-0), an image
+// file (tests) keeps its own name.
+static struct kd_error *target_probe_node(const char *node, const char *sysfs,
+					  struct kd_blkdev_info *info)
+{
+	struct kd_error *err = kd_blkdev_probe(node, info);
+	if (err || !info->major)
+		return err;
+	return target_devname(sysfs ? sysfs : "/sys", info->major, info->minor, info->name,
+			      sizeof(info->name));
+}
+
+// cfg->path is on a btrfs mount @p m (@p rest: what follows its mount
+// point): the filesystem by UUID, its subvolume, the path inside that.
+static struct kd_error *target_btrfs_mount(const struct kd_config *cfg,
+					   const struct kd_target_roots *roots,
+					   const struct kd_mount *m, const char *rest,
+					   struct kd_target *t)
+{
+	char node[PATH_MAX];
+	struct kd_error *err = target_source_node(m->source, roots->dev, node, sizeof(node));
+	if (!err)
+		err = target_probe_node(node, roots->sysfs, &t->dev);
+	if (err)
+		return kd_error_prefix(err, "the btrfs filesystem holding %s", cfg->path);
+	if (strcmp(t->dev.fstype, "btrfs") || !t->dev.uuid[0])
+		return kd_error_create(KD_ERROR_FORMAT,
+				       "%s (the source of the btrfs mount holding %s) holds no btrfs filesystem",
+				       m->source, cfg->path);
+	const char *inside;
+	err = kd_btrfs_subvol(m->options, m->root, t->config.subvol, sizeof(t->config.subvol),
+			      &inside);
+	if (err)
+		return kd_error_prefix(err, "%s (holding %s)", m->point, cfg->path);
+	snprintf(t->config.target, sizeof(t->config.target), "UUID=%s", t->dev.uuid);
+	char joined[PATH_MAX * 2];
+	snprintf(joined, sizeof(joined), "%s%s", inside, rest);
+	if (!target_normalize(joined, t->config.path, sizeof(t->config.path)))
+		return kd_error_create(KD_ERROR_INVALID, "%s: path too long inside %s", cfg->path,
+				       t->config.subvol);
+	return target_check_fs(cfg, t);
+}
+
 // No target in the config: the block device of the filesystem holding
 // cfg->path here, and the path inside it.
 static struct kd_error *target_from_path(const struct kd_config *cfg,
@@ -191,7 +248,16 @@ static struct kd_error *target_from_path(const struct kd_config *cfg,
 				       "/proc/self/mountinfo");
 	// Major 0 is the kernel's "unnamed" devices: tmpfs, overlay, NFS, and
 	// btrfs, whose mounts report an anonymous device per subvolume
-	// (fs/btrfs/super.c, get_anon_bdev).
+	// (fs/btrfs/super.c, get_anon_bdev): btrfs.c says how it is found.
+	if (best->major == 0 && !strcmp(best->fstype, "btrfs")) {
+		err = target_btrfs_mount(cfg, roots, best, rest, t);
+		if (err)
+			return err;
+		t->mounted = true;
+		snprintf(t->mountpoint, sizeof(t->mountpoint), "%s", best->point);
+		snprintf(t->local_path, sizeof(t->local_path), "%s", path);
+		return NULL;
+	}
 	if (best->major == 0)
 		return kd_error_create(KD_ERROR_UNSUPPORTED,
 				       "%s is on a%s%s filesystem with no block device; set 'target' in the config to a disk filesystem (UUID=..., LABEL=... or /dev/NAME)",
@@ -238,6 +304,25 @@ static struct kd_error *target_from_path(const struct kd_config *cfg,
 	return NULL;
 }
 
+// Is mount @p m of the btrfs filesystem @p t names (its source probes to
+// that UUID)?
+static bool target_btrfs_same(const struct kd_mount *m, const struct kd_target_roots *roots,
+			      const struct kd_target *t)
+{
+	char node[PATH_MAX];
+	struct kd_blkdev_info info;
+	if (strcmp(m->fstype, "btrfs"))
+		return false;
+	struct kd_error *err = target_source_node(m->source, roots->dev, node, sizeof(node));
+	if (!err)
+		err = kd_blkdev_probe(node, &info);
+	if (err) {
+		kd_error_destroy(err);
+		return false;
+	}
+	return !strcmp(info.fstype, "btrfs") && !strcasecmp(info.uuid, t->dev.uuid);
+}
+
 // A target named in the config: find it, and where its folder is here if
 // it is mounted (through a mount of its root, or of a folder above the
 // dump folder).
@@ -252,18 +337,39 @@ static struct kd_error *target_named(const struct kd_config *cfg,
 		snprintf(t->config.target, sizeof(t->config.target), "UUID=%s", t->dev.uuid);
 	if (cfg->target_kind == KD_TARGET_RAW)
 		return NULL;
+	if (!strcmp(t->dev.fstype, "btrfs") && t->dev.ndevices > 1) {
+		// Every member present, or NOTFOUND (the capture waits).
+		struct kd_blkdev_info *devs = calloc(KD_BLKDEV_MAX_MEMBERS, sizeof(*devs));
+		size_t n;
+		if (!devs)
+			return &kd_enomem;
+		err = kd_btrfs_members(cfg->target, roots->sysfs, roots->dev, devs,
+				       KD_BLKDEV_MAX_MEMBERS, &n);
+		free(devs);
+		if (err)
+			return err;
+	}
 	err = target_check_fs(cfg, t);
 	if (err)
 		return err;
 	if (!target_normalize(cfg->path, t->config.path, sizeof(t->config.path)))
 		return kd_error_create(KD_ERROR_INVALID, "path '%s' is not a usable path",
 				       cfg->path);
+	// A btrfs target's path from the top level: mountinfo's roots are
+	// (an unset subvol is the default subvolume, taken as the top).
+	bool btrfs = !strcmp(t->dev.fstype, "btrfs");
+	char full[PATH_MAX * 2];
+	snprintf(full, sizeof(full), "%s%s", strcmp(cfg->subvol, "/") ? cfg->subvol : "",
+		 t->config.path);
+	if (btrfs && !target_normalize(full, full, sizeof(full)))
+		return kd_error_create(KD_ERROR_INVALID, "%s: path too long", full);
 	const struct kd_mount *best = NULL;
 	const char *rest = NULL;
 	for (size_t i = 0; i < m->n; i++) {
-		if (m->v[i].major != t->dev.major || m->v[i].minor != t->dev.minor)
+		if (btrfs ? !target_btrfs_same(&m->v[i], roots, t) :
+			    (m->v[i].major != t->dev.major || m->v[i].minor != t->dev.minor))
 			continue;
-		const char *r = target_under(t->config.path, m->v[i].root);
+		const char *r = target_under(btrfs ? full : t->config.path, m->v[i].root);
 		// The mount of the filesystem's root wins over bind mounts.
 		if (r && (!best || !strcmp(m->v[i].root, "/"))) {
 			best = &m->v[i];

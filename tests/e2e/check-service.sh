@@ -42,6 +42,13 @@
 #                   warns and arms, the capture names the failed target
 #                   and why, the local dump is complete, status shows
 #                   the chain as setup found it)
+#   bookworm 1 cpu  btrfs (the root on btrfs in the subvolume @rootfs, as
+#                   Debian's installer makes it: setup records the
+#                   filesystem's UUID and the subvolume, the capture mounts
+#                   it with subvol= and the dump lands in @rootfs/var/crash)
+#   bookworm 1 cpu  xfsnvme (/var an XFS filesystem on an NVMe disk, the
+#                   root elsewhere: the nvme driver chain and xfs in the
+#                   capture initramfs, the dump in /crash on that disk)
 #   bookworm 1 cpu  nfs (nfs-ganesha, VFS backend, on the host's
 #                   127.0.0.1: the capture kernel mounts it through
 #                   10.0.2.2 and the dump lands there complete, read by
@@ -280,8 +287,10 @@ scenarios=(
 	"tiny      bookworm 2 -            sysrq triggered crash"
 	"netdhcp   bookworm 1 -            sysrq triggered crash"
 	"netauto   trixie   1 -            sysrq triggered crash"
+	"btrfs     bookworm 1 -            sysrq triggered crash"
+	"xfsnvme   bookworm 1 -            sysrq triggered crash"
 )
-only=" ${KEXDUMP_SERVICE_SCENARIOS:-rehearse nores sysrq pid1 oom tiny hang eio powercut netdhcp netauto fallback nfs ssh sshdrop} "
+only=" ${KEXDUMP_SERVICE_SCENARIOS:-rehearse nores sysrq pid1 oom tiny hang eio powercut netdhcp netauto fallback nfs ssh sshdrop btrfs xfsnvme} "
 
 # No crash: the live kernel through /proc/kcore, and the rehearsal
 # (kexdump test without --yes-crash-now) on what is wrong.
@@ -704,6 +713,25 @@ for s in "${scenarios[@]}"; do
 		check "$tag: the host's TCP listener got a connection from the capture kernel" \
 			awk -v t="$ts" '$1 > t && / conn / { f = 1 } END { exit !(t != "" && f) }' "$out/listener.log"
 		echo "# $tag: capture init -> network up $(delta "$ts" "$tn") s ($(grep -o 'up in [0-9.]* s.*' "$con" | head -n1))"
+	fi
+	if [[ $name == btrfs ]]; then
+		check "$tag: setup resolved /var/crash to the btrfs UUID, subvolume /@rootfs, folder /var/crash" \
+			bash -c 'grep -qx "fstype=btrfs" "$1" && grep -qx "subvol=/@rootfs" "$1" &&
+				grep -qx "path=/var/crash" "$1" && grep -q "^target=UUID=[0-9a-f-]*\$" "$1"' _ "$p1/dryrun.out"
+		check "$tag: setup put btrfs in the capture initramfs" grep -q 'btrfs\.ko$' "$p1/initramfs.list"
+		check "$tag: the capture mounted the btrfs target with subvol=/@rootfs" \
+			grep -q 'kexdump-capture: mounted /dev/vda (btrfs, subvol=/@rootfs) on ' "$con"
+		check "$tag: disk: nothing written at the top level of the btrfs (no var/ there)" \
+			bash -c 'grep -qx "@rootfs" "$1" && ! grep -qx var "$1"' _ "$out/btrfs-top.txt"
+	fi
+	if [[ $name == xfsnvme ]]; then
+		check "$tag: setup resolved /var/crash to the XFS on the NVMe disk, folder /crash in it" \
+			bash -c 'grep -qx "fstype=xfs" "$1" && grep -qx "device=/dev/nvme0n1" "$1" &&
+				grep -qx "path=/crash" "$1" && grep -q "^target=UUID=[0-9a-f-]*\$" "$1"' _ "$p1/dryrun.out"
+		check "$tag: setup put the nvme driver chain and xfs in the capture initramfs ($(grep -oE '/(nvme|nvme_core|xfs)\.ko' "$p1/initramfs.list" 2>/dev/null | tr '\n' ' '))" \
+			bash -c 'grep -q "/nvme\.ko$" "$1" && grep -q "/nvme_core\.ko$" "$1" && grep -q "/xfs\.ko$" "$1"' _ "$p1/initramfs.list"
+		check "$tag: the capture mounted the NVMe disk's XFS" \
+			grep -q 'kexdump-capture: mounted /dev/nvme0n1 (xfs) on ' "$con"
 	fi
 	if [[ $name == tiny ]]; then
 		check "$tag: the capture init says the dump is incomplete" \

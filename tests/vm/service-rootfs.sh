@@ -93,6 +93,28 @@ for m in virtio_pci virtio_blk crc32c_generic crc32c-intel ext4 virtio_net; do a
 # setup's check and the capture initramfs) is only in the root's tree.
 boot_order=("${order[@]}")
 add_mod nfsv4
+# The storage layouts (service-run.sh's btrfs and xfsnvme scenarios):
+# each group is in the root's tree (setup copies it into the capture
+# initramfs from there) and in the boot initramfs as a list of its own,
+# loaded when kdtest.bootmods= names it.
+declare -A layout_mods=([btrfs]="btrfs" [xfs]="xfs" [nvme]="nvme" [dm]="dm-mod")
+declare -A layout_order=() gseen=()
+group_mods() { # group_mods NAME: NAME:REL of NAME and its depends=, deps first
+	local m=$1 f d
+	[[ -z ${gseen[$m]:-} ]] || return 0
+	gseen[$m]=1
+	f=$(find "$moddir/kernel" \( -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" \) | head -n1)
+	[[ -n $f ]] || return 0	# built in (add_mod checked)
+	for d in $(modinfo -F depends "$f" | tr , ' '); do group_mods "$d"; done
+	echo "$m:${f#"$moddir"/}"
+}
+for g in "${!layout_mods[@]}"; do
+	gseen=()
+	for m in ${layout_mods[$g]}; do
+		add_mod "$m"
+		layout_order[$g]+=" $(group_mods "$m" | tr '\n' ' ')"
+	done
+done
 cp "$moddir"/modules.{builtin,builtin.modinfo,order} "$root/lib/modules/$release/"
 depmod -b "$root" "$release" || die "depmod -b $root $release failed"
 [[ -s $root/lib/modules/$release/modules.dep ]] || die "depmod wrote no modules.dep"
@@ -103,7 +125,7 @@ boot=$work/boot
 mkdir -p "$boot"/{bin,dev,proc,sys,newroot,modules}
 mknod -m 600 "$boot/dev/console" c 5 1
 cp /bin/busybox "$boot/bin/busybox"
-for a in sh mount umount insmod switch_root sleep cat echo mkdir; do ln -s busybox "$boot/bin/$a"; done
+for a in sh mount umount insmod switch_root sleep cat echo mkdir tr grep; do ln -s busybox "$boot/bin/$a"; done
 : >"$boot/modules.list"
 for e in "${boot_order[@]}"; do
 	m=${e%%:*} rel=${e#*:}
@@ -114,22 +136,56 @@ for e in "${boot_order[@]}"; do
 	esac
 	echo "$m" >>"$boot/modules.list"
 done
+for g in "${!layout_order[@]}"; do
+	: >"$boot/modules-$g.list"
+	for e in ${layout_order[$g]}; do
+		m=${e%%:*} rel=${e#*:}
+		case $rel in
+		*.xz) xz -dc "$moddir/$rel" >"$boot/modules/$m.ko" ;;
+		*.zst) zstd -qdc "$moddir/$rel" >"$boot/modules/$m.ko" ;;
+		*) cp "$moddir/$rel" "$boot/modules/$m.ko" ;;
+		esac
+		echo "$m" >>"$boot/modules-$g.list"
+	done
+done
 cat >"$boot/init" <<'EOF'
 #!/bin/sh
 # The test guest's boot initramfs: load virtio + ext4, mount the root disk,
 # hand over to its /sbin/init.  Any failure powers off (no hang).
+# The storage layouts (service-run.sh) add, on the command line:
+#   kdtest.bootmods=G,G  module groups to load too (btrfs, xfs, nvme, dm)
+#   kdtest.rootfstype=T kdtest.rootflags=O   the root's type and options
+#                        (btrfs, subvol=@rootfs: Debian's installer's)
+#   kdtest.var=DEV:TYPE  a /var of its own, mounted before init (fstab's job)
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
 fail() { echo "KDTEST-ERROR: boot initramfs: $*"; echo o >/proc/sysrq-trigger; sleep 10; }
+arg() { for w in $(cat /proc/cmdline); do case $w in "$1="*) echo "${w#*=}" ;; esac; done; }
+waitdev() {
+	i=0
+	while [ ! -b "$1" ]; do
+		i=$((i + 1)); [ $i -le 100 ] || fail "no $1"; sleep 0.1
+	done
+}
 while read -r m; do insmod "/modules/$m.ko" || fail "insmod $m"; done </modules.list
-i=0
-while [ ! -b /dev/vda ]; do
-	i=$((i + 1)); [ $i -le 100 ] || fail "no /dev/vda"; sleep 0.1
+for g in $(arg kdtest.bootmods | tr , ' '); do
+	[ -f "/modules-$g.list" ] || fail "no module group $g"
+	while read -r m; do
+		grep -q "^$(echo "$m" | tr - _) " /proc/modules || insmod "/modules/$m.ko" || fail "insmod $m"
+	done <"/modules-$g.list"
 done
-mount -t ext4 -o rw /dev/vda /newroot || fail "mount /dev/vda"
+waitdev /dev/vda
+rootfstype=$(arg kdtest.rootfstype) rootflags=$(arg kdtest.rootflags)
+mount -t "${rootfstype:-ext4}" -o "rw${rootflags:+,$rootflags}" /dev/vda /newroot ||
+	fail "mount /dev/vda (${rootfstype:-ext4} ${rootflags})"
+var=$(arg kdtest.var)
+if [ -n "$var" ]; then
+	waitdev "${var%%:*}"
+	mount -t "${var#*:}" "${var%%:*}" /newroot/var || fail "mount $var on /var"
+fi
 mount --move /dev /newroot/dev
 umount /proc /sys
 exec switch_root /newroot /sbin/init
@@ -172,6 +228,25 @@ fi
 rm -f "$out/root.img"
 mke2fs -q -t ext4 -L kdroot -d "$root" "$out/root.img" 512M >&2 ||
 	die "mke2fs -d failed"
+# The btrfs layout's root disk (service-run.sh --scenario btrfs): the same
+# tree in the subvolume @rootfs of a btrfs filesystem whose default
+# subvolume stays the top level, as Debian's installer leaves it. btrfs-progs
+# 6.2 makes no subvolume with --rootdir: made on a loop device (root).
+rm -f "$out/root-btrfs.img"
+if ((EUID == 0)) && command -v mkfs.btrfs >/dev/null && [[ -e /dev/loop-control ]] &&
+	grep -qw btrfs /proc/filesystems; then
+	truncate -s 512M "$out/root-btrfs.img"
+	mkfs.btrfs -q -L kdbtrfs "$out/root-btrfs.img" >&2
+	bmnt=$work/btrfs
+	mkdir -p "$bmnt"
+	mount -o loop "$out/root-btrfs.img" "$bmnt" || die "cannot mount the btrfs image"
+	if btrfs -q subvolume create "$bmnt/@rootfs" >&2 && cp -a "$root/." "$bmnt/@rootfs/"; then
+		umount "$bmnt"
+	else
+		umount "$bmnt"
+		die "cannot fill the btrfs image's @rootfs"
+	fi
+fi
 cp "$vmlinuz" "$out/vmlinuz"
 echo "$release" >"$out/release"
 log "guest for $release: root.img ($(du -h "$out/root.img" | cut -f1) used), modules: $(for e in "${order[@]}"; do printf '%s ' "${e%%:*}"; done)"

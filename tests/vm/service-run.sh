@@ -58,7 +58,15 @@ need_pkgs qemu-system-x86 e2fsprogs
 
 mkdir -p "$out"
 rm -rf "$out/meta" "$out/kdtest" "$out/crash"
-cp --sparse=always "$guest/root.img" "$out/root.img"
+# The storage layouts (docs/setup.md):
+#   btrfs    the root disk is btrfs with / in the subvolume @rootfs
+#            (service-rootfs.sh's root-btrfs.img), mounted subvol=@rootfs
+#   xfsnvme  /var is an XFS filesystem of its own on an NVMe disk (QEMU's
+#            nvme device), the root the usual ext4 on virtio
+rootimg=$guest/root.img
+[[ $scenario != btrfs ]] || rootimg=$guest/root-btrfs.img
+[[ -f $rootimg ]] || die "no $rootimg (the btrfs root is made on a loop device: root, btrfs-progs)"
+cp --sparse=always "$rootimg" "$out/root.img"
 disks=(-drive "file=$out/root.img,format=raw,if=virtio,cache=unsafe")
 # --crashkernel 0: no reservation at all (the nores scenario).
 append="console=ttyS0 panic=5 kdtest.scenario=$scenario"
@@ -73,6 +81,18 @@ if [[ $scenario == tiny ]]; then
 	mke2fs -q -t ext4 -U "$uuid" -L kdtiny "$out/tiny.img" 10M >&2
 	disks+=(-drive "file=$out/tiny.img,format=raw,if=virtio,cache=unsafe")
 	append+=" kdtest.tiny=$uuid"
+fi
+if [[ $scenario == btrfs ]]; then
+	append+=" kdtest.bootmods=btrfs kdtest.rootfstype=btrfs kdtest.rootflags=subvol=@rootfs"
+fi
+if [[ $scenario == xfsnvme ]]; then
+	need_pkgs xfsprogs
+	rm -f "$out/var.img"
+	truncate -s 512M "$out/var.img"
+	mkfs.xfs -q -L kdvar "$out/var.img" >&2
+	disks+=(-drive "file=$out/var.img,format=raw,if=none,id=nv0,cache=unsafe"
+		-device "nvme,serial=kdvar0001,drive=nv0")
+	append+=" kdtest.bootmods=nvme,xfs kdtest.var=/dev/nvme0n1:xfs"
 fi
 # net*: a virtio-net NIC on QEMU's user network (the guest 10.0.2.15/24,
 # the host's 127.0.0.1 as 10.0.2.2, a built-in DHCP server) and a TCP
@@ -324,7 +344,28 @@ qrc=$(sed -n 's/^[0-9.]* KDTEST-HOST: qemu rc=//p' "$log")
 debugfs -R "rdump /var/lib/kdtest $out" "$out/root.img" >/dev/null 2>&1 || true
 rm -rf "$out/crash.tmp"
 mkdir -p "$out/crash.tmp"
-if [[ $scenario == tiny ]]; then
+# from_mount IMG VAR: a copy of IMG mounted (the copy replays its journal;
+# the guest powered off without unmounting), VAR/lib/kdtest and VAR/crash
+# copied out; VAR is the folder holding /var's content in it.
+from_mount() {
+	local m=$out/mnt
+	cp --sparse=always "$1" "$out/mount.img"
+	mkdir -p "$m"
+	if mount -o loop "$out/mount.img" "$m" 2>"$out/mount.err"; then
+		cp -a "$m/$2/lib/kdtest" "$out/" 2>/dev/null || true
+		cp -a "$m/$2/crash" "$out/crash.tmp/" 2>/dev/null || true
+		# btrfs: what the top level holds (the dump must not be there).
+		[[ $scenario != btrfs ]] || ls -a "$m" >"$out/btrfs-top.txt"
+		umount "$m"
+	fi
+	rm -f "$out/mount.img"
+	rmdir "$m" 2>/dev/null || true
+}
+if [[ $scenario == btrfs ]]; then
+	from_mount "$out/root.img" @rootfs/var
+elif [[ $scenario == xfsnvme ]]; then
+	from_mount "$out/var.img" .
+elif [[ $scenario == tiny ]]; then
 	debugfs -R "rdump /crash $out/crash.tmp" "$out/tiny.img" >/dev/null 2>&1 || true
 elif [[ $scenario == hang ]]; then
 	debugfs -R "rdump /crash $out/crash.tmp" "$out/hang.img" >/dev/null 2>&1 || true

@@ -80,6 +80,9 @@ struct kd_config_target {
  *                                       target and the path inside it (what
  *                                       the capture initramfs gets)
  *   fstype ext4                         (set by setup when it resolves)
+ *   subvol /@rootfs                     the btrfs subvolume path is in (the
+ *                                       capture mounts it with subvol=; setup
+ *                                       writes the one mounted here)
  *   dump_level 31                       makedumpfile's -d
  *   compress auto|zstd|lz4|zlib|lzo|snappy|none   (zstd:L, zlib:L for a
  *                                       level; auto, the default: zstd when
@@ -115,6 +118,7 @@ struct kd_config {
 	size_t nchain;		/**< >= 1 */
 	char path[256];		/**< absolute, default "/var/crash" */
 	char fstype[32];	/**< "" = unknown */
+	char subvol[256];	/**< btrfs: the subvolume path is in, "" = the default one */
 	unsigned int dump_level;	/**< default 31 */
 	int codec;		/**< enum kd_save_codec, default KD_SAVE_AUTO */
 	int level;		/**< its level ("compress zstd:-1"), 0 = default */
@@ -194,7 +198,11 @@ struct kd_blkdev_info {
 	char label[64];
 	unsigned int major, minor;
 	uint64_t size;		/**< bytes */
+	unsigned int ndevices;	/**< btrfs: devices of the filesystem (num_devices), else 0 */
 };
+
+/** Most devices of one filesystem (btrfs) the service handles. */
+#define KD_BLKDEV_MAX_MEMBERS 16
 
 /** Probe the superblock of the device node or image file @p path. */
 struct kd_error *kd_blkdev_probe(const char *path, struct kd_blkdev_info *info);
@@ -206,6 +214,14 @@ struct kd_error *kd_blkdev_probe(const char *path, struct kd_blkdev_info *info);
  */
 struct kd_error *kd_blkdev_find(const char *spec, const char *sysfs_root,
 				const char *dev_root, struct kd_blkdev_info *info);
+/**
+ * Every block device @p spec names, up to @p max into @p out (@p nret how
+ * many): the devices of a multi-device btrfs share its UUID. As
+ * kd_blkdev_find() otherwise.
+ */
+struct kd_error *kd_blkdev_find_all(const char *spec, const char *sysfs_root,
+				    const char *dev_root, struct kd_blkdev_info *out,
+				    size_t max, size_t *nret);
 /**
  * Where the filesystem on device @p major:@p minor is mounted, from
  * /proc/self/mountinfo (@p mountinfo NULL = that file). NOTFOUND if it is not.

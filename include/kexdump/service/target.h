@@ -81,6 +81,40 @@ struct kd_error *kd_target_join(const char *mountpoint, const char *path, char *
 struct kd_error *kd_target_check_folder(const struct kd_target *t, bool create,
 					uint64_t *free_ret);
 
+/* ------------------------------------------- btrfs (lib/service/btrfs.c) */
+
+/**
+ * The subvolume of a btrfs mount from its mountinfo super @p options
+ * ("subvol=/@rootfs") and @p root field (its folder from the top level):
+ * @p subvol gets the subvolume's path ("/@rootfs", "/" for the top level),
+ * @p inside_ret the rest of @p root inside it ("" or "/..."; points into
+ * @p root). KD_ERROR_FORMAT when they disagree.
+ */
+struct kd_error *kd_btrfs_subvol(const char *options, const char *root, char *subvol,
+				 size_t subvol_len, const char **inside_ret);
+/**
+ * The devices of the filesystem @p spec names (kd_blkdev_find_all): for
+ * btrfs all its num_devices members, KD_ERROR_NOTFOUND while some are
+ * missing; for others the devices with that name.
+ */
+struct kd_error *kd_btrfs_members(const char *spec, const char *sysfs_root,
+				  const char *dev_root, struct kd_blkdev_info *out,
+				  size_t max, size_t *nret);
+/**
+ * The mount(2) data for a btrfs target: "subvol=@p subvol" (none when ""),
+ * and "device=/dev/NAME" for each of the @p n devices when there are
+ * several.
+ */
+struct kd_error *kd_btrfs_mount_data(const char *subvol, const struct kd_blkdev_info *devs,
+				     size_t n, char *out, size_t outlen);
+/**
+ * The mount(2) data of the resolved target @p t: "" unless it is btrfs,
+ * else kd_btrfs_mount_data() of its subvolume and members (found again
+ * under @p sysfs_root, @p dev_root; NULL = the live system).
+ */
+struct kd_error *kd_btrfs_target_mount_data(const struct kd_target *t, const char *sysfs_root,
+					    const char *dev_root, char *out, size_t outlen);
+
 /* ------------------------------------------------ the chain as checked */
 
 /** Where setup records its check of the target chain (status reads it). */
