@@ -200,9 +200,10 @@ static void status_print_text(const struct kd_kexec_state *st, const struct slot
 			printf("%-14s raw device %s%s%s\n", "target:", S(cfg->target),
 			       resolved ? " = /dev/" : "", resolved ? S(r->dev.name) : "");
 		else if (resolved)
-			printf("%-14s %s (/dev/%s, %s), folder %s on it\n", "target:",
+			printf("%-14s %s (/dev/%s, %s), %s%s%sfolder %s on it\n", "target:",
 			       S(r->config.target), S(r->dev.name), S(r->config.fstype),
-			       S(r->config.path));
+			       r->config.subvol[0] ? "subvolume " : "", S(r->config.subvol),
+			       r->config.subvol[0] ? ", " : "", S(r->config.path));
 		else
 			printf("%-14s %s, folder %s\n", "target:",
 			       cfg->target[0] ? S(cfg->target) : "the filesystem holding the path",
@@ -286,6 +287,7 @@ static void status_print_json(const struct kd_kexec_state *st, const struct slot
 		}
 		json_string(&j, "fstype", r->config.target_kind == KD_TARGET_RAW ? "" :
 			    r->config.fstype);
+		json_string(&j, "subvol", r->config.subvol);
 		json_string(&j, "path_in_fs", r->dev.name[0] &&
 			    r->config.target_kind == KD_TARGET_FS ? r->config.path : "");
 		if (r->mounted)

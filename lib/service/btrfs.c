@@ -57,7 +57,7 @@ KD_EXPORT struct kd_error *kd_btrfs_subvol(const char *options, const char *root
 	// The mount root is the subvolume or a folder in it (a bind mount).
 	const char *rest;
 	if (!strcmp(sv, "/")) {
-		rest = root;
+		rest = strcmp(root, "/") ? root : "";
 	} else {
 		if (strncmp(root, sv, n) || (root[n] != '/' && root[n] != '\0'))
 			return kd_error_create(KD_ERROR_FORMAT,

@@ -358,11 +358,11 @@ static struct kd_error *target_named(const struct kd_config *cfg,
 	// A btrfs target's path from the top level: mountinfo's roots are
 	// (an unset subvol is the default subvolume, taken as the top).
 	bool btrfs = !strcmp(t->dev.fstype, "btrfs");
-	char full[PATH_MAX * 2];
-	snprintf(full, sizeof(full), "%s%s", strcmp(cfg->subvol, "/") ? cfg->subvol : "",
+	char joined[PATH_MAX * 2], full[PATH_MAX];
+	snprintf(joined, sizeof(joined), "%s%s", strcmp(cfg->subvol, "/") ? cfg->subvol : "",
 		 t->config.path);
-	if (btrfs && !target_normalize(full, full, sizeof(full)))
-		return kd_error_create(KD_ERROR_INVALID, "%s: path too long", full);
+	if (btrfs && !target_normalize(joined, full, sizeof(full)))
+		return kd_error_create(KD_ERROR_INVALID, "%s: path too long", joined);
 	const struct kd_mount *best = NULL;
 	const char *rest = NULL;
 	for (size_t i = 0; i < m->n; i++) {

@@ -158,9 +158,11 @@ static void test_xfs_btrfs_vfat(void **state)
 	memcpy(buf + 0x10040, "_BHRfS_M", 8);
 	memcpy(buf + 0x10020, test_uuid, 16);
 	memcpy(buf + 0x1012b, "btrfs label", 11);
+	kd_put_le64(buf + 0x10088, 3);	// num_devices
 	kd_test_write(NULL, img, buf, len);
 	assert_null(kd_blkdev_probe(img, &info));
 	assert_string_equal(info.fstype, "btrfs");
+	assert_int_equal(info.ndevices, 3);
 	assert_string_equal(info.uuid, "12345678-9abc-def0-0123-456789abcdef");
 	assert_string_equal(info.label, "btrfs label");
 
@@ -286,6 +288,8 @@ static const char mountinfo_text[] =
 	"40 22 8:17 /sub /bind\\040point rw - ext4 /dev/sdb1 rw\n"
 	"41 22 8:17 / /media/my\\040disk\\134x rw shared:5 master:2 - ext4 /dev/sdb1 rw\n"
 	"42 22 8:33 /only-bind /srv/only rw - xfs /dev/sdc1 rw\n"
+	"44 22 0:40 /@rootfs /srv/b rw - btrfs /dev/vd\\040b rw,subvolid=256,subvol=/@ro\\054ot\n"
+	"45 22 0:41 / /srv/t rw - tmpfs\n"
 	"garbage line\n"
 	"43 22 9:1 / /short\n";
 
@@ -330,7 +334,7 @@ static void test_mounts(void **state)
 	snprintf(mi, sizeof(mi), "%s/mountinfo", tmpdir);
 	struct kd_mounts m;
 	assert_null(kd_blkdev_mounts(mi, &m));
-	assert_int_equal(m.n, 5);	// the two short lines are skipped
+	assert_int_equal(m.n, 7);	// the two short lines are skipped
 	assert_int_equal(m.v[0].major, 254);
 	assert_int_equal(m.v[0].minor, 1);
 	assert_string_equal(m.v[0].root, "/");
@@ -344,6 +348,17 @@ static void test_mounts(void **state)
 	assert_int_equal(m.v[4].minor, 33);
 	assert_string_equal(m.v[4].root, "/only-bind");
 	assert_string_equal(m.v[4].fstype, "xfs");
+	assert_string_equal(m.v[0].source, "/dev/vda1");
+	assert_string_equal(m.v[0].options, "rw,errors=remount-ro");
+	// btrfs: the source and the super options (subvol=) unescaped.
+	assert_string_equal(m.v[5].fstype, "btrfs");
+	assert_string_equal(m.v[5].source, "/dev/vd b");
+	assert_string_equal(m.v[5].options, "rw,subvolid=256,subvol=/@ro,ot");
+	assert_string_equal(m.v[5].root, "/@rootfs");
+	// A line that ends after its type: no source, no options.
+	assert_string_equal(m.v[6].fstype, "tmpfs");
+	assert_string_equal(m.v[6].source, "");
+	assert_string_equal(m.v[6].options, "");
 	kd_blkdev_mounts_free(&m);
 	assert_null(m.v);
 	struct kd_error *err = kd_blkdev_mounts("/nonexistent/mountinfo", &m);

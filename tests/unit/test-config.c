@@ -179,6 +179,12 @@ static void test_errors(void **state)
 	expect_error("format flat\n", "test.conf:1: unknown format 'flat' (kdump, elf)");
 	expect_error("final_action explode\n",
 		     "test.conf:1: unknown final_action 'explode' (reboot, poweroff, halt, shell)");
+	// subvol becomes a mount option: a path, no ',' or '='.
+	expect_error("subvol @rootfs\n", "test.conf:1: subvol: path not absolute: '@rootfs'");
+	expect_error("subvol /@a,device=/dev/sda\n",
+		     "test.conf:1: subvol holds ',' or '=': '/@a,device=/dev/sda'");
+	expect_error("subvol /a/../b\n", "test.conf:1: subvol: path holds a '..' component: '/a/../b'");
+	expect_error("subvol /a\nsubvol /b\n", "test.conf:2: duplicate 'subvol'");
 	expect_error("fstype ntfs\n",
 		     "test.conf:1: unknown fstype 'ntfs' (ext2, ext3, ext4, xfs, btrfs, vfat)");
 	expect_error("modules ext4 ../evil\n",
@@ -418,12 +424,13 @@ static void test_round_trip(void **state)
 	round_trip(&cfg);
 	const char *text =
 		"raw UUID=0b8e35c1-55e6-4f4b-9d5e-1f2a3b4c5d6e\n"
-		"path /dumps\nfstype ext4\ndump_level 0\ncompress none\nformat elf\n"
+		"path /dumps\nsubvol /@rootfs\nfstype ext4\ndump_level 0\ncompress none\nformat elf\n"
 		"final_action halt\nfailure_action poweroff\nmodules a b c\n"
 		"cmdline_append x=1 y\ndevice_timeout 0\nhostname h\n"
 		"raw_overwrite yes\nraw_id 00112233445566778899aabbccddeeff\ncapture_timeout 45\n";
 	assert_null(parse(text, &cfg));
 	assert_true(cfg.raw_overwrite);
+	assert_string_equal(cfg.subvol, "/@rootfs");
 	round_trip(&cfg);
 	for (int c = KD_SAVE_ZSTD; c <= KD_SAVE_AUTO; c++) {
 		cfg.codec = c;

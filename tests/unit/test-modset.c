@@ -238,7 +238,8 @@ static void make_virtio_moddir(const char *dir)
 		   "kernel/drivers/virtio/virtio_pci.ko: kernel/drivers/virtio/virtio_pci_legacy_dev.ko kernel/drivers/virtio/virtio_pci_modern_dev.ko kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko\n"
 		   "kernel/drivers/scsi/other_pci.ko:\n"
 		   "kernel/fs/ext4/ext4.ko: kernel/fs/jbd2/jbd2.ko\n"
-		   "kernel/fs/jbd2/jbd2.ko:\n");
+		   "kernel/fs/jbd2/jbd2.ko:\n"
+		   "kernel/drivers/md/dm-mod.ko:\n");
 	kd_test_write_text(dir, "modules.alias",
 		   "alias fs-ext4 ext4\n"
 		   "alias pci:v00001AF4d*sv*sd*bc*sc*i* virtio_pci\n"
@@ -293,6 +294,44 @@ static void test_blockdev(void **state)
 	err = kd_modset_add_blockdev(set, "vda1", sysfs);
 	assert_non_null(err);
 	assert_non_null(strstr(kd_error_message(err), "virtio_blk"));
+	kd_error_destroy(err);
+	kd_modset_close(set);
+}
+
+// A device-mapper device (an LVM logical volume) over vda1: it sits under
+// devices/virtual/block with a "dm" folder (drivers/md/dm-sysfs.c) and its
+// underlying devices in "slaves" (block/holder.c).
+static void test_stacked(void **state)
+{
+	struct tree *t = *state;
+	char sysfs[PATH_MAX], moddir[PATH_MAX], d[PATH_MAX];
+	snprintf(moddir, sizeof(moddir), "%s/virtio-moddir", t->dir);
+	make_virtio_moddir(moddir);
+	snprintf(sysfs, sizeof(sysfs), "%s/sys-dm", t->dir);
+	make_sysfs(sysfs, true);
+	snprintf(d, sizeof(d), "%s/devices/virtual/block/dm-0/dm", sysfs);
+	kd_test_mkdirs(NULL, d);
+	snprintf(d, sizeof(d), "%s/devices/virtual/block/dm-0/slaves", sysfs);
+	kd_test_mkdirs(NULL, d);
+	symlink_at("../../../../pci0000:00/0000:00:04.0/virtio1/block/vda/vda1", d, "vda1");
+	snprintf(d, sizeof(d), "%s/class/block", sysfs);
+	symlink_at("../../devices/virtual/block/dm-0", d, "dm-0");
+	struct kd_modset *set = open_set(moddir);
+	struct kd_error *err = kd_modset_add_blockdev(set, "dm-0", sysfs);
+	if (err)
+		fail_msg("%s", kd_error_message(err));
+	assert_int_equal(kd_modset_count(set), 7);
+	assert_int_not_equal(index_of(set, "dm_mod"), SIZE_MAX);
+	assert_int_not_equal(index_of(set, "virtio_blk"), SIZE_MAX);
+	kd_modset_close(set);
+	// A device that is its own slave (a loop in a damaged tree) ends.
+	snprintf(d, sizeof(d), "%s/devices/virtual/block/dm-0/slaves", sysfs);
+	symlink_at("../../dm-0", d, "dm-0");
+	set = open_set(moddir);
+	err = kd_modset_add_blockdev(set, "dm-0", sysfs);
+	assert_non_null(err);
+	assert_int_equal(kd_error_code(err), KD_ERROR_UNSUPPORTED);
+	assert_non_null(strstr(kd_error_message(err), "stacked more than 8 deep"));
 	kd_error_destroy(err);
 	kd_modset_close(set);
 }
@@ -607,6 +646,7 @@ int main(void)
 		cmocka_unit_test(test_order_and_softdeps),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_blockdev),
+		cmocka_unit_test(test_stacked),
 		cmocka_unit_test(test_netdev),
 		cmocka_unit_test(test_target),
 		cmocka_unit_test(test_real_trees),

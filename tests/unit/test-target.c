@@ -2,7 +2,8 @@
 // The dump target resolver (lib/service/target.c) on a fake machine: a
 // mountinfo, a sysfs tree and device nodes that are image files holding
 // ext4 superblocks. /var is its own filesystem, /srv/data a bind mount of
-// a folder of it, /home a btrfs subvolume, /tmp a tmpfs.
+// a folder of it, /home a btrfs subvolume (sdb2 holds a btrfs superblock),
+// /srv/share a bind mount of a folder in it, /tmp a tmpfs.
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +33,33 @@ static struct kd_target_roots roots;
 
 #define UUID_ROOT "11111111-2222-3333-4444-555555555555"
 #define UUID_VAR "66666666-7777-8888-9999-aaaaaaaaaaaa"
+#define UUID_BTRFS "bbbbbbbb-0000-1111-2222-333333333333"
+
+// A 128 KiB image with a btrfs superblock at 64 KiB (fs/btrfs/disk-io.h
+// struct btrfs_super_block: fsid at 0x20, magic at 0x40, num_devices at
+// 0x88, label at 0x12b).
+static void btrfs_image(const char *name, const char *uuid, unsigned ndevices)
+{
+	static uint8_t img[128 * 1024];
+	memset(img, 0, sizeof(img));
+	uint8_t *sb = img + 0x10000;
+	for (int i = 0, j = 0; i < 16; i++, j += 2) {
+		if (uuid[j] == '-')
+			j++;
+		unsigned v;
+		sscanf(uuid + j, "%2x", &v);
+		sb[0x20 + i] = (uint8_t)v;
+	}
+	memcpy(sb + 0x40, "_BHRfS_M", 8);
+	kd_put_le64(sb + 0x88, ndevices);
+	memcpy(sb + 0x12b, "homes", 5);
+	char p[256];
+	snprintf(p, sizeof(p), "%s/dev/%s", tmpdir, name);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, img, sizeof(img)), (ssize_t)sizeof(img));
+	close(fd);
+}
 
 // An 8 KiB image with an ext4 superblock (fs/ext4/ext4.h: s_magic at 56,
 // s_feature_incompat at 96 with extents (0x40), s_uuid at 104,
@@ -82,7 +110,8 @@ static const char machine[] =
 	"22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
 	"23 22 0:21 / /proc rw,nosuid shared:12 - proc proc rw\n"
 	"30 22 8:3 / /var rw,relatime shared:2 - ext4 /dev/sda3 rw\n"
-	"31 22 0:40 /@home /home rw,relatime shared:3 - btrfs /dev/sdb2 rw\n"
+	"31 22 0:40 /@home /home rw,relatime shared:3 - btrfs /dev/sdb2 rw,space_cache=v2,subvolid=257,subvol=/@home\n"
+	"35 22 0:40 /@home/share /srv/share rw shared:3 - btrfs /dev/sdb2 rw,subvolid=257,subvol=/@home\n"
 	"32 22 8:3 /srv-data /srv/data rw,relatime shared:2 - ext4 /dev/sda3 rw\n"
 	"33 22 0:25 / /tmp rw,nosuid shared:4 - tmpfs tmpfs rw\n"
 	"34 22 8:33 / /mnt/nofs rw - ext4 /dev/sdc1 rw\n";
@@ -116,6 +145,8 @@ static int fake_machine(void **state)
 	sysdev("sda1", 8, 1);
 	sysdev("sda3", 8, 3);
 	sysdev("sdc1", 8, 33);
+	sysdev("sdb2", 8, 18);
+	btrfs_image("sdb2", UUID_BTRFS, 1);
 	image("sda1", UUID_ROOT, "root");
 	image("sda3", UUID_VAR, "var");
 	image("sdc1", NULL, NULL);
@@ -224,18 +255,89 @@ static void test_bind_mount(void **state)
 static void test_no_block_device(void **state)
 {
 	(void)state;
-	struct kd_config cfg = config("", "/home/crash");
+	struct kd_config cfg = config("", "/tmp/dumps");
 	assert_string_equal(resolve_error(&cfg, KD_ERROR_UNSUPPORTED),
-			    "/home/crash is on a btrfs filesystem with no block device; "
+			    "/tmp/dumps is on a tmpfs filesystem with no block device; "
 			    "set 'target' in the config to a disk filesystem "
 			    "(UUID=..., LABEL=... or /dev/NAME)");
-	cfg = config("", "/tmp/dumps");
-	assert_non_null(strstr(resolve_error(&cfg, KD_ERROR_UNSUPPORTED),
-			       "/tmp/dumps is on a tmpfs filesystem with no block device"));
 	// A device without a filesystem the capture kernel can mount.
 	cfg = config("", "/mnt/nofs/x");
 	assert_string_equal(resolve_error(&cfg, KD_ERROR_UNSUPPORTED),
 			    "/dev/sdc1 (holding /mnt/nofs/x): no filesystem found on it");
+}
+
+// A btrfs subvolume (Debian's installer: / in @rootfs): the filesystem by
+// the UUID in its source's superblock, the subvolume from mountinfo, the
+// folder inside that subvolume.
+static void test_btrfs(void **state)
+{
+	(void)state;
+	struct kd_config cfg = config("", "/home/crash");
+	struct kd_target t;
+	assert_null(kd_target_resolve(&cfg, &roots, &t));
+	assert_string_equal(t.config.target, "UUID=" UUID_BTRFS);
+	assert_string_equal(t.config.subvol, "/@home");
+	assert_string_equal(t.config.path, "/crash");
+	assert_string_equal(t.config.fstype, "btrfs");
+	assert_string_equal(t.dev.name, "sdb2");
+	assert_string_equal(t.dev.label, "homes");
+	assert_int_equal(t.dev.ndevices, 1);
+	assert_true(t.mounted);
+	assert_string_equal(t.mountpoint, "/home");
+	assert_string_equal(t.local_path, "/home/crash");
+	// Through the bind mount of a folder of the subvolume.
+	cfg = config("", "/srv/share/dumps");
+	assert_null(kd_target_resolve(&cfg, &roots, &t));
+	assert_string_equal(t.config.subvol, "/@home");
+	assert_string_equal(t.config.path, "/share/dumps");
+	assert_string_equal(t.mountpoint, "/srv/share");
+	// Named by UUID with its subvolume: found mounted here, through
+	// the subvolume's mount rather than the bind mount of a folder.
+	cfg = config("UUID=" UUID_BTRFS, "/crash");
+	strcpy(cfg.subvol, "/@home");
+	assert_null(kd_target_resolve(&cfg, &roots, &t));
+	assert_true(t.mounted);
+	assert_string_equal(t.local_path, "/home/crash");
+	assert_string_equal(t.config.subvol, "/@home");
+	cfg = config("UUID=" UUID_BTRFS, "/share/x");
+	strcpy(cfg.subvol, "/@home");
+	assert_null(kd_target_resolve(&cfg, &roots, &t));
+	assert_string_equal(t.local_path, "/home/share/x");
+	// Another subvolume of it is not mounted here.
+	cfg = config("UUID=" UUID_BTRFS, "/crash");
+	strcpy(cfg.subvol, "/@other");
+	assert_null(kd_target_resolve(&cfg, &roots, &t));
+	assert_false(t.mounted);
+	// A filesystem over two devices with one present: the capture
+	// waits (NOTFOUND) rather than mount it without "degraded".
+	btrfs_image("sdb2", UUID_BTRFS, 2);
+	cfg = config("UUID=" UUID_BTRFS, "/crash");
+	assert_string_equal(resolve_error(&cfg, KD_ERROR_NOTFOUND),
+			    "UUID=" UUID_BTRFS ": 1 of the 2 btrfs devices present");
+	sysdev("sdd", 8, 48);
+	btrfs_image("sdd", UUID_BTRFS, 2);
+	assert_null(kd_target_resolve(&cfg, &roots, &t));
+	char data[128];
+	assert_null(kd_btrfs_target_mount_data(&t, sys, dev, data, sizeof(data)));
+	assert_string_equal(data, "device=/dev/sdb2,device=/dev/sdd");
+	btrfs_image("sdd", UUID_ROOT, 1);
+	btrfs_image("sdb2", UUID_BTRFS, 1);
+	// The mount's source holds no btrfs.
+	kd_test_write_text(tmpdir, "mountinfo",
+	    "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+	    "31 22 0:40 /@home /home rw - btrfs /dev/sda3 rw,subvol=/@home\n"
+	    "32 22 0:41 /@x /x rw - btrfs /dev/sdb2 rw,subvol=/@home\n"
+	    "33 22 0:42 / /y rw - btrfs none rw\n");
+	cfg = config("", "/home/crash");
+	assert_string_equal(resolve_error(&cfg, KD_ERROR_FORMAT),
+			    "/dev/sda3 (the source of the btrfs mount holding /home/crash) holds no btrfs filesystem");
+	cfg = config("", "/x/crash");
+	assert_string_equal(resolve_error(&cfg, KD_ERROR_FORMAT),
+			    "/x (holding /x/crash): btrfs mount: its root /@x is not in its subvolume /@home");
+	cfg = config("", "/y/crash");
+	assert_string_equal(resolve_error(&cfg, KD_ERROR_UNSUPPORTED),
+			    "the btrfs filesystem holding /y/crash: mount source 'none' is not a device");
+	kd_test_write_text(tmpdir, "mountinfo", machine);
 }
 
 static void test_named(void **state)
@@ -374,6 +476,7 @@ int main(void)
 		cmocka_unit_test_setup(test_var_own_fs, fake_machine),
 		cmocka_unit_test(test_bind_mount),
 		cmocka_unit_test(test_no_block_device),
+		cmocka_unit_test(test_btrfs),
 		cmocka_unit_test(test_named),
 		cmocka_unit_test(test_join_and_folder),
 		cmocka_unit_test(test_chain_state),
