@@ -49,6 +49,10 @@
 #   bookworm 1 cpu  xfsnvme (/var an XFS filesystem on an NVMe disk, the
 #                   root elsewhere: the nvme driver chain and xfs in the
 #                   capture initramfs, the dump in /crash on that disk)
+#   bookworm 1 cpu  rawpart (the raw target /dev/vdb1, a partition of a
+#                   second disk: setup stamps it, the capture writes the
+#                   dump onto it, kexdump info reads it after the reboot,
+#                   makedumpfile and crash read the partition on the host)
 #   bookworm 1 cpu  nfs (nfs-ganesha, VFS backend, on the host's
 #                   127.0.0.1: the capture kernel mounts it through
 #                   10.0.2.2 and the dump lands there complete, read by
@@ -290,7 +294,7 @@ scenarios=(
 	"btrfs     bookworm 1 -            sysrq triggered crash"
 	"xfsnvme   bookworm 1 -            sysrq triggered crash"
 )
-only=" ${KEXDUMP_SERVICE_SCENARIOS:-rehearse nores sysrq pid1 oom tiny hang eio powercut netdhcp netauto fallback nfs ssh sshdrop btrfs xfsnvme} "
+only=" ${KEXDUMP_SERVICE_SCENARIOS:-rehearse nores sysrq pid1 oom tiny hang eio powercut netdhcp netauto fallback nfs ssh sshdrop btrfs xfsnvme rawpart} "
 
 # No crash: the live kernel through /proc/kcore, and the rehearsal
 # (kexdump test without --yes-crash-now) on what is wrong.
@@ -659,6 +663,52 @@ for name in ssh sshdrop; do
 	tp=$(at "$con" 'Kernel panic - not syncing') tc=$(at "$con" 'kexdump-capture: dump (complete|incomplete)')
 	echo "# $tag: vmcore $(stat -c %s "$dir/vmcore" 2>/dev/null || stat -c %s "$dir/vmcore.incomplete") bytes, panic -> dump written $(delta "$tp" "$tc") s${url:+ ($url)}"
 done
+# A raw partition: the dump written onto /dev/vdb1 from its byte 0.
+if [[ $only == *" rawpart "* ]]; then
+	build_guest bookworm
+	tag="rawpart (bookworm, 1 cpu, raw target /dev/vdb1)"
+	out=$work/run-rawpart
+	con=$out/console.log
+	if [[ ${guest[bookworm]} != failed ]] &&
+		"$vm/service-run.sh" --guest "${guest[bookworm]}" --scenario rawpart --cpus 1 \
+			--out "$out" 2>"$out.log" && [[ -f $out/meta ]]; then
+		p1=$out/kdtest/p1 p2=$out/kdtest/p2
+		qemu_rc=$(sed -n 's/^qemu_rc=//p' "$out/meta") secs=$(sed -n 's/^wall_seconds=//p' "$out/meta")
+		check "$tag: the guest powered itself off ($secs s in QEMU, rc $qemu_rc)" test "$qemu_rc" = 0
+		check "$tag: setup stamped /dev/vdb1 and armed the guest" \
+			bash -c '[[ $(cat "$1/setup.rc") == 0 ]] && grep -q "kexdump setup: armed" "$1/setup.out" &&
+				grep -qx "kind=raw" "$1/dryrun.out" && grep -qE "^raw_id=[0-9a-f]{32}\$" "$1/dryrun.out"' _ "$p1"
+		check "$tag: the first kernel panicked" grep -q 'sysrq triggered crash' "$con"
+		check "$tag: the capture init says the dump is complete on /dev/vdb1" \
+			grep -q 'kexdump-capture: dump complete: /dev/vdb1 ' "$con"
+		check "$tag: the machine came back (phase 2)" grep -q 'KDTEST: phase 2 up' "$con"
+		check "$tag: guest: kexdump setup --boot re-armed it over the dump" \
+			bash -c '[[ $(cat "$1/rearm.rc") == 0 ]] && grep -q "kexdump setup: armed" "$1/rearm.out"' _ "$p2"
+		check "$tag: guest: kexdump list says a raw target's dump is read with kexdump info" \
+			bash -c '[[ $(cat "$1/list.rc") == 1 ]] && grep -q "raw device /dev/vdb1: its dump is read with kexdump info" "$1/list.out"' _ "$p2"
+		rel=$(cat "${guest[bookworm]}/release")
+		check "$tag: guest: kexdump info /dev/vdb1 reads the dump ($rel)" \
+			bash -c '[[ $(cat "$1/rawinfo.rc") == 0 ]] && grep -q "^kernel: *$2\$" "$1/rawinfo.out"' _ "$p2" "$rel"
+		check "$tag: guest: kexdump dmesg /dev/vdb1 shows the panic" \
+			bash -c '[[ $(cat "$1/dmesg.rc") == 0 ]] && grep -q "sysrq triggered crash" "$1/dmesg.out"' _ "$p2"
+		check "$tag: disk: kexdump's stamp is still in the partition's last 4 KiB" \
+			bash -c '[[ $(tail -c 4096 "$1" | head -c 11) == KEXDUMP-RAW ]]' _ "$out/part.img"
+		# The readers that are not kexdump, on the partition's bytes.
+		rd=$out/rawdump
+		rm -rf "$rd"
+		mkdir -p "$rd"
+		ln -s ../part.img "$rd/vmcore"
+		"$kexdump" dmesg "$out/part.img" >"$rd/dmesg.txt" 2>"$rd/dmesg.err"
+		printf 'codec=zstd\nrelease=%s\n' "$rel" >"$rd/summary"
+		check "$tag: host: kexdump info reads the partition" "$kexdump" info "$out/part.img"
+		oracles "$tag" "$rd" bookworm 'sysrq triggered crash' rawpart
+		check "$tag: nothing landed on the root disk" bash -c '! ls "$1"/crash/*/summary' _ "$out"
+		tp=$(at "$con" 'Kernel panic - not syncing') tc=$(at "$con" 'kexdump-capture: dump complete')
+		echo "# $tag: panic -> dump written $(delta "$tp" "$tc") s"
+	else
+		nok "$tag: the run did not finish: $(tail -n 3 "$out.log" | tr '\n' ' ')"
+	fi
+fi
 
 for s in "${scenarios[@]}"; do
 	read -r name suite cpus extra panic <<<"$s"

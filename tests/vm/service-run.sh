@@ -85,6 +85,23 @@ fi
 if [[ $scenario == btrfs ]]; then
 	append+=" kdtest.bootmods=btrfs kdtest.rootfstype=btrfs kdtest.rootflags=subvol=@rootfs"
 fi
+if [[ $scenario == rawpart ]]; then
+	# A second disk with an MBR partition table and one partition from
+	# 1 MiB on, blank: the raw target /dev/vdb1 (setup stamps it).
+	rm -f "$out/raw.img"
+	truncate -s 257M "$out/raw.img"
+	# The MBR by hand (no sfdisk on a minimal host): entry 1 at byte 446,
+	# type 0x83, LBA 2048, 524288 sectors; the 55 AA signature.
+	python3 - "$out/raw.img" <<'PY'
+import struct, sys
+with open(sys.argv[1], 'r+b') as f:
+    f.seek(446)
+    f.write(struct.pack('<B3sB3sII', 0, b'\xfe\xff\xff', 0x83, b'\xfe\xff\xff', 2048, 524288))
+    f.seek(510)
+    f.write(b'\x55\xaa')
+PY
+	disks+=(-drive "file=$out/raw.img,format=raw,if=virtio,cache=unsafe")
+fi
 if [[ $scenario == xfsnvme ]]; then
 	need_pkgs xfsprogs
 	rm -f "$out/var.img"
@@ -365,6 +382,11 @@ if [[ $scenario == btrfs ]]; then
 	from_mount "$out/root.img" @rootfs/var
 elif [[ $scenario == xfsnvme ]]; then
 	from_mount "$out/var.img" .
+elif [[ $scenario == rawpart ]]; then
+	# The partition as the guest saw /dev/vdb1 (the dump from its byte 0,
+	# kexdump's stamp in its last 4 KiB).
+	dd if="$out/raw.img" of="$out/part.img" bs=1M skip=1 count=256 status=none
+	debugfs -R "rdump /var/crash $out/crash.tmp" "$out/root.img" >/dev/null 2>&1 || true
 elif [[ $scenario == tiny ]]; then
 	debugfs -R "rdump /crash $out/crash.tmp" "$out/tiny.img" >/dev/null 2>&1 || true
 elif [[ $scenario == hang ]]; then
