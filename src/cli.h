@@ -30,6 +30,10 @@ int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_open(const char *path, const char *system_map, struct kd_dump **dump_ret,
 	     struct kd_kernel **kernel_ret);
 void cli_close(struct kd_dump *dump, struct kd_kernel *kernel);
+/* Parse "DUMP [--json] [--system-map FILE]" (usage line @p usage) and
+ * cli_open() DUMP; non-zero (printed) on a usage error or a failed open. */
+int cli_open_json(int argc, char **argv, const char *usage, bool *json_ret,
+		  struct kd_dump **dump_ret, struct kd_kernel **kernel_ret);
 
 int cmd_info(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);

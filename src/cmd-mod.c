@@ -4,35 +4,16 @@
 // own BTF.
 #include "cli.h"
 
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 
 int cmd_mod(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "system-map", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	static const char usage[] = "kexdump mod DUMP [--json] [--system-map FILE]";
-	const char *system_map = NULL;
-	bool json = false;
-	int c;
-	while ((c = getopt_long(argc, argv, "jm:h", opts, NULL)) != -1) {
-		if (c == 'j')
-			json = true;
-		else if (c == 'm')
-			system_map = optarg;
-		else
-			return cli_usage("%s", usage);
-	}
-	if (optind + 1 != argc)
-		return cli_usage("%s", usage);
 	struct kd_dump *dump;
 	struct kd_kernel *kernel;
-	int rc = cli_open(argv[optind], system_map, &dump, &kernel);
+	bool json;
+	int rc = cli_open_json(argc, argv, usage, &json, &dump, &kernel);
 	if (rc)
 		return rc;
 	struct kd_module *mods;

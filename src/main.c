@@ -164,6 +164,33 @@ int cli_open(const char *path, const char *system_map, struct kd_dump **dump_ret
 	return 0;
 }
 
+// The options of the commands that take "DUMP [--json] [--system-map FILE]"
+// and nothing else (ps, mod): parsed, then the dump opened.
+int cli_open_json(int argc, char **argv, const char *usage, bool *json_ret,
+		  struct kd_dump **dump_ret, struct kd_kernel **kernel_ret)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "system-map", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *system_map = NULL;
+	int c;
+	*json_ret = false;
+	while ((c = getopt_long(argc, argv, "jm:h", opts, NULL)) != -1) {
+		if (c == 'j')
+			*json_ret = true;
+		else if (c == 'm')
+			system_map = optarg;
+		else
+			return cli_usage("%s", usage);
+	}
+	if (optind + 1 != argc)
+		return cli_usage("%s", usage);
+	return cli_open(argv[optind], system_map, dump_ret, kernel_ret);
+}
+
 void cli_close(struct kd_dump *dump, struct kd_kernel *kernel)
 {
 	kd_kernel_close(kernel);
