@@ -153,8 +153,11 @@ else
 	nok "capture through a symlink (rc $rc): $(cat "$work/out")"
 fi
 # Every name of this second (and the next ones) taken: a suffixed folder.
-for k in 0 1 2 3 4 5; do
-	mkdir -p "$work/taken/h-$(date -u -d "@$(($(date +%s) + k))" +%Y-%m-%d-%H:%M:%S)"
+# A minute of names: under ASan on a loaded machine the capture has been
+# seen to start more than 5 s after this loop, on a name still free.
+now=$(date +%s)
+for ((k = 0; k < 60; k++)); do
+	mkdir -p "$work/taken/h-$(date -u -d "@$((now + k))" +%Y-%m-%d-%H:%M:%S)"
 done
 "$kexdump" capture --config "$work/h.conf" --vmcore "$work/small.core" --target-dir "$work/taken" \
 	--no-action >"$work/out" 2>&1

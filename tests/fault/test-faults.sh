@@ -185,7 +185,13 @@ out=$work/race
 faulty FAULTFS_DST=race.incomplete FAULTFS_DELAY_US=30000 \
 	"$kexdump" save -d 0 -c none --buffered "$src" "$out" >"$work/race.out" 2>"$work/race.err" &
 pid=$!
-sleep 0.3
+# The intruder comes once the save has begun (DEST.incomplete exists):
+# a fixed sleep raced a loaded machine, where kexdump had not started yet
+# and refused an existing DEST instead (a different case, tested elsewhere).
+for ((i = 0; i < 600; i++)); do
+	[[ -e $out.incomplete ]] && break
+	sleep 0.05
+done
 echo intruder >"$out"
 wait "$pid"
 rc=$?

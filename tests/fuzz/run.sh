@@ -43,10 +43,19 @@ printf '%s\n' "target UUID=0a1b2c3d-0000-4000-8000-00000000abcd" "path /var/cras
 	"device_timeout 30" "hostname box" >"$out/fuzz-config.corpus/full.conf"
 printf '%s\n' "target ssh://dump@[fd00::1]:2222/srv/crash" "target nfs://10.0.2.2/exports/d" \
 	"raw /dev/vdb" "raw_id 00112233445566778899aabbccddeeff" >"$out/fuzz-config.corpus/chain.conf"
+# The walks target starts from records that break a link each (offsets
+# of tests/unit/synth-tasks.h: a task's tasks.next, a thread link, a
+# per-CPU current task), in both layouts.
+mkdir -p "$out/fuzz-walks.corpus"
+printf '\x00\x20\x81\x00\x12\x00\x00\x00\x00\x00\x00' >"$out/fuzz-walks.corpus/tasks-link"
+printf '\x01\x50\x82\x00\x11\x00\x00\x00\x00\x00\x00\x00\x71\x00\x00\x00\x00\x00\x00\x00\x00' >"$out/fuzz-walks.corpus/thread-and-cpu"
 rc=0
 for t in "$src"/tests/fuzz/fuzz-*.c; do
 	name=$(basename "$t" .c)
-	if ! clang "${flags[@]}" -o "$out/$name" "$t" "${libsrc[@]}" "${libs[@]}" 2>"$out/$name.build.log"; then
+	# fuzz-walks starts from the synthetic kernel of the unit tests.
+	extra=()
+	[[ $name == fuzz-walks ]] && extra=(-I"$src/tests/unit" "$src/tests/unit/synth.c" "$src/tests/unit/synth-tasks.c")
+	if ! clang "${flags[@]}" -o "$out/$name" "$t" "${extra[@]}" "${libsrc[@]}" "${libs[@]}" 2>"$out/$name.build.log"; then
 		echo "not ok - $name: build failed: $(head -n 3 "$out/$name.build.log")"
 		rc=1
 		continue
