@@ -148,7 +148,8 @@ fi
 # The service end to end runs in the background from here on, beside the
 # package, fuzz and real-dump stages: its QEMU guests are one vCPU each,
 # as are crash and most of the dump checks, so on a 2-core machine the two
-# streams overlap instead of queueing (CI went from ~37 to ~25 min). It
+# streams overlap instead of queueing (they took 13 and 14 min one after
+# the other in the last serial CI, 37 min in all). It
 # needs only the static kexdump and the kernels fetched above; its ports
 # and work folders are its own (tests/e2e/sshd.sh picks free ports). Its
 # output is printed, and tallied, in its own stage at the end.
