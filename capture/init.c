@@ -262,19 +262,37 @@ void capture_console_tail(struct capture *c, uint64_t lines)
 static bool capture_wait_target(struct capture *c, struct kd_target *t)
 {
 	double deadline = capture_now() + c->cfg.device_timeout;
-	bool told = false;
+	bool told = false, dm_done = !c->cfg.ndm;
 	for (;;) {
-		struct kd_error *err = kd_target_resolve(&c->cfg, NULL, t);
+		// A target on device-mapper (an LVM logical volume): its stack
+		// as setup recorded it, created once the devices under it are
+		// there (lib/service/dm.c).
+		struct kd_error *err = NULL;
+		if (!dm_done) {
+			char made[512] = "";
+			err = kd_dm_activate(&c->cfg, NULL, NULL, made, sizeof(made));
+			if (made[0])
+				capture_say("device-mapper: created %s", made);
+			dm_done = !err;
+		}
+		if (!err)
+			err = kd_target_resolve(&c->cfg, NULL, t);
 		if (!err)
 			return true;
+		char why[384];
+		snprintf(why, sizeof(why), "%s", kd_error_message(err));
 		if (!kd_error_catch(&err, KD_ERROR_NOTFOUND)) {
 			capture_fail(c, "%s", kd_error_message(err));	// it names the target
 			kd_error_destroy(err);
 			return false;
 		}
 		if (capture_now() >= deadline) {
-			capture_fail(c, "target %s did not appear within %u s (driver module missing?)",
-			     c->cfg.target, c->cfg.device_timeout);
+			if (!dm_done)
+				capture_fail(c, "target %s: %s within %u s (driver module missing?)",
+					     c->cfg.target, why, c->cfg.device_timeout);
+			else
+				capture_fail(c, "target %s did not appear within %u s (driver module missing?)",
+					     c->cfg.target, c->cfg.device_timeout);
 			return false;
 		}
 		if (!told) {

@@ -360,6 +360,10 @@ static struct kd_error *setup_check_local(const struct kd_config *cfg, bool crea
 					  struct kd_target *t, uint64_t *free_ret)
 {
 	struct kd_error *err = kd_target_resolve(cfg, NULL, t);
+	// A target on device-mapper (an LVM logical volume): its stack
+	// recorded for the capture kernel to re-create (lib/service/dm.c).
+	if (!err && t->dev.name[0] && kd_dm_is_dm(t->dev.name, NULL))
+		err = kd_dm_record(t->dev.name, NULL, NULL, &t->config);
 	if (!err)
 		err = kd_target_check_folder(t, create, free_ret);
 	if (!err && t->config.target_kind == KD_TARGET_RAW)
@@ -657,6 +661,9 @@ static void setup_print_dry_run(const char *config, const struct kd_target *t)
 	printf("hostname=%s\n", c->hostname);
 	if (c->target_kind == KD_TARGET_RAW)
 		printf("raw_id=%s\n", c->raw_id);
+	for (size_t i = 0; i < c->ndm; i++)
+		printf("dm.%zu=%s %" PRIu64 " %" PRIu64 " %s %s\n", i + 1, c->dm[i].name,
+		       c->dm[i].start, c->dm[i].length, c->dm[i].type, c->dm[i].params);
 	char net[160];
 	kd_netif_config_format(&c->network, net, sizeof(net));
 	printf("network=%s\n", net);

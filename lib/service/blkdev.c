@@ -186,6 +186,47 @@ static bool blkdev_probe_vfat(const uint8_t *bs, struct kd_blkdev_info *info)
 	return true;
 }
 
+// An LVM physical volume (lvm2 lib/label/label.h, lib/format_text/layout.h;
+// libblkid superblocks/lvm2.c): a label "LABELONE" in one of the first four
+// 512-byte sectors, naming its own sector, of type "LVM2 001", and at
+// offset_xl from it the pv_header whose first 32 bytes are the PV's UUID,
+// spelled as lvm and blkid do (6-4-4-4-4-4-6). The capture kernel finds
+// the devices under a logical volume by it (lib/service/dm.c).
+#define LVM_LABEL_ID "LABELONE"
+#define LVM_SECTOR_OFF 8		/* sector_xl, le64 */
+#define LVM_OFFSET_OFF 20		/* offset_xl, le32: the pv_header */
+#define LVM_TYPE_OFF 24			/* "LVM2 001" */
+#define LVM_ID_LEN 32
+static bool blkdev_probe_lvm(const uint8_t *buf, size_t len, struct kd_blkdev_info *info)
+{
+	for (unsigned int s = 0; s < 4 && (s + 1) * 512u <= len; s++) {
+		const uint8_t *l = buf + s * 512u;
+		if (memcmp(l, LVM_LABEL_ID, 8) || kd_le64(l + LVM_SECTOR_OFF) != s ||
+		    memcmp(l + LVM_TYPE_OFF, "LVM2 001", 8))
+			continue;
+		uint32_t off = kd_le32(l + LVM_OFFSET_OFF);
+		if (off < 32 || off > 512 - LVM_ID_LEN)
+			return false;
+		const uint8_t *id = l + off;
+		for (unsigned int i = 0; i < LVM_ID_LEN; i++)
+			if (!isalnum(id[i]))
+				return false;
+		static const unsigned int groups[] = { 6, 4, 4, 4, 4, 4, 6 };
+		size_t o = 0;
+		for (unsigned int g = 0, i = 0; g < KD_ARRAY_SIZE(groups); g++) {
+			if (g)
+				info->uuid[o++] = '-';
+			memcpy(info->uuid + o, id + i, groups[g]);
+			o += groups[g];
+			i += groups[g];
+		}
+		info->uuid[o] = '\0';
+		snprintf(info->fstype, sizeof(info->fstype), "LVM2_member");
+		return true;
+	}
+	return false;
+}
+
 // Probe an open device or image; an unknown filesystem leaves fstype "".
 static struct kd_error *blkdev_probe_fd(int fd, const char *path, struct kd_blkdev_info *info)
 {
@@ -203,6 +244,8 @@ static struct kd_error *blkdev_probe_fd(int fd, const char *path, struct kd_blkd
 	if (err)
 		return err;
 	if (!short_read && blkdev_probe_btrfs(sb, info))
+		return NULL;
+	if (blkdev_probe_lvm(buf, sizeof(buf), info))
 		return NULL;
 	blkdev_probe_vfat(buf, info);
 	return NULL;

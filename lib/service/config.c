@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -485,6 +486,68 @@ static struct kd_error *config_parse_target(struct parse_state *st, const char *
 }
 
 
+// A recorded device under a dm line: an LVM physical volume by UUID, or a
+// dm device of an earlier line.
+static struct kd_error *config_dm_ref(const char *dev, char *out, size_t outlen, void *arg)
+{
+	const struct kd_config *cfg = arg;
+	bool ok = false;
+	if (!strncmp(dev, "UUID=", 5)) {
+		ok = dev[5] != '\0';
+	} else if (!strncmp(dev, "dm:", 3)) {
+		// An earlier device, not the one being defined.
+		for (size_t i = 0; i + 1 < cfg->ndm && !ok; i++)
+			ok = !strcmp(cfg->dm[i].name, dev + 3) &&
+			     strcmp(cfg->dm[cfg->ndm - 1].name, dev + 3);
+	}
+	if (!ok)
+		return kd_error_create(KD_ERROR_INVALID,
+				       "device '%s' is not UUID=... or dm:NAME of an earlier dm line", dev);
+	snprintf(out, outlen, "%s", dev);
+	return NULL;
+}
+
+// "dm NAME START LENGTH TYPE PARAMS": a line of the target's dm stack
+// (lib/service/dm.c). A device's lines are consecutive, from sector 0 on
+// without a gap, as the kernel's table needs (dm-table.c).
+static struct kd_error *config_parse_dm(struct parse_state *st, char *v)
+{
+	struct kd_config *cfg = st->cfg;
+	if (cfg->ndm == KD_CONFIG_MAX_DM)
+		return config_bad(st, "too many dm lines (at most %s)%s", "32", "");
+	struct kd_config_dm *l = &cfg->dm[cfg->ndm];
+	size_t n = strcspn(v, " \t");
+	if (!n || n >= sizeof(l->name) || !v[n])
+		return config_bad(st, "dm: expected NAME START LENGTH TYPE PARAMS: '%s'%s", v, "");
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && !strchr("+_.-", v[i]))
+			return config_bad(st, "dm: bad device name in '%s'%s", v, "");
+	memset(l, 0, sizeof(*l));
+	memcpy(l->name, v, n);
+	struct kd_error *err = kd_dm_line_parse(v + n + 1, l);
+	const struct kd_config_dm *prev = cfg->ndm ? &cfg->dm[cfg->ndm - 1] : NULL;
+	bool same = prev && !strcmp(prev->name, l->name);
+	for (size_t i = 0; !err && !same && i < cfg->ndm; i++)
+		if (!strcmp(cfg->dm[i].name, l->name))
+			err = kd_error_create(KD_ERROR_INVALID, "'%s': its lines must be together",
+					      l->name);
+	if (!err && (same ? l->start != prev->start + prev->length : l->start != 0))
+		err = kd_error_create(KD_ERROR_INVALID, "'%s': its lines must follow each other from sector 0",
+				      l->name);
+	if (!err) {
+		char mapped[sizeof(l->params)];
+		cfg->ndm++;
+		err = kd_dm_params_map(l->type, l->params, config_dm_ref, cfg, mapped, sizeof(mapped));
+		cfg->ndm--;
+	}
+	if (err) {
+		memset(l, 0, sizeof(*l));
+		return kd_error_prefix(kd_error_prefix(err, "dm"), "%s:%u", st->name, st->line);
+	}
+	cfg->ndm++;
+	return NULL;
+}
+
 // One "key value" line; the value is the rest of the line, trimmed, so
 // that labels and cmdline_append may hold spaces.
 static struct kd_error *config_parse_line(struct parse_state *st, char *key, char *v)
@@ -539,6 +602,8 @@ static struct kd_error *config_parse_line(struct parse_state *st, char *key, cha
 			return config_bad(st, "subvol holds ',' or '=': '%s'%s", v, "");
 		return config_copy(st, key, cfg->subvol, sizeof(cfg->subvol), v);
 	}
+	if (!strcmp(key, "dm"))
+		return config_parse_dm(st, v);
 	if (!strcmp(key, "fstype")) {
 		if ((err = config_once(st, SEEN_FSTYPE, key)))
 			return err;
@@ -794,6 +859,9 @@ KD_EXPORT struct kd_error *kd_config_write(const struct kd_config *cfg, int fd)
 		fprintf(f, "ssh_key %s\n", cfg->ssh_key);
 	if (cfg->known_hosts[0])
 		fprintf(f, "known_hosts %s\n", cfg->known_hosts);
+	for (size_t i = 0; i < cfg->ndm && i < KD_CONFIG_MAX_DM; i++)
+		fprintf(f, "dm %s %" PRIu64 " %" PRIu64 " %s %s\n", cfg->dm[i].name, cfg->dm[i].start,
+			cfg->dm[i].length, cfg->dm[i].type, cfg->dm[i].params);
 	if (cfg->network.mode != KD_NETIF_AUTO) {
 		char net[160];
 		kd_netif_config_format(&cfg->network, net, sizeof(net));

@@ -54,6 +54,53 @@ struct kd_mounts {
 struct kd_error *kd_blkdev_mounts(const char *mountinfo, struct kd_mounts *ret);
 void kd_blkdev_mounts_free(struct kd_mounts *m);
 
+/* ----------------------------------------- device-mapper (service/dm.c) */
+
+/*
+ * One table line "START LENGTH TYPE PARAMS" (`dmsetup table`'s form) into
+ * @p ret (its name untouched): KD_ERROR_INVALID naming what is wrong.
+ */
+struct kd_error *kd_dm_line_parse(const char *text, struct kd_config_dm *ret);
+
+/*
+ * Called for each device argument of a table line ("8:2", "UUID=...",
+ * "dm:NAME"): writes its replacement to @p out.
+ */
+typedef struct kd_error *kd_dm_map_fn(const char *dev, char *out, size_t outlen, void *arg);
+
+/*
+ * The parameters @p params of a @p type target ("linear": DEV OFFSET;
+ * "striped": N CHUNK then N times DEV OFFSET, drivers/md/dm-linear.c and
+ * dm-stripe.c) with each device replaced by @p map's answer, into @p out.
+ * KD_ERROR_UNSUPPORTED for another target type, KD_ERROR_INVALID for
+ * parameters that do not have that shape.
+ */
+struct kd_error *kd_dm_params_map(const char *type, const char *params, kd_dm_map_fn *map,
+				  void *arg, char *out, size_t outlen);
+
+/*
+ * The DM ioctl buffers (include/uapi/linux/dm-ioctl.h): a struct dm_ioctl
+ * (interface version 4.0.0, data_size @p size, data_start right after it,
+ * @p flags, @p name) at the start of @p buf; returns its size, 0 when
+ * @p size is too small or @p name too long.
+ */
+size_t kd_dm_ioctl_header(void *buf, size_t size, const char *name, uint32_t flags);
+/*
+ * DM_TABLE_LOAD's buffer for device @p name: the header, then per line a
+ * struct dm_target_spec (next = bytes from it to the next one) and its
+ * NUL-terminated parameters, 8-byte aligned. @p len_ret its size.
+ */
+struct kd_error *kd_dm_ioctl_load(void *buf, size_t size, const char *name,
+				  const struct kd_config_dm *lines, size_t n, size_t *len_ret);
+/*
+ * The table in a DM_TABLE_STATUS reply of @p len bytes (kernel-written, but
+ * bounded as hostile: drivers/md/dm-ioctl.c retrieve_status(), next counted
+ * from the start of the data), at most @p max lines. KD_ERROR_NOTFOUND
+ * when the kernel says the buffer was too small (DM_BUFFER_FULL_FLAG).
+ */
+struct kd_error *kd_dm_ioctl_table(const void *buf, size_t len, struct kd_config_dm *out,
+				   size_t max, size_t *nret);
+
 /* ------------------------------------------------- cpio (service/cpio.c) */
 
 /*

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "service/service.h"
 #include "synth.h"
@@ -215,6 +216,57 @@ static void test_xfs_btrfs_vfat(void **state)
 }
 
 // A fake /sys/class/block and /dev: the device nodes are image files.
+// An LVM physical volume's label (lvm2 lib/label/label.c): "LABELONE" in
+// sector 1, its CRC over bytes 20..511 (lvm's calc_crc, which is zlib's
+// CRC-32 without the inversions, from 0xf597a6cf), the pv_header at 32
+// with the UUID's 32 characters. blkid, which checks that CRC, must say
+// what our probe says.
+static void test_lvm(void **state)
+{
+	(void)state;
+	char img[128];
+	snprintf(img, sizeof(img), "%s/pv", tmpdir);
+	size_t len = 4u << 20;
+	uint8_t *buf = calloc(1, len);
+	assert_non_null(buf);
+	uint8_t *l = buf + 512;
+	memcpy(l, "LABELONE", 8);
+	l[8] = 1;			// sector_xl
+	l[20] = 32;			// offset_xl
+	memcpy(l + 24, "LVM2 001", 8);
+	memcpy(l + 32, "Xp7uLq2bN9dK4sWe1RtY6uIo3PaS5dFg", 32);
+	l[64] = 0x00, l[65] = 0x00, l[66] = 0x40;	// device_size_xl
+	uint32_t crc = ~(uint32_t)crc32(~0xf597a6cfu & 0xffffffffu, l + 20, 512 - 20);
+	l[16] = (uint8_t)crc, l[17] = (uint8_t)(crc >> 8), l[18] = (uint8_t)(crc >> 16),
+	l[19] = (uint8_t)(crc >> 24);
+	kd_test_write(NULL, img, buf, len);
+	struct kd_blkdev_info info;
+	assert_null(kd_blkdev_probe(img, &info));
+	assert_string_equal(info.fstype, "LVM2_member");
+	assert_string_equal(info.uuid, "Xp7uLq-2bN9-dK4s-We1R-tY6u-Io3P-aS5dFg");
+	char *argv[] = { (char *)"blkid", (char *)"-p", (char *)"-o", (char *)"export", img, NULL };
+	char *out, v[128];
+	if (synth_run(argv, NULL, &out) >= 0) {
+		export_value(out, "TYPE", v, sizeof(v));
+		assert_string_equal(v, "LVM2_member");
+		export_value(out, "UUID", v, sizeof(v));
+		assert_string_equal(v, info.uuid);
+		free(out);
+	}
+	// A label that names another sector, or a UUID with a bad byte: none.
+	l[8] = 2;
+	kd_test_write(NULL, img, buf, len);
+	assert_null(kd_blkdev_probe(img, &info));
+	assert_string_equal(info.fstype, "");
+	l[8] = 1;
+	l[40] = '/';
+	kd_test_write(NULL, img, buf, len);
+	assert_null(kd_blkdev_probe(img, &info));
+	assert_string_equal(info.fstype, "");
+	free(buf);
+	unlink(img);
+}
+
 static void test_find(void **state)
 {
 	(void)state;
@@ -371,6 +423,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ext),
 		cmocka_unit_test(test_xfs_btrfs_vfat),
+		cmocka_unit_test(test_lvm),
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_mountpoint),
 		cmocka_unit_test(test_mounts),

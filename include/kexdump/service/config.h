@@ -40,6 +40,8 @@ enum kd_target_kind {
 #define KD_CONFIG_MAX_MODULES 32
 /** Links of the fallback chain (target lines). */
 #define KD_CONFIG_MAX_TARGETS 8
+/** Lines of the device-mapper tables of the target's stack (dm keys). */
+#define KD_CONFIG_MAX_DM 32
 /** Default ports of the network targets. */
 #define KD_CONFIG_SSH_PORT 22
 #define KD_CONFIG_NFS_PORT 2049
@@ -60,6 +62,20 @@ struct kd_config_target {
 	char host[254];		/**< a DNS name, an IPv4 or an IPv6 address (no brackets) */
 	unsigned int port;	/**< as written, 0 = default (kd_config_target_port()) */
 	char path[256];		/**< absolute, no trailing '/' unless "/": the folder on the server */
+};
+
+/**
+ * One line of the device-mapper table of a device under the target (an
+ * LVM logical volume), as setup recorded it for the capture kernel to
+ * re-create (lib/service/dm.c): `dmsetup table`'s form, with the devices
+ * under it named stably ("UUID=" of an LVM physical volume, "dm:NAME" of a
+ * dm device recorded before it) instead of by major:minor.
+ */
+struct kd_config_dm {
+	char name[128];		/**< the dm device's name ("vg0-root"), DM_NAME_LEN */
+	uint64_t start, length;	/**< 512-byte sectors */
+	char type[16];		/**< "linear" or "striped" */
+	char params[256];	/**< the target's arguments, devices named stably */
 };
 
 /** Where every command reads the configuration unless given --config. */
@@ -106,6 +122,10 @@ struct kd_config_target {
  *   known_hosts FILE                    the ssh servers' host keys; without
  *                                       it setup pins the key it sees in
  *                                       /etc/kexdump/known_hosts
+ *   dm NAME START LENGTH TYPE PARAMS    a line of the device-mapper table of a
+ *                                       device under the target (repeatable,
+ *                                       devices below first; setup records
+ *                                       them, the capture re-creates them)
  *   network auto|dhcp [IFACE]|IFACE ADDR/PREFIX [GATEWAY]
  *                                       the capture kernel's network for
  *                                       network targets (netif.h; setup
@@ -136,6 +156,8 @@ struct kd_config {
 	struct kd_netif_config network;	/**< default auto */
 	char ssh_key[256];	/**< absolute, default KD_CONFIG_SSH_KEY */
 	char known_hosts[256];	/**< absolute, "" = the one setup pins (KD_CONFIG_KNOWN_HOSTS) */
+	struct kd_config_dm dm[KD_CONFIG_MAX_DM];	/**< the target's dm stack, bottom up */
+	size_t ndm;
 };
 
 /** The key ssh targets log in with when the config names none. */

@@ -115,6 +115,35 @@ struct kd_error *kd_btrfs_mount_data(const char *subvol, const struct kd_blkdev_
 struct kd_error *kd_btrfs_target_mount_data(const struct kd_target *t, const char *sysfs_root,
 					    const char *dev_root, char *out, size_t outlen);
 
+/* ------------------------------------- device-mapper (lib/service/dm.c) */
+
+/**
+ * Is block device @p devname ("dm-0") a device-mapper device (@p sysfs_root
+ * NULL = /sys)?
+ */
+bool kd_dm_is_dm(const char *devname, const char *sysfs_root);
+/**
+ * Record into @p cfg->dm the stack of dm device @p devname ("dm-0"), the
+ * target's device: each dm device from the bottom up to it, its live table
+ * read with DM_TABLE_STATUS, the devices under it named stably (the UUID
+ * of an LVM physical volume's label, "dm:NAME" of a dm device). Replaces
+ * what cfg->dm held. KD_ERROR_UNSUPPORTED, naming the device, for a target
+ * type the capture cannot re-create (only linear and striped: no thin,
+ * crypt, raid, snapshot...) or a device under it that cannot be named
+ * stably. @p dev_root NULL = /dev (the control node is its mapper/control).
+ */
+struct kd_error *kd_dm_record(const char *devname, const char *sysfs_root,
+			      const char *dev_root, struct kd_config *cfg);
+/**
+ * The capture kernel's side: create and resume each dm device of
+ * @p cfg->dm not present yet, its table rewritten with the major:minor
+ * the devices under it have here. KD_ERROR_NOTFOUND (naming it) while a
+ * device under one is missing (the caller waits and calls again); the
+ * names created are appended to @p done ("vg0-root"; comma-separated).
+ */
+struct kd_error *kd_dm_activate(const struct kd_config *cfg, const char *sysfs_root,
+				const char *dev_root, char *done, size_t donelen);
+
 /* ------------------------------------------------ the chain as checked */
 
 /** Where setup records its check of the target chain (status reads it). */
