@@ -120,6 +120,9 @@ int cmd_initramfs(int argc, char **argv)
 	// resolves their hosts to addresses).
 	t->config = loaded;
 	err = kd_config_local(&loaded) ? kd_target_resolve(&loaded, &roots, t) : NULL;
+	// A target on device-mapper: its stack, as setup records it.
+	if (!err && kd_config_local(&loaded) && t->dev.name[0] && kd_dm_is_dm(t->dev.name, sysfs))
+		err = kd_dm_record(t->dev.name, sysfs, dev, &t->config);
 	if (err) {
 		free(t);
 		return cli_fail(kd_error_prefix(err, "%s", config));
