@@ -52,6 +52,19 @@ for a in $(/bin/busybox --list); do
 	[[ -e $root/bin/$a ]] || ln -s busybox "$root/bin/$a"
 done
 install -m 755 "$kexdump" "$root/usr/sbin/kexdump"
+# The lvm layout's installer (service-init, scenario lvm): Debian's own
+# lvm2 tools (lvm, dmsetup) and mke2fs, dynamically linked, with what ldd
+# resolves, in the first kernel's root only (the boot initramfs runs lvm
+# from there through chroot to find the root LV; the capture initramfs,
+# which kexdump builds, never holds them).
+need_pkgs lvm2 dmsetup e2fsprogs
+for b in /sbin/lvm /sbin/dmsetup /sbin/mke2fs; do
+	cp -L "$b" "$root/usr/sbin/${b##*/}"
+	for lib in $(ldd "$b" | grep -o '/[^ ]*'); do
+		cp -L --parents "$lib" "$root"
+	done
+done
+mkdir -p "$root/etc/lvm" "$root/run"
 install -m 755 "$here/service-init" "$root/sbin/init"
 cp "$vmlinuz" "$root/boot/vmlinuz-$release"
 echo guest >"$root/etc/hostname"
@@ -97,7 +110,9 @@ add_mod nfsv4
 # each group is in the root's tree (setup copies it into the capture
 # initramfs from there) and in the boot initramfs as a list of its own,
 # loaded when kdtest.bootmods= names it.
-declare -A layout_mods=([btrfs]="btrfs" [xfs]="xfs" [nvme]="nvme" [dm]="dm-mod")
+# dm: dm-mod (linear, striped) for the lvm layout, and dm-delay, a target
+# kexdump cannot re-create, for setup's refusal.
+declare -A layout_mods=([btrfs]="btrfs" [xfs]="xfs" [nvme]="nvme" [dm]="dm-mod dm-delay")
 declare -A layout_order=() gseen=()
 group_mods() { # group_mods NAME: NAME:REL of NAME and its depends=, deps first
 	local m=$1 f d
@@ -125,7 +140,7 @@ boot=$work/boot
 mkdir -p "$boot"/{bin,dev,proc,sys,newroot,modules}
 mknod -m 600 "$boot/dev/console" c 5 1
 cp /bin/busybox "$boot/bin/busybox"
-for a in sh mount umount insmod switch_root sleep cat echo mkdir tr grep; do ln -s busybox "$boot/bin/$a"; done
+for a in sh mount umount insmod switch_root sleep cat echo mkdir tr grep chroot; do ln -s busybox "$boot/bin/$a"; done
 : >"$boot/modules.list"
 for e in "${boot_order[@]}"; do
 	m=${e%%:*} rel=${e#*:}
@@ -157,6 +172,10 @@ cat >"$boot/init" <<'EOF'
 #   kdtest.rootfstype=T kdtest.rootflags=O   the root's type and options
 #                        (btrfs, subvol=@rootfs: Debian's installer's)
 #   kdtest.var=DEV:TYPE  a /var of its own, mounted before init (fstab's job)
+#   kdtest.lvmroot=VG-LV the root on that LVM logical volume once it exists
+#                        (the lvm layout: the first boot's installer makes
+#                        it): Debian's lvm from the disk /dev/vda, run
+#                        through chroot, activates the volume groups
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -178,9 +197,25 @@ for g in $(arg kdtest.bootmods | tr , ' '); do
 	done <"/modules-$g.list"
 done
 waitdev /dev/vda
+rootdev=/dev/vda
+lvmroot=$(arg kdtest.lvmroot)
+if [ -n "$lvmroot" ]; then
+	# The installer's disk holds lvm and its libraries: vgchange -ay in
+	# a chroot into it, no udev (libdevmapper makes /dev/mapper's nodes).
+	mkdir -p /inst
+	mount -t ext4 -o ro /dev/vda /inst || fail "mount /dev/vda for lvm"
+	mount -o bind /dev /inst/dev && mount -t proc proc /inst/proc &&
+		mount -t sysfs sysfs /inst/sys && mount -t tmpfs tmpfs /inst/run ||
+		fail "mounts for lvm"
+	mkdir -p /inst/run/lock/lvm
+	DM_DISABLE_UDEV=1 LVM_SUPPRESS_FD_WARNINGS=1 chroot /inst /usr/sbin/lvm vgchange -ay \
+		--config 'devices { obtain_device_list_from_udev = 0 } activation { udev_sync = 0 udev_rules = 0 } global { locking_dir = "/run/lock/lvm" }'
+	umount /inst/run /inst/sys /inst/proc /inst/dev /inst
+	[ ! -b "/dev/mapper/$lvmroot" ] || rootdev=/dev/mapper/$lvmroot
+fi
 rootfstype=$(arg kdtest.rootfstype) rootflags=$(arg kdtest.rootflags)
-mount -t "${rootfstype:-ext4}" -o "rw${rootflags:+,$rootflags}" /dev/vda /newroot ||
-	fail "mount /dev/vda (${rootfstype:-ext4} ${rootflags})"
+mount -t "${rootfstype:-ext4}" -o "rw${rootflags:+,$rootflags}" $rootdev /newroot ||
+	fail "mount $rootdev (${rootfstype:-ext4} ${rootflags})"
 var=$(arg kdtest.var)
 if [ -n "$var" ]; then
 	waitdev "${var%%:*}"

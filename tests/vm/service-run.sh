@@ -63,6 +63,10 @@ rm -rf "$out/meta" "$out/kdtest" "$out/crash"
 #            (service-rootfs.sh's root-btrfs.img), mounted subvol=@rootfs
 #   xfsnvme  /var is an XFS filesystem of its own on an NVMe disk (QEMU's
 #            nvme device), the root the usual ext4 on virtio
+#   lvm      a second disk of two partitions; the first boot installs the
+#            root and /var/crash on LVM logical volumes there (service-init)
+#            and boots them; the guest copies its outputs and the dump
+#            back to the first disk at the end, where they are read below
 rootimg=$guest/root.img
 [[ $scenario != btrfs ]] || rootimg=$guest/root-btrfs.img
 [[ -f $rootimg ]] || die "no $rootimg (the btrfs root is made on a loop device: root, btrfs-progs)"
@@ -101,6 +105,28 @@ with open(sys.argv[1], 'r+b') as f:
     f.write(b'\x55\xaa')
 PY
 	disks+=(-drive "file=$out/raw.img,format=raw,if=virtio,cache=unsafe")
+fi
+if [[ $scenario == lvm ]]; then
+	# A blank second disk with an MBR and two partitions, the physical
+	# volumes the guest's installer (service-init) makes a volume group
+	# of: vdb1 from 1 MiB, 340 MiB; vdb2 after it, 72 MiB. The root and
+	# /var/crash go on logical volumes there (kdtest.lvmroot= tells the
+	# boot initramfs to activate them and mount the root one).
+	rm -f "$out/lvm.img"
+	truncate -s 414M "$out/lvm.img"
+	python3 - "$out/lvm.img" <<'PY'
+import struct, sys
+with open(sys.argv[1], 'r+b') as f:
+    f.seek(440)
+    f.write(struct.pack('<I', 0x6b646c76))	# disk signature
+    f.seek(446)
+    for lba, n in ((2048, 340 * 2048), (2048 + 340 * 2048, 72 * 2048)):
+        f.write(struct.pack('<B3sB3sII', 0, b'\xfe\xff\xff', 0x8e, b'\xfe\xff\xff', lba, n))
+    f.seek(510)
+    f.write(b'\x55\xaa')
+PY
+	disks+=(-drive "file=$out/lvm.img,format=raw,if=virtio,cache=unsafe")
+	append+=" kdtest.bootmods=dm kdtest.lvmroot=kdvg-root"
 fi
 if [[ $scenario == xfsnvme ]]; then
 	need_pkgs xfsprogs
