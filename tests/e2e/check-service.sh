@@ -49,6 +49,15 @@
 #   bookworm 1 cpu  xfsnvme (/var an XFS filesystem on an NVMe disk, the
 #                   root elsewhere: the nvme driver chain and xfs in the
 #                   capture initramfs, the dump in /crash on that disk)
+#   bookworm 1 cpu  lvm   (Debian's guided LVM layout, made by an installer
+#                   boot running Debian's lvm2 in the guest: the root and
+#                   /var/crash on logical volumes of two PVs, /var/crash's
+#                   LV a linear then a striped segment; setup records its
+#                   dm table -- the same as dmsetup's with the PVs named
+#                   by UUID -- and refuses a dm-delay device in one line;
+#                   the capture re-creates the LV with DM ioctls, no lvm2
+#                   in its initramfs; the guest copies the dump out through
+#                   lvm's own mapping for makedumpfile and crash)
 #   bookworm 1 cpu  rawpart (the raw target /dev/vdb1, a partition of a
 #                   second disk: setup stamps it, the capture writes the
 #                   dump onto it, kexdump info reads it after the reboot,
@@ -293,8 +302,9 @@ scenarios=(
 	"netauto   trixie   1 -            sysrq triggered crash"
 	"btrfs     bookworm 1 -            sysrq triggered crash"
 	"xfsnvme   bookworm 1 -            sysrq triggered crash"
+	"lvm       bookworm 1 -            sysrq triggered crash"
 )
-only=" ${KEXDUMP_SERVICE_SCENARIOS:-rehearse nores sysrq pid1 oom tiny hang eio powercut netdhcp netauto fallback nfs ssh sshdrop btrfs xfsnvme rawpart} "
+only=" ${KEXDUMP_SERVICE_SCENARIOS:-rehearse nores sysrq pid1 oom tiny hang eio powercut netdhcp netauto fallback nfs ssh sshdrop btrfs xfsnvme rawpart lvm} "
 
 # No crash: the live kernel through /proc/kcore, and the rehearsal
 # (kexdump test without --yes-crash-now) on what is wrong.
@@ -782,6 +792,36 @@ for s in "${scenarios[@]}"; do
 			bash -c 'grep -q "/nvme\.ko$" "$1" && grep -q "/nvme_core\.ko$" "$1" && grep -q "/xfs\.ko$" "$1"' _ "$p1/initramfs.list"
 		check "$tag: the capture mounted the NVMe disk's XFS" \
 			grep -q 'kexdump-capture: mounted /dev/nvme0n1 (xfs) on ' "$con"
+	fi
+	if [[ $name == lvm ]]; then
+		p0=$out/kdtest/p0
+		check "$tag: the installer (Debian's lvm2 in the guest) made root linear and crash linear + striped over 2 PVs" \
+			bash -c 'grep -Eq "^ *root +linear +1 " "$1/lvs.out" && grep -Eq "^ *crash +linear +1 " "$1/lvs.out" &&
+				grep -Eq "^ *crash +striped +2 .*/dev/vdb1\(.*/dev/vdb2\(" "$1/lvs.out"' _ "$p0"
+		check "$tag: the first kernel's root is the root LV (the boot initramfs activated kdvg)" \
+			grep -q 'KDTEST: lvm installer done: rebooting into the root LV' "$con"
+		check "$tag: setup resolved /var/crash to the crash LV's ext4 by UUID, folder /" \
+			bash -c 'grep -qx "fstype=ext4" "$1" && grep -qx "label=kdcrash" "$1" && grep -qx "path=/" "$1" &&
+				grep -q "^device=/dev/dm-[0-9]*\$" "$1" && grep -q "^target=UUID=[0-9a-f-]*\$" "$1"' _ "$p1/dryrun.out"
+		# The oracle of the record: dmsetup's live table of the LV, its
+		# PVs' major:minor turned into the UUIDs lvm gives them.
+		want=$(awk 'NR == FNR { u[$2] = $1; next } { for (i = 4; i <= NF; i++) if ($i in u) $i = "UUID=" u[$i]; print "kdvg-crash " $0 }' \
+			"$p1/pvmap" "$p1/dmtable" 2>/dev/null)
+		got=$(sed -n 's/^dm\.[0-9]*=//p' "$p1/dryrun.out" 2>/dev/null)
+		check "$tag: setup recorded the LV's dm table as dmsetup shows it, the PVs by UUID ($(grep -c . <<<"$got") lines: $(awk '{print $4}' <<<"$got" | tr '\n' ' '))" \
+			bash -c '[[ -n $1 && $1 == "$2" && $1 == *" linear UUID="* && $1 == *" striped 2 "* ]]' _ "$got" "$want"
+		check "$tag: setup refused a dm-delay device in one line naming it and what it cannot do" \
+			bash -c '[[ $(cat "$1/refuse.rc") == 1 && $(grep -c . "$1/refuse.out") == 1 ]] &&
+				grep -qx "kexdump: /tmp/delay.conf: /dev/mapper/kddelay (dm-[0-9]*): a '"'"'delay'"'"' target, which the capture kernel cannot re-create (kexdump re-creates linear and striped ones)" "$1/refuse.out"' _ "$p1"
+		check "$tag: the capture initramfs holds dm_mod and no lvm2 tool ($(grep -c 'lib/modules/' "$p1/initramfs.list") modules)" \
+			bash -c 'grep -q "lib/modules/dm[-_]mod\.ko$" "$1" && ! grep -Eq "(^|/)(lvm|dmsetup|libdevmapper)" "$1"' _ "$p1/initramfs.list"
+		check "$tag: the capture re-created the LV and mounted its ext4" \
+			bash -c 'grep -q "kexdump-capture: device-mapper: created kdvg-crash$" "$1" &&
+				grep -q "kexdump-capture: mounted /dev/dm-0 (ext4) on " "$1"' _ "$con"
+		check "$tag: the guest copied the dump out through lvm's own mapping" \
+			grep -q 'KDTEST: lvm: outputs and dump copied to /dev/vda' "$con"
+		ti=$(at "$con" 'KDTEST: lvm installer:') tr=$(at "$con" 'KDTEST: lvm installer done')
+		echo "# $tag: installer $(delta "$ti" "$tr") s; capture: created kdvg-crash -> mounted $(delta "$(at "$con" 'device-mapper: created')" "$(at "$con" 'kexdump-capture: mounted')") s"
 	fi
 	if [[ $name == tiny ]]; then
 		check "$tag: the capture init says the dump is incomplete" \

@@ -27,7 +27,7 @@
 #                 to, ssh/sshd/ its config, keys and log, ssh/events the
 #                 host's actions (key authorized, sshd killed, started)
 #   meta          key=value lines (sourceable), written last
-# Env: KEXDUMP_TIMEOUT (default 420 s) for the whole QEMU run.
+# Env: KEXDUMP_TIMEOUT (default 420 s, lvm 600 s) for the whole QEMU run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/vm/common.sh
@@ -302,6 +302,10 @@ PY
 }
 
 log="$out/console.log"
+# lvm boots three times before the crash's reboot (installer, root LV,
+# after the capture).
+qtimeout=420
+[[ $scenario != lvm ]] || qtimeout=600
 t0=$EPOCHREALTIME
 rc=0
 # The host's arrival time on every console line (bench/cycle.sh measures
@@ -315,7 +319,7 @@ rc=0
 run_qemu() {
 {
 	rm -f "$out/qemu.pid"
-	timeout -k 10 "${KEXDUMP_TIMEOUT:-420}" qemu-system-x86_64 \
+	timeout -k 10 "${KEXDUMP_TIMEOUT:-$qtimeout}" qemu-system-x86_64 \
 		-accel tcg -machine pc -cpu max,la57=off -smp "$cpus" -m "$mem" \
 		-nodefaults -display none "${monitor[@]}" -serial stdio \
 		-kernel "$guest/vmlinuz" -initrd "$guest/boot.cpio.gz" \
