@@ -344,6 +344,7 @@ static enum outcome chain_ssh(struct capture *c, const struct kd_config_target *
 	t0 = capture_now();
 	err = kd_sftp_save(s, c->kernel, path, &o, &c->stats, &fst);
 	c->seconds = capture_now() - t0;
+	capture_say_auto(c);
 	c->link_drops = fst.drops;
 	c->link_resumed = fst.reconnects;
 	if (fst.drops)

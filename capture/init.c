@@ -422,9 +422,10 @@ static void capture_reserve_summary(struct capture *c)
 	}
 }
 
-void capture_summary(const struct capture *c, enum outcome out, struct kd_dumpdir_summary *s,
+void capture_summary(struct capture *c, enum outcome out, struct kd_dumpdir_summary *s,
 		     const char **failed)
 {
+	kd_save_auto_describe(&c->stats, c->compress_auto, sizeof(c->compress_auto));
 	*s = (struct kd_dumpdir_summary){
 		.status = (enum kd_dumpdir_status)out,
 		.error = c->error,
@@ -443,10 +444,18 @@ void capture_summary(const struct capture *c, enum outcome out, struct kd_dumpdi
 		.nfailed = c->nfailed,
 		.link_drops = c->link_drops,
 		.link_resumed = c->link_resumed,
+		.compress_auto = c->fallback ? NULL : c->compress_auto,
 	};
 	for (size_t i = 0; i < c->nfailed; i++)
 		failed[i] = c->failed[i];
 	s->failed = failed;
+}
+
+void capture_say_auto(struct capture *c)
+{
+	kd_save_auto_describe(&c->stats, c->compress_auto, sizeof(c->compress_auto));
+	if (c->compress_auto[0])
+		capture_say("compress auto: %s", c->compress_auto);
 }
 
 // The summary (format in lib/service/dumpdir.c); nothing when none is
@@ -742,6 +751,7 @@ enum outcome capture_into_base(struct capture *c)
 	double t0 = capture_now();
 	struct kd_error *err = kd_save_file(c->kernel, path, false, &o, &c->stats);
 	c->seconds = capture_now() - t0;
+	capture_say_auto(c);
 	enum outcome out = capture_save_result(c, err);
 	capture_write_summary(c, out);
 	if (out != OUT_FAILED)

@@ -42,6 +42,7 @@ struct capture {
 	char fallback_why[384];	/* why the kernel is not interpreted: copy the dump */
 	const char *fallback;	/* "elf-copy" once the vmcore is that copy */
 	char warning[512];	/* the summary's warning when not the save's */
+	char compress_auto[1024];	/* kd_save_auto_describe() of the save */
 	unsigned int timeout;	/* the watchdog's bound, seconds */
 	atomic_bool done;	/* the watchdog stands down */
 	int net_state;		/* 0 not tried, 1 up, -1 failed (net_error says why) */
@@ -82,7 +83,9 @@ struct kd_error *capture_write_record(const struct kd_printk_record *rec, void *
 void capture_console_tail(struct capture *c, uint64_t lines);
 void capture_write_dmesg(struct capture *c);
 /* The summary of the outcome @p out; @p failed holds the pointers. */
-void capture_summary(const struct capture *c, enum outcome out, struct kd_dumpdir_summary *s,
+/* Say what --compress auto chose and why (nothing without auto). */
+void capture_say_auto(struct capture *c);
+void capture_summary(struct capture *c, enum outcome out, struct kd_dumpdir_summary *s,
 		     const char **failed);
 void capture_write_summary(struct capture *c, enum outcome out);
 void capture_save_options(const struct capture *c, struct kd_save_options *o);

@@ -82,6 +82,32 @@ static void save_summary(FILE *f, bool json, const char *dest,
 		json_f64(&j, "seconds", secs);
 		if (st->warning[0])
 			json_string(&j, "warning", st->warning);
+		const struct kd_save_auto_stats *as = &st->autosel;
+		if (as->ncand) {
+			json_begin_object(&j, "compress_auto");
+			json_f64(&j, "link_bytes_per_s", as->link_rate);
+			json_f64(&j, "link_cpu_share", as->link_cpu);
+			json_u64(&j, "cpus", as->cpus);
+			json_u64(&j, "workers", as->workers);
+			json_u64(&j, "sample_pages", as->sample_pages);
+			json_u64(&j, "decisions", as->decisions);
+			json_u64(&j, "switches", as->switches);
+			json_begin_array(&j, "candidates");
+			for (unsigned int i = 0; i < as->ncand; i++) {
+				const struct kd_save_auto_cand_stats *c = &as->cand[i];
+				json_begin_object(&j, NULL);
+				json_string(&j, "codec", kd_save_codec_name(c->codec));
+				json_i64(&j, "level", c->level);
+				json_f64(&j, "cpu_bytes_per_s", c->cpu_rate);
+				json_f64(&j, "ratio", c->ratio);
+				json_f64(&j, "seconds_per_mib", c->estimate);
+				json_u64(&j, "pages", c->pages);
+				json_bool(&j, "chosen_last", i == as->last);
+				json_end_object(&j);
+			}
+			json_end_array(&j);
+			json_end_object(&j);
+		}
 		json_end_object(&j);
 		fputc('\n', f);
 		return;
@@ -108,6 +134,10 @@ static void save_summary(FILE *f, bool json, const char *dest,
 	fprintf(f, ", %.1f MiB read, %.1f MiB written (%s%s), %.2f s\n", (double)st->bytes_in / (1 << 20),
 		(double)st->bytes_out / (1 << 20), kd_save_codec_name(st->codec),
 		level, secs);
+	char why[1024];
+	kd_save_auto_describe(st, why, sizeof(why));
+	if (why[0])
+		fprintf(f, "kexdump: compress auto: %s\n", why);
 }
 
 int cmd_save(int argc, char **argv)

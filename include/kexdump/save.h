@@ -44,6 +44,33 @@ struct kd_save_options {
 	void *progress_arg;
 };
 
+/** The codecs --compress auto weighs (lib/save/save-auto.c). */
+#define KD_SAVE_AUTO_CANDIDATES 4
+
+/**
+ * What --compress auto measured and chose: the codecs' speed and ratio on
+ * a sample of the dump's own pages, the target's speed measured from the
+ * save's own writes, and the estimate that picked the codec.
+ */
+struct kd_save_auto_stats {
+	unsigned int ncand;		/**< 0: auto was not used (or nothing was compressed) */
+	struct kd_save_auto_cand_stats {
+		enum kd_save_codec codec;
+		int level;		/**< 0: the codec's default */
+		double cpu_rate;	/**< bytes in per CPU second on the sample; 0: no CPU (none) */
+		double ratio;		/**< bytes out per byte in on the sample */
+		double estimate;	/**< seconds per MiB in, at the last decision's link */
+		uint64_t pages;		/**< pages of the dump it compressed */
+	} cand[KD_SAVE_AUTO_CANDIDATES];
+	unsigned int sample_pages;	/**< pages the codecs were measured on */
+	double link_rate;		/**< bytes per second the target took, at the last decision; 0: not measured */
+	double link_cpu;		/**< share of that time the writing thread was on a CPU */
+	unsigned int cpus, workers;	/**< CPUs online, compressing threads */
+	unsigned int decisions;		/**< times the codec was chosen (one per KD_SAVE_AUTO_STEP of output) */
+	unsigned int switches;		/**< times it changed */
+	unsigned int first, last;	/**< index in cand of the first choice and of the last one */
+};
+
 struct kd_save_stats {
 	uint64_t pages_present;		/**< pages in the source's memory ranges */
 	uint64_t pages_excluded[KD_PAGE_NCLASSES];
@@ -57,6 +84,7 @@ struct kd_save_stats {
 	int level;			/**< its level, 0 = its default */
 	bool incomplete;		/**< stopped early; output marked incomplete */
 	char warning[256];		/**< non-fatal: e.g. why no page filtering */
+	struct kd_save_auto_stats autosel;	/**< --compress auto: what it measured and chose */
 };
 
 /**
@@ -107,6 +135,13 @@ struct kd_error *kd_save_to(struct kd_kernel *kernel, const struct kd_save_outpu
 
 /** "zstd", "lz4", "zlib", "lzo", "snappy", "none", "auto"; NULL when out of range. */
 const char *kd_save_codec_name(enum kd_save_codec codec);
+/**
+ * One line saying what --compress auto chose and why, into @p buf (empty
+ * when auto was not used): "zstd:3 (link 0.98 MB/s, 12% of it on the
+ * CPU; per MiB: none 1.07 s, lzo 0.60 s ...; sample of 128 pages: lzo
+ * 31.2 MB/s x0.551 ...; 9 decisions, 1 switch)".
+ */
+void kd_save_auto_describe(const struct kd_save_stats *stats, char *buf, size_t len);
 /** "kdump", "elf", "flat"; NULL when out of range. */
 const char *kd_save_format_name(enum kd_save_format format);
 /** "CODEC" or "CODEC:LEVEL" (zstd:-1, zlib:6); KD_ERROR_INVALID says what is wrong. */

@@ -105,8 +105,11 @@ static struct kd_error *append_direct_write(struct kd_append *a, size_t len,
 {
 	size_t done = 0;
 	while (done < len) {
+		struct kd_sink_tick t;
+		kd_sink_meter_enter(a->sink, &t);
 		ssize_t n = pwrite(a->dfd, a->buf + done, len - done,
 				   (off_t)(a->base + done));
+		kd_sink_meter_leave(a->sink, &t, n > 0 ? (uint64_t)n : 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {

@@ -129,15 +129,16 @@ static struct kd_error *pipeline_process(struct kd_pipeline *pl, struct kd_map *
 			continue;
 		uint8_t *o = job->out + job->out_len;
 		size_t n = 0;
-		if (c->compress) {
-			struct kd_error *err = kd_codec_compress(cs, c->codec, p, ps,
+		if (job->compress) {
+			cs->level = job->level;
+			struct kd_error *err = kd_codec_compress(cs, job->codec, p, ps,
 								 o, bound, &n);
 			if (err)
 				return err;
 		}
-		if (c->compress && n < ps) {
+		if (job->compress && n < ps) {
 			pg->size = (uint32_t)n;
-			pg->flags = c->codec_flag;
+			pg->flags = job->codec_flag;
 		} else {
 			memcpy(o, p, ps);
 		}
@@ -149,7 +150,7 @@ static struct kd_error *pipeline_process(struct kd_pipeline *pl, struct kd_map *
 static void *pipeline_worker(void *arg)
 {
 	struct kd_pipeline *pl = arg;
-	struct kd_codec_state cs = { .level = pl->cfg.level };
+	struct kd_codec_state cs = { 0 };	// its level is each job's
 	struct kd_map map = { 0 };
 	pthread_mutex_lock(&pl->lock);
 	for (;;) {
@@ -275,6 +276,10 @@ struct kd_error *kd_pipeline_get(struct kd_pipeline *pl, struct kd_job **ret)
 	struct kd_job *job = &pl->jobs[pl->next_seq % pl->cfg.jobs];
 	job->n = 0;
 	job->seq = pl->next_seq;
+	job->compress = pl->cfg.compress;
+	job->codec = pl->cfg.codec;
+	job->codec_flag = pl->cfg.codec_flag;
+	job->level = pl->cfg.level;
 	*ret = job;
 	return NULL;
 }
@@ -302,6 +307,16 @@ struct kd_error *kd_pipeline_add(struct kd_pipeline *pl, struct kd_job **job,
 		*job = NULL;
 	}
 	return NULL;
+}
+
+// Only the calling thread reads cfg's codec (kd_pipeline_get), so no lock.
+void kd_pipeline_set_codec(struct kd_pipeline *pl, bool compress, enum kd_codec codec,
+			   uint32_t codec_flag, int level)
+{
+	pl->cfg.compress = compress;
+	pl->cfg.codec = codec;
+	pl->cfg.codec_flag = codec_flag;
+	pl->cfg.level = level;
 }
 
 struct kd_error *kd_pipeline_flush(struct kd_pipeline *pl, struct kd_job *job)

@@ -316,6 +316,7 @@ static struct kd_error *save_kdump_job_done(struct kd_job *job, void *arg)
 	if (kd_append_durable(&s->app) >= s->dbuf_data_end &&
 	    (err = save_kdump_flush_descs(s)))
 		return err;
+	kd_save_auto_step(s, s->pl, job);
 	kd_saver_report(s, job->n);
 	return NULL;
 }
@@ -489,6 +490,9 @@ struct kd_error *kd_save_kdump(struct kd_saver *s, unsigned int workers,
 	struct kd_pipeline *pl;
 	if ((err = kd_pipeline_create(&cfg, save_kdump_job_done, s, &pl)))
 		goto out;
+	s->pl = pl;
+	if (s->opts->codec == KD_SAVE_AUTO)
+		kd_save_auto_begin(s, pl, workers);
 	// One pass per priority tier, then the rest; each page's descriptor
 	// index is its rank among the kept pages.
 	struct kd_job *job = NULL;
@@ -523,6 +527,8 @@ struct kd_error *kd_save_kdump(struct kd_saver *s, unsigned int workers,
 	if (!err)
 		err = kd_pipeline_flush(pl, job);
 	kd_pipeline_destroy(pl);
+	s->pl = NULL;
+	kd_save_auto_end(s);
 	if (!err)
 		err = kd_append_end(&s->app);
 	if (!err)

@@ -170,7 +170,7 @@ static struct kd_error *save_any(struct kd_kernel *kernel, int fd,
 				 const char *name, bool seekable,
 				 const struct kd_save_options *opts,
 				 struct kd_save_stats *stats, uint64_t window_pfns,
-				 uint64_t max_phdrs);
+				 uint64_t max_phdrs, uint64_t auto_step);
 
 KD_EXPORT struct kd_error *kd_save_to(struct kd_kernel *kernel,
 				      const struct kd_save_output *out,
@@ -182,7 +182,15 @@ KD_EXPORT struct kd_error *kd_save_to(struct kd_kernel *kernel,
 			"%s: written at offsets: the flattened format is for streams",
 			out->name ? out->name : "output");
 	return save_any(kernel, -1, out, out->name ? out->name : "output", true, opts, stats,
-			WINDOW_PFNS, KD_SAVE_ELF_MAX_PHDRS);
+			WINDOW_PFNS, KD_SAVE_ELF_MAX_PHDRS, KD_SAVE_AUTO_STEP);
+}
+
+struct kd_error *kd_save_to_stepped(struct kd_kernel *kernel, const struct kd_save_output *out,
+				    const struct kd_save_options *opts,
+				    struct kd_save_stats *stats, uint64_t auto_step)
+{
+	return save_any(kernel, -1, out, out->name ? out->name : "output", true, opts, stats,
+			WINDOW_PFNS, KD_SAVE_ELF_MAX_PHDRS, auto_step);
 }
 
 KD_EXPORT struct kd_error *kd_save_fd(struct kd_kernel *kernel, int fd,
@@ -227,7 +235,8 @@ static struct kd_error *save_fd(struct kd_kernel *kernel, int fd,
 				struct kd_save_stats *stats, uint64_t window_pfns,
 				uint64_t max_phdrs)
 {
-	return save_any(kernel, fd, NULL, name, seekable, opts, stats, window_pfns, max_phdrs);
+	return save_any(kernel, fd, NULL, name, seekable, opts, stats, window_pfns, max_phdrs,
+			KD_SAVE_AUTO_STEP);
 }
 
 // The output is @p fd, or when @p out is set the caller's functions.
@@ -236,7 +245,7 @@ static struct kd_error *save_any(struct kd_kernel *kernel, int fd,
 				 const char *name, bool seekable,
 				 const struct kd_save_options *opts,
 				 struct kd_save_stats *stats, uint64_t window_pfns,
-				 uint64_t max_phdrs)
+				 uint64_t max_phdrs, uint64_t auto_step)
 {
 	memset(stats, 0, sizeof(*stats));
 	struct kd_dump *dump = kd_kernel_dump(kernel);
@@ -252,7 +261,7 @@ static struct kd_error *save_any(struct kd_kernel *kernel, int fd,
 	struct kd_saver s = {
 		.kernel = kernel, .dump = dump, .opts = opts, .stats = stats,
 		.cached_win = SIZE_MAX, .app = { .dfd = -1 },
-		.max_phdrs = max_phdrs,
+		.max_phdrs = max_phdrs, .auto_step = auto_step,
 	};
 	struct kd_error *err = NULL;
 	if (opts->format == KD_SAVE_ELF && dump->big_endian)

@@ -19,12 +19,23 @@
  * a caller's output (kd_save_to(): a file on an SFTP server) takes writes
  * at offsets through its functions (fd is -1 then).
  */
+/* What the writes took, while metered (kd_sink_meter_start): the link's
+ * speed for --compress auto (save-auto.c). */
+struct kd_sink_meter {
+	bool on;
+	int sched_fd;		/* /proc/thread-self/schedstat, or -1 */
+	double wall;		/* seconds in writes, less the time waiting for a CPU */
+	double cpu;		/* of which the writing thread ran */
+	uint64_t bytes;		/* bytes they wrote */
+};
+
 struct kd_sink {
 	int fd;
 	bool flat;
 	const struct kd_save_output *out;	/* NULL: fd */
 	const char *name;	/* for error messages */
 	uint64_t bytes;		/* payload bytes written */
+	struct kd_sink_meter meter;
 };
 
 struct kd_error *kd_sink_init(struct kd_sink *sink, int fd, bool flat,
@@ -40,6 +51,17 @@ bool kd_sink_can_read(const struct kd_sink *sink, uint64_t off);
 /* Read len bytes written at off; @p what names them in the error. */
 struct kd_error *kd_sink_read(const struct kd_sink *sink, void *buf, size_t len,
 			      uint64_t off, const char *what);
+/* Time the writes of the calling thread from now on (a file descriptor
+ * of its own: kd_sink_meter_stop closes it). */
+void kd_sink_meter_start(struct kd_sink *sink);
+void kd_sink_meter_stop(struct kd_sink *sink);
+/* Around a write done without kd_sink_write (append.c's direct I/O): its
+ * @p bytes and its time go into the meter. */
+struct kd_sink_tick {
+	double wall, cpu, delay;
+};
+void kd_sink_meter_enter(const struct kd_sink *sink, struct kd_sink_tick *t);
+void kd_sink_meter_leave(struct kd_sink *sink, const struct kd_sink_tick *t, uint64_t bytes);
 /* End a flattened stream (the {-1, -1} record); nothing for files. */
 struct kd_error *kd_sink_finish(struct kd_sink *sink);
 
@@ -113,6 +135,12 @@ struct kd_job {
 	uint8_t *out;		/* compressed pages, back to back */
 	size_t out_len;
 	struct kd_error *err;
+	/* how its pages are compressed: the pipeline's codec when the job
+	 * was handed out (kd_pipeline_set_codec) */
+	bool compress;
+	enum kd_codec codec;
+	uint32_t codec_flag;
+	int level;
 	/* pipeline private */
 	int state;
 	uint64_t seq;
@@ -146,6 +174,10 @@ void kd_pipeline_submit(struct kd_pipeline *pl, struct kd_job *job);
  * is NULL; a full job is submitted and *job becomes NULL. */
 struct kd_error *kd_pipeline_add(struct kd_pipeline *pl, struct kd_job **job,
 				 uint64_t pfn, uint64_t rank);
+/* The codec of the jobs handed out from now on (--compress auto changes
+ * it during a save: kdump-compressed pages each carry their codec). */
+void kd_pipeline_set_codec(struct kd_pipeline *pl, bool compress, enum kd_codec codec,
+			   uint32_t codec_flag, int level);
 /* Submit the partly filled job (may be NULL), then drain. */
 struct kd_error *kd_pipeline_flush(struct kd_pipeline *pl, struct kd_job *job);
 /* Wait for every submitted job and hand each to done(), in order. */
@@ -169,6 +201,12 @@ struct kd_error *kd_save_fd_named(struct kd_kernel *kernel, int fd,
 				  const char *name, bool seekable,
 				  const struct kd_save_options *opts,
 				  struct kd_save_stats *stats);
+
+/* kd_save_to() deciding --compress auto every @p auto_step bytes written
+ * (kd_save_to(): KD_SAVE_AUTO_STEP): tests make small dumps switch. */
+struct kd_error *kd_save_to_stepped(struct kd_kernel *kernel, const struct kd_save_output *out,
+				    const struct kd_save_options *opts,
+				    struct kd_save_stats *stats, uint64_t auto_step);
 
 /* What lib/dump/format-elf.c reads at most: an ELF save writes no more. */
 #define KD_SAVE_ELF_MAX_PHDRS (1u << 24)
@@ -238,6 +276,14 @@ struct kd_saver {
 	uint64_t elf_pos, elf_data_off;
 	uint64_t max_phdrs;		// ELF program headers at most
 	struct kd_save_progress prog;
+	// --compress auto (save-auto.c)
+	bool autosel;			// choosing the codec as it goes
+	uint64_t auto_step;		// bytes written between decisions
+	struct kd_pipeline *pl;		// the kdump writer's, while it runs
+	size_t auto_cur;		// the candidate jobs get now
+	struct kd_sink_meter auto_mark;	// the meter at the last decision
+	double auto_space;		// bytes free on the target at the start, -1: unknown
+	uint64_t auto_space_at;		// sink.bytes then
 };
 
 /* The classification window (lib/save/save.c). */
@@ -252,6 +298,41 @@ static inline bool kd_saver_bit(const uint8_t *bm, uint64_t i)
 {
 	return bm[i / 8] & (1u << (i % 8));
 }
+
+/* --compress auto (save-auto.c). */
+#define KD_SAVE_AUTO_STEP (4u << 20)	/* bytes written between decisions */
+#define KD_SAVE_AUTO_SAMPLE 128		/* pages the codecs are measured on */
+#define KD_SAVE_AUTO_MARGIN 0.1		/* the gain a change of codec needs */
+
+/* One candidate codec, per byte in: what it costs, and the estimate. */
+struct kd_save_auto_cand {
+	double cpu;	/* CPU seconds to compress a byte */
+	double ratio;	/* bytes out per byte in */
+	double est;	/* out: seconds the save takes per byte in */
+};
+/* The target, per byte out: wall seconds the writer spends writing it
+ * (not counting waits for a CPU), and of those, seconds on a CPU. */
+struct kd_save_auto_link {
+	double wall, cpu;
+};
+/* The rule: the candidate with the smallest estimate (lightest first on a
+ * tie), where a candidate's estimate is the longest of its CPU work over
+ * min(cpus, workers + 1), its compression over the workers and its bytes
+ * at the link's wall time; a candidate whose @p in_left bytes would not
+ * fit in @p space_left (>= 0: known) is skipped, and when none fits the
+ * smallest ratio wins. Fills every est. */
+size_t kd_save_auto_pick(struct kd_save_auto_cand *c, size_t n,
+			 const struct kd_save_auto_link *link, unsigned int workers,
+			 unsigned int cpus, double in_left, double space_left);
+/* Measure the candidates on a sample of the kept pages of the window at
+ * hand, start with the codec by dump level and meter the writes; nothing
+ * (s->autosel stays false) when there is nothing to sample. */
+void kd_save_auto_begin(struct kd_saver *s, struct kd_pipeline *pl, unsigned int workers);
+/* After each job is written: count its pages, decide again every
+ * KD_SAVE_AUTO_STEP bytes written. */
+void kd_save_auto_step(struct kd_saver *s, struct kd_pipeline *pl, const struct kd_job *job);
+/* Stop metering; the codec of most pages becomes s->codec (the header's). */
+void kd_save_auto_end(struct kd_saver *s);
 
 /* The two writers. */
 struct kd_error *kd_save_kdump(struct kd_saver *s, unsigned int workers,

@@ -8,6 +8,10 @@
 #include "save/save.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct kd_error *sink_write_all(struct kd_sink *sink, const void *buf,
@@ -46,8 +50,87 @@ void kd_sink_init_output(struct kd_sink *sink, const struct kd_save_output *out)
 				  .name = out->name ? out->name : "output" };
 }
 
+/* ----------------------------------------------------------------- meter */
+
+static double sink_clock(clockid_t id)
+{
+	struct timespec ts;
+	if (clock_gettime(id, &ts) < 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+// The calling thread's time spent runnable but waiting for a CPU, the
+// second field of /proc/thread-self/schedstat (nanoseconds; kernel
+// Documentation/scheduler/sched-stats.rst): on one CPU the compressing
+// worker holds it while the writer waits, and that is not the link's time.
+static double sink_run_delay(int fd)
+{
+	char buf[96];
+	if (fd < 0)
+		return 0;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	unsigned long long run = 0, delay = 0;
+	if (sscanf(buf, "%llu %llu", &run, &delay) != 2)
+		return 0;
+	return (double)delay * 1e-9;
+}
+
+void kd_sink_meter_start(struct kd_sink *sink)
+{
+	sink->meter = (struct kd_sink_meter){ .on = true, .sched_fd = -1 };
+	sink->meter.sched_fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+}
+
+void kd_sink_meter_stop(struct kd_sink *sink)
+{
+	if (!sink->meter.on)
+		return;
+	if (sink->meter.sched_fd >= 0)
+		close(sink->meter.sched_fd);
+	sink->meter = (struct kd_sink_meter){ .sched_fd = -1 };
+}
+
+static struct kd_error *sink_write(struct kd_sink *sink, const void *buf,
+				   size_t len, uint64_t off);
+
+void kd_sink_meter_enter(const struct kd_sink *sink, struct kd_sink_tick *t)
+{
+	if (!sink->meter.on)
+		return;
+	t->wall = sink_clock(CLOCK_MONOTONIC);
+	t->cpu = sink_clock(CLOCK_THREAD_CPUTIME_ID);
+	t->delay = sink_run_delay(sink->meter.sched_fd);
+}
+
+void kd_sink_meter_leave(struct kd_sink *sink, const struct kd_sink_tick *t, uint64_t bytes)
+{
+	struct kd_sink_meter *m = &sink->meter;
+	if (!m->on)
+		return;
+	double wall = sink_clock(CLOCK_MONOTONIC) - t->wall;
+	double delay = sink_run_delay(m->sched_fd) - t->delay;
+	m->cpu += sink_clock(CLOCK_THREAD_CPUTIME_ID) - t->cpu;
+	m->wall += delay > 0 && delay < wall ? wall - delay : wall;
+	m->bytes += bytes;
+}
+
 struct kd_error *kd_sink_write(struct kd_sink *sink, const void *buf,
 			       size_t len, uint64_t off)
+{
+	struct kd_sink_tick t;
+	uint64_t b0 = sink->bytes;
+	kd_sink_meter_enter(sink, &t);
+	struct kd_error *err = sink_write(sink, buf, len, off);
+	kd_sink_meter_leave(sink, &t, sink->bytes - b0);
+	return err;
+}
+
+static struct kd_error *sink_write(struct kd_sink *sink, const void *buf,
+				   size_t len, uint64_t off)
 {
 	if (!len)
 		return NULL;

@@ -37,6 +37,12 @@
 //   link_resumed=N         and of those, resumed from the last offset the
 //                          server acknowledged (the dump is complete when
 //                          status says so; else the last drop ended it)
+//   compress_auto=TEXT     only with compress auto: what it chose and why
+//                          (kd_save_auto_describe: the link's measured
+//                          speed, each codec's speed and ratio on a sample
+//                          of the dump's pages, the estimates, the pages
+//                          each codec compressed); codec= is then the codec
+//                          of most pages
 //
 // Values are single lines of printable text (the writer replaces anything
 // else); unknown keys are ignored so that later versions can add some. The
@@ -666,6 +672,8 @@ KD_EXPORT struct kd_error *kd_dumpdir_summary_text(const char *host, const char 
 		fprintf(f, "link_drops=%u\n", s->link_drops);
 		fprintf(f, "link_resumed=%u\n", s->link_resumed);
 	}
+	if (s->compress_auto && s->compress_auto[0])
+		dumpdir_put(f, "compress_auto", s->compress_auto);
 	if (fclose(f) != 0) {
 		free(text);
 		return &kd_enomem;

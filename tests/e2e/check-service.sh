@@ -66,13 +66,18 @@
 #                   127.0.0.1: the capture kernel mounts it through
 #                   10.0.2.2 and the dump lands there complete, read by
 #                   makedumpfile and crash on the host)
-#   bookworm 1 cpu  ssh (a real OpenSSH sshd on the host's 127.0.0.1, a
-#                   port of its own: a first setup makes the key, pins
-#                   the host key and warns that the server refused the
-#                   key; the host adds the key's line to authorized_keys;
-#                   the capture writes the dump over SFTP, complete, read
-#                   by makedumpfile and crash on the host; kexdump list
-#                   of the host's folder shows it)
+#   bookworm 1 cpu  ssh over a slow link (a real OpenSSH sshd on the
+#                   host's 127.0.0.1, a port of its own, reached only
+#                   through a rate-limiting proxy of the test's,
+#                   tests/e2e/slowlink.py, 768 KiB/s: a first setup makes
+#                   the key, pins the host key and warns that the server
+#                   refused the key; the host adds the key's line to
+#                   authorized_keys; the capture writes the dump over SFTP,
+#                   complete, read by makedumpfile and crash on the host;
+#                   kexdump list of the host's folder shows it; compress
+#                   auto measured the slow link and chose a heavier codec
+#                   than the rule picks on the same link unthrottled,
+#                   tests/e2e/auto-oracle.py)
 #   bookworm 1 cpu  sshdrop (as ssh, compress none; the host kills sshd
 #                   2 s into the transfer and starts it again 3 s later:
 #                   the dump completes by resuming, or stays marked
@@ -202,7 +207,10 @@ oracles() {
 	release=$(sed -n 's/^release=//p' "$dir/summary")
 	# makedumpfile: Debian 12's 1.7.2 has no zstd, the newer one has.
 	md=makedumpfile
-	if [[ $codec == zstd ]]; then
+	# compress auto may have compressed some pages with zstd whatever
+	# codec= (the codec of most pages) says.
+	if [[ $codec == zstd ]] ||
+		grep -Eq '^compress_auto=.*; zstd:-?[0-9]+ [0-9.]+ MB/s x[0-9.]+ = [0-9.]+ s/MiB, [1-9]' "$dir/summary"; then
 		md=$("$vm/makedumpfile-new.sh" 2>"$work/mdnew.err") ||
 			{ nok "$tag: host: no newer makedumpfile for a zstd vmcore: $(tail -n1 "$work/mdnew.err")"; md=; }
 	fi
@@ -646,6 +654,19 @@ for name in ssh sshdrop; do
 				! grep -q "^target_failed=" "$1/summary" && ! grep -q "^link_drops=" "$1/summary" &&
 				[[ -f $1/vmcore && ! -e $1/vmcore.incomplete ]]' _ "$dir"
 		check "$tag: host: kexdump info reads the vmcore" "$kexdump" info "$dir/vmcore"
+		# The slow link: the proxy carried the dump at its rate, and
+		# compress auto measured it and compressed harder than it would
+		# on the same link unthrottled.
+		rate=$(sed -n 's/.*listening on .*, \([0-9]*\) bytes\/s each way$/\1/p' "$out/ssh/slowlink.log")
+		up=$(awk '/: up [0-9]+ bytes in/ { if ($4 > b) { b = $4; s = $7 } } END { if (b) printf "%d %s", b, s }' "$out/ssh/slowlink.log")
+		check "$tag: the slow link carried the dump at ${rate:-?} bytes/s at most (its largest connection: $(awk -v b="${up% *}" -v s="${up#* }" 'BEGIN { if (s > 0) printf "%d bytes in %.1f s", b, s }'))" \
+			awk -v r="${rate:-0}" -v b="${up% *}" -v s="${up#* }" 'BEGIN { exit !(r > 0 && b > 1048576 && s > 0 && b / s <= r * 1.05) }'
+		if why=$(python3 "$here/auto-oracle.py" "$dir/summary" --max-rate "${rate:-0}" 2>&1); then
+			ok "$tag: compress auto chose a heavier codec over the slow link than on a fast target: $why"
+		else
+			nok "$tag: compress auto over the slow link: $(echo "$why" | tr '\n' ' ')"
+		fi
+		echo "# $tag: $(grep -m1 'kexdump-capture: compress auto:' "$con" | cut -d' ' -f2-)"
 		oracles "$tag" "$dir" bookworm 'sysrq triggered crash' ssh
 		want=complete
 	else

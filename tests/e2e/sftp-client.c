@@ -136,6 +136,9 @@ int main(int argc, char **argv)
 	       (unsigned long long)fs.server_size, (unsigned long long)fs.bytes_sent,
 	       (unsigned long long)st.bytes_out,
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	char why[1024];
+	kd_save_auto_describe(&st, why, sizeof(why));
+	printf("codec=%s%s%s\n", kd_save_codec_name(st.codec), why[0] ? " compress_auto=" : "", why);
 	kd_kernel_close(kernel);
 	kd_dump_close(dump);
 	kd_sftp_close(s);

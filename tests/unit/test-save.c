@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "save/save.h"
@@ -725,6 +726,138 @@ static void test_elf_phdr_cap(void **state)
 	synth_fixture_close(&f);
 }
 
+
+static void assert_near(double a, double b)
+{
+	assert_true(a - b < 1e-12 && b - a < 1e-12);
+}
+
+// The rule of --compress auto (save-auto.c): per byte in, the longest of
+// all CPU work over the CPUs, compression over the workers, bytes out at
+// the link's wall time; the smallest estimate wins, ties to the lighter.
+static void test_auto_rule(void **state)
+{
+	(void)state;
+	// none, lzo, zstd:-1, zstd:3 as measured under emulation (s/MB).
+	struct kd_save_auto_cand c[4] = {
+		{ .cpu = 0, .ratio = 1 }, { .cpu = 0.18e-6, .ratio = 0.55 },
+		{ .cpu = 0.45e-6, .ratio = 0.47 }, { .cpu = 0.70e-6, .ratio = 0.42 },
+	};
+	// One CPU, a link bound by the writer's CPU (SSH unthrottled): the
+	// times add, and storing pages raw is fastest.
+	struct kd_save_auto_link fast = { .wall = 0.3e-6, .cpu = 0.3e-6 };
+	assert_int_equal(kd_save_auto_pick(c, 4, &fast, 1, 1, 1e8, -1), 0);
+	assert_near(c[0].est, 0.3e-6);
+	assert_near(c[2].est, 0.45e-6 + 0.47 * 0.3e-6);
+	// The same CPU cost, but the link waits (1.3 s/MB): compressing
+	// overlaps the wait, and zstd:-1's bytes cost less than its CPU.
+	struct kd_save_auto_link slow = { .wall = 1.3e-6, .cpu = 0.3e-6 };
+	assert_int_equal(kd_save_auto_pick(c, 4, &slow, 1, 1, 1e8, -1), 2);
+	assert_near(c[0].est, 1.3e-6);
+	assert_near(c[1].est, 0.55 * 1.3e-6);
+	assert_near(c[2].est, 0.47 * 1.3e-6);
+	assert_near(c[3].est, 0.70e-6 + 0.42 * 0.3e-6);
+	// Slower still: zstd:3 (its bytes, 0.42 * 2.5, beat zstd:-1's CPU).
+	struct kd_save_auto_link slower = { .wall = 2.5e-6, .cpu = 0.1e-6 };
+	assert_int_equal(kd_save_auto_pick(c, 4, &slower, 1, 1, 1e8, -1), 3);
+	// Four CPUs, four workers: the CPU work is spread (over 4, not 5).
+	assert_int_equal(kd_save_auto_pick(c, 4, &fast, 4, 4, 1e8, -1), 2);
+	assert_near(c[1].est, 0.55 * 0.3e-6);
+	assert_near(c[2].est, (0.45e-6 + 0.47 * 0.3e-6) / 4);
+	assert_near(c[3].est, (0.70e-6 + 0.42 * 0.3e-6) / 4);
+	// A target without room for the raw pages: the next codec that fits.
+	assert_int_equal(kd_save_auto_pick(c, 4, &fast, 1, 1, 100e6, 60e6), 1);
+	assert_int_equal(kd_save_auto_pick(c, 4, &fast, 1, 1, 100e6, 50e6), 2);
+	// Room for none of them: the smallest output.
+	assert_int_equal(kd_save_auto_pick(c, 4, &fast, 1, 1, 100e6, 1e6), 3);
+	// Ties go to the lighter codec; 0 workers or CPUs count as one.
+	struct kd_save_auto_cand same[2] = { { .cpu = 0, .ratio = 1 }, { .cpu = 0, .ratio = 1 } };
+	assert_int_equal(kd_save_auto_pick(same, 2, &slow, 0, 0, 1e6, -1), 0);
+}
+
+// A slow output: every write sleeps its bytes' time at ~2 MB/s, off the CPU.
+struct slowout {
+	struct memout m;
+	double ns_per_byte;
+};
+
+static struct kd_error *slowout_pwrite(void *arg, const void *buf, size_t len, uint64_t off,
+				       size_t *done)
+{
+	struct slowout *so = arg;
+	double ns = so->ns_per_byte * (double)len;
+	struct timespec ts = { (time_t)(ns / 1e9), (long)((uint64_t)ns % 1000000000u) };
+	nanosleep(&ts, NULL);
+	return memout_pwrite(&so->m, buf, len, off, done);
+}
+
+static struct kd_error *slowout_pread(void *arg, void *buf, size_t len, uint64_t off)
+{
+	return memout_pread(&((struct slowout *)arg)->m, buf, len, off);
+}
+
+// --compress auto over a slow output, deciding every 64 KiB: the codecs
+// are measured on the dump's pages, the link from the writes; it leaves
+// lzo (its start without struct pages) for zstd, the pages of the dump
+// carry both codecs and all read back; the stats say what it measured.
+static void test_auto_switches(void **state)
+{
+	(void)state;
+	struct synth_fixture f = open_source();
+	// A ring of two jobs (the least memory): the third job is filled
+	// after the first decision.
+	struct kd_save_options o = { .codec = KD_SAVE_AUTO, .dump_level = 1, .threads = 1,
+				     .mem_limit = 1 };
+	struct slowout so = { .ns_per_byte = 500 };
+	struct kd_save_output out = { .name = "slow", .pwrite = slowout_pwrite,
+				      .pread = slowout_pread, .arg = &so };
+	struct kd_save_stats st;
+	struct kd_error *err = kd_save_to_stepped(f.kernel, &out, &o, &st, 64 << 10);
+	if (err)
+		fail_msg("kd_save_to: %s", kd_error_message(err));
+	const struct kd_save_auto_stats *as = &st.autosel;
+	assert_int_equal(as->ncand, KD_SAVE_AUTO_CANDIDATES);
+	assert_true(as->sample_pages > 0 && as->sample_pages <= 128);
+	assert_int_equal(as->cand[0].codec, KD_SAVE_NONE);
+	assert_int_equal(as->cand[1].codec, KD_SAVE_LZO);
+	assert_int_equal(as->cand[3].level, 3);
+	assert_true(as->cand[1].cpu_rate > 0 && as->cand[1].ratio < 1);
+	assert_true(as->cand[3].ratio <= as->cand[1].ratio);
+	assert_true(as->decisions >= 2);
+	assert_true(as->link_rate > 0.5e6 && as->link_rate < 2.5e6);
+	assert_true(as->link_cpu < 0.5);
+	assert_int_equal(as->first, 1);
+	assert_true(as->last >= 2);	// zstd
+	assert_true(as->switches >= 1);
+	uint64_t pages = 0;
+	for (unsigned int i = 0; i < as->ncand; i++)
+		pages += as->cand[i].pages;
+	assert_int_equal(pages, st.pages_written);
+	assert_true(as->cand[1].pages > 0 && as->cand[as->last].pages > 0);
+	unsigned int most = 0;
+	for (unsigned int i = 0; i < as->ncand; i++)
+		if (as->cand[i].pages > as->cand[most].pages)
+			most = i;
+	assert_int_equal(st.codec, as->cand[most].codec);	// the codec of most pages
+	assert_int_equal(st.level, as->cand[most].level);
+	char *p = memout_to_file(&so.m);
+	check_pages(p);
+	unlink(p);
+	free(p);
+	free(so.m.buf);
+	char why[1024];
+	kd_save_auto_describe(&st, why, sizeof(why));
+	assert_non_null(strstr(why, "switches): link "));
+	assert_non_null(strstr(why, "; lzo "));
+	assert_non_null(strstr(why, "; zstd:3 "));
+	kd_save_auto_describe(&st, why, 40);	// cut short: still a string
+	assert_true(strlen(why) < 40);
+	st.autosel.ncand = 0;
+	kd_save_auto_describe(&st, why, sizeof(why));
+	assert_string_equal(why, "");
+	synth_fixture_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -740,6 +873,8 @@ int main(void)
 		cmocka_unit_test(test_no_filter_falls_back),
 		cmocka_unit_test(test_header_first),
 		cmocka_unit_test(test_elf_phdr_cap),
+		cmocka_unit_test(test_auto_rule),
+		cmocka_unit_test(test_auto_switches),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

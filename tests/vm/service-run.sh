@@ -25,7 +25,11 @@
 #                 authorized_keys, internal-sftp; never port 22 or the
 #                 machine's sshd): ssh/dumps/ the folder the guest dumps
 #                 to, ssh/sshd/ its config, keys and log, ssh/events the
-#                 host's actions (key authorized, sshd killed, started)
+#                 host's actions (key authorized, sshd killed, started);
+#                 ssh scenario: ssh/slowlink.log, the slow link's log
+#                 (tests/e2e/slowlink.py: a rate-limiting TCP proxy on
+#                 127.0.0.1, a port of its own, in front of sshd; the
+#                 guest reaches sshd only through it)
 #   meta          key=value lines (sourceable), written last
 # Env: KEXDUMP_TIMEOUT (default 420 s, lvm 600 s) for the whole QEMU run.
 set -euo pipefail
@@ -233,12 +237,29 @@ if [[ $scenario == ssh* ]]; then
 	sshd_start || die "sshd did not start"
 	echo "$SSHD_PID" >"$out/ssh/sshd.pid"
 	trap 'ssh_stop' EXIT
-	append+=" kdtest.hostport=$SSHD_PORT kdtest.sshpath=$(realpath "$out/ssh/dumps")"
+	port=$SSHD_PORT
+	if [[ $scenario == ssh ]]; then
+		# ssh over a slow link: KEXDUMP_SSH_RATE bytes/s each way
+		# (default 768 KiB/s, ~4x slower than the emulated guest's
+		# SSH, so that compress auto compresses harder).
+		rm -f "$out/ssh/slowlink.port"
+		python3 "$here/../e2e/slowlink.py" --to "$SSHD_PORT" --rate "${KEXDUMP_SSH_RATE:-786432}" \
+			--port-file "$out/ssh/slowlink.port" --log "$out/ssh/slowlink.log" &
+		echo $! >"$out/ssh/slowlink.pid"
+		for _ in $(seq 50); do [[ -s $out/ssh/slowlink.port ]] && break; sleep 0.1; done
+		port=$(cat "$out/ssh/slowlink.port" 2>/dev/null) || die "the slow link did not start"
+	fi
+	append+=" kdtest.hostport=$port kdtest.sshpath=$(realpath "$out/ssh/dumps")"
 	disks+=(-netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56)
 fi
 # ssh_stop: the sshd of the ssh* scenarios (its pid in a file: the
 # console loop, a subshell, restarts it), with its sessions.
 ssh_stop() {
+	if [[ -s $out/ssh/slowlink.pid ]]; then
+		kill "$(cat "$out/ssh/slowlink.pid")" 2>/dev/null || true
+		wait "$(cat "$out/ssh/slowlink.pid")" 2>/dev/null || true
+		rm -f "$out/ssh/slowlink.pid"
+	fi
 	[[ -s $out/ssh/sshd.pid ]] || return 0
 	SSHD_PID=$(cat "$out/ssh/sshd.pid")
 	sshd_kill 2>/dev/null || true

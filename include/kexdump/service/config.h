@@ -324,6 +324,7 @@ struct kd_dumpdir_summary {
 	size_t nfailed;
 	unsigned int link_drops;	/**< ssh: times the link dropped (written when not 0) */
 	unsigned int link_resumed;	/**< ssh: of which resumed */
+	const char *compress_auto;	/**< kd_save_auto_describe() (written when not empty) */
 };
 
 /** Letters, digits, '-' and '.', not starting with '-' or '.', <= 64 bytes. */
