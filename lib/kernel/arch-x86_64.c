@@ -242,6 +242,7 @@ const struct kd_arch_ops kd_arch_x86_64 = {
 	.init = x86_64_init,
 	.vtop = x86_64_vtop,
 	.init_symbols = x86_64_init_symbols,
+	.image_start = START_KERNEL_MAP,
 	.arch_size = sizeof(struct x86_64_state),
 	.vtop_extent = x86_64_vtop_extent,
 };

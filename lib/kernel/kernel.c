@@ -6,12 +6,71 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 static const struct kd_arch_ops *const kernel_arches[] = {
 	&kd_arch_x86_64,
 };
+
+/*
+ * A System.map holds link-time addresses; with KASLR the kernel image ran
+ * KERNELOFFSET higher (arch/x86/kernel/setup.c's vmcoreinfo note writes
+ * kaslr_offset(); no KERNELOFFSET: not randomized). Every SYMBOL() entry
+ * of VMCOREINFO that the map also names must then agree: a map of another
+ * build is refused here, not found out later through garbage reads.
+ */
+static struct kd_error *kernel_relocate_system_map(struct kd_kernel *k)
+{
+	uint64_t offset = 0;
+	struct kd_error *err = kd_vmcoreinfo_kerneloffset(k->vi, &offset);
+	if (err) {
+		if (kd_error_code(err) != KD_ERROR_NOTFOUND)
+			return kd_error_prefix(err, "%s", k->dump->path);
+		kd_error_destroy(err);
+		offset = 0;
+	}
+	err = kd_symtab_relocate(&k->symtab, k->arch->image_start, offset);
+	if (err)
+		return kd_error_prefix(err, "%s", k->system_map);
+	const char *key, *value;
+	size_t checked = 0;
+	for (size_t i = 0; kd_vmcoreinfo_entry(k->vi, i, &key, &value); i++) {
+		size_t n = strlen(key);
+		if (n < 9 || strncmp(key, "SYMBOL(", 7) || key[n - 1] != ')')
+			continue;
+		char name[128];
+		if (n - 8 >= sizeof(name))
+			continue;
+		memcpy(name, key + 7, n - 8);
+		name[n - 8] = '\0';
+		uint64_t want;
+		err = kd_vmcoreinfo_symbol(k->vi, name, &want);
+		if (err) {
+			kd_error_destroy(err);
+			continue;
+		}
+		const struct kd_symbol *s = kd_symtab_find(&k->symtab, name);
+		// Only the image's symbols: mem_section is a pointer's value.
+		if (!s || want < k->arch->image_start)
+			continue;
+		checked++;
+		if (s->addr != want) {
+			const char *rel = "?";
+			kd_error_destroy(kd_vmcoreinfo_string(k->vi, "OSRELEASE", &rel));
+			return kd_error_create(KD_ERROR_FORMAT,
+				"%s: this System.map is not of the dumped kernel (%s): %s is at %#" PRIx64
+				" in it (KASLR offset %#" PRIx64 " added), at %#" PRIx64 " in the dump's VMCOREINFO",
+				k->system_map, rel, name, s->addr, offset, want);
+		}
+	}
+	if (!checked)
+		return kd_error_create(KD_ERROR_FORMAT,
+			"%s: none of the dump's VMCOREINFO SYMBOL() entries is in this System.map: cannot tell that it is of the dumped kernel",
+			k->system_map);
+	return NULL;
+}
 
 static struct kd_error *kernel_load_symbols(struct kd_kernel *k)
 {
@@ -25,6 +84,8 @@ static struct kd_error *kernel_load_symbols(struct kd_kernel *k)
 		err = kd_symtab_parse_system_map(&k->symtab, k->system_map,
 						 text, len);
 		free(text);
+		if (!err)
+			err = kernel_relocate_system_map(k);
 		if (err)
 			return err;
 		k->symbol_source = "System.map";

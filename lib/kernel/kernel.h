@@ -24,6 +24,10 @@ struct kd_arch_ops {
 	/* Second stage, once symbols are known (e.g. read page_offset_base). */
 	struct kd_error *(*init_symbols)(struct kd_kernel *kernel);
 	size_t arch_size;		/* bytes of per-kernel arch state */
+	/* Where the kernel image's link-time addresses start: a System.map's
+	 * symbols from here on move with KASLR (KERNELOFFSET), the others
+	 * (x86_64's per-cpu offsets from 0) do not. */
+	uint64_t image_start;
 	/* Optional: vtop() that also gives the bytes from vaddr to the end of
 	 * the page or mapping translating it (4 KiB, 2 MiB, 1 GiB page, or a
 	 * linear map), all physically contiguous: long reads such as mem_map
@@ -108,6 +112,11 @@ const struct kd_symbol *kd_symtab_containing(const struct kd_symtab *tab,
 struct kd_error *kd_symtab_parse_system_map(struct kd_symtab *tab,
 					    const char *path, const char *text,
 					    size_t len);
+/* Add offset to every symbol at or above from (a finished table): a
+ * System.map's link-time addresses of the kernel image, moved by KASLR.
+ * KD_ERROR_CORRUPT if one would wrap past the top of the address space. */
+struct kd_error *kd_symtab_relocate(struct kd_symtab *tab, uint64_t from,
+				    uint64_t offset);
 /* Decode the kallsyms tables that VMCOREINFO points at (kernels 6.0+). */
 struct kd_error *kd_kallsyms_load(struct kd_kernel *kernel,
 				  struct kd_symtab *tab);

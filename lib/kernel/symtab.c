@@ -418,6 +418,25 @@ malformed:;
 			       show > 80 ? "..." : "");
 }
 
+struct kd_error *kd_symtab_relocate(struct kd_symtab *tab, uint64_t from,
+				    uint64_t offset)
+{
+	// syms is sorted by address: the symbols to move are the tail, and
+	// moving them all by the same offset keeps the order (checked: no
+	// wrap past 2^64), so neither index needs sorting again.
+	size_t i = tab->nsyms;
+	while (i > 0 && tab->syms[i - 1].addr >= from)
+		i--;
+	if (i < tab->nsyms && tab->syms[tab->nsyms - 1].addr + offset < tab->syms[tab->nsyms - 1].addr)
+		return kd_error_create(KD_ERROR_CORRUPT,
+			"relocating the symbols by %#" PRIx64 " wraps %s at %#" PRIx64
+			" past the top of the address space",
+			offset, tab->syms[tab->nsyms - 1].name, tab->syms[tab->nsyms - 1].addr);
+	for (; i < tab->nsyms; i++)
+		tab->syms[i].addr += offset;
+	return NULL;
+}
+
 struct kd_error *kd_symtab_parse_system_map(struct kd_symtab *tab,
 					    const char *path, const char *text,
 					    size_t len)

@@ -321,6 +321,31 @@ static void test_many(void **state)
 	kd_symtab_deinit(&tab);
 }
 
+// KASLR: a System.map's image symbols move by KERNELOFFSET, the per-cpu
+// offsets below the image do not; look-ups follow; a wrap is refused.
+static void test_relocate(void **state)
+{
+	(void)state;
+	struct kd_symtab tab = {0};
+	assert_null(parse(&tab,
+		"0000000000000000 D fixed_percpu_data\n"
+		"000000000001fb80 D current_task\n"
+		"ffffffff81000000 T _stext\n"
+		"ffffffff82c16000 A init_per_cpu__fixed_percpu_data\n"
+		"ffffffff83000000 B _end\n"));
+	assert_null(kd_symtab_relocate(&tab, 0xffffffff80000000, 0x32800000));
+	assert_sym(kd_symtab_find(&tab, "current_task"), 0x1fb80, 'D', "current_task");
+	assert_sym(kd_symtab_find(&tab, "_stext"), 0xffffffffb3800000, 'T', "_stext");
+	assert_sym(kd_symtab_find(&tab, "init_per_cpu__fixed_percpu_data"), 0xffffffffb5416000, 'A',
+		   "init_per_cpu__fixed_percpu_data");
+	assert_sym(kd_symtab_containing(&tab, 0xffffffffb3800010), 0xffffffffb3800000, 'T', "_stext");
+	assert_null(kd_symtab_containing(&tab, 0xffffffff81000010));
+	assert_error(kd_symtab_relocate(&tab, 0xffffffff80000000, 0x100000000), KD_ERROR_CORRUPT,
+		     "wraps _end");
+	assert_sym(kd_symtab_find(&tab, "_end"), 0xffffffffb5800000, 'B', "_end");
+	kd_symtab_deinit(&tab);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_names),
 		cmocka_unit_test(test_containing),
 		cmocka_unit_test(test_containing_system_map_percpu),
+		cmocka_unit_test(test_relocate),
 		cmocka_unit_test(test_bad_add),
 		cmocka_unit_test(test_many),
 	};
