@@ -321,17 +321,44 @@ static struct kd_error *save_kdump_job_done(struct kd_job *job, void *arg)
 	return NULL;
 }
 
+// Where struct uts_namespace keeps its name when VMCOREINFO has no
+// OFFSET(uts_namespace.name) (kernels before 5.11): after a struct kref
+// (include/linux/utsname.h in 5.10: kref, then name) or first. The
+// candidate is taken only when it reads "Linux" and VMCOREINFO's own
+// OSRELEASE, so a wrong guess never reaches the header.
+static struct kd_error *save_kdump_uts_guess(struct kd_saver *s, uint64_t ns,
+					     const char *rel, uint8_t *uts)
+{
+	static const uint64_t offs[] = { 4, 8, 0 };
+	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		struct kd_error *err = kd_kernel_read_virt(s->kernel, ns + offs[i], uts,
+							   6 * UTS_FIELD);
+		if (err)
+			return err;
+		if (!memcmp(uts, "Linux", 6) && rel &&
+		    !strncmp((const char *)uts + 2 * UTS_FIELD, rel, UTS_FIELD))
+			return NULL;
+	}
+	return kd_error_create(KD_ERROR_NOTFOUND, "no utsname found in init_uts_ns");
+}
+
 // The utsname of the dumped kernel (init_uts_ns), for the header; crash
-// prints it and checks the release against the vmlinux.
+// prints it and checks the release against the vmlinux; libkdumpfile
+// (drgn) needs its version field.
 static void save_kdump_utsname(struct kd_saver *s, uint8_t *uts)
 {
 	const struct kd_vmcoreinfo *vi = kd_kernel_vmcoreinfo(s->kernel);
 	uint64_t ns, off = 0;
+	const char *rel = NULL;
+	kd_error_destroy(kd_vmcoreinfo_string(vi, "OSRELEASE", &rel));
 	struct kd_error *err = kd_vmcoreinfo_symbol(vi, "init_uts_ns", &ns);
-	if (!err)
+	if (!err) {
 		err = kd_vmcoreinfo_offset(vi, "uts_namespace.name", &off);
-	if (!err)
-		err = kd_kernel_read_virt(s->kernel, ns + off, uts, 6 * UTS_FIELD);
+		if (!err)
+			err = kd_kernel_read_virt(s->kernel, ns + off, uts, 6 * UTS_FIELD);
+		else if (kd_error_catch(&err, KD_ERROR_NOTFOUND))
+			err = save_kdump_uts_guess(s, ns, rel, uts);
+	}
 	if (!err) {
 		for (int i = 0; i < 6; i++)
 			uts[i * UTS_FIELD + UTS_FIELD - 1] = '\0';
@@ -339,12 +366,9 @@ static void save_kdump_utsname(struct kd_saver *s, uint8_t *uts)
 	}
 	kd_error_destroy(err);
 	memset(uts, 0, 6 * UTS_FIELD);
-	const char *rel = NULL;
 	memcpy(uts, "Linux", 5);
-	err = kd_vmcoreinfo_string(vi, "OSRELEASE", &rel);
-	if (!err && rel)
+	if (rel)
 		strncpy((char *)uts + 2 * UTS_FIELD, rel, UTS_FIELD - 1);
-	kd_error_destroy(err);
 	strncpy((char *)uts + 4 * UTS_FIELD, kd_kernel_arch_name(s->kernel),
 		UTS_FIELD - 1);
 }
