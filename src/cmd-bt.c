@@ -276,8 +276,19 @@ int cmd_bt(int argc, char **argv)
 		return rc;
 	}
 	if (err && !o.all && !o.ncpus) {
-		cli_close(dump, kernel);
-		return cli_fail(err);
+		// Without symbols (a kernel before 6.0 and no --system-map)
+		// panic_cpu cannot be read: say why in one line, and show what
+		// the dump still tells, every CPU's registers unsymbolized.
+		struct kd_error *serr = kd_kernel_load_symbols(kernel);
+		if (serr || kd_kernel_num_symbols(kernel)) {
+			kd_error_destroy(serr);
+			cli_close(dump, kernel);
+			return cli_fail(err);
+		}
+		cli_warn("%s: no symbol table (this kernel's VMCOREINFO has no kallsyms: give --system-map); "
+			 "the panicking CPU is unknown, every CPU's stack follows, unsymbolized",
+			 argv[optind]);
+		o.all = true;
 	}
 	kd_error_destroy(err);
 	size_t *list = NULL;
