@@ -14,7 +14,7 @@ test=(clang python3 qemu-system-x86 qemu-utils kexec-tools makedumpfile
 	make libelf-dev libdw-dev libbz2-dev iproute2 dnsmasq-base
 	nfs-ganesha nfs-ganesha-vfs openssh-server openssh-client
 	debhelper dpkg-dev fakeroot lintian scdoc bash-completion man-db
-	btrfs-progs xfsprogs)
+	btrfs-progs xfsprogs python3-drgn)
 # make and lib*-dev above: tests/vm/makedumpfile-new.sh builds Debian's
 # newest makedumpfile from its source package when the archive serves it.
 # iproute2 and dnsmasq-base (the binary, no service): the network tests
@@ -23,6 +23,9 @@ test=(clang python3 qemu-system-x86 qemu-utils kexec-tools makedumpfile
 # btrfs-progs, xfsprogs: the storage layouts' filesystems, made on loop
 # devices and image files by tests/cli/test-layouts.sh and the service e2e
 # (tests/vm/service-rootfs.sh's btrfs root, service-run.sh's XFS /var).
+# python3-drgn (0.0.22, built with libkdumpfile): an oracle of the triage
+# commands, tests/e2e/drgn-oracle.py (run with /usr/bin/python3, the
+# interpreter the package is built for).
 # nfs-ganesha(-vfs): tests/vm/service-run.sh starts an instance of its own
 # on 127.0.0.1 (the nfs scenario of tests/e2e/check-service.sh).
 # debhelper, dpkg-dev, lintian, scdoc (the man pages), bash-completion,

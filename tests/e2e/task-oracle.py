@@ -195,7 +195,8 @@ def check_crash_bt(crashfile, btfile, label):
     cr = [(int(m.group(1), 16), SUFFIX.sub('', m.group(2)))
           for m in re.finditer(r'^ ?#\d+ \[([0-9a-f]+)\] (\S+) at [0-9a-f]+', text, re.M)]
     b = json.load(open(btfile))['backtraces'][0]
-    kd = [(f['sp'] if i else None, SUFFIX.sub('', f['function'] or '?')) for i, f in enumerate(b['frames'])]
+    kd = [(int(f['sp'], 16) if i and f['sp'] else None, SUFFIX.sub('', f['function'] or '?'))
+          for i, f in enumerate(b['frames'])]
     # crash's #0 is the frame of __schedule at its own stack address.
     names_kd = [n for _, n in kd]
     names_cr = [n for _, n in cr]

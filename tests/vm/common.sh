@@ -34,19 +34,25 @@ APT_OPTS=(
 
 apt_setup() {
 	mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
-	if [[ ! -s $APT_DIR/sources.list ]]; then
+	# bullseye (5.10, Debian LTS) too: the triage's kernel without kallsyms
+	# in VMCOREINFO. A sources.list from before bullseye was added is
+	# rewritten, and the lists are then refreshed at once.
+	local fresh=
+	if [[ ! -s $APT_DIR/sources.list ]] || ! grep -q ' bullseye-security ' "$APT_DIR/sources.list"; then
 		local key=/usr/share/keyrings/debian-archive-keyring.gpg
 		local s mirror=http://deb.debian.org/debian
-		for s in bookworm trixie; do
+		for s in bullseye bookworm trixie; do
 			echo "deb [signed-by=$key] $mirror $s main"
 		done >"$APT_DIR/sources.list.tmp"
-		echo "deb [signed-by=$key] $mirror-security bookworm-security main" \
-			>>"$APT_DIR/sources.list.tmp"
+		for s in bullseye bookworm; do
+			echo "deb [signed-by=$key] $mirror-security $s-security main"
+		done >>"$APT_DIR/sources.list.tmp"
 		mv "$APT_DIR/sources.list.tmp" "$APT_DIR/sources.list"
+		fresh=1
 	fi
 	# Refresh the package lists when missing or older than 6 hours, so we
 	# always resolve a current kernel without hitting the mirror each call.
-	if [[ -z $(find "$APT_DIR/lists" -maxdepth 1 -name '*_Packages*' -mmin -360 -print -quit) ]]; then
+	if [[ -n $fresh || -z $(find "$APT_DIR/lists" -maxdepth 1 -name '*_Packages*' -mmin -360 -print -quit) ]]; then
 		log "updating private apt lists in $APT_DIR"
 		apt-get "${APT_OPTS[@]}" update -qq >&2 || die "private apt-get update failed"
 	fi

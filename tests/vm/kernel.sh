@@ -2,15 +2,16 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # kernel.sh SUITE -- print the directory holding the current Debian
-# linux-image-amd64 kernel of SUITE (bookworm or trixie), extracted with
-# dpkg-deb -x (so it has boot/vmlinuz-* and lib/modules/*).  The package
+# linux-image-amd64 kernel of SUITE (bullseye, bookworm or trixie),
+# extracted with dpkg-deb -x (so it has boot/vmlinuz-*, boot/System.map-*
+# and lib/modules/*).  The package
 # is fetched through a private apt set-up in $KEXDUMP_CACHE (default
 # ~/.cache/kexdump) and reused when already extracted.
 set -euo pipefail
 # shellcheck source=tests/vm/common.sh
 . "$(dirname "$0")/common.sh"
 
-[[ $# -eq 1 ]] || die "usage: $0 bookworm|trixie"
+[[ $# -eq 1 ]] || die "usage: $0 bullseye|bookworm|trixie"
 suite=$1
 [[ $suite =~ ^[a-z]+$ ]] || die "bad suite name '$suite'"
 

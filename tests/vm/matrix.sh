@@ -4,8 +4,11 @@
 # matrix.sh OUTROOT -- produce the test suite's vmcores, one directory per
 # configuration under OUTROOT (see mkdump.sh for the layout).  Four runs
 # cover both suites, 1/2 vCPUs, 1G/4G guests, 4/5-level paging and both
-# kexec syscalls.  A directory whose meta says it completed with the same
-# configuration (and the suite's current kernel) is reused as it is.
+# kexec syscalls.  A fifth, bullseye's 5.10 (no kallsyms in VMCOREINFO:
+# triage with the -dbg package's System.map), goes to OUTROOT/triage/: it
+# is for tests/e2e/check-triage.sh only (its small guest costs ~75 s).
+# A directory whose meta says it completed with the same configuration
+# (and the suite's current kernel) is reused as it is.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/vm/common.sh
@@ -15,12 +18,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$1
 mkdir -p "$root"
 
-#      suite    cpus mem paging load
+#      dir     suite    cpus mem paging load
 runs=(
-	"bookworm 1 1G 4 load"
-	"bookworm 2 4G 5 file"
-	"trixie   2 1G 4 load"
-	"trixie   1 4G 5 file"
+	".      bookworm 1 1G 4 load"
+	".      bookworm 2 4G 5 file"
+	".      trixie   2 1G 4 load"
+	".      trixie   1 4G 5 file"
+	"triage bullseye 1 1G 4 load"
 )
 
 # Does DIR/meta describe a finished run of exactly this configuration
@@ -40,8 +44,9 @@ complete() {
 
 total=$SECONDS
 for r in "${runs[@]}"; do
-	read -r suite cpus mem paging load <<<"$r"
-	name=$suite-${cpus}cpu-$mem-p$paging-$load
+	read -r sub suite cpus mem paging load <<<"$r"
+	name=$sub/$suite-${cpus}cpu-$mem-p$paging-$load
+	name=${name#./}
 	release=$(basename "$("$here/kernel.sh" "$suite")")
 	if complete "$root/$name" "$suite $cpus $mem $paging $load $release"; then
 		log "$name: up to date, skipped"

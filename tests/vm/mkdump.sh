@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# mkdump.sh --suite bookworm|trixie --cpus N --mem 1G|4G --paging 4|5
+# mkdump.sh --suite bullseye|bookworm|trixie --cpus N --mem 1G|4G --paging 4|5
 #           --load load|file --out DIR [--fill IMAGE]
 #
 # Boot a Debian kernel under QEMU (TCG), crash it with sysrq-c, let the
@@ -18,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/vm/common.sh
 . "$here/common.sh"
 
-usage="usage: $0 --suite bookworm|trixie --cpus N --mem 1G|4G --paging 4|5 --load load|file --out DIR"
+usage="usage: $0 --suite bullseye|bookworm|trixie --cpus N --mem 1G|4G --paging 4|5 --load load|file --out DIR"
 suite='' cpus='' mem='' paging='' load='' out='' fill=''
 while (($#)); do
 	[[ $# -ge 2 ]] || die "$usage"
@@ -34,7 +34,7 @@ while (($#)); do
 	esac
 	shift 2
 done
-[[ $suite =~ ^(bookworm|trixie)$ && $cpus =~ ^[1-9][0-9]*$ && $mem =~ ^[0-9]+[MG]$ &&
+[[ $suite =~ ^(bullseye|bookworm|trixie)$ && $cpus =~ ^[1-9][0-9]*$ && $mem =~ ^[0-9]+[MG]$ &&
 	$paging =~ ^[45]$ && $load =~ ^(load|file)$ && -n $out ]] || die "$usage"
 
 need_pkgs qemu-system-x86 coreutils
