@@ -163,7 +163,11 @@ done
 	--no-action >"$work/out" 2>&1
 rc=$?
 d=$(ls -d "$work"/taken/h-*-??????)
-if ((rc == 0)) && [[ -f $d/summary ]] && "$kexdump" list "$work/taken" | grep -qxF "    $d"; then
+# The whole listing first: with a minute of folders it passes a pipe
+# buffer, and grep -q closing the pipe at the first match would fail the
+# pipeline on kexdump's SIGPIPE (pipefail).
+listing=$("$kexdump" list "$work/taken")
+if ((rc == 0)) && [[ -f $d/summary ]] && grep -qxF "    $d" <<<"$listing"; then
 	ok "capture when the names are taken: $(basename "$d"), listed"
 else
 	nok "capture with the names taken (rc $rc): $(cat "$work/out") / $(ls "$work/taken")"
