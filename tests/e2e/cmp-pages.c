@@ -76,6 +76,21 @@ static int fail(struct kd_error *err, const char *what)
 	return 2;
 }
 
+// Everything main() opened or allocated, on every way out (the fault
+// tests run this under LeakSanitizer, error paths included).
+static int finish(struct cmp *c, int rc)
+{
+	free(c->obuf);
+	free(c->sbuf);
+	free(c->src_ext.v);
+	free(c->out_ext.v);
+	if (c->out)
+		kd_dump_close(c->out);
+	if (c->src)
+		kd_dump_close(c->src);
+	return rc;
+}
+
 // The dump's ranges, sorted as the library keeps them, with touching ones
 // merged so that a page split between two segments is visited once.
 static int merge_ranges(struct kd_dump *dump, struct extents *ret)
@@ -356,22 +371,22 @@ int main(int argc, char **argv)
 		return fail(err, "SOURCE");
 	err = kd_dump_open(paths[1], &c.out);
 	if (err)
-		return fail(err, "OUTPUT");
+		return finish(&c, fail(err, "OUTPUT"));
 	c.page_size = page_size_of(c.out);
 	if (page_size_of(c.src) != c.page_size) {
 		fprintf(stderr, "cmp-pages: page sizes differ\n");
-		return 2;
+		return finish(&c, 2);
 	}
 	c.obuf = malloc(CHUNK_PAGES * c.page_size);
 	c.sbuf = malloc(CHUNK_PAGES * c.page_size);
 	if (!c.obuf || !c.sbuf || merge_ranges(c.src, &c.src_ext) ||
 	    merge_ranges(c.out, &c.out_ext)) {
 		fprintf(stderr, "cmp-pages: out of memory\n");
-		return 2;
+		return finish(&c, 2);
 	}
 	err = compare_output(&c);
 	if (err)
-		return fail(err, "read");
+		return finish(&c, fail(err, "read"));
 	if (all)
 		check_source_covered(&c);
 
@@ -399,11 +414,5 @@ int main(int argc, char **argv)
 	bool bad = st->differ || st->missing_in_source ||
 		   (st->missing_in_output && !allow_missing) ||
 		   (all && st->not_in_output);
-	free(c.obuf);
-	free(c.sbuf);
-	free(c.src_ext.v);
-	free(c.out_ext.v);
-	kd_dump_close(c.out);
-	kd_dump_close(c.src);
-	return bad ? 1 : 0;
+	return finish(&c, bad ? 1 : 0);
 }
