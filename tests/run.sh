@@ -249,6 +249,14 @@ if [[ ${KEXDUMP_SKIP_VM:-0} != 1 ]]; then
 		echo "$r" | grep -v '^[0-9]* passed'
 		tap_tally "$r" "$(basename "$d") triage"
 	done
+	# Other kinds of crash (module oops in hard-IRQ context, OOM, hung
+	# task; matrix.sh --panics, three small bookworm runs): triage only.
+	if "$src/tests/vm/matrix.sh" --panics "$dumps/panics"; then tally 1 0 0 "panic kinds"; else tally 0 1 0 "panic kinds"; fi
+	for d in "$dumps"/panics/*/; do
+		r=$("$src/tests/e2e/check-triage.sh" "$out/default/kexdump" "${d%/}")
+		echo "$r" | grep -v '^[0-9]* passed'
+		tap_tally "$r" "$(basename "$d") triage"
+	done
 	# The ssh target against a real sshd of the test's own (127.0.0.1,
 	# a port of its own): on the smallest bookworm dump, ~35 s. Bookworm:
 	# the cached trixie debug vmlinux does not match the trixie dumps (crash

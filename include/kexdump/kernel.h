@@ -238,9 +238,11 @@ struct kd_error *kd_printk_format(const struct kd_printk_record *rec,
 /**
  * The log line that says why the kernel crashed: the FIRST record starting
  * "Kernel panic - not syncing" (later ones are nested panics), else the
- * first holding "Trigger a crash" (sysrq-c). Its first line, without time
+ * first holding "Trigger a crash" (sysrq-c) or the first oops header
+ * ("Oops: 0002 [#1] ...": a fatal oops calls crash_kexec() without a
+ * panic line), whichever came first. Its first line, without time
  * stamp, control bytes as '?', cut to fit @p len bytes with its NUL.
- * KD_ERROR_NOTFOUND when the log holds neither line.
+ * KD_ERROR_NOTFOUND when the log holds none of them.
  */
 struct kd_error *kd_printk_find_panic(struct kd_kernel *kernel, char *buf, size_t len);
 
@@ -446,7 +448,8 @@ struct kd_report_memory {
 struct kd_report {
 	char release[80];	/**< OSRELEASE, "" when unknown */
 	size_t ncpus;		/**< CPU notes in the dump */
-	/** The panic line ("Kernel panic - not syncing: ..."), "" when the
+	/** The panic line ("Kernel panic - not syncing: ..."), else the
+	 * line kd_printk_find_panic() takes (sysrq, oops header), "" when the
 	 * log has none (message_error says why). */
 	char message[256];
 	char *message_error;

@@ -11,9 +11,16 @@
 // phrase and is not taken. Without a panic line (an oops that went straight
 // to crash_kexec(): kernel/exit.c make_task_dead() via oops_end() on x86,
 // as sysrq-c did before it called panic()), the first "Trigger a crash"
-// record (drivers/tty/sysrq.c, sysrq_crash_op.action_msg) is the reason.
+// record (drivers/tty/sysrq.c, sysrq_crash_op.action_msg) is the reason,
+// else the first oops header: arch/x86/kernel/dumpstack.c __die_header()
+// prints "STR: ERR [#N] ..." (str "Oops", "invalid opcode" for BUG(),
+// "general protection fault, ...", err as %04lx, N the die counter) before
+// the registers, as crash's "PANIC:" line shows it. With a crash kernel
+// loaded, oops_end() calls crash_kexec() itself when the oops is fatal (in
+// an interrupt, panic_on_oops, the init task), so no panic line follows.
 #include "kernel/printk.h"
 
+#include <ctype.h>
 #include <stdio.h>
 
 #define PANIC_PREFIX "Kernel panic - not syncing"
@@ -34,6 +41,29 @@ static void printk_panic_copy(struct kd_printk_panic *p, const struct kd_printk_
 	p->buf[n] = '\0';
 }
 
+// Does the record's first line hold ": XXXX [#N]" (4 hex digits, a
+// decimal die counter), the mark of __die_header()?
+static bool printk_panic_is_oops(const struct kd_printk_record *rec)
+{
+	size_t n = 0;
+	while (n < rec->text_len && rec->text[n] != '\n')
+		n++;
+	const char *t = rec->text;
+	for (size_t i = 0; i + 10 <= n; i++) {
+		if (t[i] != ':' || t[i + 1] != ' ' || memcmp(t + i + 6, " [#", 3))
+			continue;
+		bool hex = true;
+		for (size_t j = i + 2; j < i + 6; j++)
+			hex = hex && isxdigit((unsigned char)t[j]);
+		size_t j = i + 9;
+		while (j < n && isdigit((unsigned char)t[j]))
+			j++;
+		if (hex && j > i + 9 && j < n && t[j] == ']')
+			return true;
+	}
+	return false;
+}
+
 bool kd_printk_panic_match(struct kd_printk_panic *p, const struct kd_printk_record *rec)
 {
 	if (p->found == KD_PRINTK_PANIC_LINE || !p->len)
@@ -48,6 +78,9 @@ bool kd_printk_panic_match(struct kd_printk_panic *p, const struct kd_printk_rec
 	    memmem(rec->text, rec->text_len, SYSRQ_CRASH, sizeof(SYSRQ_CRASH) - 1)) {
 		printk_panic_copy(p, rec);
 		p->found = KD_PRINTK_PANIC_SYSRQ;
+	} else if (p->found == KD_PRINTK_PANIC_NONE && printk_panic_is_oops(rec)) {
+		printk_panic_copy(p, rec);
+		p->found = KD_PRINTK_PANIC_OOPS;
 	}
 	return false;
 }

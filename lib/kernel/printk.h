@@ -34,6 +34,7 @@ static inline uint8_t kd_printk_level(const struct kd_kernel *k, uint8_t b)
 enum kd_printk_panic_found {
 	KD_PRINTK_PANIC_NONE,
 	KD_PRINTK_PANIC_SYSRQ,	/* a "Trigger a crash" line, kept until a panic line */
+	KD_PRINTK_PANIC_OOPS,	/* an oops header ("Oops: 0002 [#1] ..."), the same */
 	KD_PRINTK_PANIC_LINE,	/* the first "Kernel panic - not syncing" line */
 };
 

@@ -70,9 +70,13 @@ struct report_log {
 static struct kd_error *report_log_visit(const struct kd_printk_record *rec, void *arg)
 {
 	struct report_log *l = arg;
-	bool was = l->panic.found == KD_PRINTK_PANIC_LINE;
+	enum kd_printk_panic_found was = l->panic.found;
 	kd_printk_panic_match(&l->panic, rec);
-	if (!was && l->panic.found == KD_PRINTK_PANIC_LINE) {
+	// The time of the panic line, else of the oops's: the line that
+	// stands for the crash (a sysrq line is kept, as before, with the
+	// last record's time).
+	if (was != l->panic.found && (l->panic.found == KD_PRINTK_PANIC_LINE ||
+				      l->panic.found == KD_PRINTK_PANIC_OOPS)) {
 		l->has_panic_ts = true;
 		l->panic_ts = rec->ts_nsec;
 	}
@@ -147,8 +151,8 @@ static struct kd_error *report_log(struct kd_kernel *k, struct kd_report *r, siz
 		r->log_error = report_strdup_err(err);
 	if (l.panic.found == KD_PRINTK_PANIC_NONE) {
 		r->message[0] = '\0';
-		r->message_error = strdup(l.any ? "the kernel log holds no \"Kernel panic - not syncing\" "
-						  "or sysrq crash line" : "the kernel log is empty or unreadable");
+		r->message_error = strdup(l.any ? "the kernel log holds no \"Kernel panic - not syncing\", "
+						  "oops or sysrq crash line" : "the kernel log is empty or unreadable");
 		if (!r->message_error) {
 			ret = &kd_enomem;
 			goto out;
@@ -399,19 +403,24 @@ static bool report_is_fault(const struct kd_backtrace *bt, size_t i)
 // the faulting instruction; otherwise the caller of panic() (sysrq,
 // out_of_memory, the hung-task watchdog). Without panic() in the stack (an
 // oops that went straight to crash_kexec()), the faulting instruction or
-// the caller of crash_kexec(), else the top.
+// the caller of crash_kexec(), else the top. An exception is the oops only
+// when oops_end() is above it: a page fault that panicked from inside its
+// handler (the OOM of a user copy: exc_page_fault -> handle_mm_fault ->
+// out_of_memory -> panic) is on the way to the panic, not its cause.
 static size_t report_signature_start(const struct kd_backtrace *bt)
 {
 	size_t after = 0;
-	bool seen = false;
+	bool seen = false, oops = false;
 	for (size_t i = 0; i < bt->nframes; i++)
 		if (report_is(&bt->frames[i], "panic") || report_is(&bt->frames[i], "nmi_panic")) {
 			after = i + 1;
 			seen = true;
 		}
-	for (size_t i = after; i < bt->nframes; i++)
-		if (report_is_fault(bt, i))
+	for (size_t i = 0; i < bt->nframes; i++) {
+		oops = oops || report_is(&bt->frames[i], "oops_end");
+		if (oops && i >= after && report_is_fault(bt, i))
 			return i;
+	}
 	if (seen)
 		return after;
 	for (size_t i = 0; i < bt->nframes; i++)

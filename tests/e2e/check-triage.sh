@@ -67,7 +67,7 @@ ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
 # shellcheck disable=SC1091
 . "$dir/meta" || { echo "not ok - $name: no meta"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
-release=${release:-} suite=${suite:-} cpus=${cpus:-1}
+release=${release:-} suite=${suite:-} cpus=${cpus:-1} panic=${panic:-sysrq}
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/kexdump-triage.XXXXXX") || exit 1
 chmod 700 "$work"
 trap 'rm -rf "$work"' EXIT
@@ -110,6 +110,21 @@ if [[ $release =~ ^([0-9]+)\. ]] && ((BASH_REMATCH[1] < 6)); then
 fi
 
 # ------------------------------------------------------------------- bt
+# What the text forms must show of the crash: panic() in frame #1, or
+# after a fatal oops without a panic line (tests/vm/init: the test
+# module's oops in an interrupt) the oops's faulting function, "RIP: 0010:
+# FUNCTION+0xOFF/0xSIZE [MODULE]" on the console, marked exception RIP.
+console=$(tr -d '\r' <"$dir/console.log")
+console_irq=0
+if grep -q '^\[ *[0-9.]*\] Kernel panic - not syncing' <<<"$console"; then
+	crash_frame='^ #1 \[[0-9a-f]{16}\] panic\+0x[0-9a-f]+/0x[0-9a-f]+'
+	crash_what='panic() in frame #1'
+else
+	rip=$(sed -n 's/^\[ *[0-9.]*\] RIP: 0010:\([A-Za-z0-9_.]*+0x[0-9a-f]*\/0x[0-9a-f]*\( \[[a-z0-9_]*\]\)\?\).*/\1/p' <<<"$console" | head -n1)
+	crash_frame="^ ?#[0-9]+ \\[[0-9a-f]{16}\\] $(sed 's/[][+.]/\\&/g' <<<"$rip") \\(exception RIP\\)\$"
+	crash_what="the oops's ${rip:-(no RIP on the console)} as an exception RIP"
+	sed -n '/Call Trace:/,/<\/TASK>/p' <<<"$console" | grep -q '<IRQ>$' && console_irq=1
+fi
 check_bt() { # check_bt DUMP LABEL
 	local d=$1 l=$2 t0 ms
 	t0=$(date +%s%N)
@@ -122,11 +137,15 @@ check_bt() { # check_bt DUMP LABEL
 		return
 	fi
 	tap "$(python3 "$here/bt-oracle.py" console "$dir/console.log" "$work/bt-$l.json" "$name: $l")"
-	# The text form: one header per CPU, crash's frame lines.
+	# The text form: one header per CPU, crash's frame lines; after an
+	# oops without a panic line, the oops's faulting function as an
+	# exception RIP (its [module] as the console has it), and crash's
+	# "--- <IRQ stack> ---" where the console's trace left the IRQ stack.
 	if "$kexdump" bt "$d" >"$work/bt-$l.txt" 2>"$work/bt.err" &&
 		grep -qE '^PID: [0-9]+  CPU: [0-9]+  \(panic\)$' "$work/bt-$l.txt" &&
-		grep -qE '^ #1 \[[0-9a-f]{16}\] panic\+0x[0-9a-f]+/0x[0-9a-f]+' "$work/bt-$l.txt"; then
-		ok "$l: bt (text) shows the panicking CPU, panic() in frame #1"
+		grep -qE "$crash_frame" "$work/bt-$l.txt" &&
+		{ ((!console_irq)) || grep -qx -- '--- <IRQ stack> ---' "$work/bt-$l.txt"; }; then
+		ok "$l: bt (text) shows the panicking CPU, $crash_what"
 	else
 		nok "$l: bt (text): $(head -n 3 "$work/bt-$l.txt" | tr '\n' ';') $(head -c 200 "$work/bt.err")"
 	fi
@@ -200,9 +219,9 @@ print(json.dumps({"backtraces": [{"cpu": p["cpu"], "panic": True, "frames": p["b
 	if "$kexdump" report "$d" >"$work/report-$l.txt" 2>"$work/report.err" &&
 		grep -qx "panic:     $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["panic"]["message"])' "$work/report-$l.json")" "$work/report-$l.txt" &&
 		grep -qE '^signature: .+: .+ < .+ < ' "$work/report-$l.txt" &&
-		grep -qE '^ #1 \[[0-9a-f]{16}\] panic\+0x[0-9a-f]+/0x[0-9a-f]+' "$work/report-$l.txt" &&
+		grep -qE "$crash_frame" "$work/report-$l.txt" &&
 		grep -qE '^(Memory|Modules \([0-9]+\)|Tasks \([0-9]+\)|Log \(last [0-9]+ lines\)):$' "$work/report-$l.txt"; then
-		ok "$l: report (text) has the panic line, the signature, panic() in frame #1 and its parts"
+		ok "$l: report (text) has the panic line, the signature, $crash_what and its parts"
 	else
 		nok "$l: report (text): $(head -n 4 "$work/report-$l.txt" | tr '\n' ';') $(head -c 200 "$work/report.err")"
 	fi
@@ -222,12 +241,14 @@ check_report "$vmcore" raw
 
 # crash with the debug vmlinux: DWARF, not ORC, and its own walker. One
 # session on the multi-CPU 6.1 dump (crash 8.0.2 reads 6.1; a session
-# takes about a minute) and one on the 5.10 dump (its debug vmlinux comes
-# with the System.map; about 11 s of CPU).
+# takes about a minute), one on the 6.1 dump of the oops in hard-IRQ
+# context (matrix.sh --panics: the IRQ stack, the module's frames) and one
+# on the 5.10 dump (its debug vmlinux comes with the System.map; about
+# 11 s of CPU).
 if [[ ${KEXDUMP_CRASH:-1} == 0 ]]; then
 	skipped "bt against crash" "KEXDUMP_CRASH=0"
-elif [[ $suite != bullseye && ($suite != bookworm || $cpus -lt 2) ]]; then
-	: # the comparison runs on the multi-CPU bookworm dump and bullseye's only
+elif [[ $suite != bullseye && ($suite != bookworm || ($cpus -lt 2 && ${panic:-sysrq} != irq)) ]]; then
+	: # the comparison runs on the multi-CPU and the IRQ bookworm dumps and bullseye's only
 elif ! command -v crash >/dev/null; then
 	nok "bt against crash: crash is not installed (tools/deps.sh)"
 elif ! vmlinux=$("$here/../vm/vmlinux-dbg.sh" "$release" 2>"$work/dbg.err"); then

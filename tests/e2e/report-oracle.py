@@ -7,7 +7,10 @@ Compare `kexdump report --json` with an oracle that is not kexdump; print
 figures.
 
 console CONSOLE.LOG: the crashed kernel's own lines on the serial console.
-  - panic.message is the first "Kernel panic - not syncing" line's text;
+  - panic.message is the first "Kernel panic - not syncing" line's text,
+    else the first oops header's ("Oops: 0002 [#1] ...": a fatal oops goes
+    to the crash kernel without a panic line; its CPU line, RIP and Call
+    Trace are then the crash's);
   - panic.uptime is that line's time stamp (to the microsecond);
   - panic.cpu, panic.task.pid and .comm, and the taint text are those of the
     "CPU: N [UID: U] PID: P Comm: C [Kdump: loaded] TAINT RELEASE" line
@@ -37,6 +40,7 @@ FRAME = re.compile(r'^\s*(\? )?([A-Za-z0-9_.$]+)\+0x[0-9a-f]+/0x[0-9a-f]+( \[[^\
 HEADER = re.compile(r'^CPU: (\d+) (?:UID: \d+ )?PID: (\d+) Comm: (.{1,15}?) '
                     r'(?:Kdump: loaded )?(Not tainted|Tainted: [A-Z ]*?) +\S+ #')
 RIP = re.compile(r'^RIP: 0010:([A-Za-z0-9_.$]+)\+0x')
+OOPS = re.compile(r': [0-9a-f]{4} \[#\d+\]')
 passed = failed = 0
 
 
@@ -71,8 +75,16 @@ def check_console(console, r, label):
     lines = kernel_lines(console)
     start = next((i for i, (_, l) in enumerate(lines)
                   if l.startswith('Kernel panic - not syncing')), None)
+    # The first oops header (arch/x86/kernel/dumpstack.c __die_header():
+    # "Oops: 0002 [#1] ..."); a fatal oops with a crash kernel loaded goes
+    # to it from oops_end() without a panic line: then the header is the
+    # message, and its CPU line, RIP and Call Trace are the crash's.
+    oops = next((i for i, (_, l) in enumerate(lines[:start]) if OOPS.search(l)), None)
+    panicked = start is not None
+    if not panicked:
+        start = oops
     if start is None:
-        nok('%s: the console has no "Kernel panic - not syncing" line' % label)
+        nok('%s: the console has no "Kernel panic - not syncing" line and no oops' % label)
         return
     p = r['panic']
     ts, line = lines[start]
@@ -103,11 +115,13 @@ def check_console(console, r, label):
     else:
         nok('%s: taint %r, the console %r' % (label, t, taint))
     # The signature's frames: the console's Call Trace below panic().
+    # The faulting function: the oops's first "RIP: 0010:" line (a RIP
+    # line of a Call Trace without an oops, as the page fault an OOM
+    # panicked in, is not the bug).
     trace, rip = None, None
-    for _, l in lines[:start]:
-        m = RIP.match(l)
-        if m:
-            rip = base(m.group(1))
+    if oops is not None:
+        m = next((RIP.match(l) for _, l in lines[oops:] if RIP.match(l)), None)
+        rip = base(m.group(1)) if m else None
     for _, l in lines[start:]:
         if trace is None:
             if l.strip() == 'Call Trace:':
@@ -120,10 +134,13 @@ def check_console(console, r, label):
             continue
         if l.strip() == '</TASK>' or l.startswith('---[ end') or l.startswith('Kernel Offset'):
             break
-    if not trace or 'panic' not in trace:
+    if panicked and (not trace or 'panic' not in trace):
         nok('%s: the console has no Call Trace through panic()' % label)
         return
-    below = trace[trace.index('panic') + 1:]
+    if not panicked and not trace:
+        nok('%s: the console has no Call Trace after the oops' % label)
+        return
+    below = trace[trace.index('panic') + 1:] if panicked else trace
     want = ([rip] if rip else []) + [f for f in below if f != rip]
     want = '%s: %s' % (comm, ' < '.join(want[:3]))
     if p.get('signature') == want:

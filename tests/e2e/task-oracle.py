@@ -108,18 +108,21 @@ def check_mod(console, modfile, label):
     if block is None:
         print('skip the console has no KEXDUMP-MODULES list (a dump made before tests/vm/init printed one)')
         return
+    # "NAME SIZE REFS DEPS STATE ADDRESS [(TAINT)]" (kernel/module/procfs.c
+    # m_show(): the taint letters in parentheses only when tainted).
     want = {}
     for l in block:
         f = l.split()
         if len(f) >= 6 and f[1].isdigit():
-            want[f[0]] = (int(f[1]), int(f[-1], 16))
-    have = {m['name']: (m['size'], int(m['address'], 16))
+            taint = f[6].strip('()') if len(f) > 6 else ''
+            want[f[0]] = (int(f[1]), int(f[5], 16), taint)
+    have = {m['name']: (m['size'], int(m['address'], 16), m.get('taint') or '')
             for m in json.load(open(modfile))['modules']}
     same = sum(1 for n in want if have.get(n) == want[n])
-    print('# %s: mod: %d modules in /proc/modules, %d in kexdump mod, %d with the same size and address'
+    print('# %s: mod: %d modules in /proc/modules, %d in kexdump mod, %d with the same size, address and taint'
           % (label, len(want), len(have), same))
     if want and want == have:
-        ok('%s: mod: the exact module set of /proc/modules, sizes and addresses (%d)' % (label, len(want)))
+        ok('%s: mod: the exact module set of /proc/modules, sizes, addresses and taints (%d)' % (label, len(want)))
     elif not want and not have:
         nok('%s: mod: no modules on either side: nothing compared' % label)
     else:

@@ -730,6 +730,31 @@ static void test_panic_match(void **state)
 	rec.text_len = strlen(rec.text);
 	assert_true(kd_printk_panic_match(&p, &rec));
 	assert_string_equal(buf, "Kernel panic - not syncing: A");
+	// An oops header stands for the reason until a panic line: the
+	// first one (a later "[#2]" is an oops in the oops path).
+	struct kd_printk_panic q = { .buf = buf, .len = sizeof(buf) };
+	static const char *const not_oops[] = { "Oops: 02 [#1]", "Oops: 0002 [#]", "Oops: 0002 [#1",
+		"x: 00g2 [#1]", "a\nOops: 0002 [#1]" };
+	for (size_t i = 0; i < sizeof(not_oops) / sizeof(*not_oops); i++) {
+		rec.text = not_oops[i];
+		rec.text_len = strlen(rec.text);
+		assert_false(kd_printk_panic_match(&q, &rec));
+		assert_int_equal(q.found, KD_PRINTK_PANIC_NONE);
+	}
+	rec.text = "Oops: 0002 [#1] SMP NOPTI";
+	rec.text_len = strlen(rec.text);
+	assert_false(kd_printk_panic_match(&q, &rec));
+	assert_int_equal(q.found, KD_PRINTK_PANIC_OOPS);
+	assert_string_equal(buf, "Oops: 0002 [#1] SMP NOPTI");
+	rec.text = "invalid opcode: 0000 [#2] SMP";
+	rec.text_len = strlen(rec.text);
+	assert_false(kd_printk_panic_match(&q, &rec));
+	assert_string_equal(buf, "Oops: 0002 [#1] SMP NOPTI");
+	rec.text = "Kernel panic - not syncing: B";
+	rec.text_len = strlen(rec.text);
+	assert_true(kd_printk_panic_match(&q, &rec));
+	assert_int_equal(q.found, KD_PRINTK_PANIC_LINE);
+	assert_string_equal(buf, "Kernel panic - not syncing: B");
 }
 
 int main(void)

@@ -274,6 +274,12 @@ static void test_signature(void **state)
 	static const char *const no_panic[] = { "__crash_kexec", "crash_kexec", "oops_end",
 		"exc_invalid_op", "asm_exc_invalid_op", "!f", "g", NULL };
 	signature_of("x\x1b[2J", no_panic, "x?[2J: f < g");
+	// A page fault on the way to the panic is not the oops: no
+	// oops_end() above it.
+	static const char *const oom[] = { "__crash_kexec", "panic", "out_of_memory.cold",
+		"__alloc_pages_slowpath.constprop.0", "__alloc_pages", "exc_page_fault",
+		"asm_exc_page_fault", "!clear_user_erms", "read_zero", NULL };
+	signature_of("kd-memhog", oom, "kd-memhog: out_of_memory < __alloc_pages_slowpath < __alloc_pages");
 	static const char *const bare[] = { "a", "b", NULL };
 	signature_of("", bare, "?: a < b");
 }

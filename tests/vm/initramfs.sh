@@ -11,12 +11,25 @@
 # With --fill (bench/mkfilled.sh), initrd.cpio.gz gets a third archive
 # holding /fill/modules/*.ko and /fill/modules.list: the ext4 stack the
 # first kernel needs to mount the fill disk (see init).
+# With --crashmod KO (mkdump.sh --panic irq|oops|hung|oom), the payload
+# archive holds /kexdump/crashmod.ko too: the test module tests/vm/crashmod.sh
+# built, which the first kernel loads (see init).
 set -euo pipefail
 # shellcheck source=tests/vm/common.sh
 . "$(dirname "$0")/common.sh"
 
-[[ $# -eq 2 || ($# -eq 3 && $3 == --fill) ]] || die "usage: $0 KERNEL_DIR OUT_DIR [--fill]"
-kdir=$1 out=$2 fill=${3:-}
+usage="usage: $0 KERNEL_DIR OUT_DIR [--fill] [--crashmod KO]"
+(($# >= 2)) || die "$usage"
+kdir=$1 out=$2 fill='' crashmod=''
+shift 2
+while (($#)); do
+	case $1 in
+	--fill) fill=1 ;;
+	--crashmod) [[ $# -ge 2 && -s $2 ]] || die "$usage"; crashmod=$2; shift ;;
+	*) die "$usage" ;;
+	esac
+	shift
+done
 need_pkgs busybox-static kexec-tools cpio kmod xz-utils gzip
 
 vmlinuz=$(find "$kdir/boot" -name 'vmlinuz-*' | head -n1)
@@ -81,6 +94,7 @@ mkdir -p "$payload/kexdump"
 trap 'rm -rf "$root" "$payload"' EXIT
 cp "$vmlinuz" "$payload/kexdump/vmlinuz"
 cp "$out/capture.cpio.gz" "$payload/kexdump/capture.cpio.gz"
+[[ -z $crashmod ]] || cp "$crashmod" "$payload/kexdump/crashmod.ko"
 # Concatenated cpio archives are unpacked one after the other by the kernel.
 cat "$out/capture.cpio.gz" <(mkcpio "$payload") >"$out/initrd.cpio.gz"
 if [[ -n $fill ]]; then

@@ -2,10 +2,15 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # mkdump.sh --suite bullseye|bookworm|trixie --cpus N --mem 1G|4G --paging 4|5
-#           --load load|file --out DIR [--fill IMAGE]
+#           --load load|file --out DIR [--fill IMAGE] [--panic KIND]
 #
 # Boot a Debian kernel under QEMU (TCG), crash it with sysrq-c, let the
-# kdump capture kernel copy /proc/vmcore raw onto a virtio disk.  Leaves
+# kdump capture kernel copy /proc/vmcore raw onto a virtio disk.
+# --panic KIND crashes it another way (see init): irq (a NULL pointer write
+# in the test module's hard-IRQ timer callback), oops (the same in process
+# context), hung (a task of the module in D state, hung_task_panic) or oom
+# (a memory hog, panic_on_oom); every KIND but sysrq (the default) loads
+# tests/vm/crashmod built for the kernel (crashmod.sh).  Leaves
 #   DIR/vmcore       the ELF vmcore
 #   DIR/console.log  the whole serial log of both kernels
 #   DIR/meta         key=value lines (sourceable), written last
@@ -18,8 +23,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/vm/common.sh
 . "$here/common.sh"
 
-usage="usage: $0 --suite bullseye|bookworm|trixie --cpus N --mem 1G|4G --paging 4|5 --load load|file --out DIR"
-suite='' cpus='' mem='' paging='' load='' out='' fill=''
+usage="usage: $0 --suite bullseye|bookworm|trixie --cpus N --mem 1G|4G --paging 4|5 --load load|file --out DIR [--fill IMAGE] [--panic sysrq|irq|oops|hung|oom]"
+suite='' cpus='' mem='' paging='' load='' out='' fill='' panic=sysrq
 while (($#)); do
 	[[ $# -ge 2 ]] || die "$usage"
 	case $1 in
@@ -30,12 +35,14 @@ while (($#)); do
 	--load) load=$2 ;;
 	--out) out=$2 ;;
 	--fill) fill=$2 ;;
+	--panic) panic=$2 ;;
 	*) die "$usage" ;;
 	esac
 	shift 2
 done
 [[ $suite =~ ^(bullseye|bookworm|trixie)$ && $cpus =~ ^[1-9][0-9]*$ && $mem =~ ^[0-9]+[MG]$ &&
-	$paging =~ ^[45]$ && $load =~ ^(load|file)$ && -n $out ]] || die "$usage"
+	$paging =~ ^[45]$ && $load =~ ^(load|file)$ && -n $out &&
+	$panic =~ ^(sysrq|irq|oops|hung|oom)$ ]] || die "$usage"
 
 need_pkgs qemu-system-x86 coreutils
 start=$SECONDS
@@ -50,6 +57,10 @@ if [[ -n $fill ]]; then
 	fillargs=(--fill)
 	fillqemu=(-drive "file=$fill,format=raw,if=virtio,readonly=on")
 	fillappend=' kexdump.fill=1'
+fi
+if [[ $panic != sysrq ]]; then
+	fillargs+=(--crashmod "$("$here/crashmod.sh" "$(basename "$kdir")")")
+	fillappend+=" kexdump.panic=$panic"
 fi
 "$here/initramfs.sh" "$kdir" "$work" "${fillargs[@]}"
 vmlinuz=$(find "$kdir/boot" -name 'vmlinuz-*' | head -n1)
@@ -119,6 +130,7 @@ q() { printf "'%s'" "${1//\'/\'\\\'\'}"; } # single-quote for the shell
 	echo "wall_seconds=$secs"
 	echo "banner=$(q "$banner")"
 	[[ -z $fill ]] || echo "fill=$(q "$fill")"
+	[[ $panic == sysrq ]] || echo "panic=$panic"
 } >"$out/meta.tmp"
 mv "$out/meta.tmp" "$out/meta"
 log "vmcore: $size bytes in $out (${secs} s)"
