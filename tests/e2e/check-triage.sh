@@ -217,7 +217,7 @@ print(json.dumps({"backtraces": [{"cpu": p["cpu"], "panic": True, "frames": p["b
 	tap "$(python3 "$here/bt-oracle.py" console "$dir/console.log" "$work/report-bt-$l.json" "$name: $l: report")"
 	# The text: the head's lines, the panicking CPU's frames, every part.
 	if "$kexdump" report "$d" >"$work/report-$l.txt" 2>"$work/report.err" &&
-		grep -qx "panic:     $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["panic"]["message"])' "$work/report-$l.json")" "$work/report-$l.txt" &&
+		grep -qxF "panic:     $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["panic"]["message"])' "$work/report-$l.json")" "$work/report-$l.txt" &&
 		grep -qE '^signature: .+: .+ < .+ < ' "$work/report-$l.txt" &&
 		grep -qE "$crash_frame" "$work/report-$l.txt" &&
 		grep -qE '^(Memory|Modules \([0-9]+\)|Tasks \([0-9]+\)|Log \(last [0-9]+ lines\)):$' "$work/report-$l.txt"; then
