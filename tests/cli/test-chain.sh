@@ -40,7 +40,7 @@ else
 	nok "chain nfs -> local (rc $rc): $(cat "$work/out") / $(cat "$d/summary" 2>&1)"
 fi
 
-# ssh:// (not in this kexdump's capture yet), nfs:// refused, then local.
+# ssh:// and nfs:// on a port where nothing listens, then local.
 printf 'hostname chain\ndump_level 1\ntarget %s\ntarget %s\ntarget /dev/null\n' "$ssh" "$nfs" >"$work/c2.conf"
 "$kexdump" capture --config "$work/c2.conf" --vmcore "$small" --target-dir "$work/d2" \
 	--no-action >"$work/out" 2>&1
