@@ -20,7 +20,33 @@ static const struct kd_arch_ops *const kernel_arches[] = {
  * kaslr_offset(); no KERNELOFFSET: not randomized). Every SYMBOL() entry
  * of VMCOREINFO that the map also names must then agree: a map of another
  * build is refused here, not found out later through garbage reads.
+ * A map made from a running kernel's addresses (/proc/kallsyms, kexdump
+ * symbols) is already relocated: when the first SYMBOL() in common agrees
+ * as it is, nothing is added.
  */
+static const struct kd_symbol *kernel_map_symbol(struct kd_kernel *k, size_t i,
+						 uint64_t *want)
+{
+	const char *key, *value;
+	if (!kd_vmcoreinfo_entry(k->vi, i, &key, &value))
+		return NULL;
+	size_t n = strlen(key);
+	char name[128];
+	if (n < 9 || strncmp(key, "SYMBOL(", 7) || key[n - 1] != ')' || n - 8 >= sizeof(name))
+		return NULL;
+	memcpy(name, key + 7, n - 8);
+	name[n - 8] = '\0';
+	struct kd_error *err = kd_vmcoreinfo_symbol(k->vi, name, want);
+	if (err) {
+		kd_error_destroy(err);
+		return NULL;
+	}
+	// Only the image's symbols: mem_section is a pointer's value.
+	if (*want < k->arch->image_start)
+		return NULL;
+	return kd_symtab_find(&k->symtab, name);
+}
+
 static struct kd_error *kernel_relocate_system_map(struct kd_kernel *k)
 {
 	uint64_t offset = 0;
@@ -31,29 +57,24 @@ static struct kd_error *kernel_relocate_system_map(struct kd_kernel *k)
 		kd_error_destroy(err);
 		offset = 0;
 	}
+	const char *key, *value;
+	uint64_t want;
+	for (size_t i = 0; kd_vmcoreinfo_entry(k->vi, i, &key, &value); i++) {
+		const struct kd_symbol *s = kernel_map_symbol(k, i, &want);
+		if (s) {
+			if (s->addr == want)
+				offset = 0;
+			break;
+		}
+	}
 	err = kd_symtab_relocate(&k->symtab, k->arch->image_start, offset);
 	if (err)
 		return kd_error_prefix(err, "%s", k->system_map);
-	const char *key, *value;
 	for (size_t i = 0; kd_vmcoreinfo_entry(k->vi, i, &key, &value); i++) {
-		size_t n = strlen(key);
-		if (n < 9 || strncmp(key, "SYMBOL(", 7) || key[n - 1] != ')')
+		const struct kd_symbol *s = kernel_map_symbol(k, i, &want);
+		if (!s)
 			continue;
-		char name[128];
-		if (n - 8 >= sizeof(name))
-			continue;
-		memcpy(name, key + 7, n - 8);
-		name[n - 8] = '\0';
-		uint64_t want;
-		err = kd_vmcoreinfo_symbol(k->vi, name, &want);
-		if (err) {
-			kd_error_destroy(err);
-			continue;
-		}
-		const struct kd_symbol *s = kd_symtab_find(&k->symtab, name);
-		// Only the image's symbols: mem_section is a pointer's value.
-		if (!s || want < k->arch->image_start)
-			continue;
+		const char *name = s->name;
 		if (s->addr != want) {
 			const char *rel = "?";
 			kd_error_destroy(kd_vmcoreinfo_string(k->vi, "OSRELEASE", &rel));
