@@ -285,9 +285,8 @@ struct kd_error *kd_rehearse_initramfs(const char *path, const struct kd_modset 
 // (none) when the target outruns every codec, as in the test's TCG
 // guests. The estimate is then the most auto can write, uncompressed: the
 // room check errs on the safe side, and a slow link writes less.
-static enum kd_save_codec rehearse_codec(int codec, unsigned int dump_level)
+static enum kd_save_codec rehearse_codec(int codec)
 {
-	(void)dump_level;
 	return codec == KD_SAVE_AUTO ? KD_SAVE_NONE : (enum kd_save_codec)codec;
 }
 
@@ -436,7 +435,7 @@ struct kd_error *kd_rehearse_estimate(struct kd_kernel *kernel,
 	if (!e)
 		return &kd_enomem;
 	struct rehearse_state s = { .dump = kd_kernel_dump(kernel), .opts = opts, .est = e };
-	enum kd_save_codec codec = rehearse_codec(opts->codec, opts->dump_level);
+	enum kd_save_codec codec = rehearse_codec(opts->codec);
 	e->codec = (int)codec;
 	if (opts->format != KD_SAVE_ELF) {
 		const struct kd_codec_info *ci = kd_codec_by_save(codec);
