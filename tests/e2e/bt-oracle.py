@@ -232,27 +232,35 @@ def crash_blocks(path):
     from there on are not a walk of the stack."""
     blocks, lost = {}, {}
     cur = rip = None
-    after_irq = False
+    after_irq = first_after_irq = False
     with open(path, errors='replace') as f:
         for l in f:
             m = CRASH_PID.match(l)
             if m:
                 cur = int(m.group(3))
                 blocks[cur] = []
-                after_irq = False
+                after_irq = first_after_irq = False
                 continue
             if cur is None or cur in lost:
                 continue
             if l.strip() == '--- <IRQ stack> ---':
-                after_irq = True
+                after_irq = first_after_irq = True
                 continue
             m = CRASH_FRAME.match(l)
             if m:
-                blocks[cur].append((base(m.group(3)), int(m.group(2), 16)))
+                sp = int(m.group(2), 16)
+                if first_after_irq:
+                    # The interrupt entry's frame on the task stack: crash
+                    # (8.0.6) gives the address of the pt_regs it pushed,
+                    # kexdump the slot of the return address that its
+                    # call into the handler pushed right below them.
+                    sp -= 8
+                    first_after_irq = False
+                blocks[cur].append((base(m.group(3)), sp))
                 continue
             # An exception frame's interrupted function: "[exception RIP:
             # NAME+OFF]", then "RIP: ...  RSP: SP ...": a frame at SP.
-            m = re.match(r'^\s+\[exception RIP: ([A-Za-z0-9_.$]+)\+\d+\]', l)
+            m = re.match(r'^\s+\[exception RIP: ([A-Za-z0-9_.$]+)(\+\d+)?\]', l)
             if m:
                 rip = base(m.group(1))
                 continue

@@ -56,7 +56,10 @@ def console_block(path, name):
             continue
         if l.strip() == 'KEXDUMP-%s-END' % name:
             break
-        if inside:
+        # The kernel's own console lines ("[   10.202116] sysrq: ...")
+        # land inside the list when the crash comes while the tty still
+        # drains it (seen with 4 CPUs): they are not the list's.
+        if inside and not re.match(r'^\[\s*\d+\.\d+\] ', l):
             out.append(l)
     return out if seen else None
 

@@ -3,11 +3,12 @@
 #
 # matrix.sh [--panics] OUTROOT -- produce the test suite's vmcores, one
 # directory per configuration under OUTROOT (see mkdump.sh for the layout).
-# Four runs cover both suites, 1/2 vCPUs, 1G/4G guests, 4/5-level paging
+# Four runs cover both suites, 1/2/4 vCPUs, 1G/4G guests, 4/5-level paging
 # and both kexec syscalls, all crashed with sysrq-c.  --panics makes the
 # other kinds of crash instead (mkdump.sh --panic): an oops of the test
 # module in hard-IRQ context, an OOM panic and a hung-task panic, each a
-# small bookworm run (1 vCPU, 1G) for the triage checks.  A fifth run of
+# small bookworm run (1 vCPU, 1G) for the triage checks, and the IRQ oops
+# on trixie's 6.12 too (its module built with gcc-14, see crashmod.sh).  A fifth run of
 # the default set, bullseye's 5.10 (no kallsyms in VMCOREINFO: triage with
 # the -dbg package's System.map), goes to OUTROOT/triage/: it is for
 # tests/e2e/check-triage.sh only (its small guest costs ~75 s).  A directory
@@ -30,7 +31,7 @@ mkdir -p "$root"
 #      dir     suite    cpus mem paging load panic
 runs=(
 	".      bookworm 1 1G 4 load sysrq"
-	".      bookworm 2 4G 5 file sysrq"
+	".      bookworm 4 4G 5 file sysrq"
 	".      trixie   2 1G 4 load sysrq"
 	".      trixie   1 4G 5 file sysrq"
 	"triage bullseye 1 1G 4 load sysrq"
@@ -39,6 +40,7 @@ runs=(
 	".      bookworm 1 1G 4 load irq"
 	".      bookworm 1 1G 4 load oom"
 	".      bookworm 1 1G 4 load hung"
+	".      trixie   1 1G 4 load irq"
 )
 
 # Does DIR/meta describe a finished run of exactly this configuration
