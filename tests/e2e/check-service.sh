@@ -58,6 +58,17 @@
 #                   the capture re-creates the LV with DM ioctls, no lvm2
 #                   in its initramfs; the guest copies the dump out through
 #                   lvm's own mapping for makedumpfile and crash)
+#   bookworm 1 cpu  luks  (the root on LUKS, /var/crash a plain ext4
+#                   partition, made by an installer boot running Debian's
+#                   cryptsetup in the guest: a LUKS2 container with a key
+#                   file in /etc/keys, as cryptsetup-initramfs keeps one,
+#                   opened by the boot initramfs; setup and status name
+#                   the target as the partition alone, no dm table; the
+#                   capture initramfs holds no dm module, no cryptsetup,
+#                   no key file and not the key's bytes; the rehearsal
+#                   passes; the capture mounts the partition without
+#                   touching the container; the host reads the dump off
+#                   the partition's bytes)
 #   bookworm 1 cpu  rawpart (the raw target /dev/vdb1, a partition of a
 #                   second disk: setup stamps it, the capture writes the
 #                   dump onto it, kexdump info reads it after the reboot,
@@ -311,8 +322,9 @@ scenarios=(
 	"btrfs     bookworm 1 -            sysrq triggered crash"
 	"xfsnvme   bookworm 1 -            sysrq triggered crash"
 	"lvm       bookworm 1 -            sysrq triggered crash"
+	"luks      bookworm 1 -            sysrq triggered crash"
 )
-only=" ${KEXDUMP_SERVICE_SCENARIOS:-rehearse nores sysrq pid1 oom tiny hang eio powercut netdhcp netauto fallback nfs ssh sshdrop btrfs xfsnvme rawpart lvm} "
+only=" ${KEXDUMP_SERVICE_SCENARIOS:-rehearse nores sysrq pid1 oom tiny hang eio powercut netdhcp netauto fallback nfs ssh sshdrop btrfs xfsnvme rawpart lvm luks} "
 
 # No crash: the live kernel through /proc/kcore, and the rehearsal
 # (kexdump test without --yes-crash-now) on what is wrong.
@@ -843,6 +855,52 @@ for s in "${scenarios[@]}"; do
 			grep -q 'KDTEST: lvm: outputs and dump copied to /dev/vda' "$con"
 		ti=$(at "$con" 'KDTEST: lvm installer:') tr=$(at "$con" 'KDTEST: lvm installer done')
 		echo "# $tag: installer $(delta "$ti" "$tr") s; capture: created kdvg-crash -> mounted $(delta "$(at "$con" 'device-mapper: created')" "$(at "$con" 'kexdump-capture: mounted')") s"
+	fi
+	if [[ $name == luks ]]; then
+		p0=$out/kdtest/p0
+		check "$tag: the installer (Debian's cryptsetup in the guest) made a LUKS2 container, pbkdf2, on /dev/vdb1" \
+			bash -c '[[ $(cat "$1/luksformat.rc") == 0 ]] && grep -q "^Version:[[:space:]]*2\$" "$1/luksdump.out" &&
+				grep -q "PBKDF:[[:space:]]*pbkdf2" "$1/luksdump.out" && [[ $(stat -c %s "$1/key") == 64 ]]' _ "$p0"
+		check "$tag: the first kernel's root is the LUKS container opened by the boot initramfs (/ on dm-0 over vdb1, a crypt table)" \
+			bash -c 'grep -q "KDTEST: luks installer done: rebooting into the LUKS root" "$1" &&
+				grep -Eq "^0 [0-9]+ crypt aes-xts-plain64 " "$2/dmtable" && grep -qx vdb1 "$2/slaves" &&
+				awk "\$5 == \"/\" && \$(NF - 1) == \"/dev/mapper/kdroot\" { f = 1 } END { exit !f }" "$2/mountinfo" &&
+				grep -q "^kdroot UUID=.* /etc/keys/kdroot.key luks\$" "$2/crypttab"' _ "$con" "$p1"
+		# The target's stack is the plain partition: its numbers, no
+		# dm line, the same in setup's summary and status.
+		check "$tag: setup resolved /var/crash to /dev/vdb2's ext4 ($(cat "$p1/vdb2.dev" 2>/dev/null)) by UUID, folder /, no dm table" \
+			bash -c 'grep -qx "fstype=ext4" "$1/dryrun.out" && grep -qx "label=kdcrash" "$1/dryrun.out" &&
+				grep -qx "path=/" "$1/dryrun.out" && grep -qx "device=/dev/vdb2" "$1/dryrun.out" &&
+				grep -qx "devnum=$(cat "$1/vdb2.dev")" "$1/dryrun.out" &&
+				grep -q "^target=UUID=[0-9a-f-]*\$" "$1/dryrun.out" && ! grep -q "^dm\." "$1/dryrun.out"' _ "$p1"
+		check "$tag: setup's summary and status name the target as ext4 on /dev/vdb2" \
+			bash -c 'grep -Eq "^  target: +UUID=[0-9a-f-]+ \(ext4 on /dev/vdb2\), folder / = /var/crash here" "$1/setup.out" &&
+				grep -Eq "^target: +UUID=[0-9a-f-]+ \(/dev/vdb2, ext4\), folder / on it" "$2/status.out"' _ "$p1" "$p2"
+		check "$tag: the rehearsal passes on this layout (exit 0)" \
+			bash -c '[[ $(cat "$1/rehearsal.rc") == 0 ]] && grep -q "^kexdump test: all [0-9]* checks pass" "$1/rehearsal.out"' _ "$p1"
+		check "$tag: guest: the capture initramfs lists no dm module, no cryptsetup or libdevmapper, no key or crypttab ($(grep -c 'lib/modules/' "$p1/initramfs.list") modules)" \
+			bash -c 'grep -q "lib/modules/ext4\.ko" "$1" &&
+				! grep -Eq "(dm[-_](mod|crypt)|/xts|algif|af_alg)\.ko|cryptsetup|libdevmapper|(^|/)keys(/|\$)|\.key\$|crypttab" "$1"' _ "$p1/initramfs.list"
+		# On the host: GNU cpio's listing of the archive, and its bytes
+		# (all of it uncompressed) searched for the key file's 64 bytes.
+		check "$tag: host: the capture initramfs (GNU cpio) has ext4 and no dm or crypt module, and not the key's bytes" \
+			python3 -c 'import gzip, re, subprocess, sys
+raw = open(sys.argv[1], "rb").read()
+data = gzip.decompress(raw)
+key = open(sys.argv[2], "rb").read()
+assert len(key) == 64 and key not in data and key not in raw, "the key is in it"
+names = subprocess.run(["cpio", "-t", "--quiet"], input=data, capture_output=True, check=True).stdout.decode().split()
+mods = [n.rsplit("/", 1)[-1] for n in names if re.search(r"\.ko(\.xz|\.zst)?$", n)]
+assert any(m.startswith("ext4.ko") for m in mods), mods
+bad = [m for m in mods if re.match(r"(dm[-_]|xts|algif|af_alg|.*crypt)", m)]
+assert not bad, bad' "$p1/initramfs.img" "$p0/key"
+		check "$tag: the capture mounted /dev/vdb2 and made no device-mapper device" \
+			bash -c 'grep -q "kexdump-capture: mounted /dev/vdb2 (ext4) on " "$1" &&
+				! grep -q "kexdump-capture: device-mapper:" "$1"' _ "$con"
+		check "$tag: the guest copied its outputs out to /dev/vda" \
+			grep -q 'KDTEST: luks: outputs copied to /dev/vda' "$con"
+		ti=$(at "$con" 'KDTEST: luks installer:') tr=$(at "$con" 'KDTEST: luks installer done')
+		echo "# $tag: installer $(delta "$ti" "$tr") s; capture initramfs $(stat -c %s "$p1/initramfs.img" 2>/dev/null) bytes, $(grep -c 'lib/modules/.*\.ko' "$p1/initramfs.list" 2>/dev/null) modules: $(grep -o '[^/]*\.ko[.a-z]*$' "$p1/initramfs.list" 2>/dev/null | tr '\n' ' ')"
 	fi
 	if [[ $name == tiny ]]; then
 		check "$tag: the capture init says the dump is incomplete" \

@@ -57,8 +57,10 @@ install -m 755 "$kexdump" "$root/usr/sbin/kexdump"
 # resolves, in the first kernel's root only (the boot initramfs runs lvm
 # from there through chroot to find the root LV; the capture initramfs,
 # which kexdump builds, never holds them).
-need_pkgs lvm2 dmsetup e2fsprogs
-for b in /sbin/lvm /sbin/dmsetup /sbin/mke2fs; do
+# The luks layout's installer the same way: Debian's cryptsetup (LUKS2),
+# which the boot initramfs also runs through chroot to open the root.
+need_pkgs lvm2 dmsetup e2fsprogs cryptsetup-bin
+for b in /sbin/lvm /sbin/dmsetup /sbin/mke2fs /sbin/cryptsetup; do
 	cp -L "$b" "$root/usr/sbin/${b##*/}"
 	for lib in $(ldd "$b" | grep -o '/[^ ]*'); do
 		cp -L --parents "$lib" "$root"
@@ -112,7 +114,12 @@ add_mod nfsv4
 # loaded when kdtest.bootmods= names it.
 # dm: dm-mod (linear, striped) for the lvm layout, and dm-delay, a target
 # kexdump cannot re-create, for setup's refusal.
-declare -A layout_mods=([btrfs]="btrfs" [xfs]="xfs" [nvme]="nvme" [dm]="dm-mod dm-delay")
+# crypt: dm-crypt and what its aes-xts-plain64 needs that is not built in
+# (xts, ecb on 6.1; algif_skcipher, cryptsetup's way to the kernel's
+# ciphers for the LUKS2 keyslots) for the luks layout's root: in the
+# root's tree too, where setup could take them, and must not.
+declare -A layout_mods=([btrfs]="btrfs" [xfs]="xfs" [nvme]="nvme" [dm]="dm-mod dm-delay"
+	[crypt]="dm-crypt xts ecb algif_skcipher")
 declare -A layout_order=() gseen=()
 group_mods() { # group_mods NAME: NAME:REL of NAME and its depends=, deps first
 	local m=$1 f d
@@ -168,7 +175,8 @@ cat >"$boot/init" <<'EOF'
 # The test guest's boot initramfs: load virtio + ext4, mount the root disk,
 # hand over to its /sbin/init.  Any failure powers off (no hang).
 # The storage layouts (service-run.sh) add, on the command line:
-#   kdtest.bootmods=G,G  module groups to load too (btrfs, xfs, nvme, dm)
+#   kdtest.bootmods=G,G  module groups to load too (btrfs, xfs, nvme, dm,
+#                        crypt)
 #   kdtest.rootfstype=T kdtest.rootflags=O   the root's type and options
 #                        (btrfs, subvol=@rootfs: Debian's installer's)
 #   kdtest.var=DEV:TYPE  a /var of its own, mounted before init (fstab's job)
@@ -176,6 +184,11 @@ cat >"$boot/init" <<'EOF'
 #                        (the lvm layout: the first boot's installer makes
 #                        it): Debian's lvm from the disk /dev/vda, run
 #                        through chroot, activates the volume groups
+#   kdtest.luksroot=PART:NAME  the root in the LUKS container on /dev/PART
+#                        once it is one (the luks layout: the first boot's
+#                        installer makes it): Debian's cryptsetup from
+#                        /dev/vda, through chroot, opens it as NAME with
+#                        the key file /etc/keys/NAME.key there
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -212,6 +225,24 @@ if [ -n "$lvmroot" ]; then
 		--config 'devices { obtain_device_list_from_udev = 0 } activation { udev_sync = 0 udev_rules = 0 } global { locking_dir = "/run/lock/lvm" }'
 	umount /inst/run /inst/sys /inst/proc /inst/dev /inst
 	[ ! -b "/dev/mapper/$lvmroot" ] || rootdev=/dev/mapper/$lvmroot
+fi
+luksroot=$(arg kdtest.luksroot)
+if [ -n "$luksroot" ]; then
+	part=${luksroot%%:*} name=${luksroot#*:}
+	waitdev "/dev/$part"
+	mkdir -p /inst
+	mount -t ext4 -o ro /dev/vda /inst || fail "mount /dev/vda for cryptsetup"
+	mount -o bind /dev /inst/dev && mount -t proc proc /inst/proc &&
+		mount -t sysfs sysfs /inst/sys && mount -t tmpfs tmpfs /inst/run ||
+		fail "mounts for cryptsetup"
+	mkdir -p /inst/run/cryptsetup
+	# Not LUKS yet (the installer's boot): the root stays /dev/vda.
+	if DM_DISABLE_UDEV=1 chroot /inst /usr/sbin/cryptsetup isLuks "/dev/$part"; then
+		DM_DISABLE_UDEV=1 chroot /inst /usr/sbin/cryptsetup open --key-file "/etc/keys/$name.key" \
+			"/dev/$part" "$name" || fail "cryptsetup open /dev/$part"
+	fi
+	umount /inst/run /inst/sys /inst/proc /inst/dev /inst
+	[ ! -b "/dev/mapper/$name" ] || rootdev=/dev/mapper/$name
 fi
 rootfstype=$(arg kdtest.rootfstype) rootflags=$(arg kdtest.rootflags)
 mount -t "${rootfstype:-ext4}" -o "rw${rootflags:+,$rootflags}" $rootdev /newroot ||

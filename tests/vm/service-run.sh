@@ -31,7 +31,8 @@
 #                 127.0.0.1, a port of its own, in front of sshd; the
 #                 guest reaches sshd only through it)
 #   meta          key=value lines (sourceable), written last
-# Env: KEXDUMP_TIMEOUT (default 420 s, lvm 600 s) for the whole QEMU run.
+# Env: KEXDUMP_TIMEOUT (default 420 s, lvm and luks 600 s) for the whole
+# QEMU run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/vm/common.sh
@@ -71,6 +72,11 @@ rm -rf "$out/meta" "$out/kdtest" "$out/crash"
 #            root and /var/crash on LVM logical volumes there (service-init)
 #            and boots them; the guest copies its outputs and the dump
 #            back to the first disk at the end, where they are read below
+#   luks     a second disk of two partitions; the first boot installs the
+#            root in a LUKS2 container on the first and a plain ext4 for
+#            /var/crash on the second (service-init), and boots the LUKS
+#            root; the guest copies its outputs back to the first disk,
+#            the dump is read from the second disk's partition itself
 rootimg=$guest/root.img
 [[ $scenario != btrfs ]] || rootimg=$guest/root-btrfs.img
 [[ -f $rootimg ]] || die "no $rootimg (the btrfs root is made on a loop device: root, btrfs-progs)"
@@ -131,6 +137,28 @@ with open(sys.argv[1], 'r+b') as f:
 PY
 	disks+=(-drive "file=$out/lvm.img,format=raw,if=virtio,cache=unsafe")
 	append+=" kdtest.bootmods=dm kdtest.lvmroot=kdvg-root"
+fi
+if [[ $scenario == luks ]]; then
+	# A blank second disk with an MBR and two partitions: vdb1 from
+	# 1 MiB, 200 MiB, the LUKS2 container of the root (its header takes
+	# 16 MiB); vdb2 after it, 256 MiB, the plain ext4 of /var/crash.
+	# kdtest.luksroot= tells the boot initramfs to open vdb1 as kdroot
+	# and mount the root from it.
+	rm -f "$out/luks.img"
+	truncate -s 458M "$out/luks.img"
+	python3 - "$out/luks.img" <<'PY'
+import struct, sys
+with open(sys.argv[1], 'r+b') as f:
+    f.seek(440)
+    f.write(struct.pack('<I', 0x6b646c6b))	# disk signature
+    f.seek(446)
+    for lba, n in ((2048, 200 * 2048), (2048 + 200 * 2048, 256 * 2048)):
+        f.write(struct.pack('<B3sB3sII', 0, b'\xfe\xff\xff', 0x83, b'\xfe\xff\xff', lba, n))
+    f.seek(510)
+    f.write(b'\x55\xaa')
+PY
+	disks+=(-drive "file=$out/luks.img,format=raw,if=virtio,cache=unsafe")
+	append+=" kdtest.bootmods=crypt kdtest.luksroot=vdb1:kdroot"
 fi
 if [[ $scenario == xfsnvme ]]; then
 	need_pkgs xfsprogs
@@ -323,10 +351,10 @@ PY
 }
 
 log="$out/console.log"
-# lvm boots three times before the crash's reboot (installer, root LV,
-# after the capture).
+# lvm and luks boot three times before the crash's reboot (installer,
+# root LV or LUKS root, after the capture).
 qtimeout=420
-[[ $scenario != lvm ]] || qtimeout=600
+[[ $scenario != lvm && $scenario != luks ]] || qtimeout=600
 t0=$EPOCHREALTIME
 rc=0
 # The host's arrival time on every console line (bench/cycle.sh measures
@@ -438,6 +466,15 @@ elif [[ $scenario == rawpart ]]; then
 	# kexdump's stamp in its last 4 KiB).
 	dd if="$out/raw.img" of="$out/part.img" bs=1M skip=1 count=256 status=none
 	debugfs -R "rdump /var/crash $out/crash.tmp" "$out/root.img" >/dev/null 2>&1 || true
+elif [[ $scenario == luks ]]; then
+	# /dev/vdb2 as the guest saw it (from 201 MiB, 256 MiB): /var/crash's
+	# filesystem, whose top level holds the dump folders.
+	dd if="$out/luks.img" of="$out/crashpart.img" bs=1M skip=201 count=256 status=none
+	mkdir -p "$out/crash.tmp/crash"
+	for d in $(debugfs -R "ls -p /" "$out/crashpart.img" 2>/dev/null |
+		awk -F/ '$3 ~ /^40/ && $6 != "." && $6 != ".." && $6 != "lost+found" { print $6 }'); do
+		debugfs -R "rdump /$d $out/crash.tmp/crash" "$out/crashpart.img" >/dev/null 2>&1 || true
+	done
 elif [[ $scenario == tiny ]]; then
 	debugfs -R "rdump /crash $out/crash.tmp" "$out/tiny.img" >/dev/null 2>&1 || true
 elif [[ $scenario == hang ]]; then
