@@ -472,7 +472,7 @@ elif [[ $scenario == luks ]]; then
 	dd if="$out/luks.img" of="$out/crashpart.img" bs=1M skip=201 count=256 status=none
 	mkdir -p "$out/crash.tmp/crash"
 	for d in $(debugfs -R "ls -p /" "$out/crashpart.img" 2>/dev/null |
-		awk -F/ '$3 ~ /^40/ && $6 != "." && $6 != ".." && $6 != "lost+found" { print $6 }'); do
+		awk -F/ '$3 ~ /^0?40/ && $6 != "." && $6 != ".." && $6 != "lost+found" { print $6 }'); do
 		debugfs -R "rdump /$d $out/crash.tmp/crash" "$out/crashpart.img" >/dev/null 2>&1 || true
 	done
 elif [[ $scenario == tiny ]]; then
