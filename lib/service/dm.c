@@ -107,14 +107,27 @@ static bool dm_append(char *out, size_t outlen, size_t *o, const char *s)
 	return true;
 }
 
+// Why a table line of @p type is not re-created, and what to do: the
+// words after "a 'TYPE' target, ". dm-crypt's key is what a passphrase or
+// a key file unlocks at boot; the capture initramfs holds neither, by
+// design (a dump target needs no secret: docs/setup.md, "Root on LUKS").
+static const char *dm_cannot(const char *type)
+{
+	if (!strcmp(type, "crypt"))
+		return "an encrypted device (dm-crypt, LUKS) the capture kernel cannot open: "
+		       "kexdump puts no key or passphrase in its initramfs; put the dumps on an "
+		       "unencrypted filesystem (a plain partition, or a linear LV outside the "
+		       "encrypted container) or a network target";
+	return "which the capture kernel cannot re-create (kexdump re-creates linear and striped ones)";
+}
+
 struct kd_error *kd_dm_params_map(const char *type, const char *params, kd_dm_map_fn *map,
 				  void *arg, char *out, size_t outlen)
 {
 	bool linear = !strcmp(type, "linear");
 	if (!linear && strcmp(type, "striped"))
-		return kd_error_create(KD_ERROR_UNSUPPORTED,
-				       "a '%s' target, which the capture kernel cannot re-create (kexdump re-creates linear and striped ones)",
-				       type);
+		return kd_error_create(KD_ERROR_UNSUPPORTED, "a '%s' target, %s", type,
+				       dm_cannot(type));
 	char tok[256], mapped[256];
 	const char *p = params;
 	size_t o = 0;
@@ -475,9 +488,8 @@ static struct kd_error *dm_record_dev(struct dm_record *r, const char *devname)
 		char mapped[sizeof(lines[i].params)];
 		r->above = name;
 		if (strcmp(lines[i].type, "linear") && strcmp(lines[i].type, "striped")) {
-			err = kd_error_create(KD_ERROR_UNSUPPORTED,
-					      "/dev/mapper/%s (%s): a '%s' target, which the capture kernel cannot re-create (kexdump re-creates linear and striped ones)",
-					      name, devname, lines[i].type);
+			err = kd_error_create(KD_ERROR_UNSUPPORTED, "/dev/mapper/%s (%s): a '%s' target, %s",
+					      name, devname, lines[i].type, dm_cannot(lines[i].type));
 			break;
 		}
 		err = kd_dm_params_map(lines[i].type, lines[i].params, dm_record_map, r, mapped,
