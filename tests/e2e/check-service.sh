@@ -63,7 +63,8 @@
 #                   cryptsetup in the guest: a LUKS2 container with a key
 #                   file in /etc/keys, as cryptsetup-initramfs keeps one,
 #                   opened by the boot initramfs; setup and status name
-#                   the target as the partition alone, no dm table; the
+#                   the target as the partition alone, no dm table, and
+#                   setup refuses a folder on the encrypted root; the
 #                   capture initramfs holds no dm module, no cryptsetup,
 #                   no key file and not the key's bytes; the rehearsal
 #                   passes; the capture mounts the partition without
@@ -873,6 +874,9 @@ for s in "${scenarios[@]}"; do
 				grep -qx "path=/" "$1/dryrun.out" && grep -qx "device=/dev/vdb2" "$1/dryrun.out" &&
 				grep -qx "devnum=$(cat "$1/vdb2.dev")" "$1/dryrun.out" &&
 				grep -q "^target=UUID=[0-9a-f-]*\$" "$1/dryrun.out" && ! grep -q "^dm\." "$1/dryrun.out"' _ "$p1"
+		check "$tag: setup refused a dump folder on the encrypted root in one line saying why" \
+			bash -c '[[ $(cat "$1/refuse.rc") == 1 && $(grep -c . "$1/refuse.out") == 1 ]] &&
+				grep -qx "kexdump: /tmp/root.conf: /dev/mapper/kdroot (dm-0): a '"'"'crypt'"'"' target, an encrypted device (dm-crypt, LUKS) the capture kernel cannot open: kexdump puts no key or passphrase in its initramfs; put the dumps on an unencrypted filesystem (a plain partition, or a linear LV outside the encrypted container) or a network target" "$1/refuse.out"' _ "$p1"
 		check "$tag: setup's summary and status name the target as ext4 on /dev/vdb2" \
 			bash -c 'grep -Eq "^  target: +UUID=[0-9a-f-]+ \(ext4 on /dev/vdb2\), folder / = /var/crash here" "$1/setup.out" &&
 				grep -Eq "^target: +UUID=[0-9a-f-]+ \(/dev/vdb2, ext4\), folder / on it" "$2/status.out"' _ "$p1" "$p2"
