@@ -7,7 +7,7 @@
 #   - bt: the crashed kernel's own Call Trace on the console: every frame it
 #     printed without "?" from panic() on is in the panicking CPU's
 #     backtrace, in order (tests/e2e/bt-oracle.py); on the multi-CPU 6.1
-#     dump, crash 8.0.6 with the debug vmlinux (tests/vm/vmlinux-dbg.sh):
+#     and IRQ dumps, crash 8.0.6 with the debug vmlinux (vmlinux-dbg.sh):
 #     its `bt -a`, frame by frame at the same stack addresses;
 #   - ps, mod and bt PID: the guest's own list of threads ("TID PPID COMM"
 #     from /proc) and /proc/modules, printed on the console before the
@@ -28,8 +28,7 @@
 #     backtrace;
 #   - ps, bt PID (the panicking task, the sleepers) and mod against drgn
 #     0.0.22 with the debug vmlinux (tests/e2e/drgn-oracle.py), on the raw
-#     dump and its save -d 31 copy; not on trixie (the cached debug
-#     vmlinux does not match those dumps);
+#     dump and its save -d 31 copy;
 #   - the same on `kexdump save -d 31` of the dump: what triage reads must
 #     survive the highest dump level, and give the same answers.
 # Frame names are compared after stripping .cold/.isra.N/.constprop.N/...
@@ -242,16 +241,14 @@ check_report "$vmcore" raw
 # crash with the debug vmlinux: DWARF, not ORC, and its own walker;
 # trixie's crash 8.0.6 (tests/vm/crash-new.sh): bookworm's 8.0.2 finds
 # only 3 tasks of a 6.1 dump, so neither its ps nor `bt PID` of the
-# sleepers could be compared. One
-# session on the multi-CPU 6.1 dump (a session
-# takes about a minute), one on the 6.1 dump of the oops in hard-IRQ
-# context (matrix.sh --panics: the IRQ stack, the module's frames) and one
-# on the 5.10 dump (its debug vmlinux comes with the System.map; about
-# 11 s of CPU).
+# sleepers could be compared. One session (20-70 s) on each multi-CPU
+# dump, on each dump of the oops in hard-IRQ context (matrix.sh --panics:
+# the IRQ stack, the module's frames; 6.1 and 6.12) and on the 5.10 dump
+# (its debug vmlinux comes with the System.map).
 if [[ ${KEXDUMP_CRASH:-1} == 0 ]]; then
 	skipped "bt against crash" "KEXDUMP_CRASH=0"
-elif [[ $suite != bullseye && ($suite != bookworm || ($cpus -lt 2 && ${panic:-sysrq} != irq)) ]]; then
-	: # the comparison runs on the multi-CPU and the IRQ bookworm dumps and bullseye's only
+elif [[ $suite != bullseye && $cpus -lt 2 && ${panic:-sysrq} != irq ]]; then
+	: # the comparison runs on the multi-CPU and the IRQ dumps, and bullseye's
 elif ! crash=$("$here/../vm/crash-new.sh" 2>"$work/crash-new.err"); then
 	nok "bt against crash: no trixie crash: $(tail -n 1 "$work/crash-new.err")"
 elif ! vmlinux=$("$here/../vm/vmlinux-dbg.sh" "$release" 2>"$work/dbg.err"); then
@@ -324,12 +321,9 @@ fi
 
 # drgn 0.0.22 (python3-drgn, Debian's interpreter) with the debug vmlinux:
 # DWARF types and CFI, one process for the raw dump and its save -d 31
-# copy (libkdumpfile reads kexdump's kdump output). The cached trixie
-# debug vmlinux does not match the trixie dumps: no oracle there.
+# copy (libkdumpfile reads kexdump's kdump output).
 if [[ ${KEXDUMP_DRGN:-1} == 0 ]]; then
 	skipped "ps, bt, mod against drgn" "KEXDUMP_DRGN=0"
-elif [[ $suite == trixie ]]; then
-	skipped "ps, bt, mod against drgn" "the cached trixie debug vmlinux does not match the trixie dumps"
 elif ! /usr/bin/python3 -c 'import drgn' 2>/dev/null; then
 	nok "ps, bt, mod against drgn: python3-drgn is not installed (tools/deps.sh)"
 elif ! vmlinux=$("$here/../vm/vmlinux-dbg.sh" "$release" 2>"$work/dbg.err"); then
