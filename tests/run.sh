@@ -291,6 +291,15 @@ if [[ ${KEXDUMP_SKIP_VM:-0} != 1 ]]; then
 			tally 0 1 0 "$(basename "$d") bt --all under ASan+UBSan"
 		fi
 	done
+	# The rehearsal's size estimate against kd_save on a real dump (the
+	# unit stage, before the matrix, has none: it skips this case there).
+	if KEXDUMP_DUMPS=$dumps "$out/default/tests/test-rehearse" >"$out/rehearse-real.log" 2>&1 &&
+		grep -q '^\[       OK \] test_estimate_real' "$out/rehearse-real.log"; then
+		tally 1 0 0 "rehearsal estimate on a real dump (test-rehearse)"
+	else
+		tail -n 20 "$out/rehearse-real.log"
+		tally 0 1 0 "rehearsal estimate on a real dump (test-rehearse)"
+	fi
 	# The static binary reads a real dump too.
 	first=$(ls -d "$dumps"/*/ 2>/dev/null | head -n1)
 	# Whole output first: grep -q would close the pipe at the first match

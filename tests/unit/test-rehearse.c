@@ -316,9 +316,15 @@ static void test_estimate_real(void **state)
 {
 	(void)state;
 	glob_t g;
+	// tests/run.sh runs this again on the crash matrix's dumps, once they
+	// exist (the unit stage comes first).
 	const char *root = getenv("KEXDUMP_DUMPS");
+	if (!root) {
+		kd_test_skip("KEXDUMP_DUMPS is not set (tests/run.sh sets it to the matrix's dumps)");
+		return;
+	}
 	char pat[256];
-	snprintf(pat, sizeof(pat), "%s/*/vmcore", root ? root : "/work/dumps");
+	snprintf(pat, sizeof(pat), "%s/*/vmcore", root);
 	if (glob(pat, 0, NULL, &g) || g.gl_pathc == 0) {
 		globfree(&g);
 		kd_test_skip("no real dump under %s", pat);
