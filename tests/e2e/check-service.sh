@@ -535,8 +535,8 @@ if [[ $only == *" fallback "* ]]; then
 		if [[ -n $dir ]]; then
 			check "$tag: disk: the summary says complete, written to the local disk" \
 				bash -c 'grep -qx "status=complete" "$1/summary" && grep -q "^target=UUID=" "$1/summary"' _ "$dir"
-			check "$tag: disk: the summary names $url and why it failed" \
-				grep -q "^target_failed=$url: ..*" "$dir/summary"
+			check "$tag: disk: the summary names $url and why it failed (refused)" \
+				grep -q "^target_failed=$url: .*cannot connect to 10.0.2.2 port 1.*refused" "$dir/summary"
 			check "$tag: disk: dmesg.txt shows the panic" grep -q 'sysrq triggered crash' "$dir/dmesg.txt"
 			check "$tag: host: kexdump dmesg on the vmcore shows the panic" \
 				bash -c '"$1" dmesg "$2" | grep -q "sysrq triggered crash"' _ "$kexdump" "$dir/vmcore"

@@ -245,9 +245,10 @@ EOF
 	append+=" kdtest.hostport=$port"
 	disks+=(-netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56)
 fi
-# rehearse: the same NIC, no server: the rehearsal's nfs:// link goes to
-# port 1 of the host's loopback, where nothing listens.
-if [[ $scenario == rehearse ]]; then
+# rehearse and fallback: the same NIC, no server: their nfs:// link goes
+# to port 1 of the host's loopback, where nothing listens (the guest's
+# connection is refused; the chain's next target takes the dump).
+if [[ $scenario == rehearse || $scenario == fallback ]]; then
 	disks+=(-netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56)
 fi
 # ssh*: a real OpenSSH sshd on the host's loopback for the guest's ssh
