@@ -319,6 +319,9 @@ echo 'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT crashkernel=256M"'
 echo initramfs >"$root/var/lib/kexdump/initramfs-6.1.0-1-amd64.img"
 echo chain >"$root/var/lib/kexdump/chain"
 echo record >"$root/run/kexdump/crash.loaded"
+mkdir -p "$root/etc/kexdump"
+echo 'PRIVATE KEY' >"$root/etc/kexdump/id_ed25519"
+echo '[10.0.2.2]:2222 ssh-ed25519 AAAA' >"$root/etc/kexdump/known_hosts"
 echo 'path /srv/dumps' >>"$root/etc/kexdump.conf"
 for d in "$root"/var/crash/host-* "$root"/srv/dumps/host-*; do
 	head -c 65536 /dev/urandom >"$d/vmcore"
@@ -337,10 +340,10 @@ else
 	find "$root/etc" "$root/var/lib/kexdump" | sed 's/^/#   /' | head -n 20
 fi
 if dpkg_root -P kexdump >"$work/purge.out" 2>&1; then
-	left=$(cd "$root" && find etc/systemd etc/default var/lib/kexdump run/kexdump etc/kexdump.conf \
+	left=$(cd "$root" && find etc/systemd etc/default var/lib/kexdump run/kexdump etc/kexdump.conf etc/kexdump \
 		-name '*kexdump*' 2>/dev/null)
 	if [[ -z $left ]] && ! grep -q '^update-grub\|^systemctl' "$calls"; then
-		ok "purge: setup's units, the GRUB drop-in, /var/lib/kexdump, /run/kexdump and the conffile are gone (no update-grub run under DPKG_ROOT)"
+		ok "purge: setup's units, the GRUB drop-in, /var/lib/kexdump, /run/kexdump, /etc/kexdump (its ssh key) and the conffile are gone (no update-grub run under DPKG_ROOT)"
 	else
 		nok "purge left: $(tr '\n' ' ' <<<"$left"); calls: $(tr '\n' ';' <"$calls")"
 	fi
