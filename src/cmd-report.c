@@ -176,10 +176,10 @@ static void report_json(const struct kd_report *r, const char *path)
 
 	// Why each part that is missing is missing, one line each.
 	json_begin_object(&j, "errors");
-	static const char *const names[] = { "message", "taint", "cpus", "memory", "modules",
-					     "tasks", "log" };
-	const char *whys[] = { r->message_error, r->taint_error, r->cpus_error, r->memory_error,
-			       r->modules_error, r->tasks_error, r->log_error };
+	static const char *const names[] = { "message", "symbols", "taint", "cpus", "memory",
+					     "modules", "tasks", "log" };
+	const char *whys[] = { r->message_error, r->symbols_error, r->taint_error, r->cpus_error,
+			       r->memory_error, r->modules_error, r->tasks_error, r->log_error };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (whys[i])
 			json_string(&j, names[i], whys[i]);

@@ -468,6 +468,11 @@ struct kd_report {
 	uint64_t taint_mask;
 	char taint[64];
 	char *taint_error;
+	/** Set when the kernel's symbol table could not be had (no kallsyms in
+	 * VMCOREINFO before Linux 6.0 and no System.map given, or a damaged
+	 * table): said once here; the parts that need it (taint, memory,
+	 * modules, tasks) are not tried and their errors point here. */
+	char *symbols_error;
 	/** The crash signature, "COMM: f1 < f2 < f3": the panicking task's
 	 * name and the three frames below the crash machinery (panic(),
 	 * the oops path), names without .cold/.isra.N/...: two dumps of the

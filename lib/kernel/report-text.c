@@ -142,6 +142,11 @@ static void report_text_head(FILE *out, const struct kd_report *r, const char *p
 		fprintf(out, "uptime:    %" PRIu64 ".%06" PRIu64 " s\n", r->uptime_ns / 1000000000u,
 			r->uptime_ns % 1000000000u / 1000u);
 	}
+	if (r->symbols_error) {
+		fputs("symbols:   none (", out);
+		report_text_put(out, r->symbols_error);
+		fputs(")\n", out);
+	}
 	if (r->has_taint) {
 		fputs("taint:     ", out);
 		report_text_put(out, r->taint);

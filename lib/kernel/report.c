@@ -590,6 +590,7 @@ KD_EXPORT void kd_report_destroy(struct kd_report *r)
 	free(r->modules);
 	free(r->message_error);
 	free(r->taint_error);
+	free(r->symbols_error);
 	free(r->cpus_error);
 	free(r->memory_error);
 	free(r->modules_error);
@@ -632,20 +633,43 @@ KD_EXPORT struct kd_error *kd_report_create(struct kd_kernel *k,
 	}
 	kd_error_destroy(err);
 	r->ncpus = kd_dump_num_cpus(kd_kernel_dump(k));
-	// Symbols first: a damaged table is said once, by each part that
-	// needs it, and the log (which does not) still reads.
-	kd_error_destroy(kd_kernel_load_symbols(k));
+	// Symbols first. Without them, say why once (symbols_error) and skip
+	// the parts that need them; the log and the CPUs' registers (their
+	// frames as bare addresses) are still there to read.
+	err = kd_kernel_load_symbols(k);
+	if (!err && !strcmp(kd_kernel_symbol_source(k), "none"))
+		err = kd_error_create(KD_ERROR_NOTFOUND,
+				      "this kernel's VMCOREINFO has no kallsyms (Linux before 6.0): "
+				      "give the crashed build's System.map with --system-map (Debian: "
+				      "/usr/lib/debug/boot/System.map-RELEASE in linux-image-RELEASE-dbg)");
+	if (err) {
+		err = report_part_fail(&r->symbols_error, err);
+		if (err) {
+			kd_report_destroy(r);
+			return err;
+		}
+	}
 	err = report_log(k, r, lines);
-	if (!err)
+	if (!err && r->symbols_error) {
+		static const char why[] = "needs the symbol table: see symbols";
+		char **parts[] = { &r->taint_error, &r->memory_error, &r->modules_error,
+				   &r->tasks_error };
+		for (size_t i = 0; i < KD_ARRAY_SIZE(parts) && !err; i++)
+			if (!(*parts[i] = strdup(why)))
+				err = &kd_enomem;
+		if (!err)
+			err = report_cpus(k, r);
+	} else if (!err) {
 		err = report_taint(k, r);
-	if (!err)
-		err = report_cpus(k, r);
-	if (!err)
-		err = report_memory(k, r);
-	if (!err)
-		err = report_modules(k, r);
-	if (!err)
-		err = report_tasks(k, r, opts && opts->task_backtraces);
+		if (!err)
+			err = report_cpus(k, r);
+		if (!err)
+			err = report_memory(k, r);
+		if (!err)
+			err = report_modules(k, r);
+		if (!err)
+			err = report_tasks(k, r, opts && opts->task_backtraces);
+	}
 	if (err) {
 		kd_report_destroy(r);
 		return err;

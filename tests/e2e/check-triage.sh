@@ -92,8 +92,10 @@ if [[ $release =~ ^([0-9]+)\. ]] && ((BASH_REMATCH[1] < 6)); then
 			good=$((rc != 0 && hint == 1)) ;;
 		bt) # the CPUs' registers, unsymbolized
 			good=$((rc == 0 && hint == 1 && $(grep -cE '^PID: [0-9]+  CPU: [0-9]+$' "$work/nomap-$c.out") > 0)) ;;
-		report) # the panic line, its time, the log; the parts that need symbols say so
-			good=$((rc == 0 && hint >= 1 && $(grep -cE '^(panic: +Kernel panic|time: +[0-9]{4}-|Log \(last [0-9]+ lines\):)' "$work/nomap-$c.out") == 3)) ;;
+		report) # the panic line, its time, the log; the missing symbols said
+			# once (symbols:), the parts that need them point there
+			good=$((rc == 0 && hint == 1 && $(grep -cE '^(panic: +Kernel panic|time: +[0-9]{4}-|symbols: +none |Log \(last [0-9]+ lines\):)' "$work/nomap-$c.out") == 4 &&
+				$(grep -cE '^(taint: +unknown|Memory: unavailable|Modules: unavailable|Tasks: unavailable) \(needs the symbol table: see symbols\)$' "$work/nomap-$c.out") == 4)) ;;
 		esac
 		if ((good && $(wc -l <"$work/nomap-$c.err") <= 1)); then
 			ok "no System.map: $c says --system-map is needed (exit $rc, $(wc -l <"$work/nomap-$c.out") lines of what is known)"

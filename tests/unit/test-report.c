@@ -209,6 +209,39 @@ static void test_no_btf(void **state)
 	close_dump(&x);
 }
 
+// Without any symbol table (no kallsyms in VMCOREINFO, no System.map):
+// said once, in symbols_error and its "symbols:" line; the parts that need
+// symbols are not tried and point there, each in one line.
+static void test_no_symbols(void **state)
+{
+	(void)state;
+	struct fixture x = open_dump(true, "5.10.0-46-amd64");
+	kd_kernel_close(x.f.kernel);
+	assert_null(kd_kernel_open(x.f.dump, NULL, &x.f.kernel));
+	struct kd_report *r;
+	assert_null(kd_report_create(x.f.kernel, NULL, &r));
+	assert_non_null(r->symbols_error);
+	assert_non_null(strstr(r->symbols_error, "--system-map"));
+	const char *parts[] = { r->taint_error, r->memory_error, r->modules_error, r->tasks_error };
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		assert_non_null(parts[i]);
+		assert_string_equal(parts[i], "needs the symbol table: see symbols");
+	}
+	assert_false(r->has_taint);
+	assert_null(r->memory);
+	char *text;
+	assert_null(kd_report_text(r, x.f.path, &text, NULL));
+	assert_non_null(strstr(text, "\nsymbols:   none (this kernel's VMCOREINFO has no kallsyms"));
+	// The hint is given once in the whole text.
+	const char *first = strstr(text, "--system-map");
+	assert_non_null(first);
+	assert_null(strstr(first + 1, "--system-map"));
+	assert_non_null(strstr(text, "\nMemory: unavailable (needs the symbol table: see symbols)\n"));
+	free(text);
+	kd_report_destroy(r);
+	close_dump(&x);
+}
+
 // Options: the log-line bound is taken, the report is made twice alike.
 static void test_twice(void **state)
 {
@@ -289,6 +322,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_memory_and_taint),
 		cmocka_unit_test(test_no_btf),
+		cmocka_unit_test(test_no_symbols),
 		cmocka_unit_test(test_twice),
 		cmocka_unit_test(test_signature),
 	};
