@@ -97,7 +97,7 @@ SCHEMA = {
     'memory': ('null', dict((k + '?', 'uint') for k in MEMORY_KEYS)),
     'log_tail': ('null', ['list', 'str']),
     'errors': dict((k + '?', 'str') for k in
-                   ['message', 'taint', 'cpus', 'memory', 'modules', 'tasks', 'log']),
+                   ['message', 'symbols', 'taint', 'cpus', 'memory', 'modules', 'tasks', 'log']),
 }
 
 
