@@ -408,6 +408,100 @@ KD_EXPORT uint64_t kd_kexec_needed_reservation(uint64_t kernel_size,
 	return r.total;
 }
 
+/* ---------------------------------------------- a crashkernel= value */
+
+// memparse() (lib/cmdline.c): a number in C's bases (0x.., 0..) and an
+// optional K, M, G, T, P or E suffix (either case). false on no digits or
+// an overflow.
+static bool kexec_memparse(const char *p, const char **end, uint64_t *ret)
+{
+	if (!isdigit((unsigned char)*p))
+		return false;
+	char *e;
+	errno = 0;
+	unsigned long long v = strtoull(p, &e, 0);
+	if (errno || e == p)
+		return false;
+	unsigned int shift = 0;
+	switch (*e) {
+	case 'E': case 'e': shift += 10; /* fall through */
+	case 'P': case 'p': shift += 10; /* fall through */
+	case 'T': case 't': shift += 10; /* fall through */
+	case 'G': case 'g': shift += 10; /* fall through */
+	case 'M': case 'm': shift += 10; /* fall through */
+	case 'K': case 'k': shift += 10;
+		e++;
+		break;
+	default:
+		break;
+	}
+	if (shift && v > (UINT64_MAX >> shift))
+		return false;
+	*ret = (uint64_t)v << shift;
+	*end = e;
+	return true;
+}
+
+// The kernel's two forms (kernel/crash_core.c parse_crashkernel(),
+// Documentation/admin-guide/kdump/kdump.rst): "SIZE[@OFFSET]" and
+// "SIZE,high|low" (the simple form), and "START-[END]:SIZE[,...][@OFFSET]"
+// where the first range holding the machine's memory, START <= ram < END
+// (no END: no limit), gives the size; none: nothing reserved (0).
+KD_EXPORT struct kd_error *kd_kexec_crashkernel_size(const char *value, uint64_t ram,
+						     uint64_t *size)
+{
+	const char *p = value, *e;
+	uint64_t v;
+	if (!kexec_memparse(p, &e, &v))
+		goto bad;
+	if (*e != '-') {
+		uint64_t offset;
+		if (*e == '@') {
+			if (!kexec_memparse(e + 1, &e, &offset))
+				goto bad;
+		} else if (!strcmp(e, ",high") || !strcmp(e, ",low")) {
+			e += strlen(e);
+		}
+		if (*e)
+			goto bad;
+		*size = v;
+		return NULL;
+	}
+	uint64_t found = 0;
+	bool matched = false;
+	for (;;) {
+		uint64_t start = v, end = UINT64_MAX, sz;
+		p = e + 1;	// past '-'
+		if (*p != ':') {
+			if (!kexec_memparse(p, &e, &end) || end <= start)
+				goto bad;
+			p = e;
+		}
+		if (*p != ':' || !kexec_memparse(p + 1, &e, &sz))
+			goto bad;
+		if (!matched && ram >= start && ram < end) {
+			found = sz;
+			matched = true;
+		}
+		if (*e == ',') {
+			if (!kexec_memparse(e + 1, &e, &v) || *e != '-')
+				goto bad;
+			continue;
+		}
+		uint64_t offset;
+		if (*e == '@' && !kexec_memparse(e + 1, &e, &offset))
+			goto bad;
+		if (*e)
+			goto bad;
+		break;
+	}
+	*size = found;
+	return NULL;
+bad:
+	return kd_error_create(KD_ERROR_INVALID, "crashkernel=%s: not a size or a list of "
+			       "START-[END]:SIZE ranges", value);
+}
+
 /* ------------------------------------------------------------ the errors */
 
 // The errors of a signature the kernel could not accept: verify_pefile_

@@ -432,6 +432,48 @@ static void test_needed_reservation(void **state)
 	assert_true(kd_kexec_needed_reservation(8247232, 4 * MIB) <= 256 * MIB);
 }
 
+/* ------------------------------------------------- crashkernel= values */
+
+static uint64_t ck(const char *value, uint64_t ram)
+{
+	uint64_t size = 12345;
+	struct kd_error *err = kd_kexec_crashkernel_size(value, ram, &size);
+	if (err) {
+		kd_error_destroy(err);
+		return UINT64_MAX;
+	}
+	return size;
+}
+
+static void test_crashkernel_size(void **state)
+{
+	(void)state;
+	uint64_t gib = 1024 * MIB;
+	// The simple form, with suffixes, an offset, ,high/,low.
+	assert_int_equal(ck("256M", gib), 256 * MIB);
+	assert_int_equal(ck("160m", gib), 160 * MIB);
+	assert_int_equal(ck("1G", gib), gib);
+	assert_int_equal(ck("65536K", gib), 64 * MIB);
+	assert_int_equal(ck("0x10000000", gib), 256 * MIB);
+	assert_int_equal(ck("128M@16M", gib), 128 * MIB);
+	assert_int_equal(ck("512M,high", gib), 512 * MIB);
+	assert_int_equal(ck("72M,low", gib), 72 * MIB);
+	// Ranges: START <= ram < END, no END is no limit, none matching is 0.
+	assert_int_equal(ck("384M-:256M", gib), 256 * MIB);
+	assert_int_equal(ck("384M-:256M", 256 * MIB), 0);
+	assert_int_equal(ck("512M-2G:64M,2G-:128M", gib), 64 * MIB);
+	assert_int_equal(ck("512M-2G:64M,2G-:128M", 2 * gib), 128 * MIB);
+	assert_int_equal(ck("512M-2G:64M,2G-:128M", 2 * gib - 1), 64 * MIB);
+	assert_int_equal(ck("1G-4G:192M,4G-64G:256M@16M", 8 * gib), 256 * MIB);
+	// Not a value the kernel takes.
+	static const char *const bad[] = { "", "M", "256X", "256M@", "256M,mid", "2G-1G:64M",
+					   "512M-:", "512M-2G", "512M-2G:64M,", "1E1E",
+					   "99999999999999999999", "32T" "T" };
+	for (size_t i = 0; i < KD_ARRAY_SIZE(bad); i++)
+		assert_int_equal(ck(bad[i], gib), UINT64_MAX);
+	assert_int_equal(ck("16E", gib), UINT64_MAX);
+}
+
 /* ------------------------------------------------------------ records */
 
 static void test_record_roundtrip(void **state)
@@ -578,6 +620,7 @@ int main(void)
 		cmocka_unit_test(test_explain_reservation),
 		cmocka_unit_test(test_explain_other),
 		cmocka_unit_test(test_needed_reservation),
+		cmocka_unit_test(test_crashkernel_size),
 		cmocka_unit_test(test_record_roundtrip),
 		cmocka_unit_test(test_record_bad),
 		cmocka_unit_test(test_load_bad_files),

@@ -76,6 +76,14 @@ struct kd_error *kd_kexec_exec(void);
  */
 uint64_t kd_kexec_needed_reservation(uint64_t kernel_size, uint64_t initrd_size);
 
+/**
+ * The bytes a crashkernel= @p value (the text after '=') reserves on a
+ * machine with @p ram bytes of memory: "256M", "256M@16M", "256M,high",
+ * or ranges "512M-2G:64M,2G-:128M" (0 when no range holds @p ram), as
+ * the kernel reads it. KD_ERROR_INVALID for anything else.
+ */
+struct kd_error *kd_kexec_crashkernel_size(const char *value, uint64_t ram, uint64_t *size);
+
 /** What kd_kexec_needed_reservation() is made of (lib/service/kexec.c says why). */
 struct kd_kexec_reservation {
 	uint64_t kernel;	/**< the kernel's decompressed footprint: 8 times its file */
