@@ -36,7 +36,7 @@ _kexdump()
 	status) opts="--json --config --help" args=none ;;
 	setup)
 		opts="--config --apply-bootloader --no-systemd --boot --print-units
-			--dry-run"
+			--dry-run --kernel"
 		args=none ;;
 	test) opts="--json --yes-crash-now --config --help" args=none ;;
 	list) opts="--json --config --help" args=dir ;;
@@ -52,6 +52,9 @@ _kexdump()
 	# different things in different commands (-c: --cpu in bt, --compress
 	# in save, --command-line in load, --config elsewhere).
 	case $cmd:$prev in
+	initramfs:--release | setup:--kernel)
+		COMPREPLY=($(compgen -W "$(command ls /lib/modules 2>/dev/null)" -- "$cur"))
+		return ;;
 	*:--system-map | *:-m | *:--config | setup:-c | test:-c | list:-c | \
 	capture:-c | load:-f | status:-f | *:--vmcore | capture:-v | \
 	*:--output | initramfs:-o | *:--kernel | load:-k | *:--initrd | \
@@ -71,9 +74,6 @@ _kexdump()
 	*:--dump-level | *:-d)
 		[[ $cmd == load ]] && return
 		COMPREPLY=($(compgen -W "0 1 3 7 15 17 19 23 31" -- "$cur"))
-		return ;;
-	initramfs:--release)
-		COMPREPLY=($(compgen -W "$(command ls /lib/modules 2>/dev/null)" -- "$cur"))
 		return ;;
 	*:--cpu | bt:-c | *:--threads | save:-j | *:--mem-limit | save:-m | \
 	*:--append | load:-a | *:--command-line | load:-c | *:--module)

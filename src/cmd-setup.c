@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysinfo.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -273,6 +274,74 @@ static struct kd_error *setup_apply_bootloader(uint64_t size)
 				       "(run update-grub or grub-mkconfig -o /boot/grub/grub.cfg)",
 				       GRUB_DROPIN);
 	return NULL;
+}
+
+// The reservation the next boot gets: the crashkernel= of GRUB's drop-in
+// when there is one (kexdump setup --apply-bootloader wrote it; the last
+// crashkernel= of a command line is the one the kernel takes, and the
+// drop-in's comes last), else the running kernel's (*@p from says which).
+static uint64_t setup_next_reservation(const struct kd_kexec_state *st, const char **from)
+{
+	*from = "the running kernel's";
+	FILE *f = fopen(GRUB_DROPIN, "re");
+	if (!f)
+		return st->crash_size;
+	char line[512], value[128] = "";
+	while (fgets(line, sizeof(line), f)) {
+		if (line[strspn(line, " \t")] == '#')
+			continue;
+		for (char *p = line; (p = strstr(p, "crashkernel=")); p += 12)
+			if (p == line || strchr(" \t\"'", p[-1]))
+				snprintf(value, sizeof(value), "%.*s", (int)strcspn(p + 12, " \t\"'\n"),
+					 p + 12);
+	}
+	fclose(f);
+	struct sysinfo si;
+	uint64_t ram = sysinfo(&si) ? 0 : (uint64_t)si.totalram * si.mem_unit, size;
+	struct kd_error *err = value[0] ? kd_kexec_crashkernel_size(value, ram, &size)
+					: kd_error_create(KD_ERROR_NOTFOUND, "none");
+	if (err) {
+		kd_error_destroy(err);
+		return st->crash_size;
+	}
+	*from = GRUB_DROPIN "'s";
+	return size;
+}
+
+// setup --kernel RELEASE for a kernel that is not the running one (a
+// kernel package's postinst, /etc/kernel/postinst.d/kexdump): its capture
+// initramfs is built (done by the caller), and the reservation of its
+// first boot must hold it and the kernel: raised in GRUB's drop-in with
+// --apply-bootloader (6.12's kernel needs more than 6.1's), which the
+// kernel package's update-grub (zz-update-grub, after this hook) or ours
+// puts into grub.cfg. Loading it is kexdump.service's job at that boot.
+static int setup_prepare_other(const struct setup_opts *o, const struct kd_kexec_state *st,
+			       const char *release, uint64_t needed, bool *raised)
+{
+	const char *from;
+	uint64_t next = setup_next_reservation(st, &from), suggest = setup_suggest_size(needed);
+	char b1[32], b2[32];
+	*raised = false;
+	if (next >= needed) {
+		printf("kexdump setup: %s reservation (%s) holds %s's capture kernel (%s needed)\n",
+		       from, setup_human(next, b1, sizeof(b1)), release,
+		       setup_human(needed, b2, sizeof(b2)));
+		return 0;
+	}
+	printf("kexdump setup: %s's capture kernel needs %s; %s reservation is %s",
+	       release, setup_human(needed, b1, sizeof(b1)), from, setup_human(next, b2, sizeof(b2)));
+	if (!o->apply_bootloader) {
+		printf(":\n  use crashkernel=%" PRIu64 "M on the kernel command line before booting %s,\n"
+		       "  or run kexdump setup --kernel %s --apply-bootloader (%s).\n",
+		       suggest / MIB, release, release, GRUB_DROPIN);
+		return EXIT_BAD_INPUT;
+	}
+	printf(".\n");
+	struct kd_error *err = setup_apply_bootloader(suggest);
+	if (err)
+		return cli_fail(err);
+	*raised = true;
+	return 0;
 }
 
 // -------------------------------------------------------------------- load
@@ -678,6 +747,7 @@ static int setup_parse_opts(int argc, char **argv, struct setup_opts *o)
 		{ "boot", no_argument, NULL, 'b' },
 		{ "print-units", no_argument, NULL, 'p' },
 		{ "dry-run", no_argument, NULL, 'd' },
+		{ "kernel", required_argument, NULL, 'k' },
 		{ 0 },
 	};
 	int c;
@@ -700,6 +770,9 @@ static int setup_parse_opts(int argc, char **argv, struct setup_opts *o)
 			break;
 		case 'd':
 			o->dry_run = true;
+			break;
+		case 'k':
+			o->kernel = optarg;
 			break;
 		default:
 			return -1;
@@ -785,12 +858,19 @@ static void setup_print_chain(const struct kd_target_chain_state *chain)
 int cmd_setup(int argc, char **argv)
 {
 	static const char usage[] =
-		"kexdump setup [--config FILE] [--apply-bootloader] [--no-systemd] [--boot] [--print-units] [--dry-run]";
+		"kexdump setup [--config FILE] [--apply-bootloader] [--no-systemd] [--boot] [--print-units] [--dry-run] "
+		"[--kernel RELEASE]";
 	struct setup_opts o = { 0 };
 	if (setup_parse_opts(argc, argv, &o))
 		return cli_usage("%s", usage);
 	if (o.boot && o.apply_bootloader)
 		return cli_usage("--boot never changes the bootloader: %s", usage);
+	// A release names /boot/vmlinuz-RELEASE and /lib/modules/RELEASE.
+	if (o.kernel && (!o.kernel[0] || o.kernel[0] == '.' || strchr(o.kernel, '/') ||
+			 strlen(o.kernel) > 200))
+		return cli_usage("--kernel takes a kernel release (uname -r), not '%s'", o.kernel);
+	if (o.kernel && o.boot)
+		return cli_usage("--boot arms the running kernel, --kernel prepares another: %s", usage);
 	char exe[PATH_MAX];
 	struct kd_error *err = setup_self_exe(exe, sizeof(exe));
 	if (err)
@@ -838,16 +918,18 @@ int cmd_setup(int argc, char **argv)
 				 "which only a reboot can reset): boot without it to use crash dumps");
 	}
 
-	// 3. The capture initramfs for the running kernel.
+	// 3. The capture initramfs for the running kernel (or --kernel's).
 	struct utsname u;
 	uname(&u);
+	const char *release = o.kernel ? o.kernel : u.release;
+	bool other = strcmp(release, u.release) != 0;
 	char kernel[256], moddir[256], initrd[256];
-	snprintf(kernel, sizeof(kernel), "/boot/vmlinuz-%s", u.release);
-	snprintf(moddir, sizeof(moddir), "/lib/modules/%s", u.release);
-	snprintf(initrd, sizeof(initrd), "%s/initramfs-%s.img", INITRAMFS_DIR, u.release);
+	snprintf(kernel, sizeof(kernel), "/boot/vmlinuz-%s", release);
+	snprintf(moddir, sizeof(moddir), "/lib/modules/%s", release);
+	snprintf(initrd, sizeof(initrd), "%s/initramfs-%s.img", INITRAMFS_DIR, release);
 	if (access(kernel, R_OK)) {
-		return cli_error("%s: %s (the running kernel's image is needed for the capture kernel)",
-				 kernel, strerror(errno));
+		return cli_error("%s: %s (the %s kernel's image is needed for the capture kernel)",
+				 kernel, strerror(errno), other ? "--kernel" : "running");
 	}
 	struct kd_modset *set = NULL;
 	err = kd_modset_open(moddir, &set);
@@ -885,7 +967,17 @@ int cmd_setup(int argc, char **argv)
 	bool reboot_needed = false, armed = false;
 	int rc = 0;
 	char b1[32], b2[32];
-	if (st.crash_size < needed) {
+	if (other) {
+		bool raised;
+		rc = setup_prepare_other(&o, &st, release, needed, &raised);
+		printf("kexdump setup: %s %s\n", release,
+		       rc ? "NOT ready" : "ready: kexdump.service loads its capture kernel when it boots");
+		printf("  initramfs:   %s, %s, %zu modules\n", initrd,
+		       setup_human(rep.size, b1, sizeof(b1)), rep.nmodules);
+		printf("  reservation: %s needed%s\n", setup_human(needed, b2, sizeof(b2)),
+		       raised ? ", raised in " GRUB_DROPIN : "");
+		return rc;
+	} else if (st.crash_size < needed) {
 		if (st.crash_size == 0)
 			printf("kexdump setup: no memory is reserved for the capture kernel%s%s%s.\n"
 			       "  Add crashkernel=%" PRIu64 "M to the kernel command line and reboot",

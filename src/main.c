@@ -31,7 +31,7 @@ static const struct {
 	{ "unload", cmd_unload, "[--crash|--reboot]   empty a kexec slot (default: crash)" },
 	{ "exec", cmd_exec, "  reboot now into the kernel loaded with load --reboot (sync, no firmware, no service shutdown)" },
 	{ "status", cmd_status, "[--json] [--config FILE]   reservation, loaded kernels, target, last dump; exit 0 if armed, 1 if not" },
-	{ "setup", cmd_setup, "[--config FILE] [--apply-bootloader] [--no-systemd] [--boot] [--print-units]   arm this machine for crash dumps" },
+	{ "setup", cmd_setup, "[--config FILE] [--apply-bootloader] [--no-systemd] [--boot] [--print-units] [--kernel RELEASE]   arm this machine for crash dumps" },
 	{ "test", cmd_test, "[--json] [--config FILE] | --yes-crash-now   rehearse a crash without crashing (exit 0 if all pass), or crash the machine" },
 	{ "list", cmd_list, "[--json] [--config FILE] [DIR]   the dumps on the target: date, kernel, size, complete or not, panic line" },
 	{ "capture", capture_command, "[--config FILE] [--vmcore FILE] [--target-dir DIR] [--no-action]   the capture kernel's flow on this system (tests)" },

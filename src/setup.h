@@ -18,6 +18,7 @@ struct setup_opts {
 	const char *config;	/* NULL = KD_CONFIG_PATH */
 	bool apply_bootloader, no_systemd, boot, print_units, dry_run;
 	bool quiet;		/* no warnings: the caller reports the chain itself */
+	const char *kernel;	/* --kernel RELEASE: prepare for that kernel's boot */
 };
 
 /* The config and every target of its chain (@p create: make the dump

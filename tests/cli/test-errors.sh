@@ -359,6 +359,10 @@ fi
 expect_fail 2 -m '^kexdump: usage: kexdump setup' -- setup extra
 expect_fail 2 -m '^kexdump: usage: kexdump setup' -- setup --bogus
 expect_fail 2 -m '^kexdump: usage: ' -- setup --boot --apply-bootloader
+# --kernel takes a release: a path is refused before anything is read.
+expect_fail 2 -m "^kexdump: usage: --kernel takes a kernel release" -- setup --kernel ../../etc
+expect_fail 2 -m "^kexdump: usage: --kernel takes a kernel release" -- setup --kernel ""
+expect_fail 2 -m '^kexdump: usage: --boot arms the running kernel' -- setup --kernel 6.1.0-1-amd64 --boot
 expect_fail 2 -m '^kexdump: usage: kexdump test' -- test extra
 expect_fail 2 -m '^kexdump: usage: kexdump test' -- test --yes-crash-now --boot
 expect_fail 2 -m '^kexdump: usage: kexdump test' -- test --json --yes-crash-now

@@ -64,7 +64,7 @@ log "mmdebstrap bookworm ($PACKAGES)"
 mmdebstrap --mode=root --variant=minbase --include="$PACKAGES" \
 	--aptopt='APT::Install-Recommends "false"' \
 	--setup-hook="$setup_hook" \
-	--customize-hook='chroot "$1" grub-mkimage -O i386-pc -o /tmp/core.img -p "(hd0,msdos1)/boot/grub" biosdisk part_msdos ext2' \
+	--customize-hook='chroot "$1" grub-mkimage -O i386-pc -o /kdtest-core.img -p "(hd0,msdos1)/boot/grub" biosdisk part_msdos ext2' \
 	bookworm "$root" \
 	"deb http://deb.debian.org/debian bookworm main" \
 	"deb http://deb.debian.org/debian-security bookworm-security main" >"$tmp/mmdebstrap.log" 2>&1 ||
@@ -154,9 +154,8 @@ TimeoutStartSec=infinity
 WantedBy=multi-user.target
 EOF
 ln -sf /etc/systemd/system/kdtest.service "$root/etc/systemd/system/multi-user.target.wants/kdtest.service"
-cp "$root/tmp/core.img" "$tmp/core.img"
+mv "$root/kdtest-core.img" "$tmp/core.img"
 cp "$root/usr/lib/grub/i386-pc/boot.img" "$tmp/boot.img"
-rm -f "$root/tmp/core.img"
 rm -rf "$root/var/cache/apt/archives/"*.deb "$root/var/lib/apt/lists/"*_Packages
 
 # The root partition and the disk around it.
