@@ -7,7 +7,8 @@
 #     "# ..." line, overrides included);
 #   - dpkg -c holds each file the package must ship (the static kexdump, the
 #     systemd units, the conffile /etc/kexdump.conf, both man pages, bash
-#     completion, the docs) and not the shared library;
+#     completion, the docs, the kernel hooks of debian/kernel-post*.d)
+#     and not the shared library;
 #   - the kexdump in the .deb is static and runs --help;
 #   - man --warnings renders kexdump(8) and kexdump.conf(5) with no warning;
 #   - every command of kexdump --help is in the man page and is offered by
@@ -51,25 +52,19 @@ work=$(mktemp -d /tmp/kd-deb.XXXXXX) || exit 2
 trap 'rm -rf "$work"' EXIT
 
 # ------------------------------------------------------------------ build
-mkdir -p "$work/src"
-if git -C "$src" rev-parse --git-dir >/dev/null 2>&1; then
-	(cd "$src" && git ls-files -co --exclude-standard -z | tar --null -cf - -T -) |
-		tar -xf - -C "$work/src"
-else
-	tar -C "$src" --exclude='./build*' -cf - . | tar -xf - -C "$work/src"
-fi
+# tests/pkg/build-deb.sh: KEXDUMP_DEB_DIR keeps the build for
+# tests/e2e/check-grub.sh (tests/run.sh sets it), which reuses it.
 start=$SECONDS
-if (cd "$work/src" && DEB_BUILD_OPTIONS="parallel=2 nocheck noddebs" \
-	dpkg-buildpackage -b -us -uc >"$work/build.log" 2>&1); then
-	ok "dpkg-buildpackage -b ($((SECONDS - start)) s)"
+debdir=${KEXDUMP_DEB_DIR:-$work/deb}
+if deb=$("$src/tests/pkg/build-deb.sh" "$src" "$debdir" 2>"$work/build.err"); then
+	ok "dpkg-buildpackage -b ($((SECONDS - start)) s$(grep -q reusing "$work/build.err" && echo ', reused: the same tree'))"
 else
 	nok "dpkg-buildpackage -b failed"
-	excerpt "$work/build.log" 30
+	excerpt "$work/build.err" 30
 	finish
 fi
-deb=$(ls "$work"/kexdump_*_*.deb 2>/dev/null | head -n1)
-changes=$(ls "$work"/kexdump_*_*.changes 2>/dev/null | head -n1)
-[[ -f $deb && -f $changes ]] || { nok "no .deb or .changes in $work"; finish; }
+changes=$(ls "$debdir"/kexdump_*_*.changes 2>/dev/null | head -n1)
+[[ -f $deb && -f $changes ]] || { nok "no .deb or .changes in $debdir"; finish; }
 size=$(stat -c %s "$deb")
 isize=$(dpkg-deb -f "$deb" Installed-Size)
 echo "# $(basename "$deb"): $size bytes, Installed-Size $isize KiB"
@@ -95,6 +90,7 @@ missing=()
 for f in /usr/sbin/kexdump /etc/kexdump.conf \
 	/lib/systemd/system/kexdump.service /lib/systemd/system/kexdump-rearm.path \
 	/lib/systemd/system/kexdump-rearm.service \
+	/etc/kernel/postinst.d/kexdump /etc/kernel/postrm.d/kexdump \
 	/usr/share/man/man8/kexdump.8.gz /usr/share/man/man5/kexdump.conf.5.gz \
 	/usr/share/bash-completion/completions/kexdump \
 	/usr/share/doc/kexdump/copyright /usr/share/doc/kexdump/changelog.gz \
