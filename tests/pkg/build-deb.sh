@@ -22,23 +22,28 @@ out=$(cd "$2" && pwd)
 exec 9>"$out/.lock"
 flock 9
 
-if git -C "$src" rev-parse --git-dir >/dev/null 2>&1; then
-	(cd "$src" && git ls-files -co --exclude-standard -z | LC_ALL=C sort -z |
-		tar --null --no-recursion --mtime=@0 --owner=0 --group=0 -cf - -T -) >"$out/tree.tar"
-else
-	tar -C "$src" --exclude='./build*' --sort=name --mtime=@0 -cf - . >"$out/tree.tar"
-fi || { echo "build-deb.sh: cannot read the tree $src" >&2; exit 1; }
-sum=$(sha256sum <"$out/tree.tar" | cut -d' ' -f1)
+# tree [TAR-OPTIONS...]: the tree as a tar on stdout.
+tree() {
+	if git -C "$src" rev-parse --git-dir >/dev/null 2>&1; then
+		(cd "$src" && git ls-files -co --exclude-standard -z | LC_ALL=C sort -z |
+			tar --null --no-recursion "$@" -cf - -T -)
+	else
+		tar -C "$src" --exclude='./build*' --sort=name "$@" -cf - .
+	fi
+}
+# The hash ignores times and owners; the copy keeps the times (lintian
+# refuses files dated 1970).
+sum=$(tree --mtime=@0 --owner=0 --group=0 | sha256sum | cut -d' ' -f1) && [[ -n $sum ]] ||
+	{ echo "build-deb.sh: cannot read the tree $src" >&2; exit 1; }
 deb=$(ls "$out"/kexdump_*_*.deb 2>/dev/null | head -n1)
 if [[ -n $deb && -f $out/tree.sha256 && $(cat "$out/tree.sha256") == "$sum" ]]; then
 	echo "build-deb.sh: reusing $(basename "$deb"), built from the same tree" >&2
-	rm -f "$out/tree.tar"
 	echo "$deb"
 	exit 0
 fi
 rm -rf "$out/src" "$out/tree.sha256" "$out"/kexdump_* "$out"/kexdump-*
 mkdir -p "$out/src"
-tar -xf "$out/tree.tar" -C "$out/src" && rm -f "$out/tree.tar" || exit 1
+tree | tar -xf - -C "$out/src" || { echo "build-deb.sh: cannot copy the tree $src" >&2; exit 1; }
 start=$SECONDS
 if ! (cd "$out/src" && DEB_BUILD_OPTIONS="parallel=2 nocheck noddebs" \
 	dpkg-buildpackage -b -us -uc >"$out/build.log" 2>&1); then
