@@ -17,7 +17,10 @@
 #      check-save.sh, check-triage.sh), and the ssh target against a real
 #      sshd of its own (tests/e2e/check-sftp.sh),
 #   7. runs the crash-dump service end to end in QEMU: setup, panic,
-#      capture, reboot, list (tests/e2e/check-service.sh).
+#      capture, reboot, list (tests/e2e/check-service.sh),
+#   8. and the Debian package on a real bookworm system booted through
+#      GRUB: dpkg -i, setup --apply-bootloader, reboot, crash, capture,
+#      list, report, a kernel upgrade (tests/e2e/check-grub.sh).
 # Every stage prints "--- WHAT: N passed, N failed, N skipped"; the run
 # closes with "N passed, N failed, N skipped" and exits non-zero if anything
 # failed. A skipped check (a meson SKIP, exit 77; a TAP "ok - ... # SKIP")
@@ -153,12 +156,21 @@ fi
 # needs only the static kexdump and the kernels fetched above; its ports
 # and work folders are its own (tests/e2e/sshd.sh picks free ports). Its
 # output is printed, and tallied, in its own stage at the end.
+# The package is built once (tests/pkg/build-deb.sh, in $out/deb): by
+# the package stage below, and reused by check-grub.sh, which runs in the
+# same background stream after check-service.sh (its one-vCPU guest beside
+# the foreground's checks; it waits on build-deb.sh's lock if the package
+# stage is still building).
+export KEXDUMP_DEB_DIR=$out/deb
 svc_pid=
 if [[ ${KEXDUMP_SKIP_VM:-0} != 1 && -x $out/static/kexdump ]]; then
 	(
 		t=$SECONDS
 		"$src/tests/e2e/check-service.sh" "$out/static/kexdump" >"$out/service.tap" 2>"$out/service.err"
 		echo "# check-service.sh exit $? after $((SECONDS - t)) s" >>"$out/service.err"
+		t=$SECONDS
+		"$src/tests/e2e/check-grub.sh" "$src" >"$out/grub.tap" 2>"$out/grub.err"
+		echo "# check-grub.sh exit $? after $((SECONDS - t)) s" >>"$out/grub.err"
 	) &
 	svc_pid=$!
 fi
@@ -333,9 +345,26 @@ if [[ ${KEXDUMP_SKIP_VM:-0} != 1 ]]; then
 	else
 		tally 0 1 0 "crash-dump service (no static kexdump)"
 	fi
+	# The Debian package on a real bookworm system with GRUB
+	# (tests/e2e/check-grub.sh), run after check-service.sh.
+	stage "Debian package on a real system with GRUB, in QEMU"
+	if [[ -n $svc_pid ]]; then
+		cat "$out/grub.err"
+		r=$(cat "$out/grub.tap" 2>/dev/null)
+		echo "$r" | grep -v '^[0-9]* passed'
+		if grep -q '^\(not \)\?ok' <<<"$r"; then
+			tap_tally "$r" "Debian package with GRUB"
+		else
+			tally 0 1 0 "Debian package with GRUB (check-grub.sh did not run)"
+		fi
+	else
+		tally 0 1 0 "Debian package with GRUB (no static kexdump)"
+	fi
 else
 	stage "crash-dump service in QEMU"
 	tally 0 0 1 "crash-dump service (KEXDUMP_SKIP_VM=1)"
+	stage "Debian package on a real system with GRUB, in QEMU"
+	tally 0 0 1 "Debian package with GRUB (KEXDUMP_SKIP_VM=1)"
 fi
 
 echo

@@ -196,9 +196,11 @@ boot() {
 # kernel and systemd.
 boot_checks() {
 	local step=$1 log=$work/$1.log
-	if grep -q 'Booting from Hard Disk' "$log" && grep -qE 'GNU GRUB|Loading Linux' "$log" &&
+	# GRUB's "Loading Linux" echo (grub.cfg's, on its serial terminal),
+	# then the kernel's and systemd's own lines.
+	if grep -q 'Loading Linux [^ ]* \.\.\.' "$log" && grep -q 'Linux version ' "$log" &&
 		grep -q 'Welcome to .*Debian GNU/Linux 12' "$log"; then
-		ok "$step: booted through SeaBIOS, GRUB and systemd ($(grep -m1 -o 'Loading Linux [^ ]*' "$log"))"
+		ok "$step: booted through the firmware, GRUB ('$(grep -m1 -o 'Loading Linux [^ ]*' "$log")' on its serial terminal) and systemd"
 	else
 		nok "$step: no SeaBIOS/GRUB/systemd boot on the console"
 		head -n 20 "$log" | sed 's/^/#   /'
