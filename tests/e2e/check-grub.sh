@@ -212,7 +212,7 @@ rcis() { [[ $(cat "$work/$1/$2.rc" 2>/dev/null) == "$3" ]]; }
 cat >"$work/step-install.sh" <<'EOF'
 say "step install ($(uname -r))"
 run uname uname -r
-run dpkg dpkg -i /run/kdtest/kexdump.deb
+run dpkg dpkg -i /run/kdtest/kexdump_*.deb
 run setup kexdump setup --apply-bootloader
 cp /etc/default/grub.d/kexdump.cfg "$out/dropin" 2>/dev/null
 grep -E '^[[:space:]]*linux[[:space:]]' /boot/grub/grub.cfg >"$out/grubcfg"
