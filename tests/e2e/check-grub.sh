@@ -318,7 +318,15 @@ run report kexdump report "${d}vmcore"
 mkdir -p "$out/dump"
 cp "$d"summary "$d"dmesg.txt "$d"vmcore "$out/dump/" 2>/dev/null
 say "installing linux-image-$krel"
-run kinstall dpkg -i /var/tmp/kdtest/linux-image-"$krel"_*.deb
+# Each line of dpkg's output with the guest's time (seconds): where the
+# install's time goes (unpack, initramfs-tools, kexdump's hook, update-grub).
+{
+	date +%s
+	dpkg -i /var/tmp/kdtest/linux-image-"$krel"_*.deb 2>&1
+	echo $? >"$out/kinstall.rc"
+	date +%s
+} | while IFS= read -r l; do echo "$(date +%s) $l"; done >"$out/kinstall.out"
+say "kinstall: dpkg -i linux-image-$krel -> exit $(cat "$out/kinstall.rc")"
 cp /etc/default/grub.d/kexdump.cfg "$out/dropin" 2>/dev/null
 grep -E '^[[:space:]]*linux[[:space:]]' /boot/grub/grub.cfg >"$out/grubcfg"
 ls -l /var/lib/kexdump >"$out/varlib"
@@ -369,6 +377,17 @@ if grep -q "kexdump setup: $krel ready" "$work/dumped/kinstall.out" 2>/dev/null 
 else
 	nok "dumped: the kernel hook: $(grep 'kexdump' "$work/dumped/kinstall.out" 2>/dev/null | head -n 5 | tr '\n' ' ')"
 fi
+# Where the kernel install's time went: from each hook's first line to
+# the next one's (dpkg prints them as it runs them).
+awk 'NR == 1 { t0 = $1 } { t = $1 }
+	/Unpacking linux-image/ { mark("start -> unpack") }
+	/Setting up linux-image/ { mark("unpack") }
+	/^[0-9]+ \/etc\/kernel\/postinst.d\/initramfs-tools:/ { mark("-> initramfs-tools") }
+	/^[0-9]+ \/etc\/kernel\/postinst.d\/kexdump:/ { mark("initramfs-tools") }
+	/^[0-9]+ \/etc\/kernel\/postinst.d\/zz-update-grub:/ { mark("kexdump hook") }
+	END { mark("update-grub"); printf "# dumped: dpkg -i %s: %d s in the guest:%s\n", k, t - t0, out }
+	function mark(what) { out = out sprintf(" %s %d s;", what, t - last); last = t }
+	NR == 1 { last = t0 }' k="linux-image-$krel" "$work/dumped/kinstall.out" 2>/dev/null
 ck2=$(grep -o 'crashkernel=[0-9]*M' "$work/dumped/dropin" 2>/dev/null | tail -n1)
 if [[ -n $ck2 ]] && grep "$krel" "$work/dumped/grubcfg" | grep -q "$ck2"; then
 	ok "dumped: GRUB's linux line for $krel has the drop-in's $ck2 (was $ck)"
