@@ -422,19 +422,11 @@ static bool kexec_memparse(const char *p, const char **end, uint64_t *ret)
 	unsigned long long v = strtoull(p, &e, 0);
 	if (errno || e == p)
 		return false;
-	unsigned int shift = 0;
-	switch (*e) {
-	case 'E': case 'e': shift += 10; /* fall through */
-	case 'P': case 'p': shift += 10; /* fall through */
-	case 'T': case 't': shift += 10; /* fall through */
-	case 'G': case 'g': shift += 10; /* fall through */
-	case 'M': case 'm': shift += 10; /* fall through */
-	case 'K': case 'k': shift += 10;
+	static const char units[] = "KMGTPE";
+	const char *u = *e ? strchr(units, toupper((unsigned char)*e)) : NULL;
+	unsigned int shift = u ? 10u * (unsigned int)(u - units + 1) : 0;
+	if (u)
 		e++;
-		break;
-	default:
-		break;
-	}
 	if (shift && v > (UINT64_MAX >> shift))
 		return false;
 	*ret = (uint64_t)v << shift;

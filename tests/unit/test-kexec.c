@@ -468,7 +468,7 @@ static void test_crashkernel_size(void **state)
 	// Not a value the kernel takes.
 	static const char *const bad[] = { "", "M", "256X", "256M@", "256M,mid", "2G-1G:64M",
 					   "512M-:", "512M-2G", "512M-2G:64M,", "1E1E",
-					   "99999999999999999999", "32T" "T" };
+					   "99999999999999999999", "32TT" };
 	for (size_t i = 0; i < KD_ARRAY_SIZE(bad); i++)
 		assert_int_equal(ck(bad[i], gib), UINT64_MAX);
 	assert_int_equal(ck("16E", gib), UINT64_MAX);
