@@ -377,12 +377,13 @@ if grep -q "kexdump setup: $krel ready" "$work/dumped/kinstall.out" 2>/dev/null 
 else
 	nok "dumped: the kernel hook: $(grep 'kexdump' "$work/dumped/kinstall.out" 2>/dev/null | head -n 5 | tr '\n' ' ')"
 fi
-# Where the kernel install's time went: from each hook's first line to
+# Where the kernel install's time went (the postinst runs depmod before
+# the hooks): from each hook's first line to
 # the next one's (dpkg prints them as it runs them).
 awk 'NR == 1 { t0 = $1 } { t = $1 }
 	/Unpacking linux-image/ { mark("start -> unpack") }
 	/Setting up linux-image/ { mark("unpack") }
-	/^[0-9]+ \/etc\/kernel\/postinst.d\/initramfs-tools:/ { mark("-> initramfs-tools") }
+	/^[0-9]+ \/etc\/kernel\/postinst.d\/initramfs-tools:/ { mark("depmod, symlinks") }
 	/^[0-9]+ \/etc\/kernel\/postinst.d\/kexdump:/ { mark("initramfs-tools") }
 	/^[0-9]+ \/etc\/kernel\/postinst.d\/zz-update-grub:/ { mark("kexdump hook") }
 	END { mark("update-grub"); printf "# dumped: dpkg -i %s: %d s in the guest:%s\n", k, t - t0, out }
