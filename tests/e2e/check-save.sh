@@ -197,7 +197,18 @@ else
 	fi
 	[[ -s $idx ]] && vmlinux=$idx
 fi
-crash_ver=$(crash --version 2>/dev/null | grep -m1 -o '^crash [0-9][0-9.]*')
+# The crash of the dump's own Debian release: bookworm's 8.0.2 cannot open
+# Linux 6.12 (below), trixie's 8.0.6 can (tests/vm/crash-new.sh).
+crash_cmd=crash
+if [[ -n $vmlinux && ${suite:-} == trixie ]]; then
+	if crash_cmd=$("$here/../vm/crash-new.sh" 2>"$work/crash-new.err"); then
+		export KEXDUMP_CRASH_CMD=$crash_cmd
+	else
+		crash_why="no trixie crash: $(tail -n1 "$work/crash-new.err")"
+		vmlinux=
+	fi
+fi
+crash_ver=$("$crash_cmd" --version 2>/dev/null | grep -m1 -o '^crash [0-9][0-9.]*')
 # oracle TAG DUMP: crash-oracle.sh in the background; oracle_rc TAG waits
 # for it. The source's runs first: crash 8.0.2 cannot open Linux 6.12
 # (it finds KASLR through the symbol module_load_offset, which 6.12 no

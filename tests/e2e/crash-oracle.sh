@@ -11,14 +11,17 @@
 #
 # Exit status 0 when crash ran the commands; 1 when it could not open the
 # dump, with its reason as the one line on stderr; 2 on usage errors.
-# Env: KEXDUMP_CRASH_TIMEOUT (seconds, default 300).
+# Env: KEXDUMP_CRASH_TIMEOUT (seconds, default 300); KEXDUMP_CRASH_CMD, the
+# crash to run (default: crash from PATH; check-save.sh gives trixie's for
+# 6.12 dumps, tests/vm/crash-new.sh).
 set -uo pipefail
 if (($# != 3)); then
 	echo "usage: $0 VMLINUX DUMP OUTDIR" >&2
 	exit 2
 fi
 vmlinux=$1 dump=$2 out=$3
-command -v crash >/dev/null || { echo "crash is not installed" >&2; exit 1; }
+crash=${KEXDUMP_CRASH_CMD:-crash}
+command -v "$crash" >/dev/null || { echo "$crash is not installed" >&2; exit 1; }
 mkdir -p "$out" || exit 2
 rm -f "$out"/{log,bt,ps,kmem-i,session}
 # Each command's output goes to its own file (crash's "> FILE"
@@ -33,7 +36,7 @@ exit
 EOF
 # In the background so that a TERM from the caller (check-save.sh
 # cleaning up) reaches crash too.
-timeout "${KEXDUMP_CRASH_TIMEOUT:-300}" crash -s --no_scroll -i "$out/cmds" \
+timeout "${KEXDUMP_CRASH_TIMEOUT:-300}" "$crash" -s --no_scroll -i "$out/cmds" \
 	"$vmlinux" "$dump" </dev/null >"$out/session.raw" 2>&1 &
 child=$!
 trap 'kill "$child" 2>/dev/null; exit 1' TERM INT
@@ -55,7 +58,7 @@ for f in log bt ps kmem-i; do
 	# crash 8.0.2 prints the error that stops its start-up only at debug
 	# level 1 or more: ask again for its reason, the last "crash: ..." line.
 	if [[ ! -s $out/session.raw ]]; then
-		timeout "${KEXDUMP_CRASH_TIMEOUT:-300}" crash -d 1 --no_scroll -i "$out/cmds" \
+		timeout "${KEXDUMP_CRASH_TIMEOUT:-300}" "$crash" -d 1 --no_scroll -i "$out/cmds" \
 			"$vmlinux" "$dump" </dev/null >"$out/session.raw" 2>&1
 	fi
 	why=$(grep -a '^crash: ' "$out/session.raw" | tail -n 1)
