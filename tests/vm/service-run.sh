@@ -87,6 +87,32 @@ append="console=ttyS0 panic=5 kdtest.scenario=$scenario"
 [[ $ck == 0 ]] || append+=" crashkernel=$ck"
 ((fastreboot == 0)) || append+=" kdtest.fastreboot=1"
 [[ -z $extra ]] || append+=" $extra"
+# mbr_disk FILE MIB SIGNATURE TYPE:START_MIB:MIB...: a blank disk image of
+# MIB MiB with an MBR partition table written by hand (no sfdisk on a
+# minimal host): a primary entry per TYPE:START:SIZE (hex type, MiB) from
+# byte 446, CHS fields unused (fe ff ff), the disk signature at 440 (none
+# when 0), 55 AA at 510.
+mbr_disk() {
+	local file=$1 mib=$2 sig=$3
+	shift 3
+	rm -f "$file"
+	truncate -s "${mib}M" "$file"
+	python3 - "$file" "$sig" "$@" <<'PY'
+import struct, sys
+with open(sys.argv[1], 'r+b') as f:
+    sig = int(sys.argv[2], 16)
+    if sig:
+        f.seek(440)
+        f.write(struct.pack('<I', sig))
+    f.seek(446)
+    for part in sys.argv[3:]:
+        t, start, n = part.split(':')
+        f.write(struct.pack('<B3sB3sII', 0, b'\xfe\xff\xff', int(t, 16), b'\xfe\xff\xff',
+                            int(start) * 2048, int(n) * 2048))
+    f.seek(510)
+    f.write(b'\x55\xaa')
+PY
+}
 if [[ $scenario == tiny ]]; then
 	# 10 MiB: room for dmesg.txt and the start of the vmcore, not for all
 	# of a 1 GiB guest's dump.
@@ -102,18 +128,7 @@ fi
 if [[ $scenario == rawpart ]]; then
 	# A second disk with an MBR partition table and one partition from
 	# 1 MiB on, blank: the raw target /dev/vdb1 (setup stamps it).
-	rm -f "$out/raw.img"
-	truncate -s 257M "$out/raw.img"
-	# The MBR by hand (no sfdisk on a minimal host): entry 1 at byte 446,
-	# type 0x83, LBA 2048, 524288 sectors; the 55 AA signature.
-	python3 - "$out/raw.img" <<'PY'
-import struct, sys
-with open(sys.argv[1], 'r+b') as f:
-    f.seek(446)
-    f.write(struct.pack('<B3sB3sII', 0, b'\xfe\xff\xff', 0x83, b'\xfe\xff\xff', 2048, 524288))
-    f.seek(510)
-    f.write(b'\x55\xaa')
-PY
+	mbr_disk "$out/raw.img" 257 0 83:1:256
 	disks+=(-drive "file=$out/raw.img,format=raw,if=virtio,cache=unsafe")
 fi
 if [[ $scenario == lvm ]]; then
@@ -122,19 +137,7 @@ if [[ $scenario == lvm ]]; then
 	# of: vdb1 from 1 MiB, 340 MiB; vdb2 after it, 72 MiB. The root and
 	# /var/crash go on logical volumes there (kdtest.lvmroot= tells the
 	# boot initramfs to activate them and mount the root one).
-	rm -f "$out/lvm.img"
-	truncate -s 414M "$out/lvm.img"
-	python3 - "$out/lvm.img" <<'PY'
-import struct, sys
-with open(sys.argv[1], 'r+b') as f:
-    f.seek(440)
-    f.write(struct.pack('<I', 0x6b646c76))	# disk signature
-    f.seek(446)
-    for lba, n in ((2048, 340 * 2048), (2048 + 340 * 2048, 72 * 2048)):
-        f.write(struct.pack('<B3sB3sII', 0, b'\xfe\xff\xff', 0x8e, b'\xfe\xff\xff', lba, n))
-    f.seek(510)
-    f.write(b'\x55\xaa')
-PY
+	mbr_disk "$out/lvm.img" 414 6b646c76 8e:1:340 8e:341:72
 	disks+=(-drive "file=$out/lvm.img,format=raw,if=virtio,cache=unsafe")
 	append+=" kdtest.bootmods=dm kdtest.lvmroot=kdvg-root"
 fi
@@ -144,19 +147,7 @@ if [[ $scenario == luks ]]; then
 	# 16 MiB); vdb2 after it, 256 MiB, the plain ext4 of /var/crash.
 	# kdtest.luksroot= tells the boot initramfs to open vdb1 as kdroot
 	# and mount the root from it.
-	rm -f "$out/luks.img"
-	truncate -s 458M "$out/luks.img"
-	python3 - "$out/luks.img" <<'PY'
-import struct, sys
-with open(sys.argv[1], 'r+b') as f:
-    f.seek(440)
-    f.write(struct.pack('<I', 0x6b646c6b))	# disk signature
-    f.seek(446)
-    for lba, n in ((2048, 200 * 2048), (2048 + 200 * 2048, 256 * 2048)):
-        f.write(struct.pack('<B3sB3sII', 0, b'\xfe\xff\xff', 0x83, b'\xfe\xff\xff', lba, n))
-    f.seek(510)
-    f.write(b'\x55\xaa')
-PY
+	mbr_disk "$out/luks.img" 458 6b646c6b 83:1:200 83:201:256
 	disks+=(-drive "file=$out/luks.img,format=raw,if=virtio,cache=unsafe")
 	append+=" kdtest.bootmods=crypt kdtest.luksroot=vdb1:kdroot"
 fi
