@@ -23,7 +23,7 @@
 
 #define INITRAMFS_DIR SETUP_INITRAMFS_DIR
 #define UNIT_DIR "/etc/systemd/system"
-#define GRUB_DROPIN "/etc/default/grub.d/kexdump.cfg"
+#define GRUB_DROPIN KD_INSTALL_GRUB_DROPIN
 #define MIB ((uint64_t)1024 * 1024)
 
 // ------------------------------------------------------------ small helpers
@@ -257,13 +257,10 @@ static uint64_t setup_suggest_size(uint64_t needed)
 static struct kd_error *setup_apply_bootloader(uint64_t size)
 {
 	char text[512];
-	snprintf(text, sizeof(text),
-		 "# Written by kexdump setup --apply-bootloader: memory reserved for the\n"
-		 "# capture kernel (see kexdump's docs/setup.md). Remove this file and run\n"
-		 "# update-grub to undo.\n"
-		 "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT crashkernel=%" PRIu64 "M\"\n",
-		 size / MIB);
-	struct kd_error *err = kd_install_file(GRUB_DROPIN, text, 0644);
+	struct kd_error *err = kd_install_grub_dropin(size, text, sizeof(text));
+	if (err)
+		return err;
+	err = kd_install_file(GRUB_DROPIN, text, 0644);
 	if (err)
 		return err;
 	printf("kexdump setup: wrote %s (crashkernel=%" PRIu64 "M)\n", GRUB_DROPIN, size / MIB);
@@ -282,26 +279,12 @@ static struct kd_error *setup_apply_bootloader(uint64_t size)
 // drop-in's comes last), else the running kernel's (*@p from says which).
 static uint64_t setup_next_reservation(const struct kd_kexec_state *st, const char **from)
 {
-	*from = "the running kernel's";
-	FILE *f = fopen(GRUB_DROPIN, "re");
-	if (!f)
-		return st->crash_size;
-	char line[512], value[128] = "";
-	while (fgets(line, sizeof(line), f)) {
-		if (line[strspn(line, " \t")] == '#')
-			continue;
-		for (char *p = line; (p = strstr(p, "crashkernel=")); p += 12)
-			if (p == line || strchr(" \t\"'", p[-1]))
-				snprintf(value, sizeof(value), "%.*s", (int)strcspn(p + 12, " \t\"'\n"),
-					 p + 12);
-	}
-	fclose(f);
 	struct sysinfo si;
 	uint64_t ram = sysinfo(&si) ? 0 : (uint64_t)si.totalram * si.mem_unit, size;
-	struct kd_error *err = value[0] ? kd_kexec_crashkernel_size(value, ram, &size)
-					: kd_error_create(KD_ERROR_NOTFOUND, "none");
+	struct kd_error *err = kd_install_grub_reservation(GRUB_DROPIN, ram, &size);
 	if (err) {
 		kd_error_destroy(err);
+		*from = "the running kernel's";
 		return st->crash_size;
 	}
 	*from = GRUB_DROPIN "'s";

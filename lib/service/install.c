@@ -162,3 +162,43 @@ KD_EXPORT struct kd_error *kd_install_unit_path(const char *s, char **ret)
 				       "end in white space or a backslash", s);
 	return install_unit_text(s, false, ret);
 }
+
+KD_EXPORT struct kd_error *kd_install_grub_dropin(uint64_t size, char *buf, size_t len)
+{
+	int n = snprintf(buf, len,
+			 "# Written by kexdump setup --apply-bootloader: memory reserved for the\n"
+			 "# capture kernel (see kexdump's docs/setup.md). Remove this file and run\n"
+			 "# update-grub to undo.\n"
+			 "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT crashkernel=%lluM\"\n",
+			 (unsigned long long)(size >> 20));
+	if (n < 0 || (size_t)n >= len)
+		return kd_error_create(KD_ERROR_INVALID, "GRUB drop-in: %zu bytes of room are too few", len);
+	return NULL;
+}
+
+KD_EXPORT struct kd_error *kd_install_grub_reservation(const char *path, uint64_t ram,
+						       uint64_t *size)
+{
+	FILE *f = fopen(path, "re");
+	if (!f && errno == ENOENT)
+		return kd_error_create(KD_ERROR_NOTFOUND, "%s: no such file", path);
+	if (!f)
+		return kd_error_os(errno, "%s", path);
+	char line[512], value[128] = "";
+	while (fgets(line, sizeof(line), f)) {
+		if (line[strspn(line, " \t")] == '#')
+			continue;
+		// A word of its own: at the start, or after a blank or a quote.
+		for (char *p = line; (p = strstr(p, "crashkernel=")); p += 12)
+			if (p == line || strchr(" \t\"'", p[-1]))
+				snprintf(value, sizeof(value), "%.*s",
+					 (int)strcspn(p + 12, " \t\"'\n"), p + 12);
+	}
+	bool bad = ferror(f);
+	fclose(f);
+	if (bad)
+		return kd_error_os(EIO, "%s: read error", path);
+	if (!value[0])
+		return kd_error_create(KD_ERROR_NOTFOUND, "%s: no crashkernel=", path);
+	return kd_error_prefix(kd_kexec_crashkernel_size(value, ram, size), "%s", path);
+}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The files setup installs: unit-file text for hostile paths (quoting per
-// systemd.service(5) and systemd.unit(5)), and kd_install_file.
+// systemd.service(5) and systemd.unit(5)), kd_install_file, and GRUB's
+// drop-in: its text and the reservation read back from it.
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +11,10 @@
 #include "kdtest.h"
 
 #include "service/service.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 static void expect_exec(const char *in, const char *want)
 {
@@ -79,11 +84,80 @@ static void test_unit_path(void **state)
 	expect_refused(kd_install_unit_path, "/etc/x ", "white space");
 }
 
+// @p text in a temporary file: its path (free it, unlink it).
+static char *write_temp(const char *text)
+{
+	char *path = strdup("/tmp/kd-test-grub.XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void expect_reservation(const char *text, uint64_t ram, uint64_t want)
+{
+	char *path = write_temp(text);
+	uint64_t size = 0;
+	struct kd_error *err = kd_install_grub_reservation(path, ram, &size);
+	if (err)
+		fail_msg("%s: %s", text, kd_error_message(err));
+	assert_int_equal(size, want);
+	unlink(path);
+	free(path);
+}
+
+static void expect_no_reservation(const char *text, enum kd_error_code code)
+{
+	char *path = write_temp(text);
+	uint64_t size = 7;
+	struct kd_error *err = kd_install_grub_reservation(path, 4ull << 30, &size);
+	assert_non_null(err);
+	assert_int_equal(kd_error_code(err), code);
+	assert_non_null(strstr(kd_error_message(err), path));
+	assert_int_equal(size, 7);
+	kd_error_destroy(err);
+	unlink(path);
+	free(path);
+}
+
+// setup --apply-bootloader's text, read back as the next boot's reservation
+// (setup --kernel for a kernel upgrade compares it with what the new
+// kernel needs); other drop-ins' words as the kernel reads them.
+static void test_grub_dropin(void **state)
+{
+	(void)state;
+	char text[512];
+	assert_null(kd_install_grub_dropin(192ull << 20, text, sizeof(text)));
+	assert_non_null(strstr(text, "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT crashkernel=192M\"\n"));
+	assert_non_null(strstr(text, "update-grub to undo"));
+	expect_reservation(text, 4ull << 30, 192ull << 20);
+	// The last crashkernel= outside comments is the one the kernel takes.
+	expect_reservation("# crashkernel=1G\nGRUB_CMDLINE_LINUX=\"crashkernel=128M\"\n"
+			   "  # crashkernel=2G\nGRUB_CMDLINE_LINUX_DEFAULT='quiet crashkernel=256M,high'\n",
+			   4ull << 30, 256ull << 20);
+	// Ranges by the machine's memory; a word that only ends in the name
+	// is not it.
+	expect_reservation("X=\"crashkernel=512M-2G:64M,2G-:128M nocrashkernel=1G\"\n", 4ull << 30,
+			   128ull << 20);
+	expect_reservation("X=\"crashkernel=512M-2G:64M,2G-:128M\"\n", 1ull << 30, 64ull << 20);
+	expect_no_reservation("# crashkernel=256M\nGRUB_TIMEOUT=1\n", KD_ERROR_NOTFOUND);
+	expect_no_reservation("X=\"crashkernel=lots\"\n", KD_ERROR_INVALID);
+	uint64_t size;
+	struct kd_error *err = kd_install_grub_reservation("/nonexistent/kexdump.cfg", 1, &size);
+	assert_int_equal(kd_error_code(err), KD_ERROR_NOTFOUND);
+	kd_error_destroy(err);
+	err = kd_install_grub_dropin(1ull << 30, text, 40);
+	assert_int_equal(kd_error_code(err), KD_ERROR_INVALID);
+	kd_error_destroy(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exec_arg),
 		cmocka_unit_test(test_unit_path),
+		cmocka_unit_test(test_grub_dropin),
 	};
 	return kd_test_run(tests, NULL, NULL);
 }

@@ -393,6 +393,23 @@ struct kd_error *kd_install_dir(const char *path, unsigned int mode);
  * made 0755.
  */
 struct kd_error *kd_install_file(const char *path, const char *text, unsigned int mode);
+/** GRUB's drop-in that setup --apply-bootloader writes: update-grub reads
+ * /etc/default/grub.d/\*.cfg after /etc/default/grub. */
+#define KD_INSTALL_GRUB_DROPIN "/etc/default/grub.d/kexdump.cfg"
+/**
+ * The drop-in's text for a reservation of @p size bytes (whole MiB):
+ * crashkernel= appended to GRUB_CMDLINE_LINUX_DEFAULT, with a comment
+ * that says how to undo it. KD_ERROR_INVALID when @p len is too small.
+ */
+struct kd_error *kd_install_grub_dropin(uint64_t size, char *buf, size_t len);
+/**
+ * The reservation the GRUB drop-in at @p path gives a machine of @p ram
+ * bytes: its last crashkernel= outside comments (the kernel takes the last
+ * one of its command line, and the drop-in's comes last), read as the
+ * kernel reads it (kd_kexec_crashkernel_size()). KD_ERROR_NOTFOUND when
+ * the file or the word is missing.
+ */
+struct kd_error *kd_install_grub_reservation(const char *path, uint64_t ram, uint64_t *size);
 /**
  * @p s as one word of a systemd ExecStart=/ExecStop= line
  * (systemd.service(5) "Command lines"): '%' as "%%", '$' as "$$", and in
