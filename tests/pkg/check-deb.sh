@@ -259,12 +259,14 @@ fi
 
 # ------------------------------------------------- maintainer scripts
 # The postrm's list is src/cmd-setup.c's (its #defines, or SETUP_*'s of a
-# header of src/).
+# header of src/, or the library's KD_INSTALL_*'s of
+# include/kexdump/service/).
 postrm=$src/debian/postrm
 bad=()
 for u in "${units[@]}"; do grep -q "units=.*\\b$u\\b" "$postrm" || bad+=("$u"); done
 for def in UNIT_DIR GRUB_DROPIN INITRAMFS_DIR; do
-	p=$(sed -n "s/^#define \([A-Z]*_\)\?$def \"\(.*\)\"/\2/p" "$src"/src/*.[ch] | head -n1)
+	p=$(sed -n "s/^#define \([A-Z_]*_\)\?$def \"\(.*\)\"/\2/p" "$src"/src/*.[ch] \
+		"$src"/include/kexdump/service/*.h | head -n1)
 	[[ -n $p ]] && grep -qF "\$root$p" "$postrm" || bad+=("$def=$p")
 done
 p=$(sed -n 's/^#define KD_KEXEC_RECORD_DIR "\(.*\)"/\1/p' "$src/include/kexdump/service/kexec.h")
