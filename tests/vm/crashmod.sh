@@ -13,8 +13,10 @@
 # CONFIG_CC_VERSION_TEXT): kbuild passes that compiler's flags
 # (trixie's 6.12 uses gcc-14's -fmin-function-alignment, which bookworm's
 # gcc-12 refuses). When the host lacks it, the build runs in a minimal
-# root of the Debian suite that ships it (suite-root.sh), with the cache bind-mounted at its own path
-# in a private mount namespace, so every absolute path stays the same.
+# root of the Debian suite that ships it (suite-root.sh), with the cache
+# bind-mounted at its own path in a private mount namespace, so every
+# absolute path stays the same. Only a build looks for the compiler: a
+# cached module needs neither it nor that root.
 # Env: KEXDUMP_CACHE (default ~/.cache/kexdump), KEXDUMP_MODULE_CC (the
 # compiler's name, instead of the .config's).
 set -euo pipefail
@@ -65,32 +67,32 @@ sed -i "s|^include /usr/src/|include $hdir/usr/src/|" "$kbuild_dir/Makefile"
 cctext=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\(.*\)"$/\1/p' "$kbuild_dir/.config")
 cc=${KEXDUMP_MODULE_CC:-${cctext%% *}}
 [[ $cc =~ ^[A-Za-z0-9_.+-]+$ ]] || die "cannot tell the compiler of $release from its .config ('$cctext')"
-run=()
-if ! command -v "$cc" >/dev/null; then
-	gcc=gcc-${cc##*gcc-}
-	[[ $gcc =~ ^gcc-[0-9]+$ ]] || die "$cc is not on this machine and is not a Debian gcc-N"
-	ccver=$(sed -n 's/.*(Debian \([^)]*\)).*/\1/p' <<<"$cctext")
-	apt_setup
-	# The suite whose gcc-N is that version (else any suite that has gcc-N).
-	suite=$(apt-cache "${APT_OPTS[@]}" madison "$gcc" |
-		awk -F' *[|] *' -v v="$ccver" '{split($3, a, " "); sub("/.*", "", a[2]); if ($2 == v) {print a[2]; exit} else if (!any) any = a[2]} END {if (any) print any}' |
-		head -n1)
-	[[ $suite =~ ^[a-z]+(-[a-z]+)?$ ]] || die "no Debian suite in the private apt lists ships $gcc"
-	suite=${suite%%-*}
-	# libelf: kbuild's objtool, built for that suite, runs in there too;
-	# pahole (dwarves): the module's BTF (CONFIG_DEBUG_INFO_BTF_MODULES).
-	pkgs=$gcc,make,libc6-dev,libelf1t64,dwarves
-	tc=$("$here/suite-root.sh" "$suite" "$pkgs")
-	command -v unshare >/dev/null || die "unshare is missing (util-linux)"
-	mkdir -p "$tc$CACHE"
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	run=(unshare -m sh -c 'mount --bind "$1" "$0$1" && shift && exec chroot "$0" "$@"' "$tc" "$CACHE")
-fi
 
 src=$here/crashmod
 hash=$(cat "$src/crashmod.c" "$src/Kbuild" | sha256sum | cut -c1-16)
 out=$CACHE/crashmod/$release-$hash
 if [[ ! -s $out/crashmod.ko ]]; then
+	run=()
+	if ! command -v "$cc" >/dev/null; then
+		gcc=gcc-${cc##*gcc-}
+		[[ $gcc =~ ^gcc-[0-9]+$ ]] || die "$cc is not on this machine and is not a Debian gcc-N"
+		ccver=$(sed -n 's/.*(Debian \([^)]*\)).*/\1/p' <<<"$cctext")
+		apt_setup
+		# The suite whose gcc-N is that version (else any suite that has gcc-N).
+		suite=$(apt-cache "${APT_OPTS[@]}" madison "$gcc" |
+			awk -F' *[|] *' -v v="$ccver" '{split($3, a, " "); sub("/.*", "", a[2]); if ($2 == v) {print a[2]; exit} else if (!any) any = a[2]} END {if (any) print any}' |
+			head -n1)
+		[[ $suite =~ ^[a-z]+(-[a-z]+)?$ ]] || die "no Debian suite in the private apt lists ships $gcc"
+		suite=${suite%%-*}
+		# libelf: kbuild's objtool, built for that suite, runs in there too;
+		# pahole (dwarves): the module's BTF (CONFIG_DEBUG_INFO_BTF_MODULES).
+		pkgs=$gcc,make,libc6-dev,libelf1t64,dwarves
+		tc=$("$here/suite-root.sh" "$suite" "$pkgs")
+		command -v unshare >/dev/null || die "unshare is missing (util-linux)"
+		mkdir -p "$tc$CACHE"
+		# shellcheck disable=SC2016 # expanded by the inner shell
+		run=(unshare -m sh -c 'mount --bind "$1" "$0$1" && shift && exec chroot "$0" "$@"' "$tc" "$CACHE")
+	fi
 	log "building crashmod.ko for $release with $cc"
 	mkdir -p "$CACHE/crashmod"
 	bdir=$(mktemp -d "$CACHE/crashmod.tmp.XXXXXX")
